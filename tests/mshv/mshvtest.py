@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Helpers shared by the qemu-mshv functional tests.
+
+The tests use QEMU's own functional test framework (tests/functional,
+qemu_test).  Its TAP output comes from pycotap, which Debian bookworm
+lacks; scripts/install-deps unpacks trixie's python3-pycotap into the cache
+and this module puts it on sys.path before qemu_test is imported.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def cache_dir():
+    env = os.environ.get('QEMU_MSHV_CACHE')
+    if env:
+        return Path(env)
+    xdg = os.environ.get('XDG_CACHE_HOME', os.path.expanduser('~/.cache'))
+    return Path(xdg) / 'qemu-mshv'
+
+
+_PYCOTAP = cache_dir() / 'unpacked/python3-pycotap/usr/lib/python3/dist-packages'
+if _PYCOTAP.is_dir():
+    sys.path.insert(0, str(_PYCOTAP))
+
+# pylint: disable=wrong-import-position
+from qemu_test import QemuSystemTest, wait_for_console_pattern  # noqa: E402
+
+# The top of the qemu-mshv clone (our files are linked into the build's
+# source tree, so resolve the link).
+MSHV_TOP = Path(os.path.realpath(__file__)).parents[2]
+
+GUEST_DONE = 'QEMU-GUEST-MARKER: done'
+
+
+def guest_file(name):
+    """A file of the test guest built by tests/guest/build-guest."""
+    gdir = os.environ.get('MSHV_TEST_GUEST')
+    if not gdir:
+        raise RuntimeError('MSHV_TEST_GUEST is not set (run through meson test)')
+    path = Path(gdir) / name
+    if not path.exists():
+        raise RuntimeError(f'test guest file {path} is missing')
+    return str(path)
+
+
+def tiny_bios(path, message=b'TINY-GUEST-OK'):
+    """Write a 64 KiB real-mode firmware image that prints MESSAGE on COM1
+    and leaves through isa-debug-exit at port 0xf4 (exit status 1)."""
+    code = bytes([
+        0xBA, 0xF8, 0x03,        # mov dx, 0x3f8
+        0xBE, 0x18, 0x00,        # mov si, msg
+        0x2E, 0xAC,              # l: cs lodsb
+        0x84, 0xC0,              # test al, al
+        0x74, 0x03,              # jz done
+        0xEE,                    # out dx, al
+        0xEB, 0xF7,              # jmp l
+        0xBA, 0xF4, 0x00,        # done: mov dx, 0xf4
+        0xB0, 0x00,              # mov al, 0
+        0xEE,                    # out dx, al
+        0xF4,                    # hlt
+        0xEB, 0xFD,              # jmp $-1
+    ])
+    msg = message + b'\r\n\x00'
+    img = bytearray(b'\xff' * 65536)
+    img[0:len(code)] = code
+    img[0x18:0x18 + len(msg)] = msg
+    img[0xFFF0:0xFFF5] = bytes([0xEA, 0x00, 0x00, 0x00, 0xF0])
+    Path(path).write_bytes(bytes(img))
+    return str(path)
+
+
+def run_qemu(qemu_bin, args, timeout=60):
+    """Run QEMU to completion; returns the CompletedProcess."""
+    return subprocess.run([qemu_bin] + list(args), capture_output=True,
+                          text=True, timeout=timeout, check=False,
+                          stdin=subprocess.DEVNULL)
+
+
+class MshvBootTest(QemuSystemTest):
+    """Boots the test guest and checks what it prints."""
+
+    timeout = 120
+
+    def boot_guest(self, accel='tcg', kernel='vmlinux', append='',
+                   args=(), qemu_bin=None, done=GUEST_DONE + ' ok'):
+        """Boot the test guest to its final marker; returns the seconds it
+        took from launch to the marker."""
+        if qemu_bin:
+            self.qemu_bin = qemu_bin
+        vm = self.vm
+        vm.set_console()
+        vm.add_args('-accel', accel, '-m', '512', '-no-reboot',
+                    '-kernel', guest_file(kernel),
+                    '-initrd', guest_file('initramfs.cpio.gz'),
+                    '-append', ('console=ttyS0 panic=-1 ' + append).strip(),
+                    *args)
+        start = time.monotonic()
+        vm.launch()
+        wait_for_console_pattern(self, done,
+                                 failure_message='Kernel panic')
+        elapsed = time.monotonic() - start
+        vm.wait(timeout=30)
+        return elapsed
+
+    def console_text(self):
+        with open(self.console_log_name, encoding='utf-8',
+                  errors='replace') as log:
+            return log.read()
+
+    def console_lines(self, pattern):
+        rx = re.compile(pattern)
+        return [line for line in self.console_text().splitlines()
+                if rx.search(line)]
