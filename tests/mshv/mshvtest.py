@@ -87,9 +87,12 @@ class MshvBootTest(QemuSystemTest):
     timeout = 120
 
     def boot_guest(self, accel='tcg', kernel='vmlinux', append='',
-                   args=(), qemu_bin=None, done=GUEST_DONE + ' ok'):
+                   args=(), qemu_bin=None, done=GUEST_DONE + ' ok',
+                   end='poweroff'):
         """Boot the test guest to its final marker; returns the seconds it
-        took from launch to the marker."""
+        took from launch to the marker.  END is what the guest does then:
+        'poweroff' or 'reboot' (QEMU exits: -no-reboot), or 'wait' (the
+        guest idles and QEMU keeps running for the test to inspect)."""
         if qemu_bin:
             self.qemu_bin = qemu_bin
         vm = self.vm
@@ -97,15 +100,35 @@ class MshvBootTest(QemuSystemTest):
         vm.add_args('-accel', accel, '-m', '512', '-no-reboot',
                     '-kernel', guest_file(kernel),
                     '-initrd', guest_file('initramfs.cpio.gz'),
-                    '-append', ('console=ttyS0 panic=-1 ' + append).strip(),
+                    '-append', f'console=ttyS0 panic=-1 mshvend={end} '
+                    + append,
                     *args)
         start = time.monotonic()
         vm.launch()
         wait_for_console_pattern(self, done,
                                  failure_message='Kernel panic')
         elapsed = time.monotonic() - start
-        vm.wait(timeout=30)
+        if end != 'wait':
+            vm.wait(timeout=30)
         return elapsed
+
+    def hmp(self, command):
+        return self.vm.cmd('human-monitor-command', command_line=command)
+
+    def assert_roms_from(self, datadir, *names):
+        """Each firmware file in NAMES is in DATADIR; those QEMU lists in
+        "info roms" were loaded with that file's size.  (A PCI option ROM
+        or VGA BIOS that cannot be found stops QEMU, so the boot itself
+        shows those were loaded.)"""
+        roms = self.hmp('info roms')
+        loaded = {name: int(size, 16) for size, name in
+                  re.findall(r'size=(0x[0-9a-f]+) name="([^"]+)"', roms)}
+        for name in names:
+            path = os.path.join(datadir, name)
+            self.assertTrue(os.path.isfile(path), path)
+            if name in loaded:
+                self.assertEqual(loaded[name], os.path.getsize(path), name)
+        return loaded
 
     def console_text(self):
         with open(self.console_log_name, encoding='utf-8',

@@ -19,11 +19,6 @@ class AccelCli(MshvBootTest):
         self.assertIn('tcg', accels)
         self.assertIn('kvm', accels)
 
-    def test_mshv_properties_help(self):
-        res = run_qemu(self.qemu_bin, ['-accel', 'mshv,help'])
-        self.assertEqual(res.returncode, 0, res.stderr)
-        self.assertRegex(res.stdout, r'device=<str>.*MSHV device node')
-
     def test_version_names_fork_and_base(self):
         res = run_qemu(self.qemu_bin, ['--version'])
         self.assertEqual(res.returncode, 0, res.stderr)

@@ -41,8 +41,11 @@ class Install(MshvBootTest):
         self.assertIn('mshv', res.stdout.splitlines())
 
         self.set_machine('pc')
-        self.boot_guest(kernel='bzImage', qemu_bin=qemu)
-        self.assertTrue(self.console_lines('SeaBIOS'))
+        self.boot_guest(kernel='bzImage', qemu_bin=qemu, end='wait',
+                        args=('-display', 'none'))
+        self.assert_roms_from(os.path.join(prefix, 'share', 'qemu'),
+                              'bios-256k.bin', 'linuxboot_dma.bin',
+                              'vgabios-stdvga.bin', 'efi-e1000.rom')
 
 
 if __name__ == '__main__':
