@@ -18,7 +18,8 @@ MSHV_DEBS=$MSHV_CACHE/debs
 msg() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { msg "error: $*"; exit 1; }
 
-# A private apt configuration that adds trixie and bookworm-backports
+# A private apt configuration that adds trixie, trixie-backports and
+# bookworm-backports
 # (binary and source) on the mirror this machine already uses, without
 # touching the system's own apt sources.
 mshv_apt_opts() {
@@ -55,6 +56,7 @@ deb [signed-by=$keyring] $uri trixie main
 deb-src [signed-by=$keyring] $uri trixie main
 deb [signed-by=$keyring] $uri trixie-updates main
 deb-src [signed-by=$keyring] $uri trixie-updates main
+deb [signed-by=$keyring] $uri trixie-backports main
 deb [signed-by=$keyring] $uri bookworm-backports main
 EOF
     if ! cmp -s "$MSHV_APT/sources.list.new" "$MSHV_APT/sources.list"; then
