@@ -17,7 +17,15 @@
 #ifndef HW_HYPERV_MSHV_ABI_H
 #define HW_HYPERV_MSHV_ABI_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <linux/ioctl.h>
+
+/*
+ * Self-contained (no qemu/osdep.h) so the simulator's preload library,
+ * which lives in processes that are not QEMU, can use it too.
+ */
+#define MSHV_ABI_PACKED __attribute__((packed))
 
 /* ---- /dev/mshv ioctls ------------------------------------------------ */
 
@@ -87,7 +95,7 @@ struct mshv_create_partition_v2 {
     uint64_t pt_cpu_fbanks[MSHV_NUM_CPU_FEATURES_BANKS];
     uint64_t pt_rsvd1[2];
     uint64_t pt_disabled_xsave;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct mshv_create_vp {
     uint32_t vp_index;
@@ -232,36 +240,41 @@ enum {
 
 /* ---- Hypercall status ------------------------------------------------ */
 
-#define HV_STATUS_SUCCESS                               0x0
-#define HV_STATUS_INVALID_HYPERCALL_CODE                0x2
-#define HV_STATUS_INVALID_HYPERCALL_INPUT               0x3
-#define HV_STATUS_INVALID_ALIGNMENT                     0x4
-#define HV_STATUS_INVALID_PARAMETER                     0x5
-#define HV_STATUS_ACCESS_DENIED                         0x6
-#define HV_STATUS_INVALID_PARTITION_STATE               0x7
-#define HV_STATUS_OPERATION_DENIED                      0x8
-#define HV_STATUS_UNKNOWN_PROPERTY                      0x9
-#define HV_STATUS_PROPERTY_VALUE_OUT_OF_RANGE           0xA
-#define HV_STATUS_INSUFFICIENT_MEMORY                   0xB
-#define HV_STATUS_INVALID_PARTITION_ID                  0xD
-#define HV_STATUS_INVALID_VP_INDEX                      0xE
-#define HV_STATUS_NOT_FOUND                             0x10
-#define HV_STATUS_INVALID_PORT_ID                       0x11
-#define HV_STATUS_INVALID_CONNECTION_ID                 0x12
-#define HV_STATUS_INSUFFICIENT_BUFFERS                  0x13
-#define HV_STATUS_NOT_ACKNOWLEDGED                      0x14
-#define HV_STATUS_INVALID_VP_STATE                      0x15
-#define HV_STATUS_NO_RESOURCES                          0x1D
-#define HV_STATUS_PROCESSOR_FEATURE_NOT_SUPPORTED       0x20
-#define HV_STATUS_INVALID_LP_INDEX                      0x41
-#define HV_STATUS_INVALID_REGISTER_VALUE                0x50
-#define HV_STATUS_OPERATION_FAILED                      0x71
-#define HV_STATUS_INSUFFICIENT_ROOT_MEMORY              0x73
-#define HV_STATUS_INSUFFICIENT_CONTIGUOUS_MEMORY        0x75
-#define HV_STATUS_TIME_OUT                              0x78
-#define HV_STATUS_CALL_PENDING                          0x79
-#define HV_STATUS_INSUFFICIENT_CONTIGUOUS_ROOT_MEMORY   0x83
-#define HV_STATUS_VTL_ALREADY_ENABLED                   0x86
+/*
+ * Decimal, spelled as QEMU's hw/hyperv/hyperv-proto.h spells the ones it
+ * has, so that both headers can be included together.
+ */
+
+#define HV_STATUS_SUCCESS                               0  /* 0x0 */
+#define HV_STATUS_INVALID_HYPERCALL_CODE                2  /* 0x2 */
+#define HV_STATUS_INVALID_HYPERCALL_INPUT               3  /* 0x3 */
+#define HV_STATUS_INVALID_ALIGNMENT                     4  /* 0x4 */
+#define HV_STATUS_INVALID_PARAMETER                     5  /* 0x5 */
+#define HV_STATUS_ACCESS_DENIED                         6  /* 0x6 */
+#define HV_STATUS_INVALID_PARTITION_STATE               7  /* 0x7 */
+#define HV_STATUS_OPERATION_DENIED                      8  /* 0x8 */
+#define HV_STATUS_UNKNOWN_PROPERTY                      9  /* 0x9 */
+#define HV_STATUS_PROPERTY_VALUE_OUT_OF_RANGE           10  /* 0xA */
+#define HV_STATUS_INSUFFICIENT_MEMORY                   11  /* 0xB */
+#define HV_STATUS_INVALID_PARTITION_ID                  13  /* 0xD */
+#define HV_STATUS_INVALID_VP_INDEX                      14  /* 0xE */
+#define HV_STATUS_NOT_FOUND                             16  /* 0x10 */
+#define HV_STATUS_INVALID_PORT_ID                       17  /* 0x11 */
+#define HV_STATUS_INVALID_CONNECTION_ID                 18  /* 0x12 */
+#define HV_STATUS_INSUFFICIENT_BUFFERS                  19  /* 0x13 */
+#define HV_STATUS_NOT_ACKNOWLEDGED                      20  /* 0x14 */
+#define HV_STATUS_INVALID_VP_STATE                      21  /* 0x15 */
+#define HV_STATUS_NO_RESOURCES                          29  /* 0x1D */
+#define HV_STATUS_PROCESSOR_FEATURE_NOT_SUPPORTED       32  /* 0x20 */
+#define HV_STATUS_INVALID_LP_INDEX                      65  /* 0x41 */
+#define HV_STATUS_INVALID_REGISTER_VALUE                80  /* 0x50 */
+#define HV_STATUS_OPERATION_FAILED                      113  /* 0x71 */
+#define HV_STATUS_INSUFFICIENT_ROOT_MEMORY              115  /* 0x73 */
+#define HV_STATUS_INSUFFICIENT_CONTIGUOUS_MEMORY        117  /* 0x75 */
+#define HV_STATUS_TIME_OUT                              120  /* 0x78 */
+#define HV_STATUS_CALL_PENDING                          121  /* 0x79 */
+#define HV_STATUS_INSUFFICIENT_CONTIGUOUS_ROOT_MEMORY   131  /* 0x83 */
+#define HV_STATUS_VTL_ALREADY_ENABLED                   134  /* 0x86 */
 
 /* ---- Hypercall codes ------------------------------------------------- */
 
@@ -401,7 +414,7 @@ struct hv_message_header {
     uint8_t message_flags;      /* bit 0: another message pending */
     uint8_t reserved[2];
     uint64_t sender;            /* partition id, or port id in the low half */
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 #define HV_MESSAGE_FLAG_PENDING         0x1
 
@@ -411,7 +424,7 @@ struct hv_message {
         uint64_t payload[HV_MESSAGE_PAYLOAD_QWORD_COUNT];
         uint8_t payload_bytes[HV_MESSAGE_PAYLOAD_BYTE_COUNT];
     };
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* ---- Registers as the hypervisor encodes them ------------------------ */
 
@@ -420,7 +433,7 @@ struct hv_x64_segment_register {
     uint32_t limit;
     uint16_t selector;
     uint16_t attributes;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* hv_x64_segment_register.attributes */
 #define HV_SEG_ATTR_TYPE_MASK           0x000f
@@ -437,7 +450,7 @@ struct hv_x64_table_register {
     uint16_t pad[3];
     uint16_t limit;
     uint64_t base;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_x64_fp_control_status_register {
     uint16_t fp_control;
@@ -446,18 +459,18 @@ struct hv_x64_fp_control_status_register {
     uint8_t reserved;
     uint16_t last_fp_op;
     uint64_t last_fp_rip;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_x64_xmm_control_status_register {
     uint64_t last_fp_rdp;
     uint32_t xmm_status_control;        /* MXCSR */
     uint32_t xmm_status_control_mask;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_u128 {
     uint64_t low_part;
     uint64_t high_part;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 union hv_register_value {
     struct hv_u128 reg128;
@@ -658,7 +671,7 @@ struct hv_register_assoc {
     uint32_t reserved1;
     uint64_t reserved2;
     union hv_register_value value;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* ---- Hypercall inputs and outputs ------------------------------------ */
 
@@ -670,18 +683,18 @@ struct hv_input_vp_registers {
     uint8_t rsvd_z8;
     uint16_t rsvd_z16;
     /* GET: uint32_t names[reps]; SET: struct hv_register_assoc[reps] */
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* HVCALL_GET_PARTITION_PROPERTY */
 struct hv_input_get_partition_property {
     uint64_t partition_id;
     uint32_t property_code;
     uint32_t padding;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_output_get_partition_property {
     uint64_t property_value;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* HVCALL_SET_PARTITION_PROPERTY */
 struct hv_input_set_partition_property {
@@ -689,7 +702,7 @@ struct hv_input_set_partition_property {
     uint32_t property_code;
     uint32_t padding;
     uint64_t property_value;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* HVCALL_GET_PARTITION_PROPERTY_EX */
 struct hv_input_get_partition_property_ex {
@@ -697,7 +710,7 @@ struct hv_input_get_partition_property_ex {
     uint32_t property_code;
     uint32_t padding;
     uint64_t arg;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* HVCALL_INSTALL_INTERCEPT */
 enum hv_intercept_type {
@@ -723,7 +736,7 @@ struct hv_input_install_intercept {
     uint32_t access_type;       /* HV_INTERCEPT_ACCESS_MASK_* */
     uint32_t intercept_type;    /* enum hv_intercept_type */
     uint64_t intercept_parameter;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* HVCALL_REGISTER_INTERCEPT_RESULT, CPUID form */
 struct hv_input_register_intercept_result_cpuid {
@@ -743,7 +756,7 @@ struct hv_input_register_intercept_result_cpuid {
     uint32_t ecx_mask;
     uint32_t edx;
     uint32_t edx_mask;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* HVCALL_REGISTER_INTERCEPT_RESULT, MSR form */
 struct hv_input_register_intercept_result_msr {
@@ -753,7 +766,7 @@ struct hv_input_register_intercept_result_msr {
     uint32_t msr_index;
     uint32_t access_type;
     uint32_t action;            /* HV_UNIMPLEMENTED_MSR_ACTION_* */
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* HVCALL_GET_VP_CPUID_VALUES (rep) */
 struct hv_input_get_vp_cpuid_values {
@@ -763,7 +776,7 @@ struct hv_input_get_vp_cpuid_values {
     uint32_t reserved;
     uint32_t padding;
     /* struct hv_cpuid_leaf_info[reps] */
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 #define HV_GET_VP_CPUID_USE_VP_XFEM_XSS         (1u << 0)
 #define HV_GET_VP_CPUID_APPLY_REGISTERED_VALUES (1u << 1)
@@ -773,14 +786,14 @@ struct hv_cpuid_leaf_info {
     uint32_t ecx;
     uint64_t xfem;
     uint64_t xss;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_output_get_vp_cpuid_values {
     uint32_t eax;
     uint32_t ebx;
     uint32_t ecx;
     uint32_t edx;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* HVCALL_TRANSLATE_VIRTUAL_ADDRESS */
 #define HV_TRANSLATE_GVA_VALIDATE_READ          0x001
@@ -814,7 +827,7 @@ struct hv_input_translate_virtual_address {
     uint32_t padding;
     uint64_t control_flags;
     uint64_t gva_page;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_output_translate_virtual_address {
     uint32_t result_code;       /* enum hv_translate_gva_result_code */
@@ -822,7 +835,7 @@ struct hv_output_translate_virtual_address {
     uint8_t overlay_page;       /* bit 0 */
     uint16_t reserved;
     uint64_t gpa_page;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* HVCALL_ASSERT_VIRTUAL_INTERRUPT */
 enum hv_interrupt_type {
@@ -851,12 +864,12 @@ struct hv_input_assert_virtual_interrupt {
     uint8_t target_vtl;
     uint8_t rsvd_z0;
     uint16_t rsvd_z1;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* HVCALL_CLEAR_VIRTUAL_INTERRUPT */
 struct hv_input_clear_virtual_interrupt {
     uint64_t partition_id;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* HVCALL_GET_GPA_PAGES_ACCESS_STATES (rep) */
 #define HV_GPA_PAGE_ACCESS_CLEAR_ACCESSED       (1ULL << 0)
@@ -871,7 +884,7 @@ struct hv_input_get_gpa_pages_access_state {
     uint64_t partition_id;
     uint64_t flags;             /* HV_GPA_PAGE_ACCESS_* */
     uint64_t hv_gpa_page_number;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* HVCALL_SIGNAL_EVENT_DIRECT */
 struct hv_input_signal_event_direct {
@@ -880,12 +893,12 @@ struct hv_input_signal_event_direct {
     uint8_t target_vtl;
     uint8_t target_sint;
     uint16_t flag_number;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_output_signal_event_direct {
     uint8_t newly_signaled;
     uint8_t reserved[7];
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* HVCALL_POST_MESSAGE_DIRECT */
 struct hv_input_post_message_direct {
@@ -896,7 +909,7 @@ struct hv_input_post_message_direct {
     uint32_t sint_index;
     uint8_t message[HV_MESSAGE_SIZE];
     uint32_t padding2;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* ---- Intercept messages (payloads of struct hv_message) -------------- */
 
@@ -921,7 +934,7 @@ struct hv_x64_intercept_message_header {
     struct hv_x64_segment_register cs_segment;
     uint64_t rip;
     uint64_t rflags;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* hv_x64_io_port_intercept_message.access_info */
 #define HV_X64_IO_ACCESS_SIZE_MASK      0x07
@@ -941,7 +954,7 @@ struct hv_x64_io_port_intercept_message {
     uint64_t rcx;
     uint64_t rsi;
     uint64_t rdi;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* hv_x64_memory_intercept_message.memory_access_info */
 #define HV_X64_MEMORY_ACCESS_GVA_VALID          (1u << 0)
@@ -959,7 +972,7 @@ struct hv_x64_memory_intercept_message {
     uint64_t guest_virtual_address;
     uint64_t guest_physical_address;
     uint8_t instruction_bytes[16];
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_x64_cpuid_intercept_message {
     struct hv_x64_intercept_message_header header;
@@ -971,7 +984,7 @@ struct hv_x64_cpuid_intercept_message {
     uint64_t default_result_rcx;
     uint64_t default_result_rdx;
     uint64_t default_result_rbx;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_x64_msr_intercept_message {
     struct hv_x64_intercept_message_header header;
@@ -979,7 +992,7 @@ struct hv_x64_msr_intercept_message {
     uint32_t reserved;
     uint64_t rdx;
     uint64_t rax;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_x64_exception_intercept_message {
     struct hv_x64_intercept_message_header header;
@@ -994,7 +1007,7 @@ struct hv_x64_exception_intercept_message {
     struct hv_x64_segment_register ss_segment;
     uint64_t rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
     uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_x64_hypercall_intercept_message {
     struct hv_x64_intercept_message_header header;
@@ -1007,37 +1020,37 @@ struct hv_x64_hypercall_intercept_message {
     uint64_t rdi;
     struct hv_u128 xmmregisters[6];
     uint32_t isolated;          /* bit 0 */
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_x64_interruption_deliverable_message {
     struct hv_x64_intercept_message_header header;
     uint32_t deliverable_type;  /* HV_X64_PENDING_* */
     uint32_t rsvd;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_x64_apic_eoi_message {
     uint32_t vp_index;
     uint32_t interrupt_vector;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_x64_sipi_intercept_message {
     struct hv_x64_intercept_message_header header;
     uint32_t target_vp_index;
     uint32_t interrupt_vector;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_unsupported_feature_message {
     uint32_t vp_index;
     uint32_t feature_code;
     uint64_t feature_parameter;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_timer_message_payload {
     uint32_t timer_index;
     uint32_t reserved;
     uint64_t expiration_time;
     uint64_t delivery_time;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* ---- The VP register page (mmap offset MSHV_VP_MMAP_OFFSET_REGISTERS) - */
 
@@ -1074,7 +1087,7 @@ struct hv_vp_register_page {
     uint64_t xfem;
     uint8_t reserved1[256];
     uint64_t interrupt_vectors;  /* byte 0 count (<= 7), bytes 1-7 vectors */
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* ---- VP state blobs (MSHV_GET/SET_VP_STATE) -------------------------- */
 
@@ -1103,7 +1116,7 @@ struct hv_local_interrupt_controller_state {
     uint32_t apic_counter_value;
     uint32_t apic_divide_configuration;
     uint32_t apic_remote_read;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 /* MSHV_VP_STATE_SYNTHETIC_TIMERS */
 #define HV_SYNIC_STIMER_COUNT           4
@@ -1115,21 +1128,21 @@ struct hv_stimer_state {
     uint64_t count;
     uint64_t adjustment;
     uint64_t undelivered_exp_time;
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 struct hv_synthetic_timers_state {
     struct hv_stimer_state timers[HV_SYNIC_STIMER_COUNT];
     uint64_t reserved[5];
-} QEMU_PACKED;
+} MSHV_ABI_PACKED;
 
 #define HV_SYNIC_SINT_COUNT             16
 
 /* ---- Layout checks ---------------------------------------------------- */
 
 #define MSHV_ABI_SIZE(type, size) \
-    QEMU_BUILD_BUG_ON(sizeof(type) != (size))
+    _Static_assert(sizeof(type) == (size), "size of " #type)
 #define MSHV_ABI_OFFSET(type, field, off) \
-    QEMU_BUILD_BUG_ON(offsetof(type, field) != (off))
+    _Static_assert(offsetof(type, field) == (off), "offset of " #field)
 
 MSHV_ABI_SIZE(struct mshv_create_partition, 16);
 MSHV_ABI_SIZE(struct mshv_create_partition_v2, 64);

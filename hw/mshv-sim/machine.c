@@ -1,0 +1,278 @@
+/*
+ * MSHV simulator: the partition, as a machine type of its own
+ *
+ * "-M mshv-sim-hv,channel=FD" is started by the simulator's preload
+ * library; FD is the partition channel (include/hw/mshv-sim/protocol.h).
+ * The machine has no devices and no RAM of its own: the client's memory
+ * is mapped in region by region, and VPs are created on request.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qapi/visitor.h"
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "qemu/sockets.h"
+#include "system/runstate.h"
+#include "system/cpu-timers.h"
+#include "hw/boards.h"
+#include "cpu.h"
+#include "mshv-sim.h"
+#include "trace.h"
+
+static uint8_t mshv_sim_payload[MSHV_SIM_MAX_PAYLOAD];
+
+MshvSimPartition *mshv_sim_partition(void)
+{
+    return MSHV_SIM_MACHINE(qdev_get_machine());
+}
+
+void mshv_sim_count(MshvSimCounter c)
+{
+    qatomic_inc(&mshv_sim_partition()->counters[c]);
+}
+
+static const char *const mshv_sim_counter_names[MSHV_SIM_CNT__MAX] = {
+    [MSHV_SIM_CNT_INTERCEPT_IO] = "intercept.io_port",
+    [MSHV_SIM_CNT_INTERCEPT_IO_STRING] = "intercept.io_port_string",
+    [MSHV_SIM_CNT_INTERCEPT_UNMAPPED_GPA] = "intercept.unmapped_gpa",
+    [MSHV_SIM_CNT_INTERCEPT_GPA] = "intercept.gpa",
+    [MSHV_SIM_CNT_INTERCEPT_OTHER] = "intercept.other",
+    [MSHV_SIM_CNT_RUN] = "run_vp",
+    [MSHV_SIM_CNT_RUN_CANCELLED] = "run_vp.cancelled",
+    [MSHV_SIM_CNT_HVCALL] = "hvcall",
+    [MSHV_SIM_CNT_REGS_GET] = "registers.get",
+    [MSHV_SIM_CNT_REGS_SET] = "registers.set",
+    [MSHV_SIM_CNT_INTERRUPT] = "interrupt.assert",
+    [MSHV_SIM_CNT_IRQFD_SIGNAL] = "interrupt.irqfd",
+    [MSHV_SIM_CNT_IOEVENTFD_SIGNAL] = "ioeventfd.signal",
+};
+
+static GString *mshv_sim_counters_text(MshvSimPartition *pt)
+{
+    GString *s = g_string_new(NULL);
+    int i;
+
+    for (i = 0; i < MSHV_SIM_CNT__MAX; i++) {
+        g_string_append_printf(s, "%s %" PRIu64 "\n", mshv_sim_counter_names[i],
+                               qatomic_read(&pt->counters[i]));
+    }
+    for (i = 0; i < ARRAY_SIZE(pt->hvcall_counts); i++) {
+        uint64_t n = qatomic_read(&pt->hvcall_counts[i]);
+
+        if (n) {
+            g_string_append_printf(s, "hvcall.0x%04x %" PRIu64 "\n", i, n);
+        }
+    }
+    return s;
+}
+
+static uint16_t mshv_sim_create(MshvSimPartition *pt, const void *payload,
+                                uint32_t len)
+{
+    struct mshv_create_partition_v2 args;
+
+    if (pt->created || len != sizeof(args)) {
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    memcpy(&args, payload, sizeof(args));
+    pt->pt_flags = args.pt_flags;
+    pt->disabled_fbanks[0] = args.pt_cpu_fbanks[0];
+    pt->disabled_fbanks[1] = args.pt_cpu_fbanks[1];
+    pt->disabled_xsave = args.pt_disabled_xsave;
+    pt->created = true;
+    trace_mshv_sim_create_partition(args.pt_flags);
+    return HV_STATUS_SUCCESS;
+}
+
+static void mshv_sim_close_fds(int *fds, unsigned nfds)
+{
+    while (nfds) {
+        close(fds[--nfds]);
+    }
+}
+
+static void mshv_sim_partition_request(void *opaque)
+{
+    MshvSimPartition *pt = opaque;
+    MshvSimHeader req;
+    int fds[MSHV_SIM_MAX_FDS];
+    unsigned nfds = MSHV_SIM_MAX_FDS;
+    uint16_t status = HV_STATUS_SUCCESS;
+    int n;
+
+    n = mshv_sim_recv(pt->channel, &req, mshv_sim_payload,
+                      sizeof(mshv_sim_payload), fds, &nfds);
+    if (n == -EAGAIN) {
+        return;
+    }
+    if (n <= 0) {
+        /* The driver side closed the partition: tear everything down. */
+        if (n < 0) {
+            error_report("mshv-sim: partition channel: %s", strerror(-n));
+        }
+        qemu_set_fd_handler(pt->channel, NULL, NULL, NULL);
+        qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_SIGNAL);
+        return;
+    }
+    trace_mshv_sim_request(req.op, req.arg[0], req.arg[1]);
+
+    if (req.op != MSHV_SIM_OP_CREATE_PARTITION && !pt->created) {
+        mshv_sim_close_fds(fds, nfds);
+        mshv_sim_reply(pt->channel, &req, -EPROTO, 0, 0, NULL, 0);
+        return;
+    }
+
+    switch (req.op) {
+    case MSHV_SIM_OP_CREATE_PARTITION:
+        if (req.arg[0] != MSHV_SIM_PROTOCOL_VERSION) {
+            mshv_sim_reply(pt->channel, &req, -EPROTO, 0, 0, NULL, 0);
+            break;
+        }
+        status = mshv_sim_create(pt, mshv_sim_payload, req.len);
+        mshv_sim_reply(pt->channel, &req, 0, status, 0, NULL, 0);
+        break;
+
+    case MSHV_SIM_OP_INITIALIZE_PARTITION:
+        pt->initialized = true;
+        mshv_sim_reply(pt->channel, &req, 0, HV_STATUS_SUCCESS, 0, NULL, 0);
+        break;
+
+    case MSHV_SIM_OP_MAP_GPA:
+        if (nfds != 1) {
+            mshv_sim_close_fds(fds, nfds);
+            mshv_sim_reply(pt->channel, &req, -EBADF, 0, 0, NULL, 0);
+            break;
+        }
+        status = mshv_sim_map_gpa(pt, req.arg[0], req.arg[1], fds[0],
+                                  req.arg[2], req.arg[3]);
+        mshv_sim_reply(pt->channel, &req, 0, status, 0, NULL, 0);
+        break;
+
+    case MSHV_SIM_OP_UNMAP_GPA:
+        status = mshv_sim_unmap_gpa(pt, req.arg[0], req.arg[1]);
+        mshv_sim_reply(pt->channel, &req, 0, status, 0, NULL, 0);
+        break;
+
+    case MSHV_SIM_OP_CREATE_VP:
+        if (nfds != 2) {
+            mshv_sim_close_fds(fds, nfds);
+            mshv_sim_reply(pt->channel, &req, -EBADF, 0, 0, NULL, 0);
+            break;
+        }
+        status = mshv_sim_vp_create(pt, req.arg[0], fds[0], fds[1]);
+        mshv_sim_reply(pt->channel, &req, 0, status, 0, NULL, 0);
+        break;
+
+    case MSHV_SIM_OP_HVCALL: {
+        static uint8_t out[MSHV_HVCALL_MAX_IO_SIZE];
+        size_t out_size = MIN(req.arg[2], sizeof(out));
+        unsigned done = 0;
+
+        memset(out, 0, out_size);
+        status = mshv_sim_hvcall(pt, NULL, req.arg[0], req.arg[1],
+                                 mshv_sim_payload, req.len, out, out_size,
+                                 &done);
+        mshv_sim_reply(pt->channel, &req, 0, status, done, out, out_size);
+        break;
+    }
+
+    case MSHV_SIM_OP_GET_COUNTERS: {
+        g_autoptr(GString) text = mshv_sim_counters_text(pt);
+
+        mshv_sim_reply(pt->channel, &req, 0, HV_STATUS_SUCCESS, 0,
+                       text->str, text->len);
+        break;
+    }
+
+    default:
+        mshv_sim_close_fds(fds, nfds);
+        mshv_sim_reply(pt->channel, &req, -ENOSYS, 0, 0, NULL, 0);
+        break;
+    }
+}
+
+static void mshv_sim_machine_init(MachineState *ms)
+{
+    MshvSimPartition *pt = MSHV_SIM_MACHINE(ms);
+
+    if (pt->channel < 0) {
+        error_report("machine %s is started by the MSHV simulator "
+                     "(scripts/mshv-sim-run), not by hand: it needs "
+                     "channel=FD", MSHV_SIM_MACHINE_NAME);
+        exit(1);
+    }
+    if (fcntl(pt->channel, F_GETFD) < 0) {
+        error_report("machine %s: channel=%d is not an open file descriptor",
+                     MSHV_SIM_MACHINE_NAME, pt->channel);
+        exit(1);
+    }
+    qemu_socket_set_nonblock(pt->channel);
+    qemu_set_cloexec(pt->channel);
+
+    QTAILQ_INIT(&pt->regions);
+    mshv_sim_memory_init(pt);
+    mshv_sim_vp_install_hooks();
+    qemu_set_fd_handler(pt->channel, mshv_sim_partition_request, NULL, pt);
+}
+
+static void mshv_sim_get_channel(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    int32_t value = MSHV_SIM_MACHINE(obj)->channel;
+
+    visit_type_int32(v, name, &value, errp);
+}
+
+static void mshv_sim_set_channel(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    int32_t value;
+
+    if (visit_type_int32(v, name, &value, errp)) {
+        MSHV_SIM_MACHINE(obj)->channel = value;
+    }
+}
+
+static void mshv_sim_machine_instance_init(Object *obj)
+{
+    MSHV_SIM_MACHINE(obj)->channel = -1;
+}
+
+static void mshv_sim_machine_class_init(ObjectClass *oc, void *data)
+{
+    MachineClass *mc = MACHINE_CLASS(oc);
+
+    mc->desc = "MSHV simulator hypervisor (started by scripts/mshv-sim-run)";
+    mc->init = mshv_sim_machine_init;
+    mc->max_cpus = MSHV_MAX_VPS;
+    mc->default_cpus = 1;
+    mc->default_cpu_type = X86_CPU_TYPE_NAME("max");
+    mc->no_floppy = 1;
+    mc->no_cdrom = 1;
+    mc->no_parallel = 1;
+    mc->no_serial = 1;
+    mc->default_ram_size = 0;
+
+    object_class_property_add(oc, "channel", "int", mshv_sim_get_channel,
+                              mshv_sim_set_channel, NULL, NULL);
+    object_class_property_set_description(oc, "channel",
+        "File descriptor of the partition channel");
+}
+
+static const TypeInfo mshv_sim_machine_type = {
+    .name = TYPE_MSHV_SIM_MACHINE,
+    .parent = TYPE_MACHINE,
+    .instance_size = sizeof(MshvSimPartition),
+    .instance_init = mshv_sim_machine_instance_init,
+    .class_init = mshv_sim_machine_class_init,
+};
+
+static void mshv_sim_register_types(void)
+{
+    type_register_static(&mshv_sim_machine_type);
+}
+
+type_init(mshv_sim_register_types)

@@ -1,0 +1,184 @@
+/*
+ * MSHV simulator: guest physical memory
+ *
+ * Each region the VMM maps is the VMM's own memory, passed as a file
+ * descriptor and mapped shared, so the guest and the VMM see the same
+ * bytes.  Writable regions are plain RAM; read-only ones are ROM devices
+ * whose writes fail, so the CPU stops with a GPA intercept.  Every GPA no
+ * region covers belongs to one catch-all region whose accesses fail the
+ * same way and become unmapped-GPA intercepts (emulated MMIO).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "exec/address-spaces.h"
+#include "mshv-sim.h"
+#include "trace.h"
+
+static MemTxResult mshv_sim_unmapped_read(void *opaque, hwaddr addr,
+                                          uint64_t *data, unsigned size,
+                                          MemTxAttrs attrs)
+{
+    *data = ~0ULL;
+    return MEMTX_DECODE_ERROR;
+}
+
+static MemTxResult mshv_sim_unmapped_write(void *opaque, hwaddr addr,
+                                           uint64_t data, unsigned size,
+                                           MemTxAttrs attrs)
+{
+    return MEMTX_DECODE_ERROR;
+}
+
+static const MemoryRegionOps mshv_sim_unmapped_ops = {
+    .read_with_attrs = mshv_sim_unmapped_read,
+    .write_with_attrs = mshv_sim_unmapped_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid.min_access_size = 1,
+    .valid.max_access_size = 8,
+    .valid.unaligned = true,
+    .impl.min_access_size = 1,
+    .impl.max_access_size = 8,
+    .impl.unaligned = true,
+};
+
+/* Writes to a read-only region: reads never get here (ROMD mode). */
+static MemTxResult mshv_sim_rom_write(void *opaque, hwaddr addr,
+                                      uint64_t data, unsigned size,
+                                      MemTxAttrs attrs)
+{
+    return MEMTX_ACCESS_ERROR;
+}
+
+static const MemoryRegionOps mshv_sim_rom_ops = {
+    .write_with_attrs = mshv_sim_rom_write,
+    .read_with_attrs = mshv_sim_unmapped_read,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid.min_access_size = 1,
+    .valid.max_access_size = 8,
+    .valid.unaligned = true,
+    .impl.min_access_size = 1,
+    .impl.max_access_size = 8,
+    .impl.unaligned = true,
+};
+
+void mshv_sim_memory_init(MshvSimPartition *pt)
+{
+    memory_region_init_io(&pt->unmapped, OBJECT(pt), &mshv_sim_unmapped_ops,
+                          pt, "mshv-sim-unmapped",
+                          1ULL << MSHV_SIM_PHYSICAL_ADDRESS_WIDTH);
+    memory_region_add_subregion_overlap(get_system_memory(), 0,
+                                        &pt->unmapped, -1000);
+}
+
+MshvSimRegion *mshv_sim_region_find(MshvSimPartition *pt, uint64_t gpa)
+{
+    MshvSimRegion *r;
+    uint64_t pfn = gpa >> 12;
+
+    QTAILQ_FOREACH(r, &pt->regions, next) {
+        if (pfn >= r->pfn && pfn < r->pfn + r->pages) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * A ROM device's RAM is QEMU's own; put the VMM's pages in its place so
+ * the guest reads what the VMM wrote.
+ */
+static bool mshv_sim_rom_from_fd(MshvSimRegion *r, const char *name,
+                                 uint64_t size, int fd, uint64_t offset,
+                                 Error **errp)
+{
+    void *host;
+
+    if (!memory_region_init_rom_device_nomigrate(&r->mr, NULL,
+                                                 &mshv_sim_rom_ops, r, name,
+                                                 size, errp)) {
+        return false;
+    }
+    host = memory_region_get_ram_ptr(&r->mr);
+    if (mmap(host, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+             fd, offset) == MAP_FAILED) {
+        error_setg_errno(errp, errno, "cannot map the read-only region");
+        object_unparent(OBJECT(&r->mr));
+        return false;
+    }
+    close(fd);
+    return true;
+}
+
+uint16_t mshv_sim_map_gpa(MshvSimPartition *pt, uint64_t pfn, uint64_t size,
+                          int fd, uint64_t offset, uint8_t flags)
+{
+    g_autofree char *name = g_strdup_printf("mshv-sim-gpa-%" PRIx64, pfn);
+    uint64_t pages = size >> 12;
+    MshvSimRegion *r, *other;
+    Error *err = NULL;
+    bool ok;
+
+    if (!size || (size & 0xfff) || pfn + pages < pfn ||
+        pfn + pages > (1ULL << (MSHV_SIM_PHYSICAL_ADDRESS_WIDTH - 12))) {
+        close(fd);
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    QTAILQ_FOREACH(other, &pt->regions, next) {
+        if (pfn < other->pfn + other->pages && other->pfn < pfn + pages) {
+            close(fd);
+            return HV_STATUS_INVALID_PARAMETER;
+        }
+    }
+
+    r = g_new0(MshvSimRegion, 1);
+    r->pfn = pfn;
+    r->pages = pages;
+    r->flags = flags;
+    if (flags & (1 << MSHV_SET_MEM_BIT_WRITABLE)) {
+        ok = memory_region_init_ram_from_fd(&r->mr, NULL, name, size,
+                                            RAM_SHARED, fd, offset, &err);
+        if (!ok) {
+            close(fd);
+        }
+    } else {
+        ok = mshv_sim_rom_from_fd(r, name, size, fd, offset, &err);
+        if (!ok) {
+            close(fd);
+        }
+    }
+    if (!ok) {
+        error_report_err(err);
+        g_free(r);
+        return HV_STATUS_INSUFFICIENT_MEMORY;
+    }
+    if (pt->gpa_access_tracking) {
+        memory_region_set_log(&r->mr, true, DIRTY_MEMORY_MIGRATION);
+    }
+    memory_region_add_subregion(get_system_memory(), pfn << 12, &r->mr);
+    QTAILQ_INSERT_TAIL(&pt->regions, r, next);
+    trace_mshv_sim_map_gpa(pfn, size, flags);
+    return HV_STATUS_SUCCESS;
+}
+
+uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,
+                            uint64_t size)
+{
+    MshvSimRegion *r;
+
+    QTAILQ_FOREACH(r, &pt->regions, next) {
+        if (r->pfn == pfn && r->pages == size >> 12) {
+            QTAILQ_REMOVE(&pt->regions, r, next);
+            memory_region_del_subregion(get_system_memory(), &r->mr);
+            object_unparent(OBJECT(&r->mr));
+            /* Old flat views may still point at the region for a while. */
+            g_free_rcu(r, rcu);
+            trace_mshv_sim_unmap_gpa(pfn, size);
+            return HV_STATUS_SUCCESS;
+        }
+    }
+    return HV_STATUS_INVALID_PARAMETER;
+}

@@ -1,0 +1,114 @@
+/*
+ * MSHV simulator, hypervisor side: one partition per process, its VPs run
+ * as TCG x86 CPUs.  See docs/devel/mshv/simulator.rst.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_MSHV_SIM_H
+#define HW_MSHV_SIM_H
+
+#include "qom/object.h"
+#include "hw/boards.h"
+#include "exec/memory.h"
+#include "hw/hyperv/mshv-abi.h"
+#include "hw/mshv-sim/protocol.h"
+#include "hw/mshv-sim/caps.h"
+#include "qemu/rcu.h"
+
+#define TYPE_MSHV_SIM_MACHINE MACHINE_TYPE_NAME(MSHV_SIM_MACHINE_NAME)
+OBJECT_DECLARE_SIMPLE_TYPE(MshvSimPartition, MSHV_SIM_MACHINE)
+
+typedef struct MshvSimVp MshvSimVp;
+
+/* A guest memory region mapped with MSHV_SIM_OP_MAP_GPA. */
+typedef struct MshvSimRegion {
+    struct rcu_head rcu;        /* first: g_free_rcu() needs it there */
+    uint64_t pfn;
+    uint64_t pages;
+    uint8_t flags;              /* MSHV_SET_MEM_BIT_* */
+    MemoryRegion mr;
+    QTAILQ_ENTRY(MshvSimRegion) next;
+} MshvSimRegion;
+
+typedef enum MshvSimCounter {
+    MSHV_SIM_CNT_INTERCEPT_IO,
+    MSHV_SIM_CNT_INTERCEPT_IO_STRING,
+    MSHV_SIM_CNT_INTERCEPT_UNMAPPED_GPA,
+    MSHV_SIM_CNT_INTERCEPT_GPA,
+    MSHV_SIM_CNT_INTERCEPT_OTHER,
+    MSHV_SIM_CNT_RUN,
+    MSHV_SIM_CNT_RUN_CANCELLED,
+    MSHV_SIM_CNT_HVCALL,
+    MSHV_SIM_CNT_REGS_GET,
+    MSHV_SIM_CNT_REGS_SET,
+    MSHV_SIM_CNT_INTERRUPT,
+    MSHV_SIM_CNT_IRQFD_SIGNAL,
+    MSHV_SIM_CNT_IOEVENTFD_SIGNAL,
+    MSHV_SIM_CNT__MAX,
+} MshvSimCounter;
+
+struct MshvSimPartition {
+    MachineState parent_obj;
+
+    int channel;                /* partition channel (machine property) */
+    bool created;
+    bool initialized;
+    uint64_t pt_flags;
+    uint64_t disabled_fbanks[MSHV_NUM_CPU_FEATURES_BANKS];
+    uint64_t disabled_xsave;
+    uint64_t synthetic_proc_features;
+    uint64_t unimplemented_msr_action;
+    uint64_t gpa_access_tracking;
+    bool time_frozen;
+
+    MemoryRegion unmapped;      /* catches every GPA no region maps */
+    QTAILQ_HEAD(, MshvSimRegion) regions;
+    MshvSimVp *vps[MSHV_MAX_VPS];
+
+    uint64_t counters[MSHV_SIM_CNT__MAX];
+    uint64_t hvcall_counts[0x200];
+};
+
+/* machine.c */
+MshvSimPartition *mshv_sim_partition(void);
+void mshv_sim_count(MshvSimCounter c);
+
+/* channel.c */
+int mshv_sim_recv(int fd, MshvSimHeader *hdr, void *payload, size_t max,
+                  int *fds, unsigned *nfds);
+int mshv_sim_send(int fd, const MshvSimHeader *hdr, const void *payload,
+                  const int *fds, unsigned nfds);
+int mshv_sim_reply(int fd, const MshvSimHeader *req, int ret,
+                   uint64_t arg0, uint64_t arg1,
+                   const void *payload, uint32_t len);
+
+/* memory.c */
+void mshv_sim_memory_init(MshvSimPartition *pt);
+uint16_t mshv_sim_map_gpa(MshvSimPartition *pt, uint64_t pfn, uint64_t size,
+                          int fd, uint64_t offset, uint8_t flags);
+uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,
+                            uint64_t size);
+MshvSimRegion *mshv_sim_region_find(MshvSimPartition *pt, uint64_t gpa);
+
+/* vp.c */
+uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
+                            int state_fd);
+MshvSimVp *mshv_sim_vp_find(MshvSimPartition *pt, uint32_t index);
+CPUState *mshv_sim_vp_cpu(MshvSimVp *vp);
+uint16_t mshv_sim_vp_get_registers(MshvSimVp *vp, const uint32_t *names,
+                                   unsigned count,
+                                   union hv_register_value *values,
+                                   unsigned *done);
+uint16_t mshv_sim_vp_set_registers(MshvSimVp *vp,
+                                   const struct hv_register_assoc *regs,
+                                   unsigned count, unsigned *done);
+void mshv_sim_vp_install_hooks(void);
+
+/* hvcall.c */
+uint16_t mshv_sim_hvcall(MshvSimPartition *pt, MshvSimVp *caller,
+                         uint16_t code, uint16_t reps,
+                         const void *in, size_t in_size,
+                         void *out, size_t out_size, unsigned *reps_done);
+
+#endif /* HW_MSHV_SIM_H */

@@ -1,0 +1,705 @@
+/*
+ * MSHV simulator: virtual processors
+ *
+ * A VP is a TCG x86 CPU that runs only while the VMM has a RUN_VP
+ * outstanding on the VP channel.  It stops, with its architectural state
+ * at the start of the instruction, when it needs the VMM (port I/O, an
+ * unmapped GPA, a write to a read-only region, a triple fault); the
+ * message goes back as the RUN_VP reply and into the intercept message
+ * page, and the register page is refreshed.  HLT and interrupt delivery
+ * stay inside: a halted VP sleeps in TCG until its LAPIC wakes it.
+ *
+ * Threads: VP channel requests are handled in the main loop; everything
+ * that reads or writes a VP's CPUX86State runs on that VP's own thread
+ * (intercept hooks, run_on_cpu work), so state is always consistent.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "qemu/sockets.h"
+#include "exec/exec-all.h"
+#include "exec/cputlb.h"
+#include "hw/core/cpu.h"
+#include "hw/qdev-core.h"
+#include "cpu.h"
+#include "tcg/hv-hooks.h"
+#include "mshv/mshv-regs.h"
+#include "mshv-sim.h"
+#include "trace.h"
+#include <Zydis/Zydis.h>
+
+#define MSHV_SIM_STATE_SIZE     (2 * MSHV_HV_PAGE_SIZE)
+
+struct MshvSimVp {
+    MshvSimPartition *pt;
+    uint32_t index;
+    X86CPU *cpu;
+    int chan;
+    void *state;
+    struct hv_vp_register_page *regpage;
+    struct hv_message *msgpage;
+
+    QemuMutex lock;             /* run_pending, undelivered */
+    bool run_pending;           /* a RUN_VP awaits its reply */
+    bool intercepted;           /* stopped by an intercept (suspend reg) */
+    bool undelivered;           /* msgpage holds a message not yet sent */
+    bool shutdown;              /* triple-faulted: reset before running */
+};
+
+/* Registers mirrored in the register page, looked up once. */
+static const MshvReg *mshv_sim_rp_rflags, *mshv_sim_rp_seg[6],
+                     *mshv_sim_rp_xmm[6], *mshv_sim_rp_cr8,
+                     *mshv_sim_rp_pending, *mshv_sim_rp_istate;
+
+MshvSimVp *mshv_sim_vp_find(MshvSimPartition *pt, uint32_t index)
+{
+    return index < MSHV_MAX_VPS ? pt->vps[index] : NULL;
+}
+
+CPUState *mshv_sim_vp_cpu(MshvSimVp *vp)
+{
+    return CPU(vp->cpu);
+}
+
+static MshvSimVp *mshv_sim_vp_of(CPUState *cs)
+{
+    return mshv_sim_vp_find(mshv_sim_partition(), X86_CPU(cs)->apic_id);
+}
+
+/* ---- Register page ---------------------------------------------------- */
+
+static uint64_t mshv_sim_reg64(const MshvReg *reg, CPUX86State *env)
+{
+    union hv_register_value v;
+
+    reg->get(reg, env, &v);
+    return v.reg64;
+}
+
+static void mshv_sim_regpage_fill(MshvSimVp *vp)
+{
+    struct hv_vp_register_page *rp = vp->regpage;
+    CPUX86State *env = &vp->cpu->env;
+    union hv_register_value v;
+    int i;
+
+    for (i = 0; i < 16; i++) {
+        rp->gp_registers[i] = env->regs[i];
+    }
+    rp->rip = env->eip;
+    rp->rflags = mshv_sim_reg64(mshv_sim_rp_rflags, env);
+    for (i = 0; i < 6; i++) {
+        mshv_sim_rp_xmm[i]->get(mshv_sim_rp_xmm[i], env, &v);
+        rp->xmm[i] = v.reg128;
+        mshv_sim_rp_seg[i]->get(mshv_sim_rp_seg[i], env, &v);
+        rp->segment[i] = v.segment;
+    }
+    rp->cr0 = env->cr[0];
+    rp->cr3 = env->cr[3];
+    rp->cr4 = env->cr[4];
+    rp->cr8 = mshv_sim_reg64(mshv_sim_rp_cr8, env);
+    rp->efer = env->efer;
+    rp->dr7 = env->dr[7];
+    rp->pending_interruption = mshv_sim_reg64(mshv_sim_rp_pending, env);
+    rp->interrupt_state = mshv_sim_reg64(mshv_sim_rp_istate, env);
+    rp->xfem = env->xcr0;
+    rp->dirty = 0;
+    smp_wmb();
+    rp->isvalid = 1;
+}
+
+/* After the VMM changed state the CPU derives other state from. */
+static void mshv_sim_env_changed(CPUState *cs)
+{
+    x86_update_hflags(cpu_env(cs));
+    tlb_flush(cs);
+}
+
+static void mshv_sim_regpage_apply(MshvSimVp *vp)
+{
+    struct hv_vp_register_page *rp = vp->regpage;
+    CPUX86State *env = &vp->cpu->env;
+    uint32_t dirty = qatomic_read(&rp->dirty);
+    union hv_register_value v;
+    int i;
+
+    if (!rp->isvalid || !dirty) {
+        goto out;
+    }
+    smp_rmb();
+    if (dirty & (1u << HV_X64_REGISTER_CLASS_GENERAL)) {
+        for (i = 0; i < 16; i++) {
+            env->regs[i] = rp->gp_registers[i];
+        }
+    }
+    if (dirty & (1u << HV_X64_REGISTER_CLASS_IP)) {
+        env->eip = rp->rip;
+    }
+    if (dirty & (1u << HV_X64_REGISTER_CLASS_FLAGS)) {
+        v.reg64 = rp->rflags;
+        mshv_sim_rp_rflags->set(mshv_sim_rp_rflags, env, &v);
+    }
+    if (dirty & (1u << HV_X64_REGISTER_CLASS_XMM)) {
+        for (i = 0; i < 6; i++) {
+            v.reg128 = rp->xmm[i];
+            mshv_sim_rp_xmm[i]->set(mshv_sim_rp_xmm[i], env, &v);
+        }
+    }
+    if (dirty & (1u << HV_X64_REGISTER_CLASS_SEGMENT)) {
+        for (i = 0; i < 6; i++) {
+            v.segment = rp->segment[i];
+            mshv_sim_rp_seg[i]->set(mshv_sim_rp_seg[i], env, &v);
+        }
+    }
+    mshv_sim_env_changed(CPU(vp->cpu));
+out:
+    rp->dirty = 0;
+    rp->isvalid = 0;
+}
+
+/* ---- Stopping and running --------------------------------------------- */
+
+static void mshv_sim_vp_reply_run(MshvSimVp *vp, int ret,
+                                  const struct hv_message *msg)
+{
+    MshvSimHeader hdr = {
+        .op = MSHV_SIM_OP_RUN_VP,
+        .ret = ret,
+        .len = msg ? sizeof(*msg) : 0,
+    };
+    int err = mshv_sim_send(vp->chan, &hdr, msg, NULL, 0);
+
+    if (err < 0 && err != -EPIPE && err != -ECONNRESET) {
+        error_report("mshv-sim: VP %u: cannot answer RUN_VP: %s",
+                     vp->index, strerror(-err));
+    }
+}
+
+/*
+ * On the VP's thread: stop the VP with a message for the VMM.  The caller
+ * leaves the CPU loop right after (cpu_loop_exit).
+ */
+static void mshv_sim_vp_exit(MshvSimVp *vp, const struct hv_message *msg)
+{
+    CPUState *cs = CPU(vp->cpu);
+    bool pending;
+
+    mshv_sim_regpage_fill(vp);
+    memcpy(vp->msgpage, msg, sizeof(*msg));
+    qatomic_set(&cs->stop, true);
+
+    qemu_mutex_lock(&vp->lock);
+    pending = vp->run_pending;
+    vp->run_pending = false;
+    vp->intercepted = true;
+    vp->undelivered = !pending;
+    qemu_mutex_unlock(&vp->lock);
+
+    trace_mshv_sim_vp_exit(vp->index, msg->header.message_type,
+                           vp->cpu->env.eip);
+    if (pending) {
+        mshv_sim_vp_reply_run(vp, 0, msg);
+    }
+}
+
+static void mshv_sim_vp_run_work(CPUState *cs, run_on_cpu_data data)
+{
+    MshvSimVp *vp = data.host_ptr;
+
+    mshv_sim_regpage_apply(vp);
+    if (vp->shutdown) {
+        vp->shutdown = false;
+        cs->halted = 0;
+    }
+}
+
+static void mshv_sim_vp_cancel_work(CPUState *cs, run_on_cpu_data data)
+{
+    MshvSimVp *vp = data.host_ptr;
+    bool pending;
+
+    qemu_mutex_lock(&vp->lock);
+    pending = vp->run_pending;
+    vp->run_pending = false;
+    qemu_mutex_unlock(&vp->lock);
+
+    if (pending) {
+        /* Explicit suspend: the VP stops where it is. */
+        qatomic_set(&cs->stop, true);
+        mshv_sim_regpage_fill(vp);
+        mshv_sim_count(MSHV_SIM_CNT_RUN_CANCELLED);
+        mshv_sim_vp_reply_run(vp, -EINTR, NULL);
+    }
+}
+
+static void mshv_sim_vp_run(MshvSimVp *vp)
+{
+    CPUState *cs = CPU(vp->cpu);
+    bool busy, undelivered;
+
+    qemu_mutex_lock(&vp->lock);
+    busy = vp->run_pending;
+    undelivered = vp->undelivered;
+    if (!busy && !undelivered) {
+        vp->run_pending = true;
+        vp->intercepted = false;
+    }
+    vp->undelivered = false;
+    qemu_mutex_unlock(&vp->lock);
+
+    if (busy) {
+        mshv_sim_vp_reply_run(vp, -EBUSY, NULL);
+        return;
+    }
+    if (undelivered) {
+        mshv_sim_vp_reply_run(vp, 0, vp->msgpage);
+        return;
+    }
+    mshv_sim_count(MSHV_SIM_CNT_RUN);
+    async_run_on_cpu(cs, mshv_sim_vp_run_work, RUN_ON_CPU_HOST_PTR(vp));
+    cpu_resume(cs);
+}
+
+/* ---- Intercept messages ----------------------------------------------- */
+
+/* Up to 16 bytes at CS:RIP, as far as they can be read. */
+static unsigned mshv_sim_fetch_insn(CPUState *cs, uint8_t *buf)
+{
+    CPUX86State *env = cpu_env(cs);
+    vaddr pc = env->segs[R_CS].base + env->eip;
+    unsigned n = 16, first = TARGET_PAGE_SIZE - (pc & ~TARGET_PAGE_MASK);
+
+    memset(buf, 0, 16);
+    if (first < n) {
+        if (cpu_memory_rw_debug(cs, pc, buf, first, false) < 0) {
+            return 0;
+        }
+        if (cpu_memory_rw_debug(cs, pc + first, buf + first, n - first,
+                                false) < 0) {
+            return first;
+        }
+        return n;
+    }
+    return cpu_memory_rw_debug(cs, pc, buf, n, false) < 0 ? 0 : n;
+}
+
+static bool mshv_sim_decode(CPUX86State *env, const uint8_t *buf,
+                            unsigned len, ZydisDecodedInstruction *insn)
+{
+    ZydisDecoder dec;
+    ZydisMachineMode mode;
+    ZydisStackWidth width;
+
+    if (env->hflags & HF_CS64_MASK) {
+        mode = ZYDIS_MACHINE_MODE_LONG_64;
+        width = ZYDIS_STACK_WIDTH_64;
+    } else if (env->hflags & HF_CS32_MASK) {
+        mode = env->hflags & HF_LMA_MASK ? ZYDIS_MACHINE_MODE_LONG_COMPAT_32 :
+               ZYDIS_MACHINE_MODE_LEGACY_32;
+        width = ZYDIS_STACK_WIDTH_32;
+    } else {
+        mode = env->hflags & HF_LMA_MASK ? ZYDIS_MACHINE_MODE_LONG_COMPAT_16 :
+               (env->cr[0] & CR0_PE_MASK) ? ZYDIS_MACHINE_MODE_LEGACY_16 :
+               ZYDIS_MACHINE_MODE_REAL_16;
+        width = ZYDIS_STACK_WIDTH_16;
+    }
+    return ZYAN_SUCCESS(ZydisDecoderInit(&dec, mode, width)) &&
+           ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, NULL, buf, len,
+                                                      insn));
+}
+
+static void mshv_sim_fill_header(CPUState *cs,
+                                 struct hv_x64_intercept_message_header *h,
+                                 unsigned insn_len, unsigned access)
+{
+    CPUX86State *env = cpu_env(cs);
+    X86CPU *cpu = X86_CPU(cs);
+    union hv_register_value v;
+    uint16_t state = env->hflags & HF_CPL_MASK;
+
+    if (env->cr[0] & CR0_PE_MASK) {
+        state |= HV_X64_EXEC_STATE_CR0_PE;
+    }
+    if (env->cr[0] & CR0_AM_MASK) {
+        state |= HV_X64_EXEC_STATE_CR0_AM;
+    }
+    if (env->hflags & HF_LMA_MASK) {
+        state |= HV_X64_EXEC_STATE_EFER_LMA;
+    }
+    if (env->hflags & HF_INHIBIT_IRQ_MASK) {
+        state |= HV_X64_EXEC_STATE_INTERRUPT_SHADOW;
+    }
+    h->vp_index = cpu->apic_id;
+    h->instruction_length_and_cr8 = (insn_len & 0xf) |
+        (mshv_sim_reg64(mshv_sim_rp_cr8, env) & 0xf) << 4;
+    h->intercept_access_type = access;
+    h->execution_state = state;
+    mshv_sim_rp_seg[R_CS]->get(mshv_sim_rp_seg[R_CS], env, &v);
+    h->cs_segment = v.segment;
+    h->rip = env->eip;
+    h->rflags = mshv_sim_reg64(mshv_sim_rp_rflags, env);
+}
+
+static void mshv_sim_hook_io(CPUX86State *env, uint32_t port, unsigned size,
+                             bool is_write, uint32_t data, uintptr_t retaddr)
+{
+    CPUState *cs = env_cpu(env);
+    MshvSimVp *vp = mshv_sim_vp_of(cs);
+    struct hv_message msg = { 0 };
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    ZydisDecodedInstruction insn;
+    union hv_register_value v;
+    unsigned len, insn_len = 0;
+    bool string = false, rep = false;
+
+    cpu_restore_state(cs, retaddr);
+    len = mshv_sim_fetch_insn(cs, io->instruction_bytes);
+    if (len && mshv_sim_decode(env, io->instruction_bytes, len, &insn)) {
+        insn_len = insn.length;
+        string = insn.mnemonic == ZYDIS_MNEMONIC_INSB ||
+                 insn.mnemonic == ZYDIS_MNEMONIC_INSW ||
+                 insn.mnemonic == ZYDIS_MNEMONIC_INSD ||
+                 insn.mnemonic == ZYDIS_MNEMONIC_OUTSB ||
+                 insn.mnemonic == ZYDIS_MNEMONIC_OUTSW ||
+                 insn.mnemonic == ZYDIS_MNEMONIC_OUTSD;
+        rep = string && (insn.attributes & ZYDIS_ATTRIB_HAS_REP);
+    }
+
+    msg.header.message_type = HVMSG_X64_IO_PORT_INTERCEPT;
+    msg.header.payload_size = sizeof(*io);
+    mshv_sim_fill_header(cs, &io->header, insn_len,
+                         is_write ? HV_INTERCEPT_ACCESS_WRITE :
+                                    HV_INTERCEPT_ACCESS_READ);
+    io->port_number = port;
+    io->access_info = size | (string ? HV_X64_IO_ACCESS_STRING_OP : 0) |
+                      (rep ? HV_X64_IO_ACCESS_REP_PREFIX : 0);
+    io->instruction_byte_count = len;
+    io->rax = env->regs[R_EAX];
+    mshv_sim_rp_seg[R_DS]->get(mshv_sim_rp_seg[R_DS], env, &v);
+    io->ds_segment = v.segment;
+    mshv_sim_rp_seg[R_ES]->get(mshv_sim_rp_seg[R_ES], env, &v);
+    io->es_segment = v.segment;
+    io->rcx = env->regs[R_ECX];
+    io->rsi = env->regs[R_ESI];
+    io->rdi = env->regs[R_EDI];
+
+    mshv_sim_count(string ? MSHV_SIM_CNT_INTERCEPT_IO_STRING :
+                            MSHV_SIM_CNT_INTERCEPT_IO);
+    mshv_sim_vp_exit(vp, &msg);
+    cpu_loop_exit(cs);
+}
+
+static void mshv_sim_hook_transaction_failed(CPUState *cs, hwaddr physaddr,
+                                             vaddr addr, unsigned size,
+                                             MMUAccessType access_type,
+                                             MemTxAttrs attrs,
+                                             MemTxResult response,
+                                             uintptr_t retaddr)
+{
+    CPUX86State *env = cpu_env(cs);
+    MshvSimVp *vp = mshv_sim_vp_of(cs);
+    struct hv_message msg = { 0 };
+    struct hv_x64_memory_intercept_message *mem = (void *)msg.payload;
+    ZydisDecodedInstruction insn;
+    bool mapped = mshv_sim_region_find(vp->pt, physaddr) != NULL;
+    unsigned len, insn_len = 0;
+
+    if (retaddr) {
+        cpu_restore_state(cs, retaddr);
+    }
+    len = mshv_sim_fetch_insn(cs, mem->instruction_bytes);
+    if (len && mshv_sim_decode(env, mem->instruction_bytes, len, &insn)) {
+        insn_len = insn.length;
+    }
+
+    msg.header.message_type = mapped ? HVMSG_GPA_INTERCEPT :
+                                       HVMSG_UNMAPPED_GPA;
+    msg.header.payload_size = sizeof(*mem);
+    mshv_sim_fill_header(cs, &mem->header, insn_len,
+                         access_type == MMU_DATA_STORE ?
+                            HV_INTERCEPT_ACCESS_WRITE :
+                         access_type == MMU_INST_FETCH ?
+                            HV_INTERCEPT_ACCESS_EXECUTE :
+                            HV_INTERCEPT_ACCESS_READ);
+    mem->cache_type = 0;        /* uncached, as emulated MMIO is */
+    mem->instruction_byte_count = len;
+    mem->memory_access_info = HV_X64_MEMORY_ACCESS_GVA_VALID |
+                              HV_X64_MEMORY_ACCESS_GVA_GPA_VALID;
+    mem->guest_virtual_address = addr;
+    mem->guest_physical_address = physaddr;
+
+    mshv_sim_count(mapped ? MSHV_SIM_CNT_INTERCEPT_GPA :
+                            MSHV_SIM_CNT_INTERCEPT_UNMAPPED_GPA);
+    mshv_sim_vp_exit(vp, &msg);
+    cpu_loop_exit(cs);
+}
+
+static void mshv_sim_hook_triple_fault(CPUX86State *env)
+{
+    CPUState *cs = env_cpu(env);
+    MshvSimVp *vp = mshv_sim_vp_of(cs);
+    struct hv_message msg = { 0 };
+
+    msg.header.message_type = HVMSG_UNRECOVERABLE_EXCEPTION;
+    msg.header.payload_size = sizeof(struct hv_x64_intercept_message_header);
+    mshv_sim_fill_header(cs, (void *)msg.payload, 0,
+                         HV_INTERCEPT_ACCESS_READ);
+    vp->shutdown = true;
+    mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
+    mshv_sim_vp_exit(vp, &msg);
+}
+
+static const X86TcgHvHooks mshv_sim_hooks = {
+    .io = mshv_sim_hook_io,
+    .transaction_failed = mshv_sim_hook_transaction_failed,
+    .triple_fault = mshv_sim_hook_triple_fault,
+};
+
+void mshv_sim_vp_install_hooks(void)
+{
+    int i;
+
+    mshv_sim_rp_rflags = mshv_reg_find(HV_X64_REGISTER_RFLAGS);
+    mshv_sim_rp_cr8 = mshv_reg_find(HV_X64_REGISTER_CR8);
+    mshv_sim_rp_pending = mshv_reg_find(HV_REGISTER_PENDING_INTERRUPTION);
+    mshv_sim_rp_istate = mshv_reg_find(HV_REGISTER_INTERRUPT_STATE);
+    for (i = 0; i < 6; i++) {
+        mshv_sim_rp_seg[i] = mshv_reg_find(HV_X64_REGISTER_ES + i);
+        mshv_sim_rp_xmm[i] = mshv_reg_find(HV_X64_REGISTER_XMM0 + i);
+    }
+    x86_tcg_hv_hooks = &mshv_sim_hooks;
+}
+
+/* ---- Registers through hypercalls --------------------------------------- */
+
+typedef struct MshvSimRegsWork {
+    MshvSimVp *vp;
+    const uint32_t *names;
+    const struct hv_register_assoc *assocs;
+    union hv_register_value *values;
+    unsigned count;
+    unsigned done;
+    uint16_t status;
+} MshvSimRegsWork;
+
+/* Registers the hypervisor itself owns, not the CPU. */
+static bool mshv_sim_get_hv_reg(MshvSimVp *vp, uint32_t name,
+                                union hv_register_value *v)
+{
+    memset(v, 0, sizeof(*v));
+    switch (name) {
+    case HV_REGISTER_EXPLICIT_SUSPEND:
+        v->reg64 = !qatomic_read(&vp->run_pending);
+        return true;
+    case HV_REGISTER_INTERCEPT_SUSPEND:
+        v->reg64 = qatomic_read(&vp->intercepted);
+        return true;
+    case HV_REGISTER_DISPATCH_SUSPEND:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void mshv_sim_get_regs_work(CPUState *cs, run_on_cpu_data data)
+{
+    MshvSimRegsWork *w = data.host_ptr;
+    CPUX86State *env = cpu_env(cs);
+    unsigned i;
+
+    env->tsc = cpu_get_tsc(env) + env->tsc_offset;
+    for (i = 0; i < w->count; i++) {
+        const MshvReg *reg = mshv_reg_find(w->names[i]);
+
+        if (mshv_sim_get_hv_reg(w->vp, w->names[i], &w->values[i])) {
+            continue;
+        }
+        if (!reg) {
+            w->status = HV_STATUS_INVALID_PARAMETER;
+            break;
+        }
+        memset(&w->values[i], 0, sizeof(w->values[i]));
+        reg->get(reg, env, &w->values[i]);
+    }
+    w->done = i;
+}
+
+static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
+{
+    MshvSimRegsWork *w = data.host_ptr;
+    CPUX86State *env = cpu_env(cs);
+    bool tsc = false;
+    unsigned i;
+
+    for (i = 0; i < w->count; i++) {
+        uint32_t name = w->assocs[i].name;
+        const MshvReg *reg = mshv_reg_find(name);
+        union hv_register_value value;
+
+        if (mshv_sim_get_hv_reg(w->vp, name, &value)) {
+            /* The VMM must not write suspend registers: ignore, as Linux. */
+            continue;
+        }
+        if (!reg) {
+            w->status = HV_STATUS_INVALID_PARAMETER;
+            break;
+        }
+        value = w->assocs[i].value;
+        reg->set(reg, env, &value);
+        tsc |= name == HV_X64_REGISTER_TSC;
+    }
+    w->done = i;
+    if (tsc) {
+        env->tsc_offset = env->tsc - cpu_get_tsc(env);
+    }
+    mshv_sim_env_changed(cs);
+    /* The register page no longer matches: the VMM must re-read it. */
+    w->vp->regpage->isvalid = 0;
+}
+
+uint16_t mshv_sim_vp_get_registers(MshvSimVp *vp, const uint32_t *names,
+                                   unsigned count,
+                                   union hv_register_value *values,
+                                   unsigned *done)
+{
+    MshvSimRegsWork w = {
+        .vp = vp, .names = names, .values = values, .count = count,
+        .status = HV_STATUS_SUCCESS,
+    };
+
+    mshv_sim_count(MSHV_SIM_CNT_REGS_GET);
+    run_on_cpu(CPU(vp->cpu), mshv_sim_get_regs_work, RUN_ON_CPU_HOST_PTR(&w));
+    *done = w.done;
+    return w.status;
+}
+
+uint16_t mshv_sim_vp_set_registers(MshvSimVp *vp,
+                                   const struct hv_register_assoc *regs,
+                                   unsigned count, unsigned *done)
+{
+    MshvSimRegsWork w = {
+        .vp = vp, .assocs = regs, .count = count,
+        .status = HV_STATUS_SUCCESS,
+    };
+
+    mshv_sim_count(MSHV_SIM_CNT_REGS_SET);
+    run_on_cpu(CPU(vp->cpu), mshv_sim_set_regs_work, RUN_ON_CPU_HOST_PTR(&w));
+    *done = w.done;
+    return w.status;
+}
+
+/* ---- The VP channel ------------------------------------------------------ */
+
+static void mshv_sim_vp_request(void *opaque)
+{
+    static uint8_t in[MSHV_SIM_MAX_PAYLOAD], out[MSHV_HVCALL_MAX_IO_SIZE];
+    MshvSimVp *vp = opaque;
+    MshvSimHeader req;
+    int fds[MSHV_SIM_MAX_FDS];
+    unsigned nfds = MSHV_SIM_MAX_FDS;
+    int n = mshv_sim_recv(vp->chan, &req, in, sizeof(in), fds, &nfds);
+
+    while (nfds) {
+        close(fds[--nfds]);
+    }
+    if (n == -EAGAIN) {
+        return;
+    }
+    if (n <= 0) {
+        /* The VP fd was closed; the VP itself lives on (as in Linux). */
+        qemu_set_fd_handler(vp->chan, NULL, NULL, NULL);
+        return;
+    }
+    trace_mshv_sim_vp_request(vp->index, req.op);
+
+    switch (req.op) {
+    case MSHV_SIM_OP_RUN_VP:
+        mshv_sim_vp_run(vp);
+        break;
+    case MSHV_SIM_OP_CANCEL_RUN:
+        async_run_on_cpu(CPU(vp->cpu), mshv_sim_vp_cancel_work,
+                         RUN_ON_CPU_HOST_PTR(vp));
+        break;
+    case MSHV_SIM_OP_HVCALL: {
+        size_t out_size = MIN(req.arg[2], sizeof(out));
+        unsigned done = 0;
+        uint16_t status;
+
+        memset(out, 0, out_size);
+        status = mshv_sim_hvcall(vp->pt, vp, req.arg[0], req.arg[1], in,
+                                 req.len, out, out_size, &done);
+        mshv_sim_reply(vp->chan, &req, 0, status, done, out, out_size);
+        break;
+    }
+    default:
+        mshv_sim_reply(vp->chan, &req, -ENOSYS, 0, 0, NULL, 0);
+        break;
+    }
+}
+
+uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
+                            int state_fd)
+{
+    MachineState *ms = MACHINE(pt);
+    Error *err = NULL;
+    MshvSimVp *vp;
+    Object *cpu;
+    void *state;
+
+    if (index >= MSHV_MAX_VPS) {
+        close(chan);
+        close(state_fd);
+        return HV_STATUS_INVALID_VP_INDEX;
+    }
+    if (pt->vps[index]) {
+        close(chan);
+        close(state_fd);
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    state = mmap(NULL, MSHV_SIM_STATE_SIZE, PROT_READ | PROT_WRITE,
+                 MAP_SHARED, state_fd, 0);
+    close(state_fd);
+    if (state == MAP_FAILED) {
+        error_report("mshv-sim: VP %u: cannot map its state pages: %s",
+                     index, strerror(errno));
+        close(chan);
+        return HV_STATUS_INSUFFICIENT_MEMORY;
+    }
+
+    vp = g_new0(MshvSimVp, 1);
+    vp->pt = pt;
+    vp->index = index;
+    vp->chan = chan;
+    vp->state = state;
+    vp->regpage = state;
+    vp->msgpage = (void *)((char *)state + MSHV_HV_PAGE_SIZE);
+    qemu_mutex_init(&vp->lock);
+    pt->vps[index] = vp;
+
+    cpu = object_new(ms->cpu_type);
+    /* APIC ID = VP index, as the hypervisor defines it. */
+    object_property_set_uint(cpu, "apic-id", index, &error_abort);
+    /* Created stopped (explicit suspend): the first RUN_VP releases it. */
+    DEVICE(cpu)->hotplugged = false;
+    if (!qdev_realize(DEVICE(cpu), NULL, &err)) {
+        error_report_err(err);
+        object_unref(cpu);
+        pt->vps[index] = NULL;
+        munmap(state, MSHV_SIM_STATE_SIZE);
+        close(chan);
+        g_free(vp);
+        return HV_STATUS_INSUFFICIENT_MEMORY;
+    }
+    vp->cpu = X86_CPU(cpu);
+    object_unref(cpu);
+    cpu_reset(CPU(cpu));
+
+    qemu_socket_set_nonblock(chan);
+    qemu_set_fd_handler(chan, mshv_sim_vp_request, NULL, vp);
+    trace_mshv_sim_vp_create(index);
+    return HV_STATUS_SUCCESS;
+}

@@ -1,0 +1,73 @@
+/*
+ * MSHV simulator: what the simulated hypervisor offers.  Both the driver
+ * side (answering host-partition queries on /dev/mshv) and the hypervisor
+ * process use these, so the two always agree.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_MSHV_SIM_CAPS_H
+#define HW_MSHV_SIM_CAPS_H
+
+#include <time.h>
+#include "hw/hyperv/mshv-abi.h"
+
+/* Hyper-V enlightenments the simulator implements for guests. */
+#define MSHV_SIM_ASSIGNABLE_SYNTHETIC_PROC_FEATURES \
+    ((1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT) | \
+     (1ULL << HV_SYNTHETIC_PROC_HV1) | \
+     (1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_RUN_TIME_REG) | \
+     (1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER) | \
+     (1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS) | \
+     (1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS) | \
+     (1ULL << HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS) | \
+     (1ULL << HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS) | \
+     (1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_INDEX) | \
+     (1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC) | \
+     (1ULL << HV_SYNTHETIC_PROC_ACCESS_GUEST_IDLE_REG) | \
+     (1ULL << HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS) | \
+     (1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS) | \
+     (1ULL << HV_SYNTHETIC_PROC_SIGNAL_EVENTS))
+
+/* Guest physical address width of simulated partitions. */
+#define MSHV_SIM_PHYSICAL_ADDRESS_WIDTH         40
+
+/* XSAVE components: x87, SSE, AVX; compacted area size for those. */
+#define MSHV_SIM_XSAVE_STATES                   0x7ULL
+#define MSHV_SIM_MAX_XSAVE_DATA_SIZE            (512 + 64 + 256)
+
+/* VMM_CAPABILITIES bank 0: assignable synthetic processor features. */
+#define MSHV_SIM_VMM_CAPABILITIES               (1ULL << 4)
+
+/* Processor feature banks 0/1: all that the simulator's CPUs may offer. */
+#define MSHV_SIM_PROCESSOR_FEATURES0            0xffffffffffffffffULL
+#define MSHV_SIM_PROCESSOR_FEATURES1            0x00000000003fffffULL
+
+#define MSHV_SIM_PROCESSOR_CL_FLUSH_SIZE        8   /* in 8-byte units */
+
+/*
+ * The TSC frequency guests of the simulator see: the host's, since TCG
+ * reads the host TSC.  Measured once against CLOCK_MONOTONIC.
+ */
+static inline uint64_t mshv_sim_tsc_frequency(void)
+{
+    static uint64_t freq;
+    struct timespec t0, t1;
+    uint64_t c0, c1, ns;
+
+    if (!freq) {
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        c0 = __builtin_ia32_rdtsc();
+        do {
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            ns = (t1.tv_sec - t0.tv_sec) * 1000000000ULL +
+                 t1.tv_nsec - t0.tv_nsec;
+        } while (ns < 20000000);
+        c1 = __builtin_ia32_rdtsc();
+        /* Round to 1 MHz, as firmware-reported frequencies are. */
+        freq = ((c1 - c0) * 1000000000ULL / ns + 500000) / 1000000 * 1000000;
+    }
+    return freq;
+}
+
+#endif /* HW_MSHV_SIM_CAPS_H */

@@ -1,0 +1,159 @@
+/*
+ * MSHV simulator: the wire protocol between the preload library (which
+ * plays the Linux mshv_root driver inside any /dev/mshv client) and the
+ * hypervisor process (qemu-system-x86_64 -M mshv-sim-hv, which plays the
+ * Microsoft Hypervisor and runs the partition's VPs with TCG).
+ *
+ * One hypervisor process serves one partition.  The driver side holds a
+ * SOCK_SEQPACKET connection per partition (the "partition channel") and
+ * one per VP (the "VP channel").  Every request is one packet: a
+ * MshvSimHeader, then `len` payload bytes, with `nfds` file descriptors
+ * attached as SCM_RIGHTS.  Every request except MSHV_SIM_OP_CANCEL_RUN
+ * gets exactly one reply packet of the same shape, whose `ret` is 0 or a
+ * negative errno.  Hypercall-level results travel as HV_STATUS values in
+ * the reply's arg[0], exactly as the hypervisor would return them.
+ *
+ * The split of work mirrors Linux: the driver side validates ioctl
+ * arguments (errno), keeps the region/VP/irqfd bookkeeping and turns
+ * ioctls into requests; the hypervisor side implements hypercalls,
+ * intercepts, messages and guest-visible behaviour.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_MSHV_SIM_PROTOCOL_H
+#define HW_MSHV_SIM_PROTOCOL_H
+
+#define MSHV_SIM_PROTOCOL_VERSION       1
+
+/* The largest payload of one packet (hypercall buffers are <= 4 KiB). */
+#define MSHV_SIM_MAX_PAYLOAD            (64 * 1024)
+#define MSHV_SIM_MAX_FDS                4
+
+/*
+ * The hypervisor process is started as
+ *   $MSHV_SIM_HV -M mshv-sim-hv,channel=FD [MSHV_SIM_HV_ARGS...]
+ * with FD its end of the partition channel.  MSHV_SIM_HV defaults to the
+ * qemu-system-x86_64 the wrapper (scripts/mshv-sim-run) names.
+ */
+#define MSHV_SIM_ENV_HV                 "MSHV_SIM_HV"
+#define MSHV_SIM_ENV_HV_ARGS            "MSHV_SIM_HV_ARGS"
+#define MSHV_SIM_MACHINE_NAME           "mshv-sim-hv"
+
+typedef struct MshvSimHeader {
+    uint32_t op;                /* MshvSimOp */
+    int32_t ret;                /* reply: 0 or -errno */
+    uint32_t len;               /* payload bytes following the header */
+    uint32_t nfds;              /* fds attached with SCM_RIGHTS */
+    uint64_t arg[4];
+} MshvSimHeader;
+
+typedef enum MshvSimOp {
+    /*
+     * Partition channel.
+     */
+
+    /*
+     * First request.  arg[0] = MSHV_SIM_PROTOCOL_VERSION; payload:
+     * struct mshv_create_partition_v2 (a v1 request is zero-extended, with
+     * pt_num_cpu_fbanks = 2 and no banks disabled).
+     * Reply arg[0]: HV_STATUS.
+     */
+    MSHV_SIM_OP_CREATE_PARTITION = 1,
+
+    /* No arguments.  Reply arg[0]: HV_STATUS. */
+    MSHV_SIM_OP_INITIALIZE_PARTITION,
+
+    /*
+     * Map guest memory.  fd[0]: the file backing the client's memory;
+     * arg[0] = guest_pfn, arg[1] = size in bytes, arg[2] = offset of the
+     * region in fd[0], arg[3] = MSHV_SET_MEM_BIT_* flags.
+     * Reply arg[0]: HV_STATUS.
+     */
+    MSHV_SIM_OP_MAP_GPA,
+
+    /* arg[0] = guest_pfn, arg[1] = size.  Reply arg[0]: HV_STATUS. */
+    MSHV_SIM_OP_UNMAP_GPA,
+
+    /*
+     * Create a VP.  arg[0] = vp_index; fd[0]: the VP channel (hypervisor
+     * end); fd[1]: a 2-page memfd whose page 0 is the VP's register page
+     * (struct hv_vp_register_page) and page 1 its intercept message page.
+     * Reply arg[0]: HV_STATUS.
+     */
+    MSHV_SIM_OP_CREATE_VP,
+
+    /*
+     * A hypercall (partition channel: for any VP; VP channel: the same).
+     * arg[0] = code, arg[1] = rep count, arg[2] = output size; payload:
+     * the input (its first u64 already holds the partition id).
+     * Reply arg[0] = HV_STATUS, arg[1] = reps completed, payload: output.
+     */
+    MSHV_SIM_OP_HVCALL,
+
+    /*
+     * Replace the MSI routing table.  payload: struct mshv_user_irq_entry
+     * [arg[0]], already validated.  Reply arg[0]: HV_STATUS.
+     */
+    MSHV_SIM_OP_SET_MSI_ROUTING,
+
+    /*
+     * Bind (arg[1] bit 0 clear) or unbind an irqfd.  fd[0]: eventfd,
+     * fd[1]: resample eventfd if arg[1] has MSHV_IRQFD_BIT_RESAMPLE;
+     * arg[0] = gsi, arg[1] = flags, arg[2] = driver's id for the binding.
+     * Unbinding names the binding by arg[2] alone, no fds.
+     */
+    MSHV_SIM_OP_IRQFD,
+
+    /*
+     * Bind or unbind an MMIO ioeventfd.  fd[0]: eventfd (bind only);
+     * arg[0] = addr, arg[1] = len, arg[2] = datamatch, arg[3] = flags |
+     * (driver's id << 32).  Unbinding names the binding by id.
+     */
+    MSHV_SIM_OP_IOEVENTFD,
+
+    /*
+     * HVCALL_GET_GPA_PAGES_ACCESS_STATES over a range, for
+     * MSHV_GET_GPAP_ACCESS_BITMAP.  arg[0] = base pfn, arg[1] = page count,
+     * arg[2] = HV_GPA_PAGE_ACCESS_* flags.  Reply arg[0] = HV_STATUS,
+     * payload: one state byte per page.
+     */
+    MSHV_SIM_OP_GPA_ACCESS_STATES,
+
+    /*
+     * Deterministic counters (intercepts by type, hypercalls by code,
+     * requests by op) for benchmarks.  Reply payload: "name value\n" text.
+     */
+    MSHV_SIM_OP_GET_COUNTERS,
+
+    /*
+     * VP channel.
+     */
+
+    /*
+     * Run the VP until it has a message for the VMM.  Reply: ret 0 and
+     * the 256-byte struct hv_message as payload (also left in the
+     * intercept message page), or ret -EINTR after MSHV_SIM_OP_CANCEL_RUN
+     * stopped the VP with no message in flight.
+     */
+    MSHV_SIM_OP_RUN_VP,
+
+    /*
+     * Sent on the VP channel while RUN_VP is outstanding, when the
+     * client thread got a signal.  No reply of its own: the outstanding
+     * RUN_VP is answered (with a message that raced in, or -EINTR).
+     */
+    MSHV_SIM_OP_CANCEL_RUN,
+
+    /*
+     * MSHV_GET_VP_STATE / MSHV_SET_VP_STATE.  arg[0] = MSHV_VP_STATE_*.
+     * GET reply payload: the state; SET payload: the state.
+     * Reply arg[0]: HV_STATUS.
+     */
+    MSHV_SIM_OP_GET_VP_STATE,
+    MSHV_SIM_OP_SET_VP_STATE,
+
+    MSHV_SIM_OP_COUNT,
+} MshvSimOp;
+
+#endif /* HW_MSHV_SIM_PROTOCOL_H */

@@ -1,0 +1,39 @@
+/*
+ * MSHV register table: the one place that says how each Microsoft
+ * Hypervisor register name maps to QEMU's CPUX86State.
+ *
+ * The MSHV accelerator uses it to fill CPUX86State from
+ * HVCALL_GET_VP_REGISTERS and to build HVCALL_SET_VP_REGISTERS; the MSHV
+ * simulator uses it the other way round to answer those hypercalls from
+ * its TCG CPUs.  Accessors touch only CPUX86State fields; whoever runs
+ * the CPU recomputes derived state (hflags, TLB) after a set.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef TARGET_I386_MSHV_REGS_H
+#define TARGET_I386_MSHV_REGS_H
+
+#include "hw/hyperv/mshv-abi.h"
+
+typedef struct MshvReg MshvReg;
+
+struct MshvReg {
+    uint32_t name;              /* enum hv_register_name */
+    const char *label;
+    void (*get)(const MshvReg *reg, CPUX86State *env,
+                union hv_register_value *value);
+    void (*set)(const MshvReg *reg, CPUX86State *env,
+                const union hv_register_value *value);
+    size_t offset;              /* for plain 64-bit fields of CPUX86State */
+    unsigned index;             /* for arrays: which element */
+};
+
+/* Every register the table knows, in hypervisor-name order. */
+extern const MshvReg mshv_regs[];
+extern const size_t mshv_regs_count;
+
+/* The entry for NAME, or NULL when the table does not know it. */
+const MshvReg *mshv_reg_find(uint32_t name);
+
+#endif /* TARGET_I386_MSHV_REGS_H */

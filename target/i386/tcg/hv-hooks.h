@@ -1,0 +1,43 @@
+/*
+ * Hooks that let a hypervisor built on x86 TCG (the MSHV simulator) take
+ * over what a hardware hypervisor intercepts: port I/O, accesses the
+ * memory map cannot serve (unmapped GPAs, writes to read-only regions),
+ * CPUID results and triple faults.  With no hooks installed (every other machine) TCG
+ * behaves exactly as before.
+ *
+ * The cpuid hook may change the result of every CPUID instruction.
+ *
+ * A hook that takes an access over does not return: it stops the
+ * instruction before it has any effect (cpu_loop_exit_restore with the
+ * given retaddr), so the guest's architectural state is that of the
+ * instruction's start.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef TARGET_I386_TCG_HV_HOOKS_H
+#define TARGET_I386_TCG_HV_HOOKS_H
+
+#include "exec/memattrs.h"
+#include "exec/mmu-access-type.h"
+
+typedef struct X86TcgHvHooks {
+    /* IN/OUT/INS/OUTS; *data is the value written (OUT).  */
+    void (*io)(CPUX86State *env, uint32_t port, unsigned size,
+               bool is_write, uint32_t data, uintptr_t retaddr);
+    /* A load or store the memory map answered with an error. */
+    void (*transaction_failed)(CPUState *cs, hwaddr physaddr, vaddr addr,
+                               unsigned size, MMUAccessType access_type,
+                               MemTxAttrs attrs, MemTxResult response,
+                               uintptr_t retaddr);
+    /* CPUID: the result computed from the CPU model, to override. */
+    void (*cpuid)(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
+                  uint32_t *eax, uint32_t *ebx, uint32_t *ecx,
+                  uint32_t *edx);
+    /* A third fault while delivering a double fault. */
+    void (*triple_fault)(CPUX86State *env);
+} X86TcgHvHooks;
+
+extern const X86TcgHvHooks *x86_tcg_hv_hooks;
+
+#endif /* TARGET_I386_TCG_HV_HOOKS_H */
