@@ -9,6 +9,7 @@ and this module puts it on sys.path before qemu_test is imported.
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -35,6 +36,10 @@ from qemu_test import QemuSystemTest, wait_for_console_pattern  # noqa: E402
 MSHV_TOP = Path(os.path.realpath(__file__)).parents[2]
 
 GUEST_DONE = 'QEMU-GUEST-MARKER: done'
+
+# Seconds a boot of the test guest may take before the test fails; boots
+# take 2-5 s under TCG on the project's 2-core machines.
+BOOT_TIMEOUT = 90
 
 
 def guest_file(name):
@@ -105,12 +110,27 @@ class MshvBootTest(QemuSystemTest):
                     *args)
         start = time.monotonic()
         vm.launch()
-        wait_for_console_pattern(self, done,
-                                 failure_message='Kernel panic')
+        self.wait_console(done, failure_message='Kernel panic')
         elapsed = time.monotonic() - start
         if end != 'wait':
             vm.wait(timeout=30)
         return elapsed
+
+    def wait_console(self, pattern, failure_message=None,
+                     timeout=BOOT_TIMEOUT):
+        """wait_for_console_pattern, failing after TIMEOUT seconds instead
+        of hanging the whole suite."""
+        def expired(signum, frame):
+            raise TimeoutError(f'no "{pattern}" on the console after '
+                               f'{timeout} s')
+        old = signal.signal(signal.SIGALRM, expired)
+        signal.alarm(timeout)
+        try:
+            wait_for_console_pattern(self, pattern,
+                                     failure_message=failure_message)
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
 
     def hmp(self, command):
         return self.vm.cmd('human-monitor-command', command_line=command)
