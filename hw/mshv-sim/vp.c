@@ -181,7 +181,7 @@ static void mshv_sim_vp_reply_run(MshvSimVp *vp, int ret,
 
 /*
  * On the VP's thread: stop the VP with a message for the VMM.  The caller
- * leaves the CPU loop right after (cpu_loop_exit).
+ * leaves the CPU loop right after (mshv_sim_vp_leave).
  */
 static void mshv_sim_vp_exit(MshvSimVp *vp, const struct hv_message *msg)
 {
@@ -204,6 +204,13 @@ static void mshv_sim_vp_exit(MshvSimVp *vp, const struct hv_message *msg)
     if (pending) {
         mshv_sim_vp_reply_run(vp, 0, msg);
     }
+}
+
+/* Leave cpu_exec() for the vCPU thread's loop, which then sees the stop. */
+static G_NORETURN void mshv_sim_vp_leave(CPUState *cs)
+{
+    cs->exception_index = EXCP_INTERRUPT;
+    cpu_loop_exit(cs);
 }
 
 static void mshv_sim_vp_run_work(CPUState *cs, run_on_cpu_data data)
@@ -390,7 +397,7 @@ static void mshv_sim_hook_io(CPUX86State *env, uint32_t port, unsigned size,
     mshv_sim_count(string ? MSHV_SIM_CNT_INTERCEPT_IO_STRING :
                             MSHV_SIM_CNT_INTERCEPT_IO);
     mshv_sim_vp_exit(vp, &msg);
-    cpu_loop_exit(cs);
+    mshv_sim_vp_leave(cs);
 }
 
 static void mshv_sim_hook_transaction_failed(CPUState *cs, hwaddr physaddr,
@@ -435,7 +442,7 @@ static void mshv_sim_hook_transaction_failed(CPUState *cs, hwaddr physaddr,
     mshv_sim_count(mapped ? MSHV_SIM_CNT_INTERCEPT_GPA :
                             MSHV_SIM_CNT_INTERCEPT_UNMAPPED_GPA);
     mshv_sim_vp_exit(vp, &msg);
-    cpu_loop_exit(cs);
+    mshv_sim_vp_leave(cs);
 }
 
 static void mshv_sim_hook_triple_fault(CPUX86State *env)

@@ -1,0 +1,97 @@
+/*
+ * MSHV simulator, driver side: copy_from_user / copy_to_user.
+ *
+ * ioctl arguments come from an untrusted caller; a bad pointer must give
+ * EFAULT as in the kernel, not a crash inside the library.  The kernel
+ * checks every access; we let it, by copying through process_vm_readv /
+ * process_vm_writev on ourselves.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "preload.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/uio.h>
+
+/* Set once process_vm_* turn out to be unavailable (seccomp, old kernel). */
+static int use_proc_mem;
+
+static ssize_t proc_mem_rw(void *local, uint64_t remote, size_t len,
+                           bool write)
+{
+    int fd = mshv_sys_open("/proc/self/mem", write ? O_RDWR : O_RDONLY);
+    ssize_t n;
+
+    if (fd < 0) {
+        return -1;
+    }
+    if (write) {
+        n = pwrite(fd, local, len, (off_t)remote);
+    } else {
+        n = pread(fd, local, len, (off_t)remote);
+    }
+    mshv_sys_close(fd);
+    return n;
+}
+
+static int user_rw(void *local, uint64_t remote, size_t len, bool write)
+{
+    struct iovec l = { .iov_base = local, .iov_len = len };
+    struct iovec r = { .iov_base = (void *)(uintptr_t)remote,
+                       .iov_len = len };
+    ssize_t n;
+    int saved = errno;
+
+    if (len == 0) {
+        return 0;
+    }
+    if (remote + len < remote || (int64_t)remote < 0) {
+        return -EFAULT;
+    }
+    if (!__atomic_load_n(&use_proc_mem, __ATOMIC_RELAXED)) {
+        if (write) {
+            n = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
+        } else {
+            n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+        }
+        if (n >= 0 || (errno != ENOSYS && errno != EPERM)) {
+            errno = saved;
+            return n == (ssize_t)len ? 0 : -EFAULT;
+        }
+        __atomic_store_n(&use_proc_mem, 1, __ATOMIC_RELAXED);
+    }
+    n = proc_mem_rw(local, remote, len, write);
+    errno = saved;
+    return n == (ssize_t)len ? 0 : -EFAULT;
+}
+
+int mshv_copy_from_user(void *dst, uint64_t src, size_t len)
+{
+    return user_rw(dst, src, len, false);
+}
+
+int mshv_copy_to_user(uint64_t dst, const void *src, size_t len)
+{
+    return user_rw((void *)src, dst, len, true);
+}
+
+int mshv_check_user_readable(uint64_t addr, size_t len)
+{
+    char buf[4096];
+    size_t n;
+    int ret;
+
+    while (len) {
+        n = len < sizeof(buf) ? len : sizeof(buf);
+        ret = mshv_copy_from_user(buf, addr, n);
+        if (ret < 0) {
+            return ret;
+        }
+        addr += n;
+        len -= n;
+    }
+    return 0;
+}

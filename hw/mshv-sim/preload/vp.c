@@ -1,0 +1,358 @@
+/*
+ * MSHV simulator, driver side: VPs.  A VP fd is the VP's own 2-page
+ * memfd (register page, intercept message page), shared with the
+ * hypervisor process, so mmap of the fd is a plain file mapping; its
+ * ioctls go to the hypervisor on the VP's own channel.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "preload.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include "hw/mshv-sim/caps.h"
+
+#define VP_PAGES                2
+
+/* ---- MSHV_CREATE_VP (partition fd, pt->lock held) -------------------- */
+
+static int vp_memfd_new(void)
+{
+    struct hv_vp_register_page regs = {
+        .version = HV_VP_REGISTER_PAGE_VERSION_1,
+        .isvalid = 0,
+    };
+    int fd, saved;
+
+    fd = memfd_create("mshv_vp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) {
+        return -errno;
+    }
+    if (ftruncate(fd, VP_PAGES * MSHV_PAGE_SIZE) < 0 ||
+        pwrite(fd, &regs, sizeof(regs), 0) != sizeof(regs) ||
+        /* the hypervisor maps it too: no one may shrink it under us */
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+              F_SEAL_SEAL) < 0) {
+        saved = errno;
+        mshv_sys_close(fd);
+        return -saved;
+    }
+    return fd;
+}
+
+long mshv_vp_create(MshvPartition *pt, uint64_t arg)
+{
+    struct mshv_create_vp args;
+    MshvSimHeader req = { .op = MSHV_SIM_OP_CREATE_VP };
+    MshvSimHeader rep;
+    MshvVp *vp;
+    int sv[2], fds[2], memfd, ret;
+
+    if (mshv_copy_from_user(&args, arg, sizeof(args)) < 0) {
+        return -EFAULT;
+    }
+    if (args.vp_index >= MSHV_MAX_VPS) {
+        return -EINVAL;
+    }
+    if (pt->vps[args.vp_index]) {
+        return -EEXIST;
+    }
+    if (__atomic_load_n(&pt->dead, __ATOMIC_ACQUIRE)) {
+        return -EIO;
+    }
+    vp = calloc(1, sizeof(*vp));
+    if (!vp) {
+        return -ENOMEM;
+    }
+    memfd = vp_memfd_new();
+    if (memfd < 0) {
+        free(vp);
+        return memfd;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        ret = -errno;
+        mshv_sys_close(memfd);
+        free(vp);
+        return ret;
+    }
+
+    req.arg[0] = args.vp_index;
+    fds[0] = sv[1];
+    fds[1] = memfd;
+    ret = mshv_partition_call(pt, pt->chan, &req, NULL, 0, fds, 2,
+                              &rep, NULL, 0);
+    mshv_sys_close(sv[1]);
+    if (ret >= 0) {
+        ret = mshv_hv_status_to_errno(rep.arg[0]);
+    }
+    if (ret < 0) {
+        mshv_sys_close(sv[0]);
+        mshv_sys_close(memfd);
+        free(vp);
+        return ret;
+    }
+
+    pthread_mutex_init(&vp->lock, NULL);
+    vp->pt = pt;
+    vp->index = args.vp_index;
+    vp->chan = sv[0];
+    /*
+     * The VP exists in the hypervisor now, whatever happens to the fd.
+     * Published complete: a forked child reads the array unlocked.
+     */
+    __atomic_store_n(&pt->vps[args.vp_index], vp, __ATOMIC_RELEASE);
+
+    mshv_partition_get(pt);
+    ret = mshv_file_install(memfd, MSHV_FILE_VP, pt, vp);
+    if (ret < 0) {
+        mshv_partition_put(pt);
+        mshv_sys_close(memfd);
+        return ret;
+    }
+    return memfd;
+}
+
+/* ---- MSHV_RUN_VP ----------------------------------------------------- */
+
+/* A reply is already waiting (a message raced with the signal). */
+static bool reply_ready(int chan)
+{
+    struct pollfd p = { .fd = chan, .events = POLLIN };
+
+    return poll(&p, 1, 0) > 0;
+}
+
+/*
+ * Wait with poll(): unlike recvmsg it is never restarted after a signal
+ * handler ran, whatever SA_RESTART says, which is what lets a signal
+ * (QEMU's vCPU kick) stop the VP as it would in the kernel.  Then the VP
+ * is cancelled and the single reply says whether a message got in first.
+ */
+static long vp_run(MshvVp *vp, uint64_t arg)
+{
+    MshvPartition *pt = vp->pt;
+    MshvSimHeader req = { .op = MSHV_SIM_OP_RUN_VP };
+    MshvSimHeader cancel = { .op = MSHV_SIM_OP_CANCEL_RUN };
+    MshvSimHeader rep;
+    struct hv_message msg;
+    struct pollfd p = { .fd = vp->chan, .events = POLLIN };
+    int ret;
+
+    if (__atomic_load_n(&pt->dead, __ATOMIC_ACQUIRE)) {
+        return -EIO;
+    }
+    ret = mshv_chan_send(vp->chan, &req, NULL, NULL, 0);
+    if (ret < 0) {
+        return mshv_partition_died(pt, ret);
+    }
+    for (;;) {
+        ret = poll(&p, 1, -1);
+        if (ret > 0) {
+            break;
+        }
+        if (ret < 0 && errno == EINTR) {
+            if (!reply_ready(vp->chan)) {
+                ret = mshv_chan_send(vp->chan, &cancel, NULL, NULL, 0);
+                if (ret < 0) {
+                    return mshv_partition_died(pt, ret);
+                }
+            }
+            break;
+        }
+        if (ret < 0 && errno != EAGAIN && errno != ENOMEM) {
+            return mshv_partition_died(pt, -errno);
+        }
+    }
+
+    memset(&msg, 0, sizeof(msg));
+    /* uninterruptible from here: exactly one reply is owed */
+    ret = mshv_chan_recv(vp->chan, &rep, &msg, sizeof(msg));
+    if (ret < 0) {
+        return mshv_partition_died(pt, ret);
+    }
+    if (rep.op != MSHV_SIM_OP_RUN_VP || rep.ret > 0 || rep.ret < -4095) {
+        return mshv_partition_died(pt, -EPROTO);
+    }
+    if (rep.ret < 0) {
+        return rep.ret;
+    }
+    if (mshv_copy_to_user(arg, &msg, sizeof(msg)) < 0) {
+        return -EFAULT;
+    }
+    return 0;
+}
+
+/* ---- MSHV_GET_VP_STATE / MSHV_SET_VP_STATE --------------------------- */
+
+static uint32_t vp_state_size(uint8_t type)
+{
+    switch (type) {
+    case MSHV_VP_STATE_LAPIC:
+    case MSHV_VP_STATE_SIMP:
+    case MSHV_VP_STATE_SIEFP:
+        return MSHV_HV_PAGE_SIZE;
+    case MSHV_VP_STATE_XSAVE:
+        return MSHV_SIM_MAX_XSAVE_DATA_SIZE;
+    case MSHV_VP_STATE_SYNTHETIC_TIMERS:
+        return sizeof(struct hv_synthetic_timers_state);
+    default:
+        return 0;
+    }
+}
+
+static long vp_state(MshvVp *vp, uint64_t arg, bool set)
+{
+    struct mshv_get_set_vp_state args;
+    MshvSimHeader req = {
+        .op = set ? MSHV_SIM_OP_SET_VP_STATE : MSHV_SIM_OP_GET_VP_STATE,
+    };
+    MshvSimHeader rep;
+    uint32_t data_sz;
+    uint8_t *buf;
+    int ret;
+
+    if (mshv_copy_from_user(&args, arg, sizeof(args)) < 0) {
+        return -EFAULT;
+    }
+    if (args.type >= MSHV_VP_STATE_COUNT ||
+        args.rsvd[0] || args.rsvd[1] || args.rsvd[2] ||
+        !args.buf_sz || !MSHV_PAGE_ALIGNED(args.buf_sz) ||
+        !MSHV_PAGE_ALIGNED(args.buf_ptr)) {
+        return -EINVAL;
+    }
+    data_sz = vp_state_size(args.type);
+    /* The driver reports the size it needs whether or not it fits. */
+    if (mshv_copy_to_user(arg + offsetof(struct mshv_get_set_vp_state,
+                                         buf_sz),
+                          &data_sz, sizeof(data_sz)) < 0) {
+        return -EFAULT;
+    }
+    if (data_sz > args.buf_sz) {
+        return -EINVAL;
+    }
+    /* All but the timers travel as whole pinned pages of the buffer. */
+    if (args.type != MSHV_VP_STATE_SYNTHETIC_TIMERS &&
+        mshv_check_user_readable(args.buf_ptr, args.buf_sz) < 0) {
+        return -EFAULT;
+    }
+
+    buf = calloc(1, MSHV_HV_PAGE_SIZE);
+    if (!buf) {
+        return -ENOMEM;
+    }
+    req.arg[0] = args.type;
+    if (set) {
+        if (mshv_copy_from_user(buf, args.buf_ptr, data_sz) < 0) {
+            ret = -EFAULT;
+            goto out;
+        }
+        ret = mshv_partition_call(vp->pt, vp->chan, &req, buf, data_sz,
+                                  NULL, 0, &rep, NULL, 0);
+    } else {
+        ret = mshv_partition_call(vp->pt, vp->chan, &req, NULL, 0, NULL, 0,
+                                  &rep, buf, MSHV_HV_PAGE_SIZE);
+    }
+    if (ret < 0) {
+        goto out;
+    }
+    ret = mshv_hv_status_to_errno(rep.arg[0]);
+    if (ret == 0 && !set &&
+        mshv_copy_to_user(args.buf_ptr, buf, data_sz) < 0) {
+        ret = -EFAULT;
+    }
+out:
+    free(buf);
+    return ret;
+}
+
+/* ---- Dispatch -------------------------------------------------------- */
+
+long mshv_vp_ioctl(MshvVp *vp, unsigned int req, uint64_t arg)
+{
+    long ret;
+
+    /* for the whole call: another ioctl on this VP waits for a RUN_VP */
+    pthread_mutex_lock(&vp->lock);
+    switch (req) {
+    case MSHV_RUN_VP:
+        ret = vp_run(vp, arg);
+        break;
+    case MSHV_GET_VP_STATE:
+        ret = vp_state(vp, arg, false);
+        break;
+    case MSHV_SET_VP_STATE:
+        ret = vp_state(vp, arg, true);
+        break;
+    case MSHV_ROOT_HVCALL:
+        ret = mshv_hvcall_ioctl(vp->pt, vp, arg);
+        break;
+    default:
+        ret = -ENOTTY;
+        break;
+    }
+    pthread_mutex_unlock(&vp->lock);
+    return ret;
+}
+
+/* ---- mmap ------------------------------------------------------------ */
+
+/*
+ * Offset 0 is the register page, 1 the intercept message page, 2 the
+ * GHCB (never present).  As in the driver, every page of a longer mapping
+ * shows the same state page.
+ */
+void *mshv_vp_mmap(MshvVp *vp, void *addr, size_t len, int prot, int flags,
+                   int fd, off_t off)
+{
+    size_t pages, i;
+    void *p, *q;
+    int page_flags;
+
+    if (len == 0 || off < 0 || !MSHV_PAGE_ALIGNED((uint64_t)off)) {
+        errno = EINVAL;
+        return MAP_FAILED;
+    }
+    switch (off / MSHV_PAGE_SIZE) {
+    case MSHV_VP_MMAP_OFFSET_REGISTERS:
+    case MSHV_VP_MMAP_OFFSET_INTERCEPT_MESSAGE:
+        break;
+    case MSHV_VP_MMAP_OFFSET_GHCB:
+        errno = ENODEV;
+        return MAP_FAILED;
+    default:
+        errno = EINVAL;
+        return MAP_FAILED;
+    }
+    pages = (len + MSHV_PAGE_SIZE - 1) / MSHV_PAGE_SIZE;
+    if (pages == 1) {
+        return mshv_sys_mmap(addr, len, prot, flags, fd, off);
+    }
+
+    /* reserve the whole range, then put the page at every slot */
+    p = mshv_sys_mmap(addr, len, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+                      (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)), -1, 0);
+    if (p == MAP_FAILED) {
+        return p;
+    }
+    page_flags = (flags & ~MAP_FIXED_NOREPLACE) | MAP_FIXED;
+    for (i = 0; i < pages; i++) {
+        q = mshv_sys_mmap((char *)p + i * MSHV_PAGE_SIZE, MSHV_PAGE_SIZE,
+                          prot, page_flags, fd, off);
+        if (q == MAP_FAILED) {
+            int err = errno;
+
+            mshv_sys_munmap(p, len);
+            errno = err;
+            return MAP_FAILED;
+        }
+    }
+    return p;
+}

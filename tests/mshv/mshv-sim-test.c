@@ -1,0 +1,656 @@
+/*
+ * MSHV simulator conformance: drives /dev/mshv directly, as a VMM would,
+ * with tiny guest programs, and checks what comes back against the
+ * driver's and the hypervisor's documented behaviour.
+ *
+ * Run under the simulator: LD_PRELOAD=libmshv-sim-preload.so and
+ * MSHV_SIM_HV=qemu-system-x86_64 (tests/mshv/meson.build sets both).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include "hw/hyperv/mshv-abi.h"
+
+#define GUEST_RAM_SIZE      0x10000     /* GPA 0 - 64 KiB */
+#define GUEST_CODE          0x1000
+#define GUEST_ROM_GPA       0x10000
+#define GUEST_UNMAPPED      0x20000
+
+typedef struct Guest {
+    int dev;
+    int pt;
+    int vp;
+    uint8_t *ram;
+    int ram_fd;
+} Guest;
+
+/* ---- Plumbing ------------------------------------------------------------ */
+
+static int hvcall(int fd, uint16_t code, uint16_t reps, void *in,
+                  size_t in_sz, void *out, size_t out_sz, uint16_t *status)
+{
+    struct mshv_root_hvcall call = {
+        .code = code,
+        .reps = reps,
+        .in_sz = in_sz,
+        .out_sz = out_sz,
+        .in_ptr = (uintptr_t)in,
+        .out_ptr = (uintptr_t)out,
+    };
+    int ret = ioctl(fd, MSHV_ROOT_HVCALL, &call);
+
+    if (status) {
+        *status = call.status;
+    }
+    return ret;
+}
+
+static void set_regs(Guest *g, const struct hv_register_assoc *regs,
+                     unsigned count)
+{
+    struct {
+        struct hv_input_vp_registers hdr;
+        struct hv_register_assoc regs[64];
+    } QEMU_PACKED in = { .hdr.vp_index = 0 };
+    uint16_t status;
+
+    g_assert_cmpuint(count, <=, ARRAY_SIZE(in.regs));
+    memcpy(in.regs, regs, count * sizeof(*regs));
+    g_assert_cmpint(hvcall(g->vp, HVCALL_SET_VP_REGISTERS, count, &in,
+                           sizeof(in.hdr) + count * sizeof(*regs), NULL, 0,
+                           &status), ==, 0);
+    g_assert_cmphex(status, ==, HV_STATUS_SUCCESS);
+}
+
+static void get_regs(Guest *g, const uint32_t *names, unsigned count,
+                     union hv_register_value *values)
+{
+    struct {
+        struct hv_input_vp_registers hdr;
+        uint32_t names[64];
+    } QEMU_PACKED in = { .hdr.vp_index = 0 };
+    uint16_t status;
+
+    g_assert_cmpuint(count, <=, ARRAY_SIZE(in.names));
+    memcpy(in.names, names, count * sizeof(*names));
+    g_assert_cmpint(hvcall(g->vp, HVCALL_GET_VP_REGISTERS, count, &in,
+                           sizeof(in.hdr) + count * sizeof(*names), values,
+                           count * sizeof(*values), &status), ==, 0);
+    g_assert_cmphex(status, ==, HV_STATUS_SUCCESS);
+}
+
+static uint64_t get_reg(Guest *g, uint32_t name)
+{
+    union hv_register_value v;
+
+    get_regs(g, &name, 1, &v);
+    return v.reg64;
+}
+
+static void set_reg(Guest *g, uint32_t name, uint64_t value)
+{
+    struct hv_register_assoc r = { .name = name, .value.reg64 = value };
+
+    set_regs(g, &r, 1);
+}
+
+static int map_memory(int pt, uint64_t gpa, void *addr, uint64_t size,
+                      uint8_t flags)
+{
+    struct mshv_user_mem_region r = {
+        .size = size,
+        .guest_pfn = gpa >> 12,
+        .userspace_addr = (uintptr_t)addr,
+        .flags = flags,
+    };
+
+    return ioctl(pt, MSHV_SET_GUEST_MEMORY, &r);
+}
+
+static void *shared_memory(size_t size, int *fd_out)
+{
+    int fd = memfd_create("mshv-sim-test", MFD_CLOEXEC);
+    void *p;
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(ftruncate(fd, size), ==, 0);
+    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    g_assert(p != MAP_FAILED);
+    if (fd_out) {
+        *fd_out = fd;
+    } else {
+        close(fd);
+    }
+    return p;
+}
+
+/* A partition with 64 KiB of RAM at GPA 0 and VP 0 in real mode. */
+static void guest_init(Guest *g, const uint8_t *code, size_t len)
+{
+    struct mshv_create_partition args = {
+        .pt_flags = 1 << MSHV_PT_BIT_LAPIC,
+    };
+    struct mshv_create_vp vp = { .vp_index = 0 };
+    struct hv_register_assoc regs[] = {
+        { .name = HV_X64_REGISTER_CS,
+          .value.segment = { .base = 0, .limit = 0xffff, .selector = 0,
+                             .attributes = 0x9b } },
+        { .name = HV_X64_REGISTER_DS,
+          .value.segment = { .base = 0, .limit = 0xffff, .selector = 0,
+                             .attributes = 0x93 } },
+        { .name = HV_X64_REGISTER_RIP, .value.reg64 = GUEST_CODE },
+        { .name = HV_X64_REGISTER_RFLAGS, .value.reg64 = 0x2 },
+    };
+
+    g->dev = open("/dev/mshv", O_RDWR | O_CLOEXEC);
+    g_assert_cmpint(g->dev, >=, 0);
+    g->pt = ioctl(g->dev, MSHV_CREATE_PARTITION, &args);
+    g_assert_cmpint(g->pt, >=, 0);
+    g_assert_cmpint(ioctl(g->pt, MSHV_INITIALIZE_PARTITION), ==, 0);
+    g->ram = shared_memory(GUEST_RAM_SIZE, &g->ram_fd);
+    memcpy(g->ram + GUEST_CODE, code, len);
+    g_assert_cmpint(map_memory(g->pt, 0, g->ram, GUEST_RAM_SIZE,
+                               1 << MSHV_SET_MEM_BIT_WRITABLE |
+                               1 << MSHV_SET_MEM_BIT_EXECUTABLE), ==, 0);
+    g->vp = ioctl(g->pt, MSHV_CREATE_VP, &vp);
+    g_assert_cmpint(g->vp, >=, 0);
+    set_regs(g, regs, ARRAY_SIZE(regs));
+}
+
+static void guest_fini(Guest *g)
+{
+    close(g->vp);
+    close(g->pt);
+    close(g->dev);
+    munmap(g->ram, GUEST_RAM_SIZE);
+    close(g->ram_fd);
+}
+
+static void run(Guest *g, struct hv_message *msg)
+{
+    struct mshv_run_vp run;
+
+    g_assert_cmpint(ioctl(g->vp, MSHV_RUN_VP, &run), ==, 0);
+    memcpy(msg, run.msg_buf, sizeof(*msg));
+}
+
+/* Complete an intercepted instruction the way a VMM does. */
+static void skip(Guest *g, const struct hv_x64_intercept_message_header *h)
+{
+    set_reg(g, HV_X64_REGISTER_RIP,
+            h->rip + (h->instruction_length_and_cr8 & 0xf));
+}
+
+/* ---- Tests --------------------------------------------------------------- */
+
+static void test_unknown_ioctls(void)
+{
+    int dev = open("/dev/mshv", O_RDWR | O_CLOEXEC);
+
+    g_assert_cmpint(dev, >=, 0);
+    errno = 0;
+    g_assert_cmpint(ioctl(dev, _IO(MSHV_IOCTL, 0x3f)), ==, -1);
+    g_assert_cmpint(errno, ==, ENOTTY);
+    /* MSHV_CHECK_EXTENSION belongs to the VTL driver, not mshv_root. */
+    g_assert_cmpint(ioctl(dev, _IOW(MSHV_IOCTL, 0x00, uint32_t), 0), ==, -1);
+    g_assert_cmpint(errno, ==, ENOTTY);
+    close(dev);
+}
+
+static void test_create_partition_flags(void)
+{
+    int dev = open("/dev/mshv", O_RDWR | O_CLOEXEC);
+    struct mshv_create_partition bad_flags = { .pt_flags = 1ULL << 6 };
+    struct mshv_create_partition bad_iso = { .pt_isolation = 1 };
+    struct mshv_create_partition_v2 v2 = {
+        .pt_flags = 1 << MSHV_PT_BIT_LAPIC |
+                    1 << MSHV_PT_BIT_CPU_AND_XSAVE_FEATURES,
+        .pt_num_cpu_fbanks = 1,
+    };
+    int pt;
+
+    g_assert_cmpint(ioctl(dev, MSHV_CREATE_PARTITION, &bad_flags), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    g_assert_cmpint(ioctl(dev, MSHV_CREATE_PARTITION, &bad_iso), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    g_assert_cmpint(ioctl(dev, MSHV_CREATE_PARTITION, &v2), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    v2.pt_num_cpu_fbanks = MSHV_NUM_CPU_FEATURES_BANKS;
+    pt = ioctl(dev, MSHV_CREATE_PARTITION, &v2);
+    g_assert_cmpint(pt, >=, 0);
+    g_assert_cmpint(ioctl(pt, MSHV_INITIALIZE_PARTITION), ==, 0);
+    /* Idempotent. */
+    g_assert_cmpint(ioctl(pt, MSHV_INITIALIZE_PARTITION), ==, 0);
+    close(pt);
+    close(dev);
+}
+
+static void test_partition_properties(void)
+{
+    struct mshv_create_partition args = {
+        .pt_flags = 1 << MSHV_PT_BIT_LAPIC,
+    };
+    struct hv_input_set_partition_property set = {
+        .property_code = HV_PARTITION_PROPERTY_SYNTHETIC_PROC_FEATURES,
+        .property_value = 1 << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+                          1 << HV_SYNTHETIC_PROC_ACCESS_VP_INDEX,
+    };
+    struct hv_input_get_partition_property get = {
+        .property_code = HV_PARTITION_PROPERTY_SYNTHETIC_PROC_FEATURES,
+    };
+    struct hv_output_get_partition_property out;
+    int dev = open("/dev/mshv", O_RDWR | O_CLOEXEC);
+    int pt = ioctl(dev, MSHV_CREATE_PARTITION, &args);
+    uint16_t status;
+
+    g_assert_cmpint(pt, >=, 0);
+    g_assert_cmpint(hvcall(pt, HVCALL_SET_PARTITION_PROPERTY, 0, &set,
+                           sizeof(set), NULL, 0, &status), ==, 0);
+    g_assert_cmpint(hvcall(pt, HVCALL_GET_PARTITION_PROPERTY, 0, &get,
+                           sizeof(get), &out, sizeof(out), &status), ==, 0);
+    g_assert_cmphex(out.property_value, ==, set.property_value);
+
+    /* An early property: fixed once the partition is initialized. */
+    g_assert_cmpint(ioctl(pt, MSHV_INITIALIZE_PARTITION), ==, 0);
+    g_assert_cmpint(hvcall(pt, HVCALL_SET_PARTITION_PROPERTY, 0, &set,
+                           sizeof(set), NULL, 0, &status), ==, -1);
+    g_assert_cmphex(status, ==, HV_STATUS_INVALID_PARTITION_STATE);
+
+    get.property_code = 0x7fffffff;
+    g_assert_cmpint(hvcall(pt, HVCALL_GET_PARTITION_PROPERTY, 0, &get,
+                           sizeof(get), &out, sizeof(out), &status), ==, -1);
+    g_assert_cmpint(errno, ==, EIO);
+    g_assert_cmphex(status, ==, HV_STATUS_UNKNOWN_PROPERTY);
+    close(pt);
+    close(dev);
+}
+
+static void test_memory_rules(void)
+{
+    static const uint8_t code[] = { 0xf4 };
+    uint8_t *more = shared_memory(0x2000, NULL);
+    void *private = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct mshv_user_mem_region r;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+
+    /* Overlapping GPAs. */
+    g_assert_cmpint(map_memory(g.pt, 0x8000, more, 0x2000, 0), ==, -1);
+    g_assert_cmpint(errno, ==, EEXIST);
+    /* Size 0, unaligned size or address, unknown flags. */
+    g_assert_cmpint(map_memory(g.pt, 0x40000, more, 0, 0), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    g_assert_cmpint(map_memory(g.pt, 0x40000, more, 0x800, 0), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    g_assert_cmpint(map_memory(g.pt, 0x40000, more + 8, 0x1000, 0), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    g_assert_cmpint(map_memory(g.pt, 0x40000, more, 0x1000, 0x8), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    /* The simulator needs shared memory and says so. */
+    g_assert_cmpint(map_memory(g.pt, 0x40000, private, 0x1000, 0), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+
+    /* Map, then unmap: exact match only. */
+    g_assert_cmpint(map_memory(g.pt, 0x40000, more, 0x2000, 0), ==, 0);
+    r = (struct mshv_user_mem_region) {
+        .size = 0x1000, .guest_pfn = 0x40, .userspace_addr = (uintptr_t)more,
+        .flags = 1 << MSHV_SET_MEM_BIT_UNMAP,
+    };
+    g_assert_cmpint(ioctl(g.pt, MSHV_SET_GUEST_MEMORY, &r), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    r.guest_pfn = 0x50;
+    g_assert_cmpint(ioctl(g.pt, MSHV_SET_GUEST_MEMORY, &r), ==, -1);
+    g_assert_cmpint(errno, ==, ENOENT);
+    r.guest_pfn = 0x40;
+    r.size = 0x2000;
+    g_assert_cmpint(ioctl(g.pt, MSHV_SET_GUEST_MEMORY, &r), ==, 0);
+
+    guest_fini(&g);
+    munmap(more, 0x2000);
+    munmap(private, 0x1000);
+}
+
+static void test_vp_limits(void)
+{
+    static const uint8_t code[] = { 0xf4 };
+    struct mshv_create_vp vp;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    vp.vp_index = MSHV_MAX_VPS;
+    g_assert_cmpint(ioctl(g.pt, MSHV_CREATE_VP, &vp), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    vp.vp_index = 0;
+    g_assert_cmpint(ioctl(g.pt, MSHV_CREATE_VP, &vp), ==, -1);
+    g_assert_cmpint(errno, ==, EEXIST);
+    g_assert_cmpint(ioctl(g.vp, _IO(MSHV_IOCTL, 0x3f)), ==, -1);
+    g_assert_cmpint(errno, ==, ENOTTY);
+    guest_fini(&g);
+}
+
+static void test_register_round_trip(void)
+{
+    static const uint8_t code[] = { 0xf4 };
+    static const struct {
+        uint32_t name;
+        uint64_t value;
+    } regs64[] = {
+        { HV_X64_REGISTER_RAX, 0x1111111111111111ULL },
+        { HV_X64_REGISTER_RCX, 0x2222222222222222ULL },
+        { HV_X64_REGISTER_RDX, 0x3333333333333333ULL },
+        { HV_X64_REGISTER_RBX, 0x4444444444444444ULL },
+        { HV_X64_REGISTER_RSP, 0x5555555555555550ULL },
+        { HV_X64_REGISTER_RBP, 0x6666666666666666ULL },
+        { HV_X64_REGISTER_RSI, 0x7777777777777777ULL },
+        { HV_X64_REGISTER_RDI, 0x8888888888888888ULL },
+        { HV_X64_REGISTER_R8, 8 }, { HV_X64_REGISTER_R9, 9 },
+        { HV_X64_REGISTER_R10, 10 }, { HV_X64_REGISTER_R11, 11 },
+        { HV_X64_REGISTER_R12, 12 }, { HV_X64_REGISTER_R13, 13 },
+        { HV_X64_REGISTER_R14, 14 }, { HV_X64_REGISTER_R15, 15 },
+        { HV_X64_REGISTER_RIP, 0x1234 },
+        { HV_X64_REGISTER_RFLAGS, 0x2 | 0x1 | 0x40 | 0x400 | 0x800 },
+        { HV_X64_REGISTER_CR2, 0xdead000 },
+        { HV_X64_REGISTER_DR0, 0x1000 }, { HV_X64_REGISTER_DR3, 0x4000 },
+        { HV_X64_REGISTER_XFEM, 0x3 },
+        { HV_X64_REGISTER_PAT, 0x0007040600070406ULL },
+        { HV_X64_REGISTER_SYSENTER_CS, 0x10 },
+        { HV_X64_REGISTER_SYSENTER_EIP, 0xffffffff81000000ULL },
+        { HV_X64_REGISTER_SYSENTER_ESP, 0xffffffff82000000ULL },
+        { HV_X64_REGISTER_STAR, 0x0023001000000000ULL },
+        { HV_X64_REGISTER_LSTAR, 0xffffffff81a00000ULL },
+        { HV_X64_REGISTER_CSTAR, 0xffffffff81b00000ULL },
+        { HV_X64_REGISTER_SFMASK, 0x47700 },
+        { HV_X64_REGISTER_KERNEL_GS_BASE, 0xffff888000000000ULL },
+        { HV_X64_REGISTER_TSC_AUX, 3 },
+        { HV_X64_REGISTER_MSR_MTRR_DEF_TYPE, 0xc06 },
+        { HV_X64_REGISTER_MSR_MTRR_PHYS_BASE0, 0x80000006 },
+        { HV_X64_REGISTER_MSR_MTRR_PHYS_MASK0 + 3, 0xff80000800ULL },
+        { HV_X64_REGISTER_MSR_MTRR_FIX4KF8000, 0x0606060606060606ULL },
+        { HV_REGISTER_GUEST_OS_ID, 0x8100000000000000ULL },
+    };
+    struct hv_register_assoc assoc[ARRAY_SIZE(regs64) + 2];
+    uint32_t names[ARRAY_SIZE(regs64) + 2];
+    union hv_register_value values[ARRAY_SIZE(regs64) + 2];
+    const unsigned n = ARRAY_SIZE(regs64);
+    Guest g;
+    unsigned i;
+
+    guest_init(&g, code, sizeof(code));
+    memset(assoc, 0, sizeof(assoc));
+    for (i = 0; i < n; i++) {
+        assoc[i].name = names[i] = regs64[i].name;
+        assoc[i].value.reg64 = regs64[i].value;
+    }
+    assoc[n].name = names[n] = HV_X64_REGISTER_XMM0 + 7;
+    assoc[n].value.reg128.low_part = 0x0123456789abcdefULL;
+    assoc[n].value.reg128.high_part = 0xfedcba9876543210ULL;
+    assoc[n + 1].name = names[n + 1] = HV_X64_REGISTER_GS;
+    assoc[n + 1].value.segment = (struct hv_x64_segment_register) {
+        .base = 0x12340000, .limit = 0xfffff, .selector = 0x2b,
+        .attributes = 0xf3 | HV_SEG_ATTR_G | HV_SEG_ATTR_DB,
+    };
+    set_regs(&g, assoc, n + 2);
+    get_regs(&g, names, n + 2, values);
+    for (i = 0; i < n; i++) {
+        g_test_message("register 0x%x", names[i]);
+        g_assert_cmphex(values[i].reg64, ==, regs64[i].value);
+    }
+    g_assert_cmphex(values[n].reg128.low_part, ==, 0x0123456789abcdefULL);
+    g_assert_cmphex(values[n].reg128.high_part, ==, 0xfedcba9876543210ULL);
+    g_assert_cmphex(values[n + 1].segment.base, ==, 0x12340000);
+    g_assert_cmphex(values[n + 1].segment.limit, ==, 0xfffff);
+    g_assert_cmphex(values[n + 1].segment.selector, ==, 0x2b);
+    g_assert_cmphex(values[n + 1].segment.attributes, ==,
+                    0xf3 | HV_SEG_ATTR_G | HV_SEG_ATTR_DB);
+
+    /* Unknown register names fail the whole call where they stand. */
+    names[0] = 0x7ff00000;
+    {
+        struct {
+            struct hv_input_vp_registers hdr;
+            uint32_t names[1];
+        } QEMU_PACKED in = { .names = { 0x7ff00000 } };
+        union hv_register_value out;
+        uint16_t status;
+
+        g_assert_cmpint(hvcall(g.vp, HVCALL_GET_VP_REGISTERS, 1, &in,
+                               sizeof(in), &out, sizeof(out), &status), ==, -1);
+        g_assert_cmphex(status, ==, HV_STATUS_INVALID_PARAMETER);
+    }
+    guest_fini(&g);
+}
+
+static void test_io_port_intercepts(void)
+{
+    static const uint8_t code[] = {
+        0xba, 0xf8, 0x03,           /* mov dx, 0x3f8 */
+        0xb0, 0x41,                 /* mov al, 'A' */
+        0xee,                       /* out dx, al */
+        0xe4, 0x60,                 /* in al, 0x60 */
+        0xa2, 0x00, 0x30,           /* mov [0x3000], al */
+        0x66, 0xef,                 /* out dx, eax */
+        0xf3, 0x6e,                 /* rep outsb */
+        0xf4,
+    };
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmphex(io->port_number, ==, 0x3f8);
+    g_assert_cmpuint(io->header.intercept_access_type, ==,
+                     HV_INTERCEPT_ACCESS_WRITE);
+    g_assert_cmpuint(io->access_info, ==, 1);
+    g_assert_cmphex(io->rax & 0xff, ==, 'A');
+    g_assert_cmphex(io->header.rip, ==, GUEST_CODE + 5);
+    g_assert_cmpuint(io->header.instruction_length_and_cr8 & 0xf, ==, 1);
+    g_assert_cmpuint(io->instruction_bytes[0], ==, 0xee);
+    g_assert_cmpuint(io->header.execution_state & HV_X64_EXEC_STATE_CR0_PE,
+                     ==, 0);
+    skip(&g, &io->header);
+
+    /* IN: the VMM supplies AL; the guest then stores it in RAM. */
+    run(&g, &msg);
+    g_assert_cmphex(io->port_number, ==, 0x60);
+    g_assert_cmpuint(io->header.intercept_access_type, ==,
+                     HV_INTERCEPT_ACCESS_READ);
+    g_assert_cmpuint(io->header.instruction_length_and_cr8 & 0xf, ==, 2);
+    set_reg(&g, HV_X64_REGISTER_RAX, 0x5a);
+    skip(&g, &io->header);
+
+    run(&g, &msg);
+    g_assert_cmpuint(g.ram[0x3000], ==, 0x5a);
+    g_assert_cmphex(io->port_number, ==, 0x3f8);
+    g_assert_cmpuint(io->access_info, ==, 4);
+    g_assert_cmpuint(io->header.instruction_length_and_cr8 & 0xf, ==, 2);
+    skip(&g, &io->header);
+
+    /* String I/O: the VP stops before the first element. */
+    set_reg(&g, HV_X64_REGISTER_RCX, 3);
+    set_reg(&g, HV_X64_REGISTER_RSI, 0x3000);
+    run(&g, &msg);
+    g_assert_cmpuint(io->access_info, ==, 1 | HV_X64_IO_ACCESS_STRING_OP |
+                                         HV_X64_IO_ACCESS_REP_PREFIX);
+    g_assert_cmphex(io->rcx, ==, 3);
+    g_assert_cmphex(io->rsi, ==, 0x3000);
+    g_assert_cmpuint(io->header.instruction_length_and_cr8 & 0xf, ==, 2);
+    /* The register page shows the same stop. */
+    guest_fini(&g);
+}
+
+static void test_mmio_intercepts(void)
+{
+    static const uint8_t code[] = {
+        0xb8, 0x00, 0x20,           /* mov ax, 0x2000 */
+        0x8e, 0xd8,                 /* mov ds, ax */
+        0x88, 0x1e, 0x00, 0x00,     /* mov [0], bl */
+        0x8a, 0x0e, 0x01, 0x00,     /* mov cl, [1] */
+        0xb8, 0x00, 0x10,           /* mov ax, 0x1000 */
+        0x8e, 0xd8,                 /* mov ds, ax */
+        0xc6, 0x06, 0x00, 0x00, 0x77, /* mov byte [0], 0x77: the ROM */
+        0xf4,
+    };
+    uint8_t *rom = shared_memory(0x1000, NULL);
+    struct hv_message msg;
+    struct hv_x64_memory_intercept_message *mem = (void *)msg.payload;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    rom[0] = 0x42;
+    g_assert_cmpint(map_memory(g.pt, GUEST_ROM_GPA, rom, 0x1000,
+                               1 << MSHV_SET_MEM_BIT_EXECUTABLE), ==, 0);
+    set_reg(&g, HV_X64_REGISTER_RBX, 0x99);
+
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_UNMAPPED_GPA);
+    g_assert_cmpuint(mem->header.intercept_access_type, ==,
+                     HV_INTERCEPT_ACCESS_WRITE);
+    g_assert_cmphex(mem->guest_physical_address, ==, GUEST_UNMAPPED);
+    g_assert_cmphex(mem->header.rip, ==, GUEST_CODE + 5);
+    g_assert_cmpuint(mem->instruction_byte_count, >=, 4);
+    g_assert_cmpuint(mem->instruction_bytes[0], ==, 0x88);
+    g_assert_cmpuint(mem->header.instruction_length_and_cr8 & 0xf, ==, 4);
+    g_assert_true(mem->memory_access_info & HV_X64_MEMORY_ACCESS_GVA_GPA_VALID);
+    skip(&g, &mem->header);
+
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_UNMAPPED_GPA);
+    g_assert_cmpuint(mem->header.intercept_access_type, ==,
+                     HV_INTERCEPT_ACCESS_READ);
+    g_assert_cmphex(mem->guest_physical_address, ==, GUEST_UNMAPPED + 1);
+    skip(&g, &mem->header);
+
+    /* A write to a read-only region: a GPA intercept, ROM unchanged. */
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_GPA_INTERCEPT);
+    g_assert_cmpuint(mem->header.intercept_access_type, ==,
+                     HV_INTERCEPT_ACCESS_WRITE);
+    g_assert_cmphex(mem->guest_physical_address, ==, GUEST_ROM_GPA);
+    g_assert_cmpuint(rom[0], ==, 0x42);
+    guest_fini(&g);
+    munmap(rom, 0x1000);
+}
+
+static void test_register_page(void)
+{
+    static const uint8_t code[] = {
+        0xb0, 0x11,                 /* mov al, 0x11 */
+        0xe6, 0x80,                 /* out 0x80, al */
+        0xe6, 0x81,                 /* out 0x81, al */
+        0xf4,
+    };
+    struct hv_vp_register_page *rp;
+    struct hv_message msg, *page;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    rp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, g.vp,
+              MSHV_VP_MMAP_OFFSET_REGISTERS * 4096);
+    g_assert(rp != MAP_FAILED);
+    page = mmap(NULL, 4096, PROT_READ, MAP_SHARED, g.vp,
+                MSHV_VP_MMAP_OFFSET_INTERCEPT_MESSAGE * 4096);
+    g_assert(page != MAP_FAILED);
+    g_assert(mmap(NULL, 4096, PROT_READ, MAP_SHARED, g.vp,
+                  MSHV_VP_MMAP_OFFSET_GHCB * 4096) == MAP_FAILED);
+    g_assert_cmpint(errno, ==, ENODEV);
+
+    run(&g, &msg);
+    g_assert_cmpuint(rp->version, ==, HV_VP_REGISTER_PAGE_VERSION_1);
+    g_assert_cmpuint(rp->isvalid, ==, 1);
+    g_assert_cmphex(rp->rip, ==, GUEST_CODE + 2);
+    g_assert_cmphex(rp->gp_registers[0] & 0xff, ==, 0x11);
+    g_assert_cmpmem(page, sizeof(*page), &msg, sizeof(msg));
+
+    /* Complete the OUT through the page: RIP and RAX, marked dirty. */
+    rp->rip = io->header.rip + 2;
+    rp->gp_registers[0] = 0x22;
+    rp->dirty = 1u << HV_X64_REGISTER_CLASS_IP |
+                1u << HV_X64_REGISTER_CLASS_GENERAL;
+    run(&g, &msg);
+    g_assert_cmphex(io->header.rip, ==, GUEST_CODE + 4);
+    g_assert_cmphex(io->rax & 0xff, ==, 0x22);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX) & 0xff, ==, 0x22);
+    munmap(rp, 4096);
+    munmap(page, 4096);
+    guest_fini(&g);
+}
+
+static void on_signal(int sig)
+{
+}
+
+typedef struct RunThread {
+    Guest *g;
+    int ret;
+    int err;
+} RunThread;
+
+static void *run_thread(void *opaque)
+{
+    RunThread *t = opaque;
+    struct mshv_run_vp run;
+
+    t->ret = ioctl(t->g->vp, MSHV_RUN_VP, &run);
+    t->err = errno;
+    return NULL;
+}
+
+static void check_eintr(Guest *g, int sa_flags)
+{
+    struct sigaction sa = { .sa_handler = on_signal, .sa_flags = sa_flags };
+    RunThread t = { .g = g };
+    pthread_t thread;
+
+    sigemptyset(&sa.sa_mask);
+    g_assert_cmpint(sigaction(SIGUSR1, &sa, NULL), ==, 0);
+    g_assert_cmpint(pthread_create(&thread, NULL, run_thread, &t), ==, 0);
+    g_usleep(200 * 1000);
+    pthread_kill(thread, SIGUSR1);
+    pthread_join(thread, NULL);
+    g_assert_cmpint(t.ret, ==, -1);
+    g_assert_cmpint(t.err, ==, EINTR);
+}
+
+static void test_run_eintr(void)
+{
+    static const uint8_t code[] = { 0xeb, 0xfe };     /* jmp $ */
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    check_eintr(&g, 0);
+    /* A signal interrupts RUN_VP whatever SA_RESTART says, as in Linux. */
+    check_eintr(&g, SA_RESTART);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RIP), ==, GUEST_CODE);
+    guest_fini(&g);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    if (!getenv("MSHV_SIM_HV")) {
+        g_test_message("MSHV_SIM_HV is not set: run through meson test");
+    }
+    g_test_add_func("/mshv-sim/abi/unknown-ioctls", test_unknown_ioctls);
+    g_test_add_func("/mshv-sim/partition/create-flags",
+                    test_create_partition_flags);
+    g_test_add_func("/mshv-sim/partition/properties",
+                    test_partition_properties);
+    g_test_add_func("/mshv-sim/memory/rules", test_memory_rules);
+    g_test_add_func("/mshv-sim/vp/limits", test_vp_limits);
+    g_test_add_func("/mshv-sim/vp/register-round-trip",
+                    test_register_round_trip);
+    g_test_add_func("/mshv-sim/vp/register-page", test_register_page);
+    g_test_add_func("/mshv-sim/intercept/io-port", test_io_port_intercepts);
+    g_test_add_func("/mshv-sim/intercept/mmio", test_mmio_intercepts);
+    g_test_add_func("/mshv-sim/vp/run-eintr", test_run_eintr);
+    return g_test_run();
+}
