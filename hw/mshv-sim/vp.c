@@ -108,6 +108,7 @@ static void mshv_sim_regpage_fill(MshvSimVp *vp)
     rp->interrupt_state = mshv_sim_reg64(mshv_sim_rp_istate, env);
     rp->xfem = env->xcr0;
     rp->dirty = 0;
+    /* The VMM may read the page as soon as it sees isvalid. */
     smp_wmb();
     rp->isvalid = 1;
 }
@@ -130,6 +131,7 @@ static void mshv_sim_regpage_apply(MshvSimVp *vp)
     if (!rp->isvalid || !dirty) {
         goto out;
     }
+    /* Read the fields only after the dirty mask that covers them. */
     smp_rmb();
     if (dirty & (1u << HV_X64_REGISTER_CLASS_GENERAL)) {
         for (i = 0; i < 16; i++) {

@@ -71,8 +71,7 @@ static void set_rflags(const MshvReg *reg, CPUX86State *env,
 static void get_seg(const MshvReg *reg, CPUX86State *env,
                     union hv_register_value *v)
 {
-    const SegmentCache *sc = reg->index < R_LDTR + 6 && reg->index < 6 ?
-                             &env->segs[reg->index] :
+    const SegmentCache *sc = reg->index < 6 ? &env->segs[reg->index] :
                              reg->index == 6 ? &env->ldt : &env->tr;
 
     memset(v, 0, sizeof(*v));
@@ -287,7 +286,8 @@ static void set_pending_interruption(const MshvReg *reg, CPUX86State *env,
     case HV_X64_PENDING_EXCEPTION:
         env->exception_injected = 1;
         env->exception_nr = vector;
-        env->has_error_code = !!(p & HV_PENDING_INTERRUPTION_DELIVER_ERROR_CODE);
+        env->has_error_code =
+            !!(p & HV_PENDING_INTERRUPTION_DELIVER_ERROR_CODE);
         env->error_code = p >> HV_PENDING_INTERRUPTION_ERROR_CODE_SHIFT;
         break;
     case HV_X64_PENDING_NMI:

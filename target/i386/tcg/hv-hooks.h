@@ -2,8 +2,8 @@
  * Hooks that let a hypervisor built on x86 TCG (the MSHV simulator) take
  * over what a hardware hypervisor intercepts: port I/O, accesses the
  * memory map cannot serve (unmapped GPAs, writes to read-only regions),
- * CPUID results and triple faults.  With no hooks installed (every other machine) TCG
- * behaves exactly as before.
+ * CPUID results and triple faults.  With no hooks installed (every other
+ * machine) TCG behaves exactly as before.
  *
  * The cpuid hook may change the result of every CPUID instruction.
  *
