@@ -1,30 +1,180 @@
 /*
  * MSHV accelerator: the Microsoft Hypervisor through Linux's /dev/mshv
  *
- * Accelerator object, device and partition lifecycle.
+ * Accelerator object, partition lifecycle and guest memory.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
+#include <sys/ioctl.h>
 #include "qapi/error.h"
 #include "qemu/accel.h"
 #include "qemu/error-report.h"
 #include "qom/object.h"
+#include "exec/address-spaces.h"
 #include "hw/boards.h"
 #include "system/mshv.h"
+#include "system/mshv_int.h"
+#include "system/runstate.h"
 #include "trace.h"
 
 bool mshv_allowed;
+MshvState *mshv_state;
 
-struct MshvState {
-    AccelState parent_obj;
+int mshv_hvcall(int fd, uint16_t code, uint16_t reps, const void *in,
+                size_t in_size, void *out, size_t out_size,
+                uint16_t *status, uint16_t *reps_done)
+{
+    struct mshv_root_hvcall call = {
+        .code = code,
+        .reps = reps,
+        .in_sz = in_size,
+        .out_sz = out_size,
+        .in_ptr = (uintptr_t)in,
+        .out_ptr = (uintptr_t)out,
+    };
+    int ret = ioctl(fd, MSHV_ROOT_HVCALL, &call);
 
-    char *device;
-    int fd;
-};
+    if (status) {
+        *status = call.status;
+    }
+    if (reps_done) {
+        *reps_done = call.reps;
+    }
+    trace_mshv_hvcall(code, reps, call.status, ret < 0 ? errno : 0);
+    return ret < 0 ? -errno : 0;
+}
 
-OBJECT_DECLARE_SIMPLE_TYPE(MshvState, MSHV_ACCEL)
+/* A failure the VM cannot go on from: say what, and stop it. */
+void mshv_fail(CPUState *cpu, const char *what, int err, uint16_t status)
+{
+    g_autofree char *where = cpu ? g_strdup_printf(" on vCPU %d",
+                                                   cpu->cpu_index) : NULL;
+
+    error_report("mshv: %s%s failed: %s (hypervisor status 0x%x); "
+                 "the VM is stopped", what, where ? where : "",
+                 strerror(err), status);
+    qemu_system_vmstop_request(RUN_STATE_INTERNAL_ERROR);
+}
+
+static int mshv_set_property(MshvState *s, uint32_t code, uint64_t value,
+                             Error **errp)
+{
+    struct hv_input_set_partition_property in = {
+        .property_code = code,
+        .property_value = value,
+    };
+    uint16_t status;
+    int ret = mshv_hvcall(s->pt_fd, HVCALL_SET_PARTITION_PROPERTY, 0, &in,
+                          sizeof(in), NULL, 0, &status, NULL);
+
+    if (ret < 0) {
+        error_setg(errp, "setting partition property 0x%x to 0x%" PRIx64
+                   " failed: %s (hypervisor status 0x%x)", code, value,
+                   strerror(-ret), status);
+    }
+    return ret;
+}
+
+/* ---- Guest memory --------------------------------------------------------- */
+
+static bool mshv_memory_fatal;
+
+static void mshv_map(MemoryRegionSection *section, bool add)
+{
+    MemoryRegion *mr = section->mr;
+    bool writable = !mr->readonly && !mr->rom_device;
+    hwaddr start = section->offset_within_address_space;
+    hwaddr size = int128_get64(section->size);
+    hwaddr delta;
+    struct mshv_user_mem_region region;
+    int ret;
+
+    if (!memory_region_is_ram(mr)) {
+        /* A ROM device in MMIO mode: unmapped, so every access traps. */
+        if (!memory_region_is_romd(mr)) {
+            if (!mr->rom_device) {
+                return;
+            }
+            add = false;
+        }
+        writable = false;
+    }
+
+    /* MSHV maps whole 4 KiB pages. */
+    delta = ROUND_UP(start, MSHV_HV_PAGE_SIZE) - start;
+    if (delta >= size) {
+        return;
+    }
+    start += delta;
+    size = ROUND_DOWN(size - delta, MSHV_HV_PAGE_SIZE);
+    if (!size) {
+        return;
+    }
+
+    region = (struct mshv_user_mem_region) {
+        .size = size,
+        .guest_pfn = start >> 12,
+        .userspace_addr = (uintptr_t)memory_region_get_ram_ptr(mr) +
+                          section->offset_within_region + delta,
+        .flags = (add ? 0 : 1 << MSHV_SET_MEM_BIT_UNMAP) |
+                 (writable ? 1 << MSHV_SET_MEM_BIT_WRITABLE : 0) |
+                 1 << MSHV_SET_MEM_BIT_EXECUTABLE,
+    };
+    trace_mshv_set_memory(add, start, size, writable);
+    ret = ioctl(mshv_state->pt_fd, MSHV_SET_GUEST_MEMORY, &region);
+    if (ret < 0 && !(errno == ENOENT && !add)) {
+        error_report("mshv: %s guest memory %s at 0x%" HWADDR_PRIx
+                     " (0x%" HWADDR_PRIx " bytes) failed: %s",
+                     add ? "mapping" : "unmapping", memory_region_name(mr),
+                     start, size, strerror(errno));
+        mshv_memory_fatal = true;
+    }
+}
+
+static void mshv_region_add(MemoryListener *listener,
+                            MemoryRegionSection *section)
+{
+    mshv_map(section, true);
+}
+
+static void mshv_region_del(MemoryListener *listener,
+                            MemoryRegionSection *section)
+{
+    mshv_map(section, false);
+}
+
+static void mshv_commit(MemoryListener *listener)
+{
+    if (mshv_memory_fatal) {
+        mshv_memory_fatal = false;
+        if (runstate_is_running()) {
+            qemu_system_vmstop_request(RUN_STATE_INTERNAL_ERROR);
+        } else {
+            exit(1);
+        }
+    }
+}
+
+/* ---- Partition ------------------------------------------------------------ */
+
+static void mshv_vm_state_change(void *opaque, bool running, RunState state)
+{
+    MshvState *s = opaque;
+    Error *err = NULL;
+
+    /* Partition time stands still while the VM is stopped. */
+    if (running == !s->time_frozen) {
+        return;
+    }
+    if (mshv_set_property(s, HV_PARTITION_PROPERTY_TIME_FREEZE, !running,
+                          &err) < 0) {
+        error_report_err(err);
+        return;
+    }
+    s->time_frozen = !running;
+}
 
 static const char *mshv_open_hint(int err)
 {
@@ -63,6 +213,39 @@ static int mshv_open_device(MshvState *s, Error **errp)
     return 0;
 }
 
+static int mshv_create_partition(MshvState *s, Error **errp)
+{
+    struct mshv_create_partition args = {
+        .pt_flags = 1 << MSHV_PT_BIT_LAPIC | 1 << MSHV_PT_BIT_X2APIC,
+        .pt_isolation = MSHV_PT_ISOLATION_NONE,
+    };
+    int ret;
+
+    s->pt_fd = ioctl(s->fd, MSHV_CREATE_PARTITION, &args);
+    if (s->pt_fd < 0) {
+        ret = -errno;
+        error_setg_errno(errp, errno, "creating the partition failed");
+        return ret;
+    }
+    /* Early properties, then initialize; time starts frozen. */
+    ret = mshv_set_property(s, HV_PARTITION_PROPERTY_SYNTHETIC_PROC_FEATURES,
+                            mshv_arch_default_synthetic_features(), errp);
+    if (ret < 0) {
+        return ret;
+    }
+    if (ioctl(s->pt_fd, MSHV_INITIALIZE_PARTITION) < 0) {
+        ret = -errno;
+        error_setg_errno(errp, errno, "initializing the partition failed");
+        return ret;
+    }
+    ret = mshv_set_property(s, HV_PARTITION_PROPERTY_TIME_FREEZE, 1, errp);
+    if (ret < 0) {
+        return ret;
+    }
+    s->time_frozen = true;
+    return 0;
+}
+
 static int mshv_init_machine(MachineState *ms)
 {
     MshvState *s = MSHV_ACCEL(ms->accelerator);
@@ -70,16 +253,29 @@ static int mshv_init_machine(MachineState *ms)
     int ret;
 
     ret = mshv_open_device(s, &err);
+    if (ret == 0) {
+        ret = mshv_create_partition(s, &err);
+    }
     if (ret < 0) {
         error_report_err(err);
+        if (s->pt_fd >= 0) {
+            close(s->pt_fd);
+            s->pt_fd = -1;
+        }
         return ret;
     }
+    mshv_state = s;
 
-    error_report("%s opened, but this build cannot create partitions yet; "
-                 "use -accel tcg", s->device ? s->device : MSHV_DEFAULT_DEVICE);
-    close(s->fd);
-    s->fd = -1;
-    return -ENOSYS;
+    s->memory_listener = (MemoryListener) {
+        .name = "mshv",
+        .region_add = mshv_region_add,
+        .region_del = mshv_region_del,
+        .commit = mshv_commit,
+        .priority = MEMORY_LISTENER_PRIORITY_ACCEL,
+    };
+    memory_listener_register(&s->memory_listener, &address_space_memory);
+    s->vmstate = qemu_add_vm_change_state_handler(mshv_vm_state_change, s);
+    return 0;
 }
 
 static char *mshv_get_device(Object *obj, Error **errp)
@@ -97,7 +293,10 @@ static void mshv_set_device(Object *obj, const char *value, Error **errp)
 
 static void mshv_accel_instance_init(Object *obj)
 {
-    MSHV_ACCEL(obj)->fd = -1;
+    MshvState *s = MSHV_ACCEL(obj);
+
+    s->fd = -1;
+    s->pt_fd = -1;
 }
 
 static void mshv_accel_instance_finalize(Object *obj)
@@ -105,6 +304,9 @@ static void mshv_accel_instance_finalize(Object *obj)
     MshvState *s = MSHV_ACCEL(obj);
 
     g_free(s->device);
+    if (s->pt_fd >= 0) {
+        close(s->pt_fd);
+    }
     if (s->fd >= 0) {
         close(s->fd);
     }

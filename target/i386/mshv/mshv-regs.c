@@ -553,3 +553,8 @@ const MshvReg *mshv_reg_find(uint32_t name)
     return bsearch(&name, mshv_regs, mshv_regs_count, sizeof(MshvReg),
                    mshv_reg_cmp);
 }
+
+bool mshv_reg_is_writable(const MshvReg *reg)
+{
+    return reg->set != set_ignore;
+}

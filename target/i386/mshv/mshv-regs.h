@@ -36,4 +36,7 @@ extern const size_t mshv_regs_count;
 /* The entry for NAME, or NULL when the table does not know it. */
 const MshvReg *mshv_reg_find(uint32_t name);
 
+/* False for registers the guest's VMM cannot set (read-only ones). */
+bool mshv_reg_is_writable(const MshvReg *reg);
+
 #endif /* TARGET_I386_MSHV_REGS_H */

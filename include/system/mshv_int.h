@@ -1,0 +1,57 @@
+/*
+ * MSHV accelerator internals, shared by accel/mshv (partition, memory,
+ * vCPU threads) and target/i386/mshv (x86 registers, intercepts).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef SYSTEM_MSHV_INT_H
+#define SYSTEM_MSHV_INT_H
+
+#include "qemu/accel.h"
+#include "exec/memory.h"
+#include "hw/hyperv/mshv-abi.h"
+#include "system/mshv.h"
+
+typedef struct MshvState {
+    AccelState parent_obj;
+
+    char *device;               /* "device" property */
+    int fd;                     /* /dev/mshv */
+    int pt_fd;                  /* the partition */
+    MemoryListener memory_listener;
+    VMChangeStateEntry *vmstate;
+    bool time_frozen;
+} MshvState;
+
+OBJECT_DECLARE_SIMPLE_TYPE(MshvState, MSHV_ACCEL)
+
+extern MshvState *mshv_state;
+
+/* Per-vCPU state: CPUState::accel. */
+struct AccelCPUState {
+    int vp_fd;
+    uint32_t vp_index;
+    struct hv_vp_register_page *regs;   /* NULL: no register page */
+    struct hv_message *msg_page;
+    bool dirty;                 /* QEMU's copy of the state is newer */
+};
+
+/* accel/mshv/mshv-all.c */
+int mshv_hvcall(int fd, uint16_t code, uint16_t reps, const void *in,
+                size_t in_size, void *out, size_t out_size,
+                uint16_t *status, uint16_t *reps_done);
+void mshv_fail(CPUState *cpu, const char *what, int err, uint16_t status);
+
+/* accel/mshv/mshv-accel-ops.c */
+int mshv_vcpu_run(CPUState *cpu, struct hv_message *msg);
+
+/* target/i386/mshv: the architecture part */
+int mshv_arch_vcpu_init(CPUState *cpu, Error **errp);
+void mshv_arch_vcpu_destroy(CPUState *cpu);
+int mshv_arch_vcpu_exec(CPUState *cpu);
+int mshv_arch_get_registers(CPUState *cpu);
+int mshv_arch_put_registers(CPUState *cpu, bool full);
+uint64_t mshv_arch_default_synthetic_features(void);
+
+#endif /* SYSTEM_MSHV_INT_H */

@@ -1,0 +1,286 @@
+/*
+ * MSHV accelerator, x86: VPs, register state and the run loop
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include <sys/ioctl.h>
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "exec/address-spaces.h"
+#include "system/mshv.h"
+#include "system/mshv_int.h"
+#include "system/runstate.h"
+#include "cpu.h"
+#include "mshv-regs.h"
+
+/* Per hypercall: SET is limited by its 4 KiB input, GET by its output. */
+#define MSHV_SET_REGS_MAX   ((MSHV_HVCALL_MAX_IO_SIZE - \
+                              sizeof(struct hv_input_vp_registers)) / \
+                             sizeof(struct hv_register_assoc))
+#define MSHV_GET_REGS_MAX   (MSHV_HVCALL_MAX_IO_SIZE / \
+                             sizeof(union hv_register_value))
+
+uint64_t mshv_arch_default_synthetic_features(void)
+{
+    /* What Linux and Windows guests expect of Hyper-V by default. */
+    return 1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+           1ULL << HV_SYNTHETIC_PROC_HV1 |
+           1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER |
+           1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS |
+           1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS |
+           1ULL << HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS |
+           1ULL << HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS |
+           1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_INDEX |
+           1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC |
+           1ULL << HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS |
+           1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS;
+}
+
+/* ---- VPs ---------------------------------------------------------------- */
+
+int mshv_arch_vcpu_init(CPUState *cpu, Error **errp)
+{
+    AccelCPUState *s = g_new0(AccelCPUState, 1);
+    struct mshv_create_vp args = { .vp_index = X86_CPU(cpu)->apic_id };
+    void *page;
+
+    /* The hypervisor's APIC ID is the VP index. */
+    s->vp_index = args.vp_index;
+    s->vp_fd = ioctl(mshv_state->pt_fd, MSHV_CREATE_VP, &args);
+    if (s->vp_fd < 0) {
+        error_setg_errno(errp, errno, "creating VP %u failed", s->vp_index);
+        g_free(s);
+        return -1;
+    }
+    page = mmap(NULL, MSHV_HV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                s->vp_fd, MSHV_VP_MMAP_OFFSET_REGISTERS * MSHV_HV_PAGE_SIZE);
+    /* Without a register page every register access is a hypercall. */
+    s->regs = page == MAP_FAILED ? NULL : page;
+    cpu->accel = s;
+    cpu->vcpu_dirty = true;
+    return 0;
+}
+
+void mshv_arch_vcpu_destroy(CPUState *cpu)
+{
+    AccelCPUState *s = cpu->accel;
+
+    if (s->regs) {
+        munmap(s->regs, MSHV_HV_PAGE_SIZE);
+    }
+    close(s->vp_fd);
+    g_free(s);
+    cpu->accel = NULL;
+}
+
+/* ---- Registers ----------------------------------------------------------- */
+
+int mshv_arch_get_registers(CPUState *cpu)
+{
+    AccelCPUState *s = cpu->accel;
+    CPUX86State *env = cpu_env(cpu);
+    struct {
+        struct hv_input_vp_registers hdr;
+        uint32_t names[MSHV_GET_REGS_MAX];
+    } QEMU_PACKED in = { .hdr.vp_index = s->vp_index };
+    g_autofree union hv_register_value *values =
+        g_new0(union hv_register_value, MSHV_GET_REGS_MAX);
+    size_t first, i, n;
+    uint16_t status, done;
+    int ret;
+
+    for (first = 0; first < mshv_regs_count; first += n) {
+        n = MIN(mshv_regs_count - first, MSHV_GET_REGS_MAX);
+        for (i = 0; i < n; i++) {
+            in.names[i] = mshv_regs[first + i].name;
+        }
+        ret = mshv_hvcall(s->vp_fd, HVCALL_GET_VP_REGISTERS, n, &in,
+                          sizeof(in.hdr) + n * sizeof(uint32_t), values,
+                          n * sizeof(*values), &status, &done);
+        if (ret < 0 || done != n) {
+            mshv_fail(cpu, "reading registers", ret < 0 ? -ret : EIO,
+                      status);
+            return -1;
+        }
+        for (i = 0; i < n; i++) {
+            const MshvReg *reg = &mshv_regs[first + i];
+
+            reg->set(reg, env, &values[i]);
+        }
+    }
+    x86_update_hflags(env);
+    return 0;
+}
+
+int mshv_arch_put_registers(CPUState *cpu, bool full)
+{
+    AccelCPUState *s = cpu->accel;
+    CPUX86State *env = cpu_env(cpu);
+    struct {
+        struct hv_input_vp_registers hdr;
+        struct hv_register_assoc regs[MSHV_SET_REGS_MAX];
+    } QEMU_PACKED *in = g_malloc0(sizeof(*in));
+    size_t i, n = 0;
+    uint16_t status, done;
+    int ret = 0;
+
+    in->hdr.vp_index = s->vp_index;
+    for (i = 0; i <= mshv_regs_count; i++) {
+        /* The TSC only moves with the whole state (reset, load). */
+        if (i < mshv_regs_count && mshv_reg_is_writable(&mshv_regs[i]) &&
+            (full || mshv_regs[i].name != HV_X64_REGISTER_TSC)) {
+            union hv_register_value value = { 0 };
+
+            mshv_regs[i].get(&mshv_regs[i], env, &value);
+            in->regs[n].name = mshv_regs[i].name;
+            in->regs[n].value = value;
+            n++;
+        }
+        if (n && (n == MSHV_SET_REGS_MAX || i == mshv_regs_count)) {
+            ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, n, in,
+                              sizeof(in->hdr) + n * sizeof(in->regs[0]),
+                              NULL, 0, &status, &done);
+            if (ret < 0 || done != n) {
+                mshv_fail(cpu, "writing registers", ret < 0 ? -ret : EIO,
+                          status);
+                ret = -1;
+                break;
+            }
+            n = 0;
+        }
+    }
+    g_free(in);
+    return ret;
+}
+
+/*
+ * Finish an intercepted instruction: new RIP and, optionally, RAX.  One
+ * write to the register page, or one hypercall without it.
+ */
+static int mshv_complete(CPUState *cpu, uint64_t rip, bool set_rax,
+                         uint64_t rax)
+{
+    AccelCPUState *s = cpu->accel;
+    struct {
+        struct hv_input_vp_registers hdr;
+        struct hv_register_assoc regs[2];
+    } QEMU_PACKED in = {
+        .hdr.vp_index = s->vp_index,
+        .regs = {
+            { .name = HV_X64_REGISTER_RIP, .value.reg64 = rip },
+            { .name = HV_X64_REGISTER_RAX, .value.reg64 = rax },
+        },
+    };
+    uint16_t status, n = set_rax ? 2 : 1;
+    int ret;
+
+    if (s->regs && s->regs->isvalid) {
+        s->regs->rip = rip;
+        s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_IP;
+        if (set_rax) {
+            s->regs->gp_registers[R_EAX] = rax;
+            s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_GENERAL;
+        }
+        return 0;
+    }
+    ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, n, &in,
+                      sizeof(in.hdr) + n * sizeof(in.regs[0]), NULL, 0,
+                      &status, NULL);
+    if (ret < 0) {
+        mshv_fail(cpu, "completing an instruction", -ret, status);
+    }
+    return ret;
+}
+
+/* ---- Intercepts ----------------------------------------------------------- */
+
+static int mshv_handle_io(CPUState *cpu, const struct hv_message *msg)
+{
+    const struct hv_x64_io_port_intercept_message *io =
+        (const void *)msg->payload;
+    unsigned size = io->access_info & HV_X64_IO_ACCESS_SIZE_MASK;
+    bool write = io->header.intercept_access_type == HV_INTERCEPT_ACCESS_WRITE;
+    uint64_t rip = io->header.rip +
+                   (io->header.instruction_length_and_cr8 & 0xf);
+    uint64_t rax = io->rax;
+    uint32_t data = rax;
+
+    if (io->access_info & HV_X64_IO_ACCESS_STRING_OP) {
+        error_report("mshv: vCPU %d: string port I/O (port 0x%x) is not "
+                     "supported yet", cpu->cpu_index, io->port_number);
+        qemu_system_vmstop_request(RUN_STATE_INTERNAL_ERROR);
+        return -1;
+    }
+    if (size != 1 && size != 2 && size != 4) {
+        mshv_fail(cpu, "decoding a port I/O intercept", EINVAL, 0);
+        return -1;
+    }
+    address_space_rw(&address_space_io, io->port_number,
+                     MEMTXATTRS_UNSPECIFIED, &data, size, write);
+    if (!write) {
+        if (size == 4) {
+            rax = data;         /* a 32-bit result clears bits 63:32 */
+        } else {
+            uint64_t mask = MAKE_64BIT_MASK(0, size * 8);
+
+            rax = (rax & ~mask) | (data & mask);
+        }
+    }
+    return mshv_complete(cpu, rip, !write, rax);
+}
+
+int mshv_arch_vcpu_exec(CPUState *cpu)
+{
+    struct hv_message msg;
+    int ret = 0;
+    int r;
+
+    if (cpu->vcpu_dirty) {
+        if (mshv_arch_put_registers(cpu, false) < 0) {
+            return EXCP_HLT;
+        }
+        cpu->vcpu_dirty = false;
+    }
+
+    bql_unlock();
+    while (!ret) {
+        if (qatomic_read(&cpu->exit_request)) {
+            ret = EXCP_INTERRUPT;
+            break;
+        }
+        r = mshv_vcpu_run(cpu, &msg);
+        if (r == -EINTR) {
+            ret = EXCP_INTERRUPT;
+            break;
+        }
+        if (r < 0) {
+            mshv_fail(cpu, "MSHV_RUN_VP", -r, 0);
+            ret = EXCP_HLT;
+            break;
+        }
+        switch (msg.header.message_type) {
+        case HVMSG_X64_IO_PORT_INTERCEPT:
+            if (mshv_handle_io(cpu, &msg) < 0) {
+                ret = EXCP_HLT;
+            }
+            break;
+        case HVMSG_UNRECOVERABLE_EXCEPTION:
+            /* A triple fault resets the machine, as on hardware. */
+            qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
+            ret = EXCP_INTERRUPT;
+            break;
+        default:
+            error_report("mshv: vCPU %d: message 0x%x is not handled yet",
+                         cpu->cpu_index, msg.header.message_type);
+            qemu_system_vmstop_request(RUN_STATE_INTERNAL_ERROR);
+            ret = EXCP_HLT;
+            break;
+        }
+    }
+    bql_lock();
+    qatomic_set(&cpu->exit_request, 0);
+    return ret;
+}
