@@ -55,7 +55,8 @@ void mshv_fail(CPUState *cpu, const char *what, int err, uint16_t status)
     error_report("mshv: %s%s failed: %s (hypervisor status 0x%x); "
                  "the VM is stopped", what, where ? where : "",
                  strerror(err), status);
-    qemu_system_vmstop_request(RUN_STATE_INTERNAL_ERROR);
+    /* From a vCPU thread this also stops that vCPU at once. */
+    vm_stop(RUN_STATE_INTERNAL_ERROR);
 }
 
 static int mshv_set_property(MshvState *s, uint32_t code, uint64_t value,

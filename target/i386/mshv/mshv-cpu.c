@@ -15,6 +15,7 @@
 #include "system/runstate.h"
 #include "cpu.h"
 #include "mshv-regs.h"
+#include "mshv-x86.h"
 
 /* Per hypercall: SET is limited by its 4 KiB input, GET by its output. */
 #define MSHV_SET_REGS_MAX   ((MSHV_HVCALL_MAX_IO_SIZE - \
@@ -156,82 +157,6 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
     return ret;
 }
 
-/*
- * Finish an intercepted instruction: new RIP and, optionally, RAX.  One
- * write to the register page, or one hypercall without it.
- */
-static int mshv_complete(CPUState *cpu, uint64_t rip, bool set_rax,
-                         uint64_t rax)
-{
-    AccelCPUState *s = cpu->accel;
-    struct {
-        struct hv_input_vp_registers hdr;
-        struct hv_register_assoc regs[2];
-    } QEMU_PACKED in = {
-        .hdr.vp_index = s->vp_index,
-        .regs = {
-            { .name = HV_X64_REGISTER_RIP, .value.reg64 = rip },
-            { .name = HV_X64_REGISTER_RAX, .value.reg64 = rax },
-        },
-    };
-    uint16_t status, n = set_rax ? 2 : 1;
-    int ret;
-
-    if (s->regs && s->regs->isvalid) {
-        s->regs->rip = rip;
-        s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_IP;
-        if (set_rax) {
-            s->regs->gp_registers[R_EAX] = rax;
-            s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_GENERAL;
-        }
-        return 0;
-    }
-    ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, n, &in,
-                      sizeof(in.hdr) + n * sizeof(in.regs[0]), NULL, 0,
-                      &status, NULL);
-    if (ret < 0) {
-        mshv_fail(cpu, "completing an instruction", -ret, status);
-    }
-    return ret;
-}
-
-/* ---- Intercepts ----------------------------------------------------------- */
-
-static int mshv_handle_io(CPUState *cpu, const struct hv_message *msg)
-{
-    const struct hv_x64_io_port_intercept_message *io =
-        (const void *)msg->payload;
-    unsigned size = io->access_info & HV_X64_IO_ACCESS_SIZE_MASK;
-    bool write = io->header.intercept_access_type == HV_INTERCEPT_ACCESS_WRITE;
-    uint64_t rip = io->header.rip +
-                   (io->header.instruction_length_and_cr8 & 0xf);
-    uint64_t rax = io->rax;
-    uint32_t data = rax;
-
-    if (io->access_info & HV_X64_IO_ACCESS_STRING_OP) {
-        error_report("mshv: vCPU %d: string port I/O (port 0x%x) is not "
-                     "supported yet", cpu->cpu_index, io->port_number);
-        qemu_system_vmstop_request(RUN_STATE_INTERNAL_ERROR);
-        return -1;
-    }
-    if (size != 1 && size != 2 && size != 4) {
-        mshv_fail(cpu, "decoding a port I/O intercept", EINVAL, 0);
-        return -1;
-    }
-    address_space_rw(&address_space_io, io->port_number,
-                     MEMTXATTRS_UNSPECIFIED, &data, size, write);
-    if (!write) {
-        if (size == 4) {
-            rax = data;         /* a 32-bit result clears bits 63:32 */
-        } else {
-            uint64_t mask = MAKE_64BIT_MASK(0, size * 8);
-
-            rax = (rax & ~mask) | (data & mask);
-        }
-    }
-    return mshv_complete(cpu, rip, !write, rax);
-}
-
 int mshv_arch_vcpu_exec(CPUState *cpu)
 {
     struct hv_message msg;
@@ -263,7 +188,13 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
         }
         switch (msg.header.message_type) {
         case HVMSG_X64_IO_PORT_INTERCEPT:
-            if (mshv_handle_io(cpu, &msg) < 0) {
+            if (mshv_x86_handle_io(cpu, &msg) < 0) {
+                ret = EXCP_HLT;
+            }
+            break;
+        case HVMSG_UNMAPPED_GPA:
+        case HVMSG_GPA_INTERCEPT:
+            if (mshv_x86_handle_mmio(cpu, &msg) < 0) {
                 ret = EXCP_HLT;
             }
             break;
@@ -275,7 +206,7 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
         default:
             error_report("mshv: vCPU %d: message 0x%x is not handled yet",
                          cpu->cpu_index, msg.header.message_type);
-            qemu_system_vmstop_request(RUN_STATE_INTERNAL_ERROR);
+            vm_stop(RUN_STATE_INTERNAL_ERROR);
             ret = EXCP_HLT;
             break;
         }

@@ -1,0 +1,47 @@
+/*
+ * MSHV accelerator, x86: the instruction executor for intercepted memory
+ * accesses (emulated MMIO, writes to read-only memory).
+ *
+ * Zydis decodes; this executes one instruction on a register snapshot and
+ * reaches memory only through callbacks, so it can be tested and fuzzed
+ * without a hypervisor (tests/mshv/mshv-emu-test.c).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef TARGET_I386_MSHV_EMU_H
+#define TARGET_I386_MSHV_EMU_H
+
+#include <Zydis/Zydis.h>
+
+typedef struct MshvEmu MshvEmu;
+
+typedef struct MshvEmuOps {
+    /* Read or write guest memory at a linear address: 0, or -1 to stop. */
+    int (*mem)(MshvEmu *emu, uint64_t linear, void *buf, unsigned size,
+               bool write);
+    /* The base of a segment register (ZYDIS_REGISTER_ES ... GS). */
+    uint64_t (*seg_base)(MshvEmu *emu, ZydisRegister seg);
+} MshvEmuOps;
+
+struct MshvEmu {
+    const MshvEmuOps *ops;
+    void *opaque;
+    ZydisMachineMode mode;
+    uint64_t gpr[16];           /* RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI... */
+    uint64_t rip;
+    uint64_t rflags;
+    uint32_t gpr_written;       /* bit n: gpr[n] changed */
+};
+
+typedef enum MshvEmuResult {
+    MSHV_EMU_DONE,              /* executed; RIP advanced */
+    MSHV_EMU_UNSUPPORTED,       /* not an instruction we execute: #UD */
+    MSHV_EMU_STOPPED,           /* a memory callback failed */
+} MshvEmuResult;
+
+/* Execute INSN (decoded in EMU->mode) on EMU's registers. */
+MshvEmuResult mshv_emu_exec(MshvEmu *emu, const ZydisDecodedInstruction *insn,
+                            const ZydisDecodedOperand *operands);
+
+#endif /* TARGET_I386_MSHV_EMU_H */

@@ -1,0 +1,228 @@
+/*
+ * MSHV accelerator, x86: decoding, guest memory and completing
+ * intercepted instructions
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/log.h"
+#include "exec/address-spaces.h"
+#include "system/mshv_int.h"
+#include "system/runstate.h"
+#include "cpu.h"
+#include "mshv-x86.h"
+
+ZydisMachineMode mshv_x86_mode(uint16_t execution_state,
+                               uint16_t cs_attributes)
+{
+    bool lma = execution_state & HV_X64_EXEC_STATE_EFER_LMA;
+
+    if (lma && (cs_attributes & HV_SEG_ATTR_L)) {
+        return ZYDIS_MACHINE_MODE_LONG_64;
+    }
+    if (cs_attributes & HV_SEG_ATTR_DB) {
+        return lma ? ZYDIS_MACHINE_MODE_LONG_COMPAT_32 :
+                     ZYDIS_MACHINE_MODE_LEGACY_32;
+    }
+    if (lma) {
+        return ZYDIS_MACHINE_MODE_LONG_COMPAT_16;
+    }
+    return execution_state & HV_X64_EXEC_STATE_CR0_PE ?
+           ZYDIS_MACHINE_MODE_LEGACY_16 : ZYDIS_MACHINE_MODE_REAL_16;
+}
+
+bool mshv_x86_decode(uint16_t execution_state, uint16_t cs_attributes,
+                     const uint8_t *bytes, unsigned len,
+                     ZydisDecodedInstruction *insn,
+                     ZydisDecodedOperand *operands)
+{
+    ZydisMachineMode mode = mshv_x86_mode(execution_state, cs_attributes);
+    ZydisStackWidth width = mode == ZYDIS_MACHINE_MODE_LONG_64 ?
+                            ZYDIS_STACK_WIDTH_64 :
+                            (cs_attributes & HV_SEG_ATTR_DB) ?
+                            ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16;
+    ZydisDecoder dec;
+
+    return ZYAN_SUCCESS(ZydisDecoderInit(&dec, mode, width)) &&
+           ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, bytes, len, insn,
+                                               operands));
+}
+
+static int mshv_x86_get_reg(CPUState *cpu, uint32_t name,
+                            union hv_register_value *value)
+{
+    AccelCPUState *s = cpu->accel;
+    struct {
+        struct hv_input_vp_registers hdr;
+        uint32_t name;
+    } QEMU_PACKED in = { .hdr.vp_index = s->vp_index, .name = name };
+    uint16_t status;
+    int ret = mshv_hvcall(s->vp_fd, HVCALL_GET_VP_REGISTERS, 1, &in,
+                          sizeof(in), value, sizeof(*value), &status, NULL);
+
+    if (ret < 0) {
+        mshv_fail(cpu, "reading a register", -ret, status);
+    }
+    return ret;
+}
+
+struct hv_x64_segment_register mshv_x86_segment(CPUState *cpu, int seg)
+{
+    AccelCPUState *s = cpu->accel;
+    union hv_register_value v = { 0 };
+
+    if (s->regs && s->regs->isvalid) {
+        return s->regs->segment[seg];
+    }
+    mshv_x86_get_reg(cpu, HV_X64_REGISTER_ES + seg, &v);
+    return v.segment;
+}
+
+void mshv_x86_mem_init(MshvX86Mem *mem, CPUState *cpu,
+                       uint16_t execution_state)
+{
+    AccelCPUState *s = cpu->accel;
+    union hv_register_value cr0 = { 0 };
+
+    mem->cpu = cpu;
+    mem->page_gva = -1;
+    if (!(execution_state & HV_X64_EXEC_STATE_CR0_PE)) {
+        mem->paging = false;
+    } else if (s->regs && s->regs->isvalid) {
+        mem->paging = s->regs->cr0 & CR0_PG_MASK;
+    } else {
+        mshv_x86_get_reg(cpu, HV_X64_REGISTER_CR0, &cr0);
+        mem->paging = cr0.reg64 & CR0_PG_MASK;
+    }
+}
+
+static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
+                              uint64_t *gpa)
+{
+    AccelCPUState *s = mem->cpu->accel;
+    struct hv_input_translate_virtual_address in = {
+        .vp_index = s->vp_index,
+        .control_flags = HV_TRANSLATE_GVA_VALIDATE_READ |
+                         (write ? HV_TRANSLATE_GVA_VALIDATE_WRITE : 0),
+        .gva_page = gva >> 12,
+    };
+    struct hv_output_translate_virtual_address out;
+    uint16_t status;
+    int ret;
+
+    if (!mem->paging) {
+        *gpa = gva;
+        return 0;
+    }
+    if (mem->page_gva == (gva & ~0xfffULL) && (!write || mem->page_writable)) {
+        *gpa = mem->page_gpa | (gva & 0xfff);
+        return 0;
+    }
+    ret = mshv_hvcall(s->vp_fd, HVCALL_TRANSLATE_VIRTUAL_ADDRESS, 0, &in,
+                      sizeof(in), &out, sizeof(out), &status, NULL);
+    if (ret < 0) {
+        mshv_fail(mem->cpu, "translating a guest address", -ret, status);
+        return -1;
+    }
+    if (out.result_code != HV_TRANSLATE_GVA_SUCCESS) {
+        error_report("mshv: vCPU %d: guest address 0x%" PRIx64 " does not "
+                     "translate (result %u) during instruction emulation",
+                     mem->cpu->cpu_index, gva, out.result_code);
+        vm_stop(RUN_STATE_INTERNAL_ERROR);
+        return -1;
+    }
+    mem->page_gva = gva & ~0xfffULL;
+    mem->page_gpa = out.gpa_page << 12;
+    mem->page_writable = write;
+    *gpa = mem->page_gpa | (gva & 0xfff);
+    return 0;
+}
+
+int mshv_x86_mem_rw(MshvX86Mem *mem, uint64_t linear, void *buf,
+                    unsigned size, bool write)
+{
+    uint8_t *p = buf;
+
+    while (size) {
+        unsigned chunk = MIN(size, 0x1000 - (linear & 0xfff));
+        uint64_t gpa;
+
+        if (mshv_x86_translate(mem, linear, write, &gpa) < 0) {
+            return -1;
+        }
+        address_space_rw(&address_space_memory, gpa, MEMTXATTRS_UNSPECIFIED,
+                         p, chunk, write);
+        p += chunk;
+        linear += chunk;
+        size -= chunk;
+    }
+    return 0;
+}
+
+int mshv_x86_complete(CPUState *cpu, uint64_t rip,
+                      const MshvX86RegUpdate *upd, unsigned n)
+{
+    AccelCPUState *s = cpu->accel;
+    struct {
+        struct hv_input_vp_registers hdr;
+        struct hv_register_assoc regs[8];
+    } QEMU_PACKED in = { .hdr.vp_index = s->vp_index };
+    uint16_t status;
+    unsigned i;
+    int ret;
+
+    assert(n < ARRAY_SIZE(in.regs));
+    if (s->regs && s->regs->isvalid) {
+        s->regs->rip = rip;
+        s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_IP;
+        for (i = 0; i < n; i++) {
+            s->regs->gp_registers[upd[i].reg] = upd[i].value;
+        }
+        if (n) {
+            s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_GENERAL;
+        }
+        return 0;
+    }
+    in.regs[0].name = HV_X64_REGISTER_RIP;
+    in.regs[0].value.reg64 = rip;
+    for (i = 0; i < n; i++) {
+        in.regs[i + 1].name = HV_X64_REGISTER_RAX + upd[i].reg;
+        in.regs[i + 1].value.reg64 = upd[i].value;
+    }
+    ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, n + 1, &in,
+                      sizeof(in.hdr) + (n + 1) * sizeof(in.regs[0]), NULL, 0,
+                      &status, NULL);
+    if (ret < 0) {
+        mshv_fail(cpu, "completing an instruction", -ret, status);
+    }
+    return ret;
+}
+
+int mshv_x86_inject_ud(CPUState *cpu, const char *why)
+{
+    AccelCPUState *s = cpu->accel;
+    struct {
+        struct hv_input_vp_registers hdr;
+        struct hv_register_assoc reg;
+    } QEMU_PACKED in = {
+        .hdr.vp_index = s->vp_index,
+        .reg.name = HV_REGISTER_PENDING_INTERRUPTION,
+        .reg.value.reg64 = HV_PENDING_INTERRUPTION_PENDING |
+            (uint64_t)HV_X64_PENDING_EXCEPTION <<
+                HV_PENDING_INTERRUPTION_TYPE_SHIFT |
+            (uint64_t)EXCP06_ILLOP << HV_PENDING_INTERRUPTION_VECTOR_SHIFT,
+    };
+    uint16_t status;
+    int ret;
+
+    qemu_log_mask(LOG_GUEST_ERROR | LOG_UNIMP,
+                  "mshv: vCPU %d: %s: injecting #UD\n", cpu->cpu_index, why);
+    ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, 1, &in, sizeof(in),
+                      NULL, 0, &status, NULL);
+    if (ret < 0) {
+        mshv_fail(cpu, "injecting #UD", -ret, status);
+    }
+    return ret;
+}

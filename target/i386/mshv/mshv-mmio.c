@@ -1,0 +1,197 @@
+/*
+ * MSHV accelerator, x86: memory intercepts
+ *
+ * An access to a GPA no region maps (emulated MMIO) or a write to a
+ * read-only region stops the VP before the instruction.  QEMU decodes it
+ * (Zydis), executes it with the device access in place of the memory
+ * operand (mshv-emu.c), and writes the registers back: through the
+ * register page with no hypercall, or with one hypercall to read and one
+ * to write without it.  Writes to ROM reach the ROM's memory region,
+ * which discards them as hardware does.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/log.h"
+#include "exec/address-spaces.h"
+#include "system/mshv_int.h"
+#include "system/runstate.h"
+#include "cpu.h"
+#include "mshv-x86.h"
+#include "mshv-emu.h"
+
+typedef struct MshvMmio {
+    MshvEmu emu;
+    CPUState *cpu;
+    const struct hv_x64_memory_intercept_message *msg;
+    MshvX86Mem mem;
+} MshvMmio;
+
+static int mshv_mmio_mem(MshvEmu *emu, uint64_t linear, void *buf,
+                         unsigned size, bool write)
+{
+    MshvMmio *m = container_of(emu, MshvMmio, emu);
+    const struct hv_x64_memory_intercept_message *msg = m->msg;
+
+    /* The access the hypervisor reported: use its GPA, no translation. */
+    if ((msg->memory_access_info & HV_X64_MEMORY_ACCESS_GVA_GPA_VALID) &&
+        linear >= msg->guest_virtual_address &&
+        linear - msg->guest_virtual_address + size <=
+            0x1000 - (msg->guest_physical_address & 0xfff)) {
+        hwaddr gpa = msg->guest_physical_address +
+                     (linear - msg->guest_virtual_address);
+
+        address_space_rw(&address_space_memory, gpa, MEMTXATTRS_UNSPECIFIED,
+                         buf, size, write);
+        return 0;
+    }
+    return mshv_x86_mem_rw(&m->mem, linear, buf, size, write);
+}
+
+static uint64_t mshv_mmio_seg_base(MshvEmu *emu, ZydisRegister seg)
+{
+    MshvMmio *m = container_of(emu, MshvMmio, emu);
+
+    switch (seg) {
+    case ZYDIS_REGISTER_CS:
+        return m->msg->header.cs_segment.base;
+    case ZYDIS_REGISTER_ES:
+        return mshv_x86_segment(m->cpu, R_ES).base;
+    case ZYDIS_REGISTER_SS:
+        return mshv_x86_segment(m->cpu, R_SS).base;
+    case ZYDIS_REGISTER_FS:
+        return mshv_x86_segment(m->cpu, R_FS).base;
+    case ZYDIS_REGISTER_GS:
+        return mshv_x86_segment(m->cpu, R_GS).base;
+    default:
+        return mshv_x86_segment(m->cpu, R_DS).base;
+    }
+}
+
+static const MshvEmuOps mshv_mmio_ops = {
+    .mem = mshv_mmio_mem,
+    .seg_base = mshv_mmio_seg_base,
+};
+
+/* All GPRs: from the register page, else in one hypercall. */
+static int mshv_mmio_load_gprs(MshvMmio *m)
+{
+    AccelCPUState *s = m->cpu->accel;
+    struct {
+        struct hv_input_vp_registers hdr;
+        uint32_t names[16];
+    } QEMU_PACKED in = { .hdr.vp_index = s->vp_index };
+    union hv_register_value out[16];
+    uint16_t status;
+    int i, ret;
+
+    if (s->regs && s->regs->isvalid) {
+        memcpy(m->emu.gpr, s->regs->gp_registers, sizeof(m->emu.gpr));
+        return 0;
+    }
+    for (i = 0; i < 16; i++) {
+        in.names[i] = HV_X64_REGISTER_RAX + i;
+    }
+    ret = mshv_hvcall(s->vp_fd, HVCALL_GET_VP_REGISTERS, 16, &in, sizeof(in),
+                      out, sizeof(out), &status, NULL);
+    if (ret < 0) {
+        mshv_fail(m->cpu, "reading registers for MMIO emulation", -ret,
+                  status);
+        return ret;
+    }
+    for (i = 0; i < 16; i++) {
+        m->emu.gpr[i] = out[i].reg64;
+    }
+    return 0;
+}
+
+static int mshv_mmio_store(MshvMmio *m)
+{
+    AccelCPUState *s = m->cpu->accel;
+    struct {
+        struct hv_input_vp_registers hdr;
+        struct hv_register_assoc regs[18];
+    } QEMU_PACKED in = { .hdr.vp_index = s->vp_index };
+    uint16_t status;
+    unsigned n = 0;
+    int i, ret;
+
+    if (s->regs && s->regs->isvalid) {
+        memcpy(s->regs->gp_registers, m->emu.gpr, sizeof(m->emu.gpr));
+        s->regs->rip = m->emu.rip;
+        s->regs->rflags = m->emu.rflags;
+        s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_IP |
+                          1u << HV_X64_REGISTER_CLASS_FLAGS |
+                          (m->emu.gpr_written ?
+                           1u << HV_X64_REGISTER_CLASS_GENERAL : 0);
+        return 0;
+    }
+    in.regs[n].name = HV_X64_REGISTER_RIP;
+    in.regs[n++].value.reg64 = m->emu.rip;
+    in.regs[n].name = HV_X64_REGISTER_RFLAGS;
+    in.regs[n++].value.reg64 = m->emu.rflags;
+    for (i = 0; i < 16; i++) {
+        if (m->emu.gpr_written & (1u << i)) {
+            in.regs[n].name = HV_X64_REGISTER_RAX + i;
+            in.regs[n++].value.reg64 = m->emu.gpr[i];
+        }
+    }
+    ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, n, &in,
+                      sizeof(in.hdr) + n * sizeof(in.regs[0]), NULL, 0,
+                      &status, NULL);
+    if (ret < 0) {
+        mshv_fail(m->cpu, "completing MMIO emulation", -ret, status);
+    }
+    return ret;
+}
+
+int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
+{
+    const struct hv_x64_memory_intercept_message *mem =
+        (const void *)msg->payload;
+    ZydisDecodedInstruction insn;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    MshvMmio m = {
+        .emu.ops = &mshv_mmio_ops,
+        .cpu = cpu,
+        .msg = mem,
+    };
+    uint8_t bytes[16];
+    unsigned len = MIN(mem->instruction_byte_count, sizeof(bytes));
+
+    memcpy(bytes, mem->instruction_bytes, len);
+    if (!mshv_x86_decode(mem->header.execution_state,
+                         mem->header.cs_segment.attributes, bytes, len,
+                         &insn, ops)) {
+        return mshv_x86_inject_ud(cpu, "undecodable instruction on MMIO");
+    }
+    m.emu.mode = mshv_x86_mode(mem->header.execution_state,
+                               mem->header.cs_segment.attributes);
+    m.emu.rip = mem->header.rip;
+    m.emu.rflags = mem->header.rflags;
+    mshv_x86_mem_init(&m.mem, cpu, mem->header.execution_state);
+    if (mshv_mmio_load_gprs(&m) < 0) {
+        return -1;
+    }
+    switch (mshv_emu_exec(&m.emu, &insn, ops)) {
+    case MSHV_EMU_DONE:
+        return mshv_mmio_store(&m);
+    case MSHV_EMU_UNSUPPORTED: {
+        char text[96];
+        ZydisFormatter fmt;
+
+        ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
+        ZydisFormatterFormatInstruction(&fmt, &insn, ops,
+                                        insn.operand_count_visible, text,
+                                        sizeof(text), mem->header.rip, NULL);
+        warn_report_once("mshv: vCPU %d: cannot emulate \"%s\" on MMIO at "
+                         "0x%" PRIx64 "; the guest gets #UD",
+                         cpu->cpu_index, text, mem->guest_physical_address);
+        return mshv_x86_inject_ud(cpu, text);
+    }
+    default:
+        return -1;
+    }
+}

@@ -1,0 +1,60 @@
+/*
+ * MSHV accelerator, x86: helpers shared by the intercept handlers
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef TARGET_I386_MSHV_X86_H
+#define TARGET_I386_MSHV_X86_H
+
+#include "hw/hyperv/mshv-abi.h"
+#include <Zydis/Zydis.h>
+
+/* A general purpose register (R_EAX...) and its new value. */
+typedef struct MshvX86RegUpdate {
+    int reg;
+    uint64_t value;
+} MshvX86RegUpdate;
+
+/* Guest memory by linear address, with a one-page translation cache. */
+typedef struct MshvX86Mem {
+    CPUState *cpu;
+    bool paging;
+    uint64_t page_gva;          /* -1: nothing cached */
+    uint64_t page_gpa;
+    bool page_writable;
+} MshvX86Mem;
+
+/* The decoding mode of a VP, from its execution state and CS. */
+ZydisMachineMode mshv_x86_mode(uint16_t execution_state,
+                               uint16_t cs_attributes);
+
+/* Decode the intercepted instruction in the mode the VP was in. */
+bool mshv_x86_decode(uint16_t execution_state, uint16_t cs_attributes,
+                     const uint8_t *bytes, unsigned len,
+                     ZydisDecodedInstruction *insn,
+                     ZydisDecodedOperand *operands);
+
+/* A segment register of the stopped VP (register page, else hypercall). */
+struct hv_x64_segment_register mshv_x86_segment(CPUState *cpu, int seg);
+
+void mshv_x86_mem_init(MshvX86Mem *mem, CPUState *cpu,
+                       uint16_t execution_state);
+/* 0, or -1 after stopping the VM with the reason. */
+int mshv_x86_mem_rw(MshvX86Mem *mem, uint64_t linear, void *buf,
+                    unsigned size, bool write);
+
+/*
+ * Finish the intercepted instruction: RIP and the given registers, in one
+ * register-page write or one hypercall.
+ */
+int mshv_x86_complete(CPUState *cpu, uint64_t rip,
+                      const MshvX86RegUpdate *upd, unsigned n);
+
+/* Raise #UD in the guest for an instruction QEMU cannot emulate. */
+int mshv_x86_inject_ud(CPUState *cpu, const char *why);
+
+int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg);
+int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg);
+
+#endif /* TARGET_I386_MSHV_X86_H */
