@@ -250,6 +250,17 @@ static uint16_t mshv_sim_assert_interrupt(MshvSimPartition *pt,
     if (ai->vector > 0xff || ai->dest_addr > 0xff) {
         return HV_STATUS_INVALID_PARAMETER;
     }
+    if (type == HV_X64_INTERRUPT_TYPE_EXTINT) {
+        /* Not an APIC message: the vector goes straight to the VP. */
+        MshvSimVp *vp = mshv_sim_vp_find(pt, ai->dest_addr);
+
+        if (!vp) {
+            return HV_STATUS_INVALID_PARAMETER;
+        }
+        mshv_sim_count(MSHV_SIM_CNT_INTERRUPT);
+        mshv_sim_vp_assert_extint(vp, ai->vector);
+        return HV_STATUS_SUCCESS;
+    }
     addr = HV_X64_MSI_ADDRESS_BASE | ai->dest_addr << 12 |
            (ai->control & HV_INTERRUPT_CONTROL_LOGICAL_DEST_MODE ? 1 << 2 : 0);
     data = ai->vector | type << 8 | 1 << 14 |
@@ -360,6 +371,17 @@ uint16_t mshv_sim_hvcall(MshvSimPartition *pt, MshvSimVp *caller,
     case HVCALL_ASSERT_VIRTUAL_INTERRUPT:
         status = mshv_sim_assert_interrupt(pt, in, in_size);
         break;
+    case HVCALL_CLEAR_VIRTUAL_INTERRUPT: {
+        unsigned i;
+
+        for (i = 0; i < MSHV_MAX_VPS; i++) {
+            if (pt->vps[i]) {
+                mshv_sim_vp_clear_extint(pt->vps[i]);
+            }
+        }
+        status = HV_STATUS_SUCCESS;
+        break;
+    }
     case HVCALL_TRANSLATE_VIRTUAL_ADDRESS:
         status = mshv_sim_translate(pt, in, in_size, out, out_size);
         break;

@@ -104,6 +104,8 @@ uint16_t mshv_sim_vp_set_registers(MshvSimVp *vp,
                                    const struct hv_register_assoc *regs,
                                    unsigned count, unsigned *done);
 void mshv_sim_vp_install_hooks(void);
+void mshv_sim_vp_assert_extint(MshvSimVp *vp, uint8_t vector);
+void mshv_sim_vp_clear_extint(MshvSimVp *vp);
 
 /* hvcall.c */
 uint16_t mshv_sim_hvcall(MshvSimPartition *pt, MshvSimVp *caller,

@@ -48,6 +48,7 @@ struct MshvSimVp {
     bool intercepted;           /* stopped by an intercept (suspend reg) */
     bool undelivered;           /* msgpage holds a message not yet sent */
     bool shutdown;              /* triple-faulted: reset before running */
+    int extint;                 /* pending ExtINT vector, or -1 */
 };
 
 /* Registers mirrored in the register page, looked up once. */
@@ -462,10 +463,31 @@ static void mshv_sim_hook_triple_fault(CPUX86State *env)
     mshv_sim_vp_exit(vp, &msg);
 }
 
+/* TCG takes an external interrupt: the ExtINT the VMM asserted. */
+static int mshv_sim_hook_pic_interrupt(CPUX86State *env)
+{
+    MshvSimVp *vp = mshv_sim_vp_of(env_cpu(env));
+
+    return vp ? qatomic_xchg(&vp->extint, -1) : -1;
+}
+
+void mshv_sim_vp_assert_extint(MshvSimVp *vp, uint8_t vector)
+{
+    qatomic_set(&vp->extint, vector);
+    cpu_interrupt(CPU(vp->cpu), CPU_INTERRUPT_HARD);
+}
+
+void mshv_sim_vp_clear_extint(MshvSimVp *vp)
+{
+    qatomic_set(&vp->extint, -1);
+    cpu_reset_interrupt(CPU(vp->cpu), CPU_INTERRUPT_HARD);
+}
+
 static const X86TcgHvHooks mshv_sim_hooks = {
     .io = mshv_sim_hook_io,
     .transaction_failed = mshv_sim_hook_transaction_failed,
     .triple_fault = mshv_sim_hook_triple_fault,
+    .pic_interrupt = mshv_sim_hook_pic_interrupt,
 };
 
 void mshv_sim_vp_install_hooks(void)
@@ -686,6 +708,7 @@ uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
     vp->state = state;
     vp->regpage = state;
     vp->msgpage = (void *)((char *)state + MSHV_HV_PAGE_SIZE);
+    vp->extint = -1;
     qemu_mutex_init(&vp->lock);
     pt->vps[index] = vp;
 

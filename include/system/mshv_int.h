@@ -47,6 +47,8 @@ void mshv_fail(CPUState *cpu, const char *what, int err, uint16_t status);
 int mshv_vcpu_run(CPUState *cpu, struct hv_message *msg);
 
 /* target/i386/mshv: the architecture part */
+int mshv_assert_interrupt(uint32_t type, uint64_t dest, bool logical,
+                          bool level, uint32_t vector);
 int mshv_arch_vcpu_init(CPUState *cpu, Error **errp);
 void mshv_arch_vcpu_destroy(CPUState *cpu);
 int mshv_arch_vcpu_exec(CPUState *cpu);

@@ -14,6 +14,8 @@
 #include "system/mshv_int.h"
 #include "system/runstate.h"
 #include "cpu.h"
+#include "hw/i386/apic.h"
+#include "hw/intc/ioapic.h"
 #include "mshv-regs.h"
 #include "mshv-x86.h"
 
@@ -169,6 +171,16 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
         }
         cpu->vcpu_dirty = false;
     }
+    /* The 8259 has an interrupt: acknowledge it, deliver it as ExtINT. */
+    if (cpu->interrupt_request & CPU_INTERRUPT_HARD) {
+        int irq = cpu_get_pic_interrupt(cpu_env(cpu));
+
+        cpu_reset_interrupt(cpu, CPU_INTERRUPT_HARD);
+        if (irq >= 0) {
+            mshv_assert_interrupt(HV_X64_INTERRUPT_TYPE_EXTINT,
+                                  cpu->accel->vp_index, false, false, irq);
+        }
+    }
 
     bql_unlock();
     while (!ret) {
@@ -203,12 +215,22 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
             qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
             ret = EXCP_INTERRUPT;
             break;
+        case HVMSG_X64_APIC_EOI:
+            /* Level-triggered lines see their EOI (IOAPIC remote IRR). */
+            ioapic_eoi_broadcast(
+                ((const struct hv_x64_apic_eoi_message *)
+                 msg.payload)->interrupt_vector);
+            break;
         default:
             error_report("mshv: vCPU %d: message 0x%x is not handled yet",
                          cpu->cpu_index, msg.header.message_type);
             vm_stop(RUN_STATE_INTERNAL_ERROR);
             ret = EXCP_HLT;
             break;
+        }
+        if (!ret && (qatomic_read(&cpu->interrupt_request) &
+                     CPU_INTERRUPT_HARD)) {
+            ret = EXCP_INTERRUPT;
         }
     }
     bql_lock();

@@ -34,6 +34,8 @@ typedef struct X86TcgHvHooks {
     void (*cpuid)(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
                   uint32_t *eax, uint32_t *ebx, uint32_t *ecx,
                   uint32_t *edx);
+    /* The vector of a pending ExtINT, or -1 (no APIC vector pending). */
+    int (*pic_interrupt)(CPUX86State *env);
     /* A third fault while delivering a double fault. */
     void (*triple_fault)(CPUX86State *env);
 } X86TcgHvHooks;
