@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""-accel mshv end to end, on the MSHV simulator: QEMU runs as an
+unmodified /dev/mshv client under scripts/mshv-sim-run."""
+
+import os
+
+import mshvtest
+from mshvtest import MSHV_TOP, MshvBootTest, run_qemu, tiny_bios
+
+SIM_RUN = str(MSHV_TOP / 'scripts' / 'mshv-sim-run')
+
+
+class AccelOnSimulator(MshvBootTest):
+
+    def sim_vm(self):
+        """The test VM, started through the simulator wrapper."""
+        vm = self.vm
+        vm._wrapper = [SIM_RUN, '--hv', self.qemu_bin, '--']
+        return vm
+
+    def test_real_mode_port_io(self):
+        bios = tiny_bios(os.path.join(self.workdir, 'tiny.bin'),
+                         b'TINY-GUEST-ON-MSHV')
+        res = run_qemu(SIM_RUN, [
+            '--hv', self.qemu_bin, '--', self.qemu_bin,
+            '-accel', 'mshv', '-M', 'pc', '-display', 'none', '-vga', 'none',
+            '-net', 'none', '-bios', bios, '-serial', 'stdio', '-no-reboot',
+            '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'])
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn('TINY-GUEST-ON-MSHV', res.stdout)
+        self.assertEqual(res.stderr, '')
+
+    def test_linux_boot_pc_seabios(self):
+        self.set_machine('pc')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', kernel='bzImage',
+                        args=('-vga', 'none', '-net', 'none'))
+        lines = self.console_lines('QEMU-GUEST-MARKER: init reached')
+        self.assertEqual(len(lines), 1)
+
+
+if __name__ == '__main__':
+    mshvtest.QemuSystemTest.main()
