@@ -114,11 +114,24 @@ static void mshv_sim_regpage_fill(MshvSimVp *vp)
     rp->isvalid = 1;
 }
 
-/* After the VMM changed state the CPU derives other state from. */
-static void mshv_sim_env_changed(CPUState *cs)
+/*
+ * After the VMM changed state the CPU derives other state from; MMU
+ * state (control registers, EFER) also invalidates the TLB, which is
+ * costly enough to skip when only GPRs, RIP, flags or segments moved.
+ */
+static void mshv_sim_env_changed(CPUState *cs, bool mmu)
 {
     x86_update_hflags(cpu_env(cs));
-    tlb_flush(cs);
+    if (mmu) {
+        tlb_flush(cs);
+    }
+}
+
+static bool mshv_sim_reg_is_mmu(uint32_t name)
+{
+    return (name >= HV_X64_REGISTER_CR0 && name <= HV_X64_REGISTER_XFEM) ||
+           name == HV_X64_REGISTER_EFER || name == HV_X64_REGISTER_PAT ||
+           name == HV_X64_REGISTER_APIC_BASE;
 }
 
 static void mshv_sim_regpage_apply(MshvSimVp *vp)
@@ -158,7 +171,7 @@ static void mshv_sim_regpage_apply(MshvSimVp *vp)
             mshv_sim_rp_seg[i]->set(mshv_sim_rp_seg[i], env, &v);
         }
     }
-    mshv_sim_env_changed(CPU(vp->cpu));
+    mshv_sim_env_changed(CPU(vp->cpu), false);
 out:
     rp->dirty = 0;
     rp->isvalid = 0;
@@ -563,7 +576,7 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
 {
     MshvSimRegsWork *w = data.host_ptr;
     CPUX86State *env = cpu_env(cs);
-    bool tsc = false;
+    bool tsc = false, mmu = false;
     unsigned i;
 
     for (i = 0; i < w->count; i++) {
@@ -582,12 +595,13 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
         value = w->assocs[i].value;
         reg->set(reg, env, &value);
         tsc |= name == HV_X64_REGISTER_TSC;
+        mmu |= mshv_sim_reg_is_mmu(name);
     }
     w->done = i;
     if (tsc) {
         env->tsc_offset = env->tsc - cpu_get_tsc(env);
     }
-    mshv_sim_env_changed(cs);
+    mshv_sim_env_changed(cs, mmu);
     /* The register page no longer matches: the VMM must re-read it. */
     w->vp->regpage->isvalid = 0;
 }

@@ -15,6 +15,7 @@
 #include "system/mshv_int.h"
 #include "cpu.h"
 #include "mshv-x86.h"
+#include "trace.h"
 #include <Zydis/Zydis.h>
 
 static uint64_t mshv_addr_mask(unsigned width)
@@ -131,6 +132,9 @@ int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg)
     uint64_t rax = io->rax;
     uint32_t data = rax;
 
+    trace_mshv_io(cpu->cpu_index, io->port_number, size, write,
+                  io->access_info & HV_X64_IO_ACCESS_STRING_OP,
+                  io->header.rip);
     if (size != 1 && size != 2 && size != 4) {
         mshv_fail(cpu, "decoding a port I/O intercept", EINVAL, 0);
         return -1;

@@ -21,6 +21,7 @@
 #include "cpu.h"
 #include "mshv-x86.h"
 #include "mshv-emu.h"
+#include "trace.h"
 
 typedef struct MshvMmio {
     MshvEmu emu;
@@ -161,6 +162,8 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
     uint8_t bytes[16];
     unsigned len = MIN(mem->instruction_byte_count, sizeof(bytes));
 
+    trace_mshv_mmio(cpu->cpu_index, mem->guest_physical_address,
+                    mem->header.intercept_access_type, mem->header.rip);
     memcpy(bytes, mem->instruction_bytes, len);
     if (!mshv_x86_decode(mem->header.execution_state,
                          mem->header.cs_segment.attributes, bytes, len,
