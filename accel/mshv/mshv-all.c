@@ -78,7 +78,7 @@ static int mshv_set_property(MshvState *s, uint32_t code, uint64_t value,
     return ret;
 }
 
-/* ---- Guest memory --------------------------------------------------------- */
+/* ---- Guest memory -------------------------------------------------------- */
 
 static bool mshv_memory_fatal;
 
@@ -158,7 +158,7 @@ static void mshv_commit(MemoryListener *listener)
     }
 }
 
-/* ---- Partition ------------------------------------------------------------ */
+/* ---- Partition ----------------------------------------------------------- */
 
 static void mshv_vm_state_change(void *opaque, bool running, RunState state)
 {

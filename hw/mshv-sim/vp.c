@@ -71,7 +71,7 @@ static MshvSimVp *mshv_sim_vp_of(CPUState *cs)
     return mshv_sim_vp_find(mshv_sim_partition(), X86_CPU(cs)->apic_id);
 }
 
-/* ---- Register page ---------------------------------------------------- */
+/* ---- Register page ------------------------------------------------------- */
 
 static uint64_t mshv_sim_reg64(const MshvReg *reg, CPUX86State *env)
 {
@@ -177,7 +177,7 @@ out:
     rp->isvalid = 0;
 }
 
-/* ---- Stopping and running --------------------------------------------- */
+/* ---- Stopping and running ------------------------------------------------ */
 
 static void mshv_sim_vp_reply_run(MshvSimVp *vp, int ret,
                                   const struct hv_message *msg)
@@ -287,7 +287,7 @@ static void mshv_sim_vp_run(MshvSimVp *vp)
     cpu_resume(cs);
 }
 
-/* ---- Intercept messages ----------------------------------------------- */
+/* ---- Intercept messages -------------------------------------------------- */
 
 /* Up to 16 bytes at CS:RIP, as far as they can be read. */
 static unsigned mshv_sim_fetch_insn(CPUState *cs, uint8_t *buf)
@@ -518,7 +518,7 @@ void mshv_sim_vp_install_hooks(void)
     x86_tcg_hv_hooks = &mshv_sim_hooks;
 }
 
-/* ---- Registers through hypercalls --------------------------------------- */
+/* ---- Registers through hypercalls ---------------------------------------- */
 
 typedef struct MshvSimRegsWork {
     MshvSimVp *vp;

@@ -42,7 +42,7 @@ uint64_t mshv_arch_default_synthetic_features(void)
            1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS;
 }
 
-/* ---- VPs ---------------------------------------------------------------- */
+/* ---- VPs ----------------------------------------------------------------- */
 
 int mshv_arch_vcpu_init(CPUState *cpu, Error **errp)
 {

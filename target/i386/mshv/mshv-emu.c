@@ -31,7 +31,7 @@ static uint64_t sign_extend(uint64_t v, unsigned bits)
                                        (64 - bits));
 }
 
-/* ---- Registers ------------------------------------------------------------ */
+/* ---- Registers ----------------------------------------------------------- */
 
 /* GPR index and bit position of a Zydis general purpose register. */
 static bool gpr_of(ZydisRegister reg, int *index, unsigned *shift)
@@ -93,7 +93,7 @@ static bool reg_write(MshvEmu *e, ZydisRegister reg, uint64_t v)
     return true;
 }
 
-/* ---- Memory operands ------------------------------------------------------ */
+/* ---- Memory operands ----------------------------------------------------- */
 
 static uint64_t seg_base(MshvEmu *e, ZydisRegister seg)
 {
@@ -152,7 +152,7 @@ static int mem_rw(MshvEmu *e, uint64_t la, uint64_t *v, unsigned bits,
     return 0;
 }
 
-/* ---- Operands --------------------------------------------------------------- */
+/* ---- Operands ------------------------------------------------------------ */
 
 typedef enum {
     OP_OK,
@@ -199,7 +199,7 @@ static OpStatus op_write(MshvEmu *e, const ZydisDecodedInstruction *insn,
     }
 }
 
-/* ---- Flags ------------------------------------------------------------------ */
+/* ---- Flags --------------------------------------------------------------- */
 
 static bool parity(uint64_t v)
 {
@@ -267,7 +267,7 @@ static uint32_t flags_sub(uint64_t a, uint64_t b, uint64_t borrow,
     return f;
 }
 
-/* ---- Instructions ----------------------------------------------------------- */
+/* ---- Instructions -------------------------------------------------------- */
 
 static MshvEmuResult status(OpStatus s)
 {

@@ -69,8 +69,9 @@ static int mshv_string_io(CPUState *cpu,
     int ret;
 
     if (!mshv_x86_decode(io->header.execution_state,
-                         io->header.cs_segment.attributes, io->instruction_bytes,
-                         io->instruction_byte_count, &insn, ops)) {
+                         io->header.cs_segment.attributes,
+                         io->instruction_bytes, io->instruction_byte_count,
+                         &insn, ops)) {
         return mshv_x86_inject_ud(cpu, "undecodable string port I/O");
     }
     width = insn.address_width;
