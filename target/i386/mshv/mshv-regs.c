@@ -210,10 +210,23 @@ static void get_fp_control(const MshvReg *reg, CPUX86State *env,
 static void set_fp_control(const MshvReg *reg, CPUX86State *env,
                            const union hv_register_value *v)
 {
+    unsigned top = (v->fp_control_status.fp_status >> 11) & 7;
+    FPReg st[8];
     int i;
 
+    /*
+     * FP_MMXn are ST(n), relative to TOP (as FXSAVE keeps them): keep
+     * each ST(n) where it is when TOP moves, whatever the order the
+     * registers are set in.
+     */
+    for (i = 0; i < 8; i++) {
+        st[i] = env->fpregs[(env->fpstt + i) & 7];
+    }
+    for (i = 0; i < 8; i++) {
+        env->fpregs[(top + i) & 7] = st[i];
+    }
     env->fpuc = v->fp_control_status.fp_control;
-    env->fpstt = (v->fp_control_status.fp_status >> 11) & 7;
+    env->fpstt = top;
     env->fpus = v->fp_control_status.fp_status & ~0x3800;
     for (i = 0; i < 8; i++) {
         env->fptags[i] = !((v->fp_control_status.fp_tag >> i) & 1);
