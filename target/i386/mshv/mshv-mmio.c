@@ -178,6 +178,16 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
     if (mshv_mmio_load_gprs(&m) < 0) {
         return -1;
     }
+    if (trace_event_get_state_backends(TRACE_MSHV_MMIO_INSN)) {
+        char text[96];
+        ZydisFormatter fmt;
+
+        ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
+        ZydisFormatterFormatInstruction(&fmt, &insn, ops,
+                                        insn.operand_count_visible, text,
+                                        sizeof(text), mem->header.rip, NULL);
+        trace_mshv_mmio_insn(cpu->cpu_index, text);
+    }
     switch (mshv_emu_exec(&m.emu, &insn, ops)) {
     case MSHV_EMU_DONE:
         return mshv_mmio_store(&m);
