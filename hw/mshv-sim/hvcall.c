@@ -371,6 +371,22 @@ uint16_t mshv_sim_hvcall(MshvSimPartition *pt, MshvSimVp *caller,
     case HVCALL_ASSERT_VIRTUAL_INTERRUPT:
         status = mshv_sim_assert_interrupt(pt, in, in_size);
         break;
+    case HVCALL_REGISTER_INTERCEPT_RESULT: {
+        const struct hv_input_register_intercept_result_cpuid *ri = in;
+        MshvSimVp *vp;
+
+        if (in_size < sizeof(*ri) ||
+            ri->intercept_type != HV_INTERCEPT_TYPE_X64_CPUID) {
+            /* MSR results are not simulated yet. */
+            status = HV_STATUS_INVALID_PARAMETER;
+            break;
+        }
+        vp = mshv_sim_hvcall_vp(pt, ri->vp_index, &status);
+        if (vp) {
+            status = mshv_sim_vp_register_cpuid(vp, ri);
+        }
+        break;
+    }
     case HVCALL_CLEAR_VIRTUAL_INTERRUPT: {
         unsigned i;
 

@@ -49,7 +49,17 @@ struct MshvSimVp {
     bool undelivered;           /* msgpage holds a message not yet sent */
     bool shutdown;              /* triple-faulted: reset before running */
     int extint;                 /* pending ExtINT vector, or -1 */
+
+    /* CPUID results the VMM registered; the hook applies them. */
+    QemuMutex cpuid_lock;
+    GArray *cpuid;              /* of MshvSimCpuid */
 };
+
+typedef struct MshvSimCpuid {
+    uint32_t leaf, subleaf;
+    bool subleaf_specific;
+    uint32_t value[4], mask[4];     /* EAX, EBX, ECX, EDX */
+} MshvSimCpuid;
 
 /* Registers mirrored in the register page, looked up once. */
 static const MshvReg *mshv_sim_rp_rflags, *mshv_sim_rp_seg[6],
@@ -476,6 +486,69 @@ static void mshv_sim_hook_triple_fault(CPUX86State *env)
     mshv_sim_vp_exit(vp, &msg);
 }
 
+/* Every CPUID: the model's answer with what the VMM registered on top. */
+static void mshv_sim_hook_cpuid(CPUX86State *env, uint32_t leaf,
+                                uint32_t subleaf, uint32_t *eax,
+                                uint32_t *ebx, uint32_t *ecx, uint32_t *edx)
+{
+    MshvSimVp *vp = mshv_sim_vp_of(env_cpu(env));
+    uint32_t *regs[4] = { eax, ebx, ecx, edx };
+    unsigned i, r;
+
+    if (!vp) {
+        return;
+    }
+    qemu_mutex_lock(&vp->cpuid_lock);
+    for (i = 0; i < vp->cpuid->len; i++) {
+        MshvSimCpuid *c = &g_array_index(vp->cpuid, MshvSimCpuid, i);
+
+        if (c->leaf == leaf &&
+            (!c->subleaf_specific || c->subleaf == subleaf)) {
+            for (r = 0; r < 4; r++) {
+                *regs[r] = (*regs[r] & ~c->mask[r]) |
+                           (c->value[r] & c->mask[r]);
+            }
+            break;
+        }
+    }
+    qemu_mutex_unlock(&vp->cpuid_lock);
+}
+
+uint16_t mshv_sim_vp_register_cpuid(MshvSimVp *vp,
+    const struct hv_input_register_intercept_result_cpuid *in)
+{
+    MshvSimCpuid c = {
+        .leaf = in->input_eax,
+        .subleaf = in->input_ecx,
+        .subleaf_specific = in->subleaf_specific,
+        .value = { in->eax, in->ebx, in->ecx, in->edx },
+        .mask = { in->eax_mask, in->ebx_mask, in->ecx_mask, in->edx_mask },
+    };
+    unsigned i;
+
+    qemu_mutex_lock(&vp->cpuid_lock);
+    for (i = 0; i < vp->cpuid->len; i++) {
+        MshvSimCpuid *old = &g_array_index(vp->cpuid, MshvSimCpuid, i);
+
+        if (old->leaf == c.leaf &&
+            old->subleaf_specific == c.subleaf_specific &&
+            (!c.subleaf_specific || old->subleaf == c.subleaf)) {
+            *old = c;
+            break;
+        }
+    }
+    if (i == vp->cpuid->len) {
+        /* Subleaf-specific results first: they win over a whole leaf. */
+        if (c.subleaf_specific) {
+            g_array_prepend_val(vp->cpuid, c);
+        } else {
+            g_array_append_val(vp->cpuid, c);
+        }
+    }
+    qemu_mutex_unlock(&vp->cpuid_lock);
+    return HV_STATUS_SUCCESS;
+}
+
 /* TCG takes an external interrupt: the ExtINT the VMM asserted. */
 static int mshv_sim_hook_pic_interrupt(CPUX86State *env)
 {
@@ -501,6 +574,7 @@ static const X86TcgHvHooks mshv_sim_hooks = {
     .transaction_failed = mshv_sim_hook_transaction_failed,
     .triple_fault = mshv_sim_hook_triple_fault,
     .pic_interrupt = mshv_sim_hook_pic_interrupt,
+    .cpuid = mshv_sim_hook_cpuid,
 };
 
 void mshv_sim_vp_install_hooks(void)
@@ -723,6 +797,8 @@ uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
     vp->regpage = state;
     vp->msgpage = (void *)((char *)state + MSHV_HV_PAGE_SIZE);
     vp->extint = -1;
+    qemu_mutex_init(&vp->cpuid_lock);
+    vp->cpuid = g_array_new(false, true, sizeof(MshvSimCpuid));
     qemu_mutex_init(&vp->lock);
     pt->vps[index] = vp;
 

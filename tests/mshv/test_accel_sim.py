@@ -39,6 +39,21 @@ class AccelOnSimulator(MshvBootTest):
         lines = self.console_lines('QEMU-GUEST-MARKER: init reached')
         self.assertEqual(len(lines), 1)
 
+    def test_cpu_model_reaches_guest(self):
+        """The guest's CPUID is QEMU's -cpu model, not the hypervisor's."""
+        self.set_machine('pc')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', kernel='bzImage',
+                        append='mshvtest=cpuinfo',
+                        args=('-vga', 'none', '-net', 'none',
+                              '-cpu', 'Nehalem,-popcnt'))
+        line = self.console_lines('cpuinfo-flags:')[0]
+        flags = set(line.split('cpuinfo-flags:', 1)[1].split())
+        self.assertIn('sse4_2', flags)          # Nehalem has it
+        self.assertNotIn('popcnt', flags)       # removed on the command line
+        self.assertNotIn('avx', flags)          # not a Nehalem feature
+        self.assertNotIn('la57', flags)         # the simulator's CPU has it
+
 
 if __name__ == '__main__':
     mshvtest.QemuSystemTest.main()

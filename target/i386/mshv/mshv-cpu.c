@@ -64,7 +64,7 @@ int mshv_arch_vcpu_init(CPUState *cpu, Error **errp)
     s->regs = page == MAP_FAILED ? NULL : page;
     cpu->accel = s;
     cpu->vcpu_dirty = true;
-    return 0;
+    return mshv_x86_setup_cpuid(cpu, errp);
 }
 
 void mshv_arch_vcpu_destroy(CPUState *cpu)

@@ -54,6 +54,7 @@ int mshv_x86_complete(CPUState *cpu, uint64_t rip,
 /* Raise #UD in the guest for an instruction QEMU cannot emulate. */
 int mshv_x86_inject_ud(CPUState *cpu, const char *why);
 
+int mshv_x86_setup_cpuid(CPUState *cpu, Error **errp);
 int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg);
 int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg);
 
