@@ -12,7 +12,7 @@ Q := $(if $(V),,@)
 MSHV_JOBS ?= $(shell nproc)
 SUB_JOBS := $(if $(findstring j,$(firstword $(filter-out --%,$(MAKEFLAGS)))),,-j$(MSHV_JOBS))
 
-.PHONY: all qemu firmware check bench install install-files clean distclean help
+.PHONY: all qemu firmware check fuzz install install-files clean distclean help
 
 all: qemu firmware
 
@@ -33,8 +33,9 @@ firmware: qemu
 check: all
 	$(Q)scripts/run-tests $(MSHV_BUILD) $(MSHV_TEST_ARGS)
 
-bench: all
-	$(Q)tests/bench/run $(MSHV_BUILD)
+# libFuzzer on the MSHV instruction executor (MSHV_FUZZ_SECONDS, 60).
+fuzz: qemu
+	$(Q)scripts/fuzz $(MSHV_BUILD) $(or $(MSHV_FUZZ_SECONDS),60)
 
 install: all
 	$(Q)$(MAKE) --no-print-directory install-files
@@ -53,5 +54,5 @@ distclean:
 help:
 	@echo "make            build qemu-system-x86_64 and its firmware"
 	@echo "make check      run the test suite"
-	@echo "make bench      run the benchmarks"
+	@echo "make fuzz       fuzz the MSHV instruction executor (clang)"
 	@echo "make install    install (DESTDIR and ./configure --prefix apply)"

@@ -207,7 +207,7 @@ static void test_alu_or(void) { check_alu("or", 0x08, host_or, true); }
 static void test_alu_xor(void) { check_alu("xor", 0x30, host_xor, true); }
 static void test_alu_cmp(void) { check_alu("cmp", 0x38, host_cmp, false); }
 
-/* ---- Moves ---------------------------------------------------------------- */
+/* ---- Moves --------------------------------------------------------------- */
 
 static void test_mov_forms(void)
 {
