@@ -15,6 +15,7 @@
 
 #include "qemu/osdep.h"
 #include "../../target/i386/mshv/mshv-emu.h"
+#include "mshv-fuzz.h"
 
 typedef struct FuzzEmu {
     MshvEmu emu;
@@ -50,8 +51,6 @@ static const MshvEmuOps fuzz_ops = {
     .mem = fuzz_mem,
     .seg_base = fuzz_seg_base,
 };
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
