@@ -21,6 +21,7 @@ typedef struct Fixture {
     uint8_t dev[DEV_SIZE];
     uint8_t ram[RAM_SIZE];
     unsigned dev_reads, dev_writes;
+    bool sink;                  /* every other address reads 0, drops writes */
 } Fixture;
 
 static int fake_mem(MshvEmu *emu, uint64_t la, void *buf, unsigned size,
@@ -34,6 +35,11 @@ static int fake_mem(MshvEmu *emu, uint64_t la, void *buf, unsigned size,
         write ? f->dev_writes++ : f->dev_reads++;
     } else if (la >= RAM_BASE && la + size <= RAM_BASE + RAM_SIZE) {
         p = f->ram + (la - RAM_BASE);
+    } else if (f->sink) {
+        if (!write) {
+            memset(buf, 0, size);
+        }
+        return 0;
     } else {
         return -1;
     }
@@ -352,6 +358,41 @@ static void test_string_ops(void)
     g_assert_cmphex(f.emu.gpr[1], ==, 77);
 }
 
+static void test_long_rep_in_batches(void)
+{
+    static const uint8_t rep_stosb[] = { 0xf3, 0xaa };
+    Fixture f;
+
+    fixture_init(&f);
+    f.emu.gpr[7] = DEV_BASE;
+    f.emu.gpr[1] = 1ULL << 40;
+    f.emu.rflags |= 0x400;          /* down: stays inside the device */
+    f.emu.gpr[7] = DEV_BASE + DEV_SIZE - 1;
+    f.dev_writes = 0;
+    /* Past the device the callback fails: stop without moving RIP. */
+    g_assert_cmpint(run(&f, rep_stosb, sizeof(rep_stosb), NULL), ==,
+                    MSHV_EMU_STOPPED);
+    g_assert_cmpuint(f.emu.rip, ==, 0x1000);
+
+    /* A long REP runs in bounded batches; RIP stays until the last one. */
+    fixture_init(&f);
+    f.sink = true;
+    f.emu.gpr[7] = 0x800000;
+    f.emu.gpr[1] = 10000;
+    g_assert_cmpint(run(&f, rep_stosb, sizeof(rep_stosb), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmpuint(f.emu.rip, ==, 0x1000);
+    g_assert_cmpuint(f.emu.gpr[1], ==, 10000 - 4096);
+    g_assert_cmpuint(run(&f, rep_stosb, sizeof(rep_stosb), NULL), ==,
+                     MSHV_EMU_DONE);
+    g_assert_cmpuint(f.emu.gpr[1], ==, 10000 - 8192);
+    g_assert_cmpuint(run(&f, rep_stosb, sizeof(rep_stosb), NULL), ==,
+                     MSHV_EMU_DONE);
+    g_assert_cmpuint(f.emu.gpr[1], ==, 0);
+    g_assert_cmpuint(f.emu.rip, ==, 0x1002);
+    g_assert_cmphex(f.emu.gpr[7], ==, 0x800000 + 10000);
+}
+
 static void test_unsupported(void)
 {
     /* fld dword [rbx]: not something guests do to MMIO. */
@@ -392,6 +433,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv/emu/bit-ops", test_bit_ops);
     g_test_add_func("/mshv/emu/exchanges", test_exchanges);
     g_test_add_func("/mshv/emu/string-ops", test_string_ops);
+    g_test_add_func("/mshv/emu/long-rep", test_long_rep_in_batches);
     g_test_add_func("/mshv/emu/unsupported", test_unsupported);
     g_test_add_func("/mshv/emu/memory-stop", test_memory_stop);
     return g_test_run();

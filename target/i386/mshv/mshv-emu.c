@@ -20,6 +20,9 @@
 /* General purpose register numbers, in encoding order. */
 enum { GPR_RCX = 1, GPR_RSI = 6, GPR_RDI = 7 };
 
+/* Iterations of a REP string instruction executed per intercept. */
+#define MSHV_EMU_STRING_BATCH   4096
+
 static uint64_t width_mask(unsigned bits)
 {
     return bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
@@ -409,7 +412,7 @@ static ZydisRegister accumulator(unsigned bits)
 /* MOVS, STOS, LODS, CMPS, SCAS, with or without REP. */
 static MshvEmuResult exec_string(MshvEmu *e,
                                  const ZydisDecodedInstruction *insn,
-                                 const ZydisDecodedOperand *ops)
+                                 const ZydisDecodedOperand *ops, bool *more)
 {
     unsigned aw = insn->address_width, bits = insn->operand_width;
     uint64_t amask = width_mask(aw);
@@ -419,7 +422,7 @@ static MshvEmuResult exec_string(MshvEmu *e,
     bool repne = insn->attributes & ZYDIS_ATTRIB_HAS_REPNE;
     int64_t step = (e->rflags & FL_DF) ? -(int64_t)(bits / 8) : bits / 8;
     ZydisRegister src_seg = ZYDIS_REGISTER_DS;
-    uint64_t count, a, b;
+    uint64_t total, count, a, b;
     int i;
 
     for (i = 0; i < insn->operand_count_visible; i++) {
@@ -430,7 +433,10 @@ static MshvEmuResult exec_string(MshvEmu *e,
             src_seg = ops[i].mem.segment;
         }
     }
-    count = rep ? e->gpr[GPR_RCX] & amask : 1;
+    total = rep ? e->gpr[GPR_RCX] & amask : 1;
+    /* Bounded work per intercept: the rest runs when the guest re-executes. */
+    count = MIN(total, MSHV_EMU_STRING_BATCH);
+    *more = total > count;
     while (count) {
         uint64_t si = linear(e, src_seg, e->gpr[GPR_RSI], aw);
         uint64_t di = linear(e, ZYDIS_REGISTER_ES, e->gpr[GPR_RDI], aw);
@@ -493,11 +499,13 @@ static MshvEmuResult exec_string(MshvEmu *e,
             e->gpr_written |= 1u << GPR_RDI;
         }
         count--;
+        total--;
         if (rep) {
-            e->gpr[GPR_RCX] = aw == 32 ? (uint32_t)count :
-                            (e->gpr[GPR_RCX] & ~amask) | count;
+            e->gpr[GPR_RCX] = aw == 32 ? (uint32_t)total :
+                            (e->gpr[GPR_RCX] & ~amask) | total;
             e->gpr_written |= 1u << GPR_RCX;
             if (compares && !!(e->rflags & FL_ZF) == repne) {
+                *more = false;
                 break;
             }
         }
@@ -509,6 +517,7 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
                             const ZydisDecodedOperand *ops)
 {
     MshvEmuResult r = MSHV_EMU_UNSUPPORTED;
+    bool more = false;
     uint64_t a, b, acc;
 
     if (insn->attributes & ZYDIS_ATTRIB_HAS_LOCK &&
@@ -626,12 +635,12 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
             ops[0].reg.value >= ZYDIS_REGISTER_XMM0) {
             break;
         }
-        r = exec_string(e, insn, ops);
+        r = exec_string(e, insn, ops, &more);
         break;
     default:
         break;
     }
-    if (r == MSHV_EMU_DONE) {
+    if (r == MSHV_EMU_DONE && !more) {
         e->rip += insn->length;
         if (e->mode != ZYDIS_MACHINE_MODE_LONG_64) {
             e->rip = (uint32_t)e->rip;

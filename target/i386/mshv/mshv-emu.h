@@ -35,7 +35,8 @@ struct MshvEmu {
 };
 
 typedef enum MshvEmuResult {
-    MSHV_EMU_DONE,              /* executed; RIP advanced */
+    MSHV_EMU_DONE,              /* executed; RIP advanced, unless a REP
+                                   string op has iterations left */
     MSHV_EMU_UNSUPPORTED,       /* not an instruction we execute: #UD */
     MSHV_EMU_STOPPED,           /* a memory callback failed */
 } MshvEmuResult;

@@ -18,6 +18,9 @@
 #include "trace.h"
 #include <Zydis/Zydis.h>
 
+/* Iterations of a REP string I/O instruction done per intercept. */
+#define MSHV_STRING_IO_BATCH    4096
+
 static uint64_t mshv_addr_mask(unsigned width)
 {
     return width == 64 ? ~0ULL : MAKE_64BIT_MASK(0, width);
@@ -63,7 +66,7 @@ static int mshv_string_io(CPUState *cpu,
     ZydisDecodedInstruction insn;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     MshvX86Mem mem;
-    uint64_t idx, count, mask, base, i;
+    uint64_t idx, count, remaining, mask, base, i;
     unsigned width;
     ZydisRegister seg;
     int ret;
@@ -85,6 +88,13 @@ static int mshv_string_io(CPUState *cpu,
     base = mshv_seg_base(cpu, io, out ? seg : ZYDIS_REGISTER_ES);
     idx = out ? io->rsi : io->rdi;
     count = rep ? io->rcx & mask : 1;
+    /*
+     * A guest can ask for 2^64 iterations: do a bounded batch and let the
+     * instruction run again (as hardware may, between iterations), so the
+     * vCPU stays responsive to kicks.
+     */
+    remaining = count > MSHV_STRING_IO_BATCH ? count - MSHV_STRING_IO_BATCH : 0;
+    count -= remaining;
 
     mshv_x86_mem_init(&mem, cpu, io->header.execution_state);
     for (i = 0; i < count; i++) {
@@ -115,10 +125,12 @@ static int mshv_string_io(CPUState *cpu,
     {
         MshvX86RegUpdate upd[] = {
             { out ? R_ESI : R_EDI, idx },
-            { R_ECX, rep ? mshv_addr_update(io->rcx, 0, width) : io->rcx },
+            { R_ECX, rep ? mshv_addr_update(io->rcx, remaining, width) :
+                           io->rcx },
         };
 
-        return mshv_x86_complete(cpu, rip, upd, ARRAY_SIZE(upd));
+        return mshv_x86_complete(cpu, remaining ? io->header.rip : rip, upd,
+                                 ARRAY_SIZE(upd));
     }
 }
 

@@ -148,6 +148,18 @@ static int mshv_mmio_store(MshvMmio *m)
     return ret;
 }
 
+static void mshv_mmio_format(const ZydisDecodedInstruction *insn,
+                             const ZydisDecodedOperand *ops, uint64_t rip,
+                             char *text, size_t size)
+{
+    ZydisFormatter fmt;
+
+    ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
+    ZydisFormatterFormatInstruction(&fmt, insn, ops,
+                                    insn->operand_count_visible, text, size,
+                                    rip, NULL);
+}
+
 int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
 {
     const struct hv_x64_memory_intercept_message *mem =
@@ -180,12 +192,8 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
     }
     if (trace_event_get_state_backends(TRACE_MSHV_MMIO_INSN)) {
         char text[96];
-        ZydisFormatter fmt;
 
-        ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
-        ZydisFormatterFormatInstruction(&fmt, &insn, ops,
-                                        insn.operand_count_visible, text,
-                                        sizeof(text), mem->header.rip, NULL);
+        mshv_mmio_format(&insn, ops, mem->header.rip, text, sizeof(text));
         trace_mshv_mmio_insn(cpu->cpu_index, text);
     }
     switch (mshv_emu_exec(&m.emu, &insn, ops)) {
@@ -193,12 +201,8 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
         return mshv_mmio_store(&m);
     case MSHV_EMU_UNSUPPORTED: {
         char text[96];
-        ZydisFormatter fmt;
 
-        ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
-        ZydisFormatterFormatInstruction(&fmt, &insn, ops,
-                                        insn.operand_count_visible, text,
-                                        sizeof(text), mem->header.rip, NULL);
+        mshv_mmio_format(&insn, ops, mem->header.rip, text, sizeof(text));
         warn_report_once("mshv: vCPU %d: cannot emulate \"%s\" on MMIO at "
                          "0x%" PRIx64 "; the guest gets #UD",
                          cpu->cpu_index, text, mem->guest_physical_address);
