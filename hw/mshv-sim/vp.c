@@ -498,6 +498,13 @@ static void mshv_sim_hook_cpuid(CPUX86State *env, uint32_t leaf,
     if (!vp) {
         return;
     }
+    /*
+     * The hypervisor leaves are the hypervisor's, never TCG's own
+     * ("TCGTCGTCGTCG").  The Hyper-V ones are not simulated yet: none.
+     */
+    if (leaf >= 0x40000000 && leaf <= 0x4fffffff) {
+        *eax = *ebx = *ecx = *edx = 0;
+    }
     qemu_mutex_lock(&vp->cpuid_lock);
     for (i = 0; i < vp->cpuid->len; i++) {
         MshvSimCpuid *c = &g_array_index(vp->cpuid, MshvSimCpuid, i);
