@@ -36,16 +36,43 @@ static void mshv_init_cpu_signals(void)
 
 int mshv_vcpu_run(CPUState *cpu, struct hv_message *msg)
 {
+    AccelCPUState *s = cpu->accel;
     struct mshv_run_vp run;
-    int ret;
+    int ret, err;
 
-    ret = ioctl(cpu->accel->vp_fd, MSHV_RUN_VP, &run);
+    /*
+     * A kick between this check and the ioctl would be lost (there is no
+     * immediate_exit): the kicker sees in_run and repeats its signal
+     * until the run returns (mshv_kick_timer).
+     */
+    qatomic_set(&s->in_run, true);
+    /* Pairs with the kicker's: it sees in_run, or we see exit_request. */
+    smp_mb();
+    if (qatomic_read(&cpu->exit_request)) {
+        qatomic_set(&s->in_run, false);
+        return -EINTR;
+    }
+    ret = ioctl(s->vp_fd, MSHV_RUN_VP, &run);
+    err = errno;
+    qatomic_set(&s->in_run, false);
     if (ret < 0) {
-        return -errno;
+        return -err;
     }
     memcpy(msg, run.msg_buf, sizeof(*msg));
     trace_mshv_run_vp(cpu->cpu_index, msg->header.message_type);
     return 0;
+}
+
+static void mshv_kick_timer(void *opaque)
+{
+    CPUState *cpu = opaque;
+    AccelCPUState *s = cpu->accel;
+
+    if (qatomic_read(&cpu->exit_request) && qatomic_read(&s->in_run)) {
+        pthread_kill(cpu->thread->thread, SIG_IPI);
+        timer_mod(s->kick_timer,
+                  qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + 1);
+    }
 }
 
 static void *mshv_vcpu_thread_fn(void *arg)
@@ -65,6 +92,8 @@ static void *mshv_vcpu_thread_fn(void *arg)
         error_reportf_err(err, "mshv: vCPU %d: ", cpu->cpu_index);
         exit(1);
     }
+    cpu->accel->kick_timer = timer_new_ms(QEMU_CLOCK_REALTIME,
+                                          mshv_kick_timer, cpu);
 
     cpu_thread_signal_created(cpu);
     qemu_guest_random_seed_thread_part2(cpu->random_seed);
@@ -79,6 +108,7 @@ static void *mshv_vcpu_thread_fn(void *arg)
         qemu_wait_io_event(cpu);
     } while (!cpu->unplug || cpu_can_run(cpu));
 
+    timer_free(cpu->accel->kick_timer);
     mshv_arch_vcpu_destroy(cpu);
     cpu_thread_signal_destroyed(cpu);
     bql_unlock();
@@ -99,7 +129,13 @@ static void mshv_start_vcpu_thread(CPUState *cpu)
 static void mshv_kick_vcpu_thread(CPUState *cpu)
 {
     qatomic_set(&cpu->exit_request, 1);
+    /* Pairs with mshv_vcpu_run's: see exit_request set before in_run. */
+    smp_mb();
     cpus_kick_thread(cpu);
+    if (cpu->accel && qatomic_read(&cpu->accel->in_run)) {
+        timer_mod(cpu->accel->kick_timer,
+                  qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + 1);
+    }
 }
 
 /* HLT and waiting for INIT/SIPI happen inside the hypervisor. */

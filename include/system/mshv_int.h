@@ -12,6 +12,7 @@
 #include "exec/memory.h"
 #include "hw/hyperv/mshv-abi.h"
 #include "system/mshv.h"
+#include "qemu/timer.h"
 
 typedef struct MshvState {
     AccelState parent_obj;
@@ -35,6 +36,8 @@ struct AccelCPUState {
     struct hv_vp_register_page *regs;   /* NULL: no register page */
     struct hv_message *msg_page;
     bool dirty;                 /* QEMU's copy of the state is newer */
+    bool in_run;                /* inside MSHV_RUN_VP, or about to be */
+    QEMUTimer *kick_timer;      /* re-kicks a kick that came too early */
 };
 
 /* accel/mshv/mshv-all.c */

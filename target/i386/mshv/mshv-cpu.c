@@ -81,6 +81,46 @@ void mshv_arch_vcpu_destroy(CPUState *cpu)
 
 /* ---- Registers ----------------------------------------------------------- */
 
+/*
+ * Register-page writes not yet consumed (an intercept completed through
+ * the page, the VP not run since) are newer than what the hypervisor
+ * reports: put them over what GET_VP_REGISTERS returned.
+ */
+static void mshv_regpage_overlay(struct hv_vp_register_page *rp,
+                                 CPUX86State *env)
+{
+    uint32_t dirty = rp->dirty;
+    union hv_register_value v;
+    const MshvReg *reg;
+    int i;
+
+    if (dirty & (1u << HV_X64_REGISTER_CLASS_GENERAL)) {
+        for (i = 0; i < 16; i++) {
+            env->regs[i] = rp->gp_registers[i];
+        }
+    }
+    if (dirty & (1u << HV_X64_REGISTER_CLASS_IP)) {
+        env->eip = rp->rip;
+    }
+    if (dirty & (1u << HV_X64_REGISTER_CLASS_FLAGS)) {
+        reg = mshv_reg_find(HV_X64_REGISTER_RFLAGS);
+        v.reg64 = rp->rflags;
+        reg->set(reg, env, &v);
+    }
+    for (i = 0; i < 6; i++) {
+        if (dirty & (1u << HV_X64_REGISTER_CLASS_XMM)) {
+            reg = mshv_reg_find(HV_X64_REGISTER_XMM0 + i);
+            v.reg128 = rp->xmm[i];
+            reg->set(reg, env, &v);
+        }
+        if (dirty & (1u << HV_X64_REGISTER_CLASS_SEGMENT)) {
+            reg = mshv_reg_find(HV_X64_REGISTER_ES + i);
+            v.segment = rp->segment[i];
+            reg->set(reg, env, &v);
+        }
+    }
+}
+
 int mshv_arch_get_registers(CPUState *cpu)
 {
     AccelCPUState *s = cpu->accel;
@@ -114,6 +154,9 @@ int mshv_arch_get_registers(CPUState *cpu)
             reg->set(reg, env, &values[i]);
         }
     }
+    if (s->regs && s->regs->isvalid && s->regs->dirty) {
+        mshv_regpage_overlay(s->regs, env);
+    }
     x86_update_hflags(env);
     return 0;
 }
@@ -131,6 +174,10 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
     int ret = 0;
 
     in->hdr.vp_index = s->vp_index;
+    /* What follows supersedes anything still pending in the page. */
+    if (s->regs) {
+        s->regs->dirty = 0;
+    }
     for (i = 0; i <= mshv_regs_count; i++) {
         /* The TSC only moves with the whole state (reset, load). */
         if (i < mshv_regs_count && mshv_reg_is_writable(&mshv_regs[i]) &&
