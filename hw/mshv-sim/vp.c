@@ -149,38 +149,13 @@ static void mshv_sim_regpage_apply(MshvSimVp *vp)
     struct hv_vp_register_page *rp = vp->regpage;
     CPUX86State *env = &vp->cpu->env;
     uint32_t dirty = qatomic_read(&rp->dirty);
-    union hv_register_value v;
-    int i;
 
     if (!rp->isvalid || !dirty) {
         goto out;
     }
     /* Read the fields only after the dirty mask that covers them. */
     smp_rmb();
-    if (dirty & (1u << HV_X64_REGISTER_CLASS_GENERAL)) {
-        for (i = 0; i < 16; i++) {
-            env->regs[i] = rp->gp_registers[i];
-        }
-    }
-    if (dirty & (1u << HV_X64_REGISTER_CLASS_IP)) {
-        env->eip = rp->rip;
-    }
-    if (dirty & (1u << HV_X64_REGISTER_CLASS_FLAGS)) {
-        v.reg64 = rp->rflags;
-        mshv_sim_rp_rflags->set(mshv_sim_rp_rflags, env, &v);
-    }
-    if (dirty & (1u << HV_X64_REGISTER_CLASS_XMM)) {
-        for (i = 0; i < 6; i++) {
-            v.reg128 = rp->xmm[i];
-            mshv_sim_rp_xmm[i]->set(mshv_sim_rp_xmm[i], env, &v);
-        }
-    }
-    if (dirty & (1u << HV_X64_REGISTER_CLASS_SEGMENT)) {
-        for (i = 0; i < 6; i++) {
-            v.segment = rp->segment[i];
-            mshv_sim_rp_seg[i]->set(mshv_sim_rp_seg[i], env, &v);
-        }
-    }
+    mshv_regs_from_page(rp, dirty, env);
     mshv_sim_env_changed(CPU(vp->cpu), false);
 out:
     rp->dirty = 0;

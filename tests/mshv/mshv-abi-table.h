@@ -12,6 +12,12 @@ typedef struct MshvAbiEntry {
     uint64_t value;
 } MshvAbiEntry;
 
+/* How mshv-abi-list.h turns into table entries, on both sides. */
+#define ABI_VALUE(name) { #name, (uint64_t)(name) },
+#define ABI_SIZE(s) { "sizeof(struct " #s ")", sizeof(struct s) },
+#define ABI_FIELD(s, f) { "offsetof(struct " #s ", " #f ")", \
+                          offsetof(struct s, f) },
+
 /* Terminated by an entry with a NULL name. */
 extern const MshvAbiEntry mshv_abi_linux[];
 

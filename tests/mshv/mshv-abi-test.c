@@ -11,14 +11,7 @@
 #include "mshv-abi-table.h"
 
 static const MshvAbiEntry mshv_abi_ours[] G_GNUC_UNUSED = {
-#define ABI_VALUE(name) { #name, (uint64_t)(name) },
-#define ABI_SIZE(s) { "sizeof(struct " #s ")", sizeof(struct s) },
-#define ABI_FIELD(s, f) { "offsetof(struct " #s ", " #f ")", \
-                          offsetof(struct s, f) },
 #include "mshv-abi-list.h"
-#undef ABI_VALUE
-#undef ABI_SIZE
-#undef ABI_FIELD
     { NULL, 0 }
 };
 

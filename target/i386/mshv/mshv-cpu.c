@@ -81,46 +81,6 @@ void mshv_arch_vcpu_destroy(CPUState *cpu)
 
 /* ---- Registers ----------------------------------------------------------- */
 
-/*
- * Register-page writes not yet consumed (an intercept completed through
- * the page, the VP not run since) are newer than what the hypervisor
- * reports: put them over what GET_VP_REGISTERS returned.
- */
-static void mshv_regpage_overlay(struct hv_vp_register_page *rp,
-                                 CPUX86State *env)
-{
-    uint32_t dirty = rp->dirty;
-    union hv_register_value v;
-    const MshvReg *reg;
-    int i;
-
-    if (dirty & (1u << HV_X64_REGISTER_CLASS_GENERAL)) {
-        for (i = 0; i < 16; i++) {
-            env->regs[i] = rp->gp_registers[i];
-        }
-    }
-    if (dirty & (1u << HV_X64_REGISTER_CLASS_IP)) {
-        env->eip = rp->rip;
-    }
-    if (dirty & (1u << HV_X64_REGISTER_CLASS_FLAGS)) {
-        reg = mshv_reg_find(HV_X64_REGISTER_RFLAGS);
-        v.reg64 = rp->rflags;
-        reg->set(reg, env, &v);
-    }
-    for (i = 0; i < 6; i++) {
-        if (dirty & (1u << HV_X64_REGISTER_CLASS_XMM)) {
-            reg = mshv_reg_find(HV_X64_REGISTER_XMM0 + i);
-            v.reg128 = rp->xmm[i];
-            reg->set(reg, env, &v);
-        }
-        if (dirty & (1u << HV_X64_REGISTER_CLASS_SEGMENT)) {
-            reg = mshv_reg_find(HV_X64_REGISTER_ES + i);
-            v.segment = rp->segment[i];
-            reg->set(reg, env, &v);
-        }
-    }
-}
-
 int mshv_arch_get_registers(CPUState *cpu)
 {
     AccelCPUState *s = cpu->accel;
@@ -154,8 +114,13 @@ int mshv_arch_get_registers(CPUState *cpu)
             reg->set(reg, env, &values[i]);
         }
     }
+    /*
+     * Register-page writes not yet consumed (an intercept completed
+     * through the page, the VP not run since) are newer than what the
+     * hypervisor reported.
+     */
     if (s->regs && s->regs->isvalid && s->regs->dirty) {
-        mshv_regpage_overlay(s->regs, env);
+        mshv_regs_from_page(s->regs, s->regs->dirty, env);
     }
     x86_update_hflags(env);
     return 0;

@@ -36,6 +36,13 @@ extern const size_t mshv_regs_count;
 /* The entry for NAME, or NULL when the table does not know it. */
 const MshvReg *mshv_reg_find(uint32_t name);
 
+/*
+ * Copy the register-page classes in DIRTY (HV_X64_REGISTER_CLASS_* bits)
+ * into ENV: what a VMM wrote to the page, as the hypervisor consumes it.
+ */
+void mshv_regs_from_page(const struct hv_vp_register_page *rp,
+                         uint32_t dirty, CPUX86State *env);
+
 /* False for registers the guest's VMM cannot set (read-only ones). */
 bool mshv_reg_is_writable(const MshvReg *reg);
 
