@@ -15,6 +15,7 @@
 #include "qapi/error.h"
 #include "qemu/error-report.h"
 #include "exec/address-spaces.h"
+#include "exec/exec-all.h"
 #include "mshv-sim.h"
 #include "trace.h"
 
@@ -153,11 +154,18 @@ uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,
                             uint64_t size)
 {
     MshvSimRegion *r;
+    ram_addr_t ram;
 
     QTAILQ_FOREACH(r, &pt->regions, next) {
         if (r->pfn == pfn && r->pages == size >> 12) {
             QTAILQ_REMOVE(&pt->regions, r, next);
             memory_region_del_subregion(get_system_memory(), &r->mr);
+            /*
+             * A later region may reuse these ram_addr_t offsets; code
+             * translated from this one must not run from it.
+             */
+            ram = memory_region_get_ram_addr(&r->mr);
+            tb_invalidate_phys_range(ram, ram + size - 1);
             object_unparent(OBJECT(&r->mr));
             /* Old flat views may still point at the region for a while. */
             g_free_rcu(r, rcu);
