@@ -584,6 +584,107 @@ static void test_register_page(void)
     guest_fini(&g);
 }
 
+/*
+ * Flags written while the VP is stopped are the ones its next instructions
+ * see: through SET_VP_REGISTERS and through the register page, and they
+ * survive an intercept in between (guests keep flags live across MMIO).
+ */
+static void test_flags_survive_stop(void)
+{
+    static const uint8_t code[] = {
+        0x9c,                       /* pushf */
+        0x58,                       /* pop ax */
+        0xe6, 0x80,                 /* out 0x80, al: the flags, first */
+        0x9c,                       /* pushf */
+        0x58,                       /* pop ax */
+        0xe6, 0x81,                 /* out 0x81, al: then again */
+        0xf4,
+    };
+    static const uint8_t arith[] = { 0x01, 0x04, 0x10, 0x40, 0x80 };
+    struct hv_vp_register_page *rp;
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    Guest g;
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(arith); i++) {
+        guest_init(&g, code, sizeof(code));
+        set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+        set_reg(&g, HV_X64_REGISTER_RFLAGS, 0x2 | arith[i]);
+        g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RFLAGS), ==,
+                        0x2 | arith[i]);
+        run(&g, &msg);
+        g_assert_cmphex(io->port_number, ==, 0x80);
+        g_assert_cmphex(io->rax & 0xff, ==, 0x2 | arith[i]);
+        g_assert_cmphex(io->header.rflags, ==, 0x2 | arith[i]);
+
+        /* The other flags, written through the page with the completion. */
+        rp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, g.vp,
+                  MSHV_VP_MMAP_OFFSET_REGISTERS * 4096);
+        g_assert(rp != MAP_FAILED);
+        rp->rip = io->header.rip + 2;
+        rp->rflags = 0x2 | (0xd5 & ~arith[i]);
+        rp->dirty = 1u << HV_X64_REGISTER_CLASS_IP |
+                    1u << HV_X64_REGISTER_CLASS_FLAGS;
+        run(&g, &msg);
+        g_assert_cmphex(io->port_number, ==, 0x81);
+        g_assert_cmphex(io->rax & 0xff, ==, 0x2 | (0xd5 & ~arith[i]));
+        munmap(rp, 4096);
+        guest_fini(&g);
+    }
+}
+
+/*
+ * Code run from a region, then the GPA remapped to other memory: the VP
+ * runs the new contents (QEMU reuses a freed region's internal addresses,
+ * so translations of the old code must not survive the unmap).
+ */
+static void test_remap_runs_new_code(void)
+{
+    static const uint8_t jump[] = {
+        0xea, 0x00, 0x00, 0x00, 0x10,   /* jmp 0x1000:0 (GPA 0x10000) */
+    };
+    uint8_t *a = shared_memory(0x1000, NULL);
+    uint8_t *b = shared_memory(0x1000, NULL);
+    /* l: out 0xa0 (0xb0), al; jmp l */
+    static const uint8_t out_a[] = { 0xe6, 0xa0, 0xeb, 0xfc };
+    static const uint8_t out_b[] = { 0xe6, 0xb0, 0xeb, 0xfc };
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    Guest g;
+    int i;
+
+    memcpy(a, out_a, sizeof(out_a));
+    memcpy(b, out_b, sizeof(out_b));
+    guest_init(&g, jump, sizeof(jump));
+    for (i = 0; i < 4; i++) {
+        uint8_t *mem = i & 1 ? b : a;
+
+        g_assert_cmpint(map_memory(g.pt, GUEST_ROM_GPA, mem, 0x1000,
+                                   1 << MSHV_SET_MEM_BIT_WRITABLE |
+                                   1 << MSHV_SET_MEM_BIT_EXECUTABLE), ==, 0);
+        run(&g, &msg);
+        g_assert_cmphex(msg.header.message_type, ==,
+                        HVMSG_X64_IO_PORT_INTERCEPT);
+        g_assert_cmphex(io->port_number, ==, i & 1 ? 0xb0 : 0xa0);
+        skip(&g, &io->header);
+        run(&g, &msg);
+        g_assert_cmphex(io->port_number, ==, i & 1 ? 0xb0 : 0xa0);
+        g_assert_cmpint(ioctl(g.pt, MSHV_SET_GUEST_MEMORY,
+                              &(struct mshv_user_mem_region) {
+                                  .size = 0x1000,
+                                  .guest_pfn = GUEST_ROM_GPA >> 12,
+                                  .userspace_addr = (uintptr_t)mem,
+                                  .flags = 1 << MSHV_SET_MEM_BIT_UNMAP,
+                              }), ==, 0);
+        /* CS still points at the region: run it again from its start */
+        set_reg(&g, HV_X64_REGISTER_RIP, 0);
+    }
+    guest_fini(&g);
+    munmap(a, 0x1000);
+    munmap(b, 0x1000);
+}
+
 static void on_signal(int sig)
 {
 }
@@ -652,5 +753,9 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/intercept/io-port", test_io_port_intercepts);
     g_test_add_func("/mshv-sim/intercept/mmio", test_mmio_intercepts);
     g_test_add_func("/mshv-sim/vp/run-eintr", test_run_eintr);
+    g_test_add_func("/mshv-sim/vp/flags-survive-stop",
+                    test_flags_survive_stop);
+    g_test_add_func("/mshv-sim/memory/remap-runs-new-code",
+                    test_remap_runs_new_code);
     return g_test_run();
 }

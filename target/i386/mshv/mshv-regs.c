@@ -52,11 +52,14 @@ static void set_rflags(const MshvReg *reg, CPUX86State *env,
 {
     env->eflags = v->reg64 | 0x2;
     if (tcg_enabled()) {
-        /* TCG keeps the arithmetic flags and DF apart, lazily. */
+        /*
+         * Written with the CPU outside cpu_exec(), where TCG keeps all
+         * flags in eflags and rebuilds its lazy state on entry; the lazy
+         * state must agree meanwhile, as cpu_compute_eflags() reads it.
+         */
         CC_SRC = env->eflags & (CC_O | CC_S | CC_Z | CC_A | CC_P | CC_C);
         CC_OP = CC_OP_EFLAGS;
         env->df = 1 - (2 * ((env->eflags >> 10) & 1));
-        env->eflags &= ~(CC_O | CC_S | CC_Z | CC_A | CC_P | CC_C | DF_MASK);
     }
 }
 
