@@ -175,7 +175,8 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
     unsigned len = MIN(mem->instruction_byte_count, sizeof(bytes));
 
     trace_mshv_mmio(cpu->cpu_index, mem->guest_physical_address,
-                    mem->header.intercept_access_type, mem->header.rip);
+                    mem->header.intercept_access_type, mem->header.rip,
+                    mem->header.rflags);
     memcpy(bytes, mem->instruction_bytes, len);
     if (!mshv_x86_decode(mem->header.execution_state,
                          mem->header.cs_segment.attributes, bytes, len,
