@@ -49,6 +49,7 @@ struct MshvSimVp {
     bool undelivered;           /* msgpage holds a message not yet sent */
     bool shutdown;              /* triple-faulted: reset before running */
     int extint;                 /* pending ExtINT vector, or -1 */
+    uint64_t notify;            /* DELIVERABILITY_NOTIFICATIONS requests */
 
     /* CPUID results the VMM registered; the hook applies them. */
     QemuMutex cpuid_lock;
@@ -531,12 +532,38 @@ uint16_t mshv_sim_vp_register_cpuid(MshvSimVp *vp,
     return HV_STATUS_SUCCESS;
 }
 
-/* TCG takes an external interrupt: the ExtINT the VMM asserted. */
+/*
+ * TCG can take an external interrupt now: deliver the ExtINT the VMM
+ * asserted or, if the VMM only asked to hear when the VP can take one,
+ * stop with HVMSG_X64_INTERRUPTION_DELIVERABLE -- the VMM then acks its
+ * PIC, so the vector is the PIC's at delivery time, as with INTA.
+ */
 static int mshv_sim_hook_pic_interrupt(CPUX86State *env)
 {
-    MshvSimVp *vp = mshv_sim_vp_of(env_cpu(env));
+    CPUState *cs = env_cpu(env);
+    MshvSimVp *vp = mshv_sim_vp_of(cs);
+    struct hv_message msg = { 0 };
+    struct hv_x64_interruption_deliverable_message *d = (void *)msg.payload;
+    int vector;
 
-    return vp ? qatomic_xchg(&vp->extint, -1) : -1;
+    if (!vp) {
+        return -1;
+    }
+    vector = qatomic_xchg(&vp->extint, -1);
+    if (vector >= 0) {
+        return vector;
+    }
+    if (qatomic_fetch_and(&vp->notify, ~HV_DELIVERABILITY_INTERRUPT) &
+        HV_DELIVERABILITY_INTERRUPT) {
+        msg.header.message_type = HVMSG_X64_INTERRUPTION_DELIVERABLE;
+        msg.header.payload_size = sizeof(*d);
+        mshv_sim_fill_header(cs, &d->header, 0, HV_INTERCEPT_ACCESS_READ);
+        d->deliverable_type = HV_X64_PENDING_INTERRUPT;
+        mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
+        mshv_sim_vp_exit(vp, &msg);
+    }
+    /* Nothing to deliver (the ExtINT was cleared): no interrupt cycle. */
+    mshv_sim_vp_leave(cs);
 }
 
 void mshv_sim_vp_assert_extint(MshvSimVp *vp, uint8_t vector)
@@ -586,6 +613,18 @@ typedef struct MshvSimRegsWork {
     uint16_t status;
 } MshvSimRegsWork;
 
+/*
+ * Only the external-interrupt request is acted on (the one VMMs use for a
+ * PIC); NMI and SINT requests are kept and read back but never fire.
+ */
+static void mshv_sim_request_notify(MshvSimVp *vp, uint64_t bits)
+{
+    qatomic_set(&vp->notify, bits);
+    if (bits & HV_DELIVERABILITY_INTERRUPT) {
+        cpu_interrupt(CPU(vp->cpu), CPU_INTERRUPT_HARD);
+    }
+}
+
 /* Registers the hypervisor itself owns, not the CPU. */
 static bool mshv_sim_get_hv_reg(MshvSimVp *vp, uint32_t name,
                                 union hv_register_value *v)
@@ -618,6 +657,10 @@ static void mshv_sim_get_regs_work(CPUState *cs, run_on_cpu_data data)
         if (mshv_sim_get_hv_reg(w->vp, w->names[i], &w->values[i])) {
             continue;
         }
+        if (w->names[i] == HV_REGISTER_DELIVERABILITY_NOTIFICATIONS) {
+            w->values[i].reg64 = qatomic_read(&w->vp->notify);
+            continue;
+        }
         if (!reg) {
             w->status = HV_STATUS_INVALID_PARAMETER;
             break;
@@ -642,6 +685,10 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
 
         if (mshv_sim_get_hv_reg(w->vp, name, &value)) {
             /* The VMM must not write suspend registers: ignore, as Linux. */
+            continue;
+        }
+        if (name == HV_REGISTER_DELIVERABILITY_NOTIFICATIONS) {
+            mshv_sim_request_notify(w->vp, w->assocs[i].value.reg64);
             continue;
         }
         if (!reg) {

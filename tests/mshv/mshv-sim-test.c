@@ -685,6 +685,82 @@ static void test_remap_runs_new_code(void)
     munmap(b, 0x1000);
 }
 
+/*
+ * An interrupt window: requested while the guest runs with IF=0, it opens
+ * only after STI and the instruction STI shadows; the ExtINT asserted
+ * then reaches the guest's handler with the vector given at that time.
+ */
+static void test_interrupt_window_extint(void)
+{
+    static const uint8_t code[] = {
+        0xfa,                       /* cli */
+        0xe6, 0x80,                 /* out 0x80, al */
+        0xfb,                       /* sti */
+        0x90,                       /* nop: in STI's shadow */
+        0xeb, 0xfe,                 /* jmp $ */
+    };
+    static const uint8_t handler[] = {
+        0xe6, 0x90,                 /* out 0x90, al */
+        0xf4,                       /* hlt */
+    };
+    struct hv_input_assert_virtual_interrupt irq = {
+        .control = HV_X64_INTERRUPT_TYPE_EXTINT,
+        .vector = 0x30,
+    };
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    struct hv_x64_interruption_deliverable_message *d = (void *)msg.payload;
+    uint16_t status;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    memcpy(g.ram + 0x2000, handler, sizeof(handler));
+    /* real-mode IVT entry 0x30: 0000:2000 */
+    g.ram[0x30 * 4 + 0] = 0x00;
+    g.ram[0x30 * 4 + 1] = 0x20;
+    set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+    set_reg(&g, HV_X64_REGISTER_RFLAGS, 0x2 | 0x200);
+    set_reg(&g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS,
+            HV_DELIVERABILITY_INTERRUPT);
+    g_assert_cmphex(get_reg(&g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS),
+                    ==, HV_DELIVERABILITY_INTERRUPT);
+
+    /* IF was 1 at entry: the window is open before the CLI. */
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==,
+                    HVMSG_X64_INTERRUPTION_DELIVERABLE);
+    g_assert_cmpuint(d->deliverable_type, ==, HV_X64_PENDING_INTERRUPT);
+    g_assert_cmphex(d->header.rip, ==, GUEST_CODE);
+    g_assert_cmphex(get_reg(&g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS),
+                    ==, 0);
+
+    /* Asked again: no window while IF=0, nor in STI's shadow. */
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmphex(io->port_number, ==, 0x80);
+    set_reg(&g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS,
+            HV_DELIVERABILITY_INTERRUPT);
+    skip(&g, &io->header);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==,
+                    HVMSG_X64_INTERRUPTION_DELIVERABLE);
+    g_assert_cmphex(d->header.rip, ==, GUEST_CODE + 5);
+
+    g_assert_cmpint(hvcall(g.pt, HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0, &irq,
+                           sizeof(irq), NULL, 0, &status), ==, 0);
+    g_assert_cmphex(status, ==, HV_STATUS_SUCCESS);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmphex(io->port_number, ==, 0x90);
+    g_assert_cmphex(io->header.rip, ==, 0x2000);
+    /* the interrupt frame: return to the JMP, IF was set */
+    g_assert_cmphex(g.ram[0x8000 - 6] | g.ram[0x8000 - 5] << 8, ==,
+                    GUEST_CODE + 5);
+    g_assert_cmphex((g.ram[0x8000 - 2] | g.ram[0x8000 - 1] << 8) & 0x200,
+                    ==, 0x200);
+    guest_fini(&g);
+}
+
 static void on_signal(int sig)
 {
 }
@@ -755,6 +831,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/vp/run-eintr", test_run_eintr);
     g_test_add_func("/mshv-sim/vp/flags-survive-stop",
                     test_flags_survive_stop);
+    g_test_add_func("/mshv-sim/interrupt/window-extint",
+                    test_interrupt_window_extint);
     g_test_add_func("/mshv-sim/memory/remap-runs-new-code",
                     test_remap_runs_new_code);
     return g_test_run();

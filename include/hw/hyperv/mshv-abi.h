@@ -500,6 +500,16 @@ union hv_register_value {
 #define HV_X64_PENDING_NMI              2
 #define HV_X64_PENDING_EXCEPTION        3
 
+/*
+ * DELIVERABILITY_NOTIFICATIONS: one-shot requests for an
+ * HVMSG_X64_INTERRUPTION_DELIVERABLE when the VP can take an NMI or an
+ * external interrupt; bits 48-63 ask the same for SINTs.
+ */
+#define HV_DELIVERABILITY_NMI           (1ULL << 0)
+#define HV_DELIVERABILITY_INTERRUPT     (1ULL << 1)
+#define HV_DELIVERABILITY_PRIORITY_SHIFT 2
+#define HV_DELIVERABILITY_SINTS_SHIFT   48
+
 /* INTERRUPT_STATE */
 #define HV_INTERRUPT_STATE_SHADOW       (1ULL << 0)
 #define HV_INTERRUPT_STATE_NMI_MASKED   (1ULL << 1)

@@ -171,6 +171,59 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
     return ret;
 }
 
+/*
+ * The 8259 raises CPU_INTERRUPT_HARD.  Its vector is only known when the
+ * CPU acknowledges (INTA), which must wait until the guest can take an
+ * interrupt -- a vector read early goes stale when the guest reprograms
+ * the PIC meanwhile.  So ask the hypervisor to stop the VP once it can
+ * (HVMSG_X64_INTERRUPTION_DELIVERABLE), and acknowledge then.
+ */
+static int mshv_request_extint_window(CPUState *cpu)
+{
+    AccelCPUState *s = cpu->accel;
+    struct {
+        struct hv_input_vp_registers hdr;
+        struct hv_register_assoc reg;
+    } QEMU_PACKED in = {
+        .hdr.vp_index = s->vp_index,
+        .reg.name = HV_REGISTER_DELIVERABILITY_NOTIFICATIONS,
+        .reg.value.reg64 = HV_DELIVERABILITY_INTERRUPT,
+    };
+    uint16_t status;
+    int ret;
+
+    if (s->extint_window ||
+        !(qatomic_read(&cpu->interrupt_request) & CPU_INTERRUPT_HARD)) {
+        return 0;
+    }
+    ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, 1, &in, sizeof(in),
+                      NULL, 0, &status, NULL);
+    if (ret < 0) {
+        mshv_fail(cpu, "requesting an interrupt window for the PIC", -ret,
+                  status);
+        return ret;
+    }
+    s->extint_window = true;
+    return 0;
+}
+
+static void mshv_deliver_extint(CPUState *cpu)
+{
+    int irq = -1;
+
+    cpu->accel->extint_window = false;
+    bql_lock();
+    if (cpu->interrupt_request & CPU_INTERRUPT_HARD) {
+        cpu_reset_interrupt(cpu, CPU_INTERRUPT_HARD);
+        irq = cpu_get_pic_interrupt(cpu_env(cpu));
+    }
+    bql_unlock();
+    if (irq >= 0) {
+        mshv_assert_interrupt(HV_X64_INTERRUPT_TYPE_EXTINT,
+                              cpu->accel->vp_index, false, false, irq);
+    }
+}
+
 int mshv_arch_vcpu_exec(CPUState *cpu)
 {
     struct hv_message msg;
@@ -183,21 +236,14 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
         }
         cpu->vcpu_dirty = false;
     }
-    /* The 8259 has an interrupt: acknowledge it, deliver it as ExtINT. */
-    if (cpu->interrupt_request & CPU_INTERRUPT_HARD) {
-        int irq = cpu_get_pic_interrupt(cpu_env(cpu));
-
-        cpu_reset_interrupt(cpu, CPU_INTERRUPT_HARD);
-        if (irq >= 0) {
-            mshv_assert_interrupt(HV_X64_INTERRUPT_TYPE_EXTINT,
-                                  cpu->accel->vp_index, false, false, irq);
-        }
-    }
-
     bql_unlock();
     while (!ret) {
         if (qatomic_read(&cpu->exit_request)) {
             ret = EXCP_INTERRUPT;
+            break;
+        }
+        if (mshv_request_extint_window(cpu) < 0) {
+            ret = EXCP_HLT;
             break;
         }
         r = mshv_vcpu_run(cpu, &msg);
@@ -227,6 +273,9 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
             qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
             ret = EXCP_INTERRUPT;
             break;
+        case HVMSG_X64_INTERRUPTION_DELIVERABLE:
+            mshv_deliver_extint(cpu);
+            break;
         case HVMSG_X64_APIC_EOI:
             /* Level-triggered lines see their EOI (IOAPIC remote IRR). */
             ioapic_eoi_broadcast(
@@ -239,10 +288,6 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
             vm_stop(RUN_STATE_INTERNAL_ERROR);
             ret = EXCP_HLT;
             break;
-        }
-        if (!ret && (qatomic_read(&cpu->interrupt_request) &
-                     CPU_INTERRUPT_HARD)) {
-            ret = EXCP_INTERRUPT;
         }
     }
     bql_lock();
