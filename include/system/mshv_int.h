@@ -38,8 +38,7 @@ struct AccelCPUState {
     bool dirty;                 /* QEMU's copy of the state is newer */
     bool in_run;                /* inside MSHV_RUN_VP, or about to be */
     QEMUTimer *kick_timer;      /* re-kicks a kick that came too early */
-    bool extint_window;         /* asked to hear when the VP can take a
-                                   PIC interrupt */
+    bool extint_window;         /* PIC interrupt window requested */
 };
 
 /* accel/mshv/mshv-all.c */
