@@ -10,6 +10,7 @@
 #include "qemu/error-report.h"
 #include "qemu/guest-random.h"
 #include "qemu/main-loop.h"
+#include "qemu/rcu.h"
 #include "system/accel-ops.h"
 #include "system/cpus.h"
 #include "system/mshv.h"
@@ -42,8 +43,8 @@ int mshv_vcpu_run(CPUState *cpu, struct hv_message *msg)
 
     /*
      * A kick between this check and the ioctl would be lost (there is no
-     * immediate_exit): the kicker sees in_run and repeats its signal
-     * until the run returns (mshv_kick_timer).
+     * immediate_exit): the kicker sees in_run and the re-kick thread
+     * repeats the signal until the run returns.
      */
     qatomic_set(&s->in_run, true);
     /* Pairs with the kicker's: it sees in_run, or we see exit_request. */
@@ -63,15 +64,50 @@ int mshv_vcpu_run(CPUState *cpu, struct hv_message *msg)
     return 0;
 }
 
-static void mshv_kick_timer(void *opaque)
-{
-    CPUState *cpu = opaque;
-    AccelCPUState *s = cpu->accel;
+/*
+ * Re-kicks, from a thread of its own: a kick's signal can land just before
+ * the vCPU enters MSHV_RUN_VP and be lost, and whoever kicked may be
+ * waiting for that vCPU with the main loop stopped (run_on_cpu from a
+ * monitor command), so no main-loop timer could repeat it.
+ */
+static QemuEvent mshv_rekick_event;
 
-    if (qatomic_read(&cpu->exit_request) && qatomic_read(&s->in_run)) {
-        pthread_kill(cpu->thread->thread, SIG_IPI);
-        timer_mod(s->kick_timer,
-                  qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + 1);
+static void *mshv_rekick_thread_fn(void *opaque)
+{
+    CPUState *cpu;
+    bool again;
+
+    rcu_register_thread();
+    for (;;) {
+        qemu_event_wait(&mshv_rekick_event);
+        qemu_event_reset(&mshv_rekick_event);
+        do {
+            g_usleep(1000);
+            again = false;
+            WITH_RCU_READ_LOCK_GUARD() {
+                CPU_FOREACH(cpu) {
+                    if (cpu->accel && qatomic_read(&cpu->exit_request) &&
+                        qatomic_read(&cpu->accel->in_run)) {
+                        pthread_kill(cpu->thread->thread, SIG_IPI);
+                        again = true;
+                    }
+                }
+            }
+        } while (again);
+    }
+    return NULL;
+}
+
+static void mshv_start_rekick_thread(void)
+{
+    static QemuThread thread;
+    static bool started;
+
+    if (!started) {
+        started = true;
+        qemu_event_init(&mshv_rekick_event, false);
+        qemu_thread_create(&thread, "mshv-rekick", mshv_rekick_thread_fn,
+                           NULL, QEMU_THREAD_DETACHED);
     }
 }
 
@@ -92,9 +128,6 @@ static void *mshv_vcpu_thread_fn(void *arg)
         error_reportf_err(err, "mshv: vCPU %d: ", cpu->cpu_index);
         exit(1);
     }
-    cpu->accel->kick_timer = timer_new_ms(QEMU_CLOCK_REALTIME,
-                                          mshv_kick_timer, cpu);
-
     cpu_thread_signal_created(cpu);
     qemu_guest_random_seed_thread_part2(cpu->random_seed);
 
@@ -108,7 +141,6 @@ static void *mshv_vcpu_thread_fn(void *arg)
         qemu_wait_io_event(cpu);
     } while (!cpu->unplug || cpu_can_run(cpu));
 
-    timer_free(cpu->accel->kick_timer);
     mshv_arch_vcpu_destroy(cpu);
     cpu_thread_signal_destroyed(cpu);
     bql_unlock();
@@ -120,6 +152,7 @@ static void mshv_start_vcpu_thread(CPUState *cpu)
 {
     char thread_name[VCPU_THREAD_NAME_SIZE];
 
+    mshv_start_rekick_thread();
     snprintf(thread_name, VCPU_THREAD_NAME_SIZE, "CPU %d/MSHV",
              cpu->cpu_index);
     qemu_thread_create(cpu->thread, thread_name, mshv_vcpu_thread_fn,
@@ -133,8 +166,7 @@ static void mshv_kick_vcpu_thread(CPUState *cpu)
     smp_mb();
     cpus_kick_thread(cpu);
     if (cpu->accel && qatomic_read(&cpu->accel->in_run)) {
-        timer_mod(cpu->accel->kick_timer,
-                  qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + 1);
+        qemu_event_set(&mshv_rekick_event);
     }
 }
 

@@ -37,7 +37,6 @@ struct AccelCPUState {
     struct hv_message *msg_page;
     bool dirty;                 /* QEMU's copy of the state is newer */
     bool in_run;                /* inside MSHV_RUN_VP, or about to be */
-    QEMUTimer *kick_timer;      /* re-kicks a kick that came too early */
     bool extint_window;         /* PIC interrupt window requested */
 };
 
