@@ -159,3 +159,17 @@ class MshvBootTest(QemuSystemTest):
         rx = re.compile(pattern)
         return [line for line in self.console_text().splitlines()
                 if rx.search(line)]
+
+
+# scripts/mshv-sim-run: runs a /dev/mshv client on the MSHV simulator.
+SIM_RUN = str(MSHV_TOP / 'scripts' / 'mshv-sim-run')
+
+
+class MshvSimTest(MshvBootTest):
+    """Tests of -accel mshv, on the MSHV simulator."""
+
+    def sim_vm(self):
+        """The test VM, started through the simulator wrapper."""
+        vm = self.vm
+        vm._wrapper = [SIM_RUN, '--hv', self.qemu_bin, '--']
+        return vm
