@@ -20,6 +20,7 @@
 typedef struct FuzzEmu {
     MshvEmu emu;
     uint8_t page[4096];
+    uint8_t xmm[16][16];
     unsigned accesses;
 } FuzzEmu;
 
@@ -29,7 +30,7 @@ static int fuzz_mem(MshvEmu *emu, uint64_t la, void *buf, unsigned size,
     FuzzEmu *f = container_of(emu, FuzzEmu, emu);
     unsigned off = la & 0xfff;
 
-    assert(size >= 1 && size <= 8);
+    assert(size >= 1 && size <= 16);
     /* A bound on runaway REP loops: the memory "ends". */
     if (++f->accesses > 4096 || off + size > sizeof(f->page)) {
         return -1;
@@ -47,9 +48,24 @@ static uint64_t fuzz_seg_base(MshvEmu *emu, ZydisRegister seg)
     return 0x10000 * (seg - ZYDIS_REGISTER_ES);
 }
 
+static int fuzz_xmm(MshvEmu *emu, unsigned index, uint8_t value[16],
+                    bool write)
+{
+    FuzzEmu *f = container_of(emu, FuzzEmu, emu);
+
+    assert(index < 16);
+    if (write) {
+        memcpy(f->xmm[index], value, 16);
+    } else {
+        memcpy(value, f->xmm[index], 16);
+    }
+    return 0;
+}
+
 static const MshvEmuOps fuzz_ops = {
     .mem = fuzz_mem,
     .seg_base = fuzz_seg_base,
+    .xmm = fuzz_xmm,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -286,6 +286,54 @@ static MshvEmuResult status(OpStatus s)
         } \
     } while (0)
 
+/*
+ * SSE moves between an XMM register and memory (guests copy framebuffers
+ * and device windows with them).  Loads of 32 or 64 bits zero the rest of
+ * the register.  Alignment is not checked: MOVDQA and friends on a
+ * misaligned MMIO address move the data instead of raising #GP.
+ */
+static MshvEmuResult exec_sse_move(MshvEmu *e,
+                                   const ZydisDecodedInstruction *insn,
+                                   const ZydisDecodedOperand *ops)
+{
+    const ZydisDecodedOperand *reg, *mem;
+    uint8_t value[16] = { 0 };
+    unsigned bytes;
+    bool load;
+    uint64_t la;
+
+    if (insn->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY ||
+        insn->operand_count_visible != 2 || !e->ops->xmm) {
+        return MSHV_EMU_UNSUPPORTED;
+    }
+    load = ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY;
+    reg = load ? &ops[0] : &ops[1];
+    mem = load ? &ops[1] : &ops[0];
+    bytes = mem->size / 8;
+    if (reg->type != ZYDIS_OPERAND_TYPE_REGISTER ||
+        reg->reg.value < ZYDIS_REGISTER_XMM0 ||
+        reg->reg.value > ZYDIS_REGISTER_XMM15 ||
+        mem->type != ZYDIS_OPERAND_TYPE_MEMORY ||
+        (bytes != 4 && bytes != 8 && bytes != 16) ||
+        !mem_address(e, insn, mem, &la)) {
+        return MSHV_EMU_UNSUPPORTED;
+    }
+    if (load) {
+        if (e->ops->mem(e, la, value, bytes, false) < 0 ||
+            e->ops->xmm(e, reg->reg.value - ZYDIS_REGISTER_XMM0, value,
+                        true) < 0) {
+            return MSHV_EMU_STOPPED;
+        }
+    } else {
+        if (e->ops->xmm(e, reg->reg.value - ZYDIS_REGISTER_XMM0, value,
+                        false) < 0 ||
+            e->ops->mem(e, la, value, bytes, true) < 0) {
+            return MSHV_EMU_STOPPED;
+        }
+    }
+    return MSHV_EMU_DONE;
+}
+
 static MshvEmuResult exec_alu(MshvEmu *e, const ZydisDecodedInstruction *insn,
                               const ZydisDecodedOperand *ops)
 {
@@ -636,6 +684,14 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
             break;
         }
         r = exec_string(e, insn, ops, &more);
+        break;
+    case ZYDIS_MNEMONIC_MOVD: case ZYDIS_MNEMONIC_MOVQ:
+    case ZYDIS_MNEMONIC_MOVDQA: case ZYDIS_MNEMONIC_MOVDQU:
+    case ZYDIS_MNEMONIC_MOVAPS: case ZYDIS_MNEMONIC_MOVUPS:
+    case ZYDIS_MNEMONIC_MOVAPD: case ZYDIS_MNEMONIC_MOVUPD:
+    case ZYDIS_MNEMONIC_MOVNTDQ: case ZYDIS_MNEMONIC_MOVNTDQA:
+    case ZYDIS_MNEMONIC_MOVNTPS: case ZYDIS_MNEMONIC_MOVNTPD:
+        r = exec_sse_move(e, insn, ops);
         break;
     default:
         break;

@@ -22,6 +22,8 @@ typedef struct MshvEmuOps {
                bool write);
     /* The base of a segment register (ZYDIS_REGISTER_ES ... GS). */
     uint64_t (*seg_base)(MshvEmu *emu, ZydisRegister seg);
+    /* Read or write XMM register INDEX (0-15): 0, or -1 to stop. */
+    int (*xmm)(MshvEmu *emu, unsigned index, uint8_t value[16], bool write);
 } MshvEmuOps;
 
 struct MshvEmu {
@@ -35,8 +37,8 @@ struct MshvEmu {
 };
 
 typedef enum MshvEmuResult {
-    MSHV_EMU_DONE,              /* executed; RIP advanced, unless a REP
-                                   string op has iterations left */
+    /* executed; RIP advanced, unless a REP string op has iterations left */
+    MSHV_EMU_DONE,
     MSHV_EMU_UNSUPPORTED,       /* not an instruction we execute: #UD */
     MSHV_EMU_STOPPED,           /* a memory callback failed */
 } MshvEmuResult;

@@ -71,9 +71,55 @@ static uint64_t mshv_mmio_seg_base(MshvEmu *emu, ZydisRegister seg)
     }
 }
 
+/* XMM0-5 are in the register page; the others cost a hypercall. */
+static int mshv_mmio_xmm(MshvEmu *emu, unsigned index, uint8_t value[16],
+                         bool write)
+{
+    MshvMmio *m = container_of(emu, MshvMmio, emu);
+    AccelCPUState *s = m->cpu->accel;
+    struct {
+        struct hv_input_vp_registers hdr;
+        struct hv_register_assoc reg;
+    } QEMU_PACKED in = {
+        .hdr.vp_index = s->vp_index,
+        .reg.name = HV_X64_REGISTER_XMM0 + index,
+    };
+    union hv_register_value out;
+    uint16_t status;
+    int ret;
+
+    if (s->regs && s->regs->isvalid && index < ARRAY_SIZE(s->regs->xmm)) {
+        if (write) {
+            memcpy(&s->regs->xmm[index], value, 16);
+            s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_XMM;
+        } else {
+            memcpy(value, &s->regs->xmm[index], 16);
+        }
+        return 0;
+    }
+    if (write) {
+        memcpy(&in.reg.value.reg128, value, 16);
+        ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, 1, &in,
+                          sizeof(in), NULL, 0, &status, NULL);
+    } else {
+        ret = mshv_hvcall(s->vp_fd, HVCALL_GET_VP_REGISTERS, 1, &in,
+                          sizeof(in.hdr) + sizeof(in.reg.name), &out,
+                          sizeof(out), &status, NULL);
+        memcpy(value, &out.reg128, 16);
+    }
+    if (ret < 0) {
+        mshv_fail(m->cpu, write ? "writing an XMM register for MMIO"
+                                : "reading an XMM register for MMIO",
+                  -ret, status);
+        return -1;
+    }
+    return 0;
+}
+
 static const MshvEmuOps mshv_mmio_ops = {
     .mem = mshv_mmio_mem,
     .seg_base = mshv_mmio_seg_base,
+    .xmm = mshv_mmio_xmm,
 };
 
 /* All GPRs: from the register page, else in one hypercall. */
