@@ -644,6 +644,33 @@ static bool mshv_sim_get_hv_reg(MshvSimVp *vp, uint32_t name,
     }
 }
 
+/*
+ * An event the VMM made pending (HV_REGISTER_PENDING_INTERRUPTION: the
+ * register table leaves it in env's KVM-style fields, which TCG ignores)
+ * is delivered first thing at the next entry, as VM entry injects it.
+ */
+static void mshv_sim_take_pending_event(MshvSimVp *vp)
+{
+    CPUState *cs = CPU(vp->cpu);
+    CPUX86State *env = &vp->cpu->env;
+
+    if (env->exception_injected) {
+        cs->exception_index = env->exception_nr;
+        env->exception_is_int = 0;
+        env->exception_next_eip = env->eip;
+        env->exception_injected = 0;
+        env->has_error_code = 0;
+    }
+    if (env->nmi_injected) {
+        env->nmi_injected = 0;
+        cpu_interrupt(cs, CPU_INTERRUPT_NMI);
+    }
+    if (env->interrupt_injected >= 0) {
+        mshv_sim_vp_assert_extint(vp, env->interrupt_injected);
+        env->interrupt_injected = -1;
+    }
+}
+
 static void mshv_sim_get_regs_work(CPUState *cs, run_on_cpu_data data)
 {
     MshvSimRegsWork *w = data.host_ptr;
@@ -704,6 +731,7 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
     if (tsc) {
         env->tsc_offset = env->tsc - cpu_get_tsc(env);
     }
+    mshv_sim_take_pending_event(w->vp);
     mshv_sim_env_changed(cs, mmu);
     /* The register page no longer matches: the VMM must re-read it. */
     w->vp->regpage->isvalid = 0;

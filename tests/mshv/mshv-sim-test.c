@@ -761,6 +761,46 @@ static void test_interrupt_window_extint(void)
     guest_fini(&g);
 }
 
+/*
+ * An exception the VMM makes pending (how it injects #UD for an
+ * instruction it cannot emulate) is delivered before the VP executes
+ * anything, with the faulting instruction's address as return address.
+ */
+static void test_pending_exception(void)
+{
+    static const uint8_t code[] = {
+        0xe6, 0x80,                 /* out 0x80, al */
+        0xf4,
+    };
+    static const uint8_t handler[] = {
+        0xe6, 0x96,                 /* out 0x96, al */
+        0xf4,
+    };
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    memcpy(g.ram + 0x2000, handler, sizeof(handler));
+    g.ram[6 * 4 + 0] = 0x00;        /* IVT entry 6: 0000:2000 */
+    g.ram[6 * 4 + 1] = 0x20;
+    set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+    run(&g, &msg);
+    g_assert_cmphex(io->port_number, ==, 0x80);
+    set_reg(&g, HV_REGISTER_PENDING_INTERRUPTION,
+            HV_PENDING_INTERRUPTION_PENDING |
+            (uint64_t)HV_X64_PENDING_EXCEPTION <<
+                HV_PENDING_INTERRUPTION_TYPE_SHIFT |
+            6ULL << HV_PENDING_INTERRUPTION_VECTOR_SHIFT);
+    run(&g, &msg);
+    g_assert_cmphex(io->port_number, ==, 0x96);
+    /* the frame returns to the OUT the VMM did not complete */
+    g_assert_cmphex(g.ram[0x8000 - 6] | g.ram[0x8000 - 5] << 8, ==,
+                    GUEST_CODE);
+    g_assert_cmphex(get_reg(&g, HV_REGISTER_PENDING_INTERRUPTION), ==, 0);
+    guest_fini(&g);
+}
+
 static void on_signal(int sig)
 {
 }
@@ -831,6 +871,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/vp/run-eintr", test_run_eintr);
     g_test_add_func("/mshv-sim/vp/flags-survive-stop",
                     test_flags_survive_stop);
+    g_test_add_func("/mshv-sim/interrupt/pending-exception",
+                    test_pending_exception);
     g_test_add_func("/mshv-sim/interrupt/window-extint",
                     test_interrupt_window_extint);
     g_test_add_func("/mshv-sim/memory/remap-runs-new-code",

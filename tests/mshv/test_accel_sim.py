@@ -4,6 +4,7 @@
 unmodified /dev/mshv client under scripts/mshv-sim-run."""
 
 import os
+import re
 
 import mshvtest
 from mshvtest import SIM_RUN, MshvSimTest, run_qemu, tiny_bios
@@ -37,6 +38,30 @@ class AccelOnSimulator(MshvSimTest):
         self.assertNotIn('popcnt', flags)       # removed on the command line
         self.assertNotIn('avx', flags)          # not a Nehalem feature
         self.assertNotIn('la57', flags)         # the simulator's CPU has it
+
+    def test_mmio_executor_matches_tcg(self):
+        """Every instruction form the executor handles gives, on a device
+        (pc-testdev's memory-like window), what TCG gives on RAM; an
+        unsupported one raises #UD in the guest and one warning."""
+        self.set_machine('pc')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', kernel='vmlinux',
+                        append='mshvtest=mmio',
+                        args=('-vga', 'none', '-net', 'none',
+                              '-device', 'pc-testdev'))
+        summary = self.console_lines(r'mmio-check: \d+ passed')
+        self.assertEqual(len(summary), 1)
+        passed, failed = re.findall(r'(\d+) passed, (\d+) failed',
+                                    summary[0])[0]
+        self.assertEqual(failed, '0')
+        cases = self.console_lines(r'mmio-check: [\w-]+ ok')
+        self.assertEqual(len(cases), int(passed))
+        self.assertGreaterEqual(int(passed), 56)
+        self.assertEqual(len(self.console_lines('unsupported-ud ok')), 1)
+        warnings = [line for line in self.vm.get_log().splitlines()
+                    if 'cannot emulate' in line]
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn('paddb', warnings[0])
 
 
 if __name__ == '__main__':

@@ -1,0 +1,337 @@
+/*
+ * Guest program: every instruction form the MSHV accelerator emulates on
+ * MMIO, run twice in the guest -- on ordinary RAM, where the hypervisor
+ * (TCG in the simulator) executes it, and on pc-testdev's memory-like MMIO
+ * window, where the VMM's executor does.  Registers, flags and memory
+ * must come out the same.  An instruction the executor does not handle
+ * must raise #UD (SIGILL) on MMIO.
+ *
+ * Runs as a static binary from the test initramfs (/bin/mmio-check);
+ * needs "-device pc-testdev" (its 64 KiB window at 0xff000000) and
+ * /dev/mem.  Prints one line per case and a summary; exits non-zero on
+ * any difference.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define TESTDEV_IOMEM   0xff000000UL
+#define AREA            64
+
+#define CF 0x001
+#define PF 0x004
+#define AF 0x010
+#define ZF 0x040
+#define SF 0x080
+#define DF 0x400
+#define OF 0x800
+#define ARITH (CF | PF | AF | ZF | SF | OF)
+
+typedef struct State {
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, flags;
+    uint64_t xmm[2];
+} State;
+
+typedef void (*Body)(State *s, uint8_t *m);
+
+/*
+ * One instruction (or a short sequence around it) with RAX-RDI and the
+ * flags taken from and returned to State; %[m] is the memory area.
+ */
+#define CASE(fn, text)                                                      \
+static void fn(State *s, uint8_t *m)                                        \
+{                                                                           \
+    uint64_t fl = s->flags;                                                 \
+    asm volatile("push %[fl]\n\tpopfq\n\t" text "\n\tpushfq\n\tpop %[fl]"  \
+                 : "+a"(s->rax), "+b"(s->rbx), "+c"(s->rcx), "+d"(s->rdx),  \
+                   "+S"(s->rsi), "+D"(s->rdi), [fl] "+r"(fl)                \
+                 : [m] "r"(m), [x] "r"(s->xmm)                              \
+                 : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm9");  \
+    s->flags = fl;                                                          \
+}
+
+CASE(mov_load8, "movb 5(%[m]), %%al")
+/* AH cannot be encoded with REX: address through RSI */
+CASE(mov_load8_high, "movb 6(%%rsi), %%ah")
+CASE(mov_load16, "movw 2(%[m]), %%cx")
+CASE(mov_load32, "movl 4(%[m]), %%edx")
+CASE(mov_load64, "movq 8(%[m]), %%rax")
+CASE(mov_store8, "movb %%bl, 1(%[m])")
+CASE(mov_store16, "movw %%bx, 2(%[m])")
+CASE(mov_store32, "movl %%ebx, 4(%[m])")
+CASE(mov_store64, "movq %%rbx, 8(%[m])")
+CASE(mov_store_imm32, "movl $0x12345678, 12(%[m])")
+CASE(mov_store_imm64, "movq $-5, 16(%[m])")
+CASE(movzx_b, "movzbl 1(%[m]), %%eax")
+CASE(movzx_w, "movzwq 2(%[m]), %%rcx")
+CASE(movsx_b, "movsbq 3(%[m]), %%rdx")
+CASE(movsx_w, "movswl 6(%[m]), %%eax")
+CASE(movsxd, "movslq 4(%[m]), %%rax")
+CASE(movnti, "movntiq %%rbx, 24(%[m])")
+CASE(add_store, "addl %%ebx, (%[m])")
+CASE(add_load, "addq 8(%[m]), %%rax")
+CASE(adc_store, "adcq %%rbx, 8(%[m])")
+CASE(sbb_load, "sbbl (%[m]), %%ecx")
+CASE(sub_imm, "subq $7, 16(%[m])")
+CASE(and_imm8, "andb $0x0f, 2(%[m])")
+CASE(or_store16, "orw %%bx, 4(%[m])")
+CASE(xor_store, "xorl %%edx, 12(%[m])")
+CASE(cmp_imm8, "cmpb $0x80, 3(%[m])")
+CASE(cmp_reg64, "cmpq %%rbx, 8(%[m])")
+CASE(test_reg, "testl %%ebx, (%[m])")
+CASE(test_imm, "testb $0x81, 1(%[m])")
+CASE(inc, "incl (%[m])")
+CASE(dec, "decq 8(%[m])")
+CASE(neg, "negw 2(%[m])")
+CASE(not, "notb 3(%[m])")
+CASE(bt_reg, "btl %%ecx, (%[m])")
+CASE(bts_imm, "btsq $5, 8(%[m])")
+CASE(btr_reg, "btrw %%cx, 2(%[m])")
+CASE(btc_imm, "btcl $31, 4(%[m])")
+CASE(xchg, "xchgq %%rbx, 8(%[m])")
+CASE(xadd, "xaddl %%ebx, (%[m])")
+CASE(cmpxchg, "lock cmpxchgq %%rbx, 8(%[m])")
+CASE(movsb, "movsb")
+CASE(rep_movsl, "rep movsl")
+CASE(rep_movsb_down, "std\n\trep movsb\n\tcld")
+CASE(rep_stosq, "rep stosq")
+CASE(lodsw, "lodsw")
+CASE(repe_cmpsb, "repe cmpsb")
+CASE(repne_scasb, "repne scasb")
+CASE(movdqu_load,
+     "movdqu 16(%[m]), %%xmm0\n\tmovdqu %%xmm0, (%[x])")
+CASE(movups_store,
+     "movdqu (%[x]), %%xmm1\n\tmovups %%xmm1, 32(%[m])")
+CASE(movaps_load,
+     "movaps 16(%[m]), %%xmm9\n\tmovdqu %%xmm9, (%[x])")
+CASE(movntdq_store,
+     "movdqu (%[x]), %%xmm2\n\tmovntdq %%xmm2, 32(%[m])")
+CASE(movq_load,
+     "movdqu (%[x]), %%xmm3\n\tmovq 8(%[m]), %%xmm3\n\tmovdqu %%xmm3, (%[x])")
+CASE(movq_store, "movdqu (%[x]), %%xmm0\n\tmovq %%xmm0, 40(%[m])")
+CASE(movd_load,
+     "movdqu (%[x]), %%xmm1\n\tmovd 4(%[m]), %%xmm1\n\tmovdqu %%xmm1, (%[x])")
+CASE(movd_store, "movdqu (%[x]), %%xmm2\n\tmovd %%xmm2, 44(%[m])")
+
+typedef struct Case {
+    const char *name;
+    Body body;
+    uint32_t flags_defined;     /* the others are undefined after it */
+    uint64_t rax, rbx, rcx, rdx;
+    int si, di;                 /* offsets into the area, -1: a constant */
+} Case;
+
+#define C(n, fl, ...) { #n, n, fl, __VA_ARGS__ }
+
+static const Case cases[] = {
+    C(mov_load8, ARITH, 0, 0, 0, 0, -1, -1),
+    C(mov_load8_high, ARITH, 0x1111, 0, 0, 0, 0, -1),
+    C(mov_load16, ARITH, 0, 0, 0xffffffffffffffff, 0, -1, -1),
+    C(mov_load32, ARITH, 0, 0, 0, 0xffffffffffffffff, -1, -1),
+    C(mov_load64, ARITH, 0, 0, 0, 0, -1, -1),
+    C(mov_store8, ARITH, 0, 0x1122334455667788, 0, 0, -1, -1),
+    C(mov_store16, ARITH, 0, 0x1122334455667788, 0, 0, -1, -1),
+    C(mov_store32, ARITH, 0, 0x1122334455667788, 0, 0, -1, -1),
+    C(mov_store64, ARITH, 0, 0x1122334455667788, 0, 0, -1, -1),
+    C(mov_store_imm32, ARITH, 0, 0, 0, 0, -1, -1),
+    C(mov_store_imm64, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movzx_b, ARITH, 0xffffffffffffffff, 0, 0, 0, -1, -1),
+    C(movzx_w, ARITH, 0, 0, 0xffffffffffffffff, 0, -1, -1),
+    C(movsx_b, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movsx_w, ARITH, 0xffffffffffffffff, 0, 0, 0, -1, -1),
+    C(movsxd, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movnti, ARITH, 0, 0x0102030405060708, 0, 0, -1, -1),
+    C(add_store, ARITH, 0, 0x7fffff80, 0, 0, -1, -1),
+    C(add_load, ARITH, 0x8000000000000000, 0, 0, 0, -1, -1),
+    C(adc_store, ARITH, 0, 0xffffffffffffffff, 0, 0, -1, -1),
+    C(sbb_load, ARITH, 0, 0, 0x80, 0, -1, -1),
+    C(sub_imm, ARITH, 0, 0, 0, 0, -1, -1),
+    C(and_imm8, ARITH & ~AF, 0, 0, 0, 0, -1, -1),
+    C(or_store16, ARITH & ~AF, 0, 0x8001, 0, 0, -1, -1),
+    C(xor_store, ARITH & ~AF, 0, 0, 0, 0xa5a5a5a5, -1, -1),
+    C(cmp_imm8, ARITH, 0, 0, 0, 0, -1, -1),
+    C(cmp_reg64, ARITH, 0, 0x9796959493929190, 0, 0, -1, -1),
+    C(test_reg, ARITH & ~AF, 0, 0x80000001, 0, 0, -1, -1),
+    C(test_imm, ARITH & ~AF, 0, 0, 0, 0, -1, -1),
+    C(inc, ARITH, 0, 0, 0, 0, -1, -1),
+    C(dec, ARITH, 0, 0, 0, 0, -1, -1),
+    C(neg, ARITH, 0, 0, 0, 0, -1, -1),
+    C(not, ARITH, 0, 0, 0, 0, -1, -1),
+    /* bit 37 of a bit string: the access is the dword after (%[m]) */
+    C(bt_reg, CF, 0, 0, 37, 0, -1, -1),
+    C(bts_imm, CF, 0, 0, 0, 0, -1, -1),
+    C(btr_reg, CF, 0, 0, 3, 0, -1, -1),
+    C(btc_imm, CF, 0, 0, 0, 0, -1, -1),
+    C(xchg, ARITH, 0, 0x5555555555555555, 0, 0, -1, -1),
+    C(xadd, ARITH, 0, 0x01010101, 0, 0, -1, -1),
+    /* compares unequal: RAX gets the memory operand */
+    C(cmpxchg, ARITH, 1, 0xabcdef, 0, 0, -1, -1),
+    C(movsb, ARITH, 0, 0, 0, 0, 3, 40),
+    C(rep_movsl, ARITH, 0, 0, 4, 0, 0, 32),
+    C(rep_movsb_down, ARITH, 0, 0, 5, 0, 20, 50),
+    C(rep_stosq, ARITH, 0x0123456789abcdef, 0, 3, 0, -1, 8),
+    C(lodsw, ARITH, 0xffffffffffffffff, 0, 0, 0, 2, -1),
+    C(repe_cmpsb, ARITH, 0, 0, 16, 0, 0, 32),
+    C(repne_scasb, ARITH, 0x85, 0, 16, 0, -1, 0),
+    C(movdqu_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movups_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movaps_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movntdq_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movq_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movq_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movd_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movd_store, ARITH, 0, 0, 0, 0, -1, -1),
+};
+
+/* The flags each case starts with: all arithmetic flags clear, then set. */
+static const uint64_t flags_in[] = { 0x002, 0x002 | ARITH };
+
+/* Two halves alike but for byte 7, where REPE CMPSB stops. */
+static void fill(volatile uint8_t *area)
+{
+    int i;
+
+    for (i = 0; i < AREA / 2; i++) {
+        area[i] = area[AREA / 2 + i] = 0x80 + i * 7;
+    }
+    area[AREA / 2 + 7] ^= 1;
+}
+
+static void run(const Case *c, uint64_t flags, uint8_t *area, State *s,
+                uint8_t *after)
+{
+    int i;
+
+    memset(s, 0, sizeof(*s));
+    s->rax = c->rax;
+    s->rbx = c->rbx;
+    s->rcx = c->rcx;
+    s->rdx = c->rdx;
+    s->rsi = c->si < 0 ? 0x5151 : (uint64_t)(area + c->si);
+    s->rdi = c->di < 0 ? 0xd1d1 : (uint64_t)(area + c->di);
+    s->flags = flags;
+    s->xmm[0] = 0x1716151413121110;
+    s->xmm[1] = 0x1f1e1d1c1b1a1918;
+    fill(area);
+    c->body(s, area);
+    /* pointers as offsets, so the two runs compare */
+    if (c->si >= 0) {
+        s->rsi -= (uint64_t)area;
+    }
+    if (c->di >= 0) {
+        s->rdi -= (uint64_t)area;
+    }
+    for (i = 0; i < AREA; i++) {
+        /* volatile: byte reads of the device, not a memcpy */
+        after[i] = ((volatile uint8_t *)area)[i];
+    }
+}
+
+static sigjmp_buf ud_jmp;
+
+static void on_sigill(int sig)
+{
+    siglongjmp(ud_jmp, 1);
+}
+
+/* PADDB with a memory operand: SSE arithmetic, not a move. */
+static int unsupported_gives_ud(uint8_t *area)
+{
+    struct sigaction sa = { .sa_handler = on_sigill };
+    volatile int ud = 0;        /* volatile: kept across siglongjmp */
+
+    sigaction(SIGILL, &sa, NULL);
+    if (sigsetjmp(ud_jmp, 1) == 0) {
+        asm volatile("paddb (%0), %%xmm0" : : "r"(area) : "xmm0", "memory");
+    } else {
+        ud = 1;
+    }
+    signal(SIGILL, SIG_DFL);
+    return ud;
+}
+
+int main(void)
+{
+    static uint8_t ram[AREA] __attribute__((aligned(64)));
+    uint8_t ram_after[AREA], mmio_after[AREA];
+    State want, got;
+    uint8_t *mmio;
+    unsigned i, f, failed = 0, passed = 0;
+    int fd;
+
+    fd = open("/dev/mem", O_RDWR | O_SYNC);
+    if (fd < 0) {
+        perror("mmio-check: /dev/mem");
+        return 2;
+    }
+    mmio = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                TESTDEV_IOMEM);
+    if (mmio == MAP_FAILED) {
+        perror("mmio-check: mmap of pc-testdev's window");
+        return 2;
+    }
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const Case *c = &cases[i];
+        int bad = 0;
+
+        for (f = 0; f < 2; f++) {
+            uint32_t mask = ~(uint32_t)ARITH | c->flags_defined;
+
+            run(c, flags_in[f], ram, &want, ram_after);
+            run(c, flags_in[f], mmio, &got, mmio_after);
+            want.flags &= mask;
+            got.flags &= mask;
+            if (memcmp(&want, &got, sizeof(want)) ||
+                memcmp(ram_after, mmio_after, AREA)) {
+                bad = 1;
+                printf("mmio-check: %s (flags in 0x%llx) differs: "
+                       "rax %llx/%llx rbx %llx/%llx rcx %llx/%llx "
+                       "rdx %llx/%llx rsi %llx/%llx rdi %llx/%llx "
+                       "flags %llx/%llx xmm %llx:%llx/%llx:%llx "
+                       "memory %s\n", c->name,
+                       (unsigned long long)flags_in[f],
+                       (unsigned long long)want.rax,
+                       (unsigned long long)got.rax,
+                       (unsigned long long)want.rbx,
+                       (unsigned long long)got.rbx,
+                       (unsigned long long)want.rcx,
+                       (unsigned long long)got.rcx,
+                       (unsigned long long)want.rdx,
+                       (unsigned long long)got.rdx,
+                       (unsigned long long)want.rsi,
+                       (unsigned long long)got.rsi,
+                       (unsigned long long)want.rdi,
+                       (unsigned long long)got.rdi,
+                       (unsigned long long)want.flags,
+                       (unsigned long long)got.flags,
+                       (unsigned long long)want.xmm[1],
+                       (unsigned long long)want.xmm[0],
+                       (unsigned long long)got.xmm[1],
+                       (unsigned long long)got.xmm[0],
+                       memcmp(ram_after, mmio_after, AREA) ? "differs"
+                                                           : "same");
+            }
+        }
+        printf("mmio-check: %s %s\n", c->name, bad ? "FAILED" : "ok");
+        bad ? failed++ : passed++;
+    }
+
+    if (unsupported_gives_ud(mmio) && !unsupported_gives_ud(ram)) {
+        printf("mmio-check: unsupported-ud ok\n");
+        passed++;
+    } else {
+        printf("mmio-check: unsupported-ud FAILED\n");
+        failed++;
+    }
+    printf("mmio-check: %u passed, %u failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
