@@ -12,7 +12,7 @@ Q := $(if $(V),,@)
 MSHV_JOBS ?= $(shell nproc)
 SUB_JOBS := $(if $(findstring j,$(firstword $(filter-out --%,$(MAKEFLAGS)))),,-j$(MSHV_JOBS))
 
-.PHONY: all qemu firmware check fuzz install install-files clean distclean help
+.PHONY: all qemu firmware check bench fuzz install install-files clean distclean help
 
 all: qemu firmware
 
@@ -32,6 +32,13 @@ firmware: qemu
 # they need /dev/mshv.  MSHV_TEST_ARGS passes options to meson test.
 check: all
 	$(Q)scripts/run-tests $(MSHV_BUILD) $(MSHV_TEST_ARGS)
+
+# Benchmarks, -accel mshv beside -accel tcg (tests/bench/mshv-bench;
+# MSHV_BENCH_ARGS passes options, e.g. --json FILE).  Never fails on a
+# number.
+bench: all
+	$(Q)ninja -C $(MSHV_BUILD)/qemu tests/mshv/bzImage tests/mshv/mshv-map-bench hw/mshv-sim/preload/libmshv-sim-preload.so >/dev/null
+	$(Q)tests/bench/mshv-bench $(MSHV_BENCH_ARGS)
 
 # libFuzzer on the MSHV instruction executor (MSHV_FUZZ_SECONDS, 60).
 fuzz: qemu
@@ -54,5 +61,6 @@ distclean:
 help:
 	@echo "make            build qemu-system-x86_64 and its firmware"
 	@echo "make check      run the test suite"
+	@echo "make bench      benchmarks: -accel mshv beside -accel tcg"
 	@echo "make fuzz       fuzz the MSHV instruction executor (clang)"
 	@echo "make install    install (DESTDIR and ./configure --prefix apply)"

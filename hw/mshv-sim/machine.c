@@ -94,6 +94,30 @@ static void mshv_sim_close_fds(int *fds, unsigned nfds)
     }
 }
 
+/*
+ * With MSHV_SIM_COUNTERS=FILE in the environment, the counters of the
+ * partition's whole life are written there when it is torn down (written
+ * whole, then renamed into place, so a reader never sees half a file).
+ */
+static void mshv_sim_write_counters(MshvSimPartition *pt)
+{
+    const char *path = getenv("MSHV_SIM_COUNTERS");
+    g_autoptr(GString) text = NULL;
+    g_autofree char *tmp = NULL;
+    g_autoptr(GError) err = NULL;
+
+    if (!path || !*path) {
+        return;
+    }
+    text = mshv_sim_counters_text(pt);
+    tmp = g_strdup_printf("%s.%d.tmp", path, getpid());
+    if (!g_file_set_contents(tmp, text->str, text->len, &err) ||
+        rename(tmp, path) < 0) {
+        error_report("mshv-sim: cannot write the counters to %s: %s", path,
+                     err ? err->message : strerror(errno));
+    }
+}
+
 static void mshv_sim_partition_request(void *opaque)
 {
     MshvSimPartition *pt = opaque;
@@ -113,6 +137,7 @@ static void mshv_sim_partition_request(void *opaque)
         if (n < 0) {
             error_report("mshv-sim: partition channel: %s", strerror(-n));
         }
+        mshv_sim_write_counters(pt);
         qemu_set_fd_handler(pt->channel, NULL, NULL, NULL);
         qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_SIGNAL);
         return;
