@@ -44,11 +44,16 @@ static void free_strv(char **v)
     }
 }
 
+#define HV_STR_(x) #x
+#define HV_STR(x) HV_STR_(x)
+
 static char **hv_argv(const char *hv)
 {
     static const char *const fixed[] = {
         "-M", MSHV_SIM_MACHINE_NAME ",channel=3",
         "-accel", "tcg,thread=multi",
+        /* VPs are TCG vCPUs created on demand: TCG sizes for the most */
+        "-smp", "1,maxcpus=" HV_STR(MSHV_MAX_VPS),
         "-nodefaults", "-no-user-config",
         "-display", "none", "-monitor", "none", "-serial", "none",
     };
