@@ -93,21 +93,25 @@ class MshvBootTest(QemuSystemTest):
 
     def boot_guest(self, accel='tcg', kernel='vmlinux', append='',
                    args=(), qemu_bin=None, done=GUEST_DONE + ' ok',
-                   end='poweroff'):
+                   end='poweroff', no_reboot=True):
         """Boot the test guest to its final marker; returns the seconds it
         took from launch to the marker.  END is what the guest does then:
         'poweroff' or 'reboot' (QEMU exits: -no-reboot), or 'wait' (the
-        guest idles and QEMU keeps running for the test to inspect)."""
+        guest idles and QEMU keeps running for the test to inspect).
+        NO_REBOOT=False leaves out -no-reboot, which turns every reset,
+        system_reset too, into an exit."""
         if qemu_bin:
             self.qemu_bin = qemu_bin
         vm = self.vm
         vm.set_console()
-        vm.add_args('-accel', accel, '-m', '512', '-no-reboot',
+        vm.add_args('-accel', accel, '-m', '512',
                     '-kernel', guest_file(kernel),
                     '-initrd', guest_file('initramfs.cpio.gz'),
                     '-append', f'console=ttyS0 panic=-1 mshvend={end} '
                     + append,
                     *args)
+        if no_reboot:
+            vm.add_args('-no-reboot')
         start = time.monotonic()
         vm.launch()
         self.wait_console(done, failure_message='Kernel panic')

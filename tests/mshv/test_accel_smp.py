@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""-accel mshv with several vCPUs, and machine resets, on the MSHV
+simulator: application processors start through the hypervisor's
+INIT/SIPI with the APIC IDs of QEMU's topology; guest reboots and
+system_reset bring the machine back up."""
+
+import re
+
+import mshvtest
+from mshvtest import MshvSimTest
+
+INIT = 'QEMU-GUEST-MARKER: init reached'
+
+
+class AccelSmp(MshvSimTest):
+
+    def test_smp2_pc(self):
+        self.set_machine('pc')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', append='mshvtest=cpus',
+                        args=('-smp', '2', '-vga', 'none', '-net', 'none'))
+        self.assertEqual(len(self.console_lines('cpus online: 0-1')), 1)
+
+    def test_smp4_two_sockets_q35(self):
+        """2 sockets of 3 cores, 4 present: the fourth CPU is socket 1's
+        first core, APIC ID 4 -- the guest must find every CPU online
+        with the IDs the firmware tables give, and run work on each."""
+        self.set_machine('q35')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', append='mshvtest=cpus,apicids',
+                        args=('-smp', '4,sockets=2,cores=3,threads=1,'
+                              'maxcpus=6', '-vga', 'none', '-net', 'none'))
+        self.assertEqual(len(self.console_lines('cpus online: 0-3')), 1)
+        line = self.console_lines('apicids:')[0]
+        ids = [int(x) for x in line.split('apicids:', 1)[1].split()]
+        self.assertEqual(sorted(ids), [0, 1, 2, 4])
+        self.assertEqual(len(self.console_lines('CHECK: cpus ok')), 1)
+
+    def boots(self):
+        return len(self.console_lines(INIT))
+
+    def test_guest_reboot_loop(self):
+        """The guest reboots itself (reboot -f) ten times."""
+        self.set_machine('pc')
+        vm = self.sim_vm()
+        vm.set_console()
+        vm.add_args('-accel', 'mshv', '-m', '512', '-vga', 'none',
+                    '-net', 'none',
+                    '-kernel', mshvtest.guest_file('vmlinux'),
+                    '-initrd', mshvtest.guest_file('initramfs.cpio.gz'),
+                    '-append', 'console=ttyS0 panic=-1 mshvend=reboot')
+        vm.launch()
+        for _ in range(11):
+            self.wait_console(INIT, failure_message='Kernel panic')
+        self.assertEqual(self.boots(), 11)
+        self.assertEqual(len(self.console_lines('reboot: Restarting')), 10)
+
+    def test_system_reset(self):
+        """QMP system_reset of a running 2-vCPU guest: it boots again with
+        both CPUs."""
+        self.set_machine('pc')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', append='mshvtest=cpus', end='wait',
+                        no_reboot=False,
+                        args=('-smp', '2', '-vga', 'none', '-net', 'none'))
+        self.vm.cmd('system_reset')
+        self.wait_console('QEMU-GUEST-MARKER: done ok',
+                          failure_message='Kernel panic')
+        self.assertEqual(self.boots(), 2)
+        self.assertEqual(len(self.console_lines('cpus online: 0-1')), 2)
+        self.assertTrue(all(re.search('done ok', line) for line in
+                            self.console_lines('QEMU-GUEST-MARKER: done')))
+
+    def test_nmi(self):
+        """The monitor's nmi and QMP inject-nmi reach the guest: Linux
+        reports an NMI it has no handler for, and carries on."""
+        self.set_machine('pc')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', end='wait',
+                        args=('-vga', 'none', '-net', 'none'))
+        self.hmp('nmi')
+        self.wait_console('NMI received for unknown reason',
+                          failure_message='Kernel panic')
+        self.vm.cmd('inject-nmi')
+        self.wait_console('NMI received for unknown reason',
+                          failure_message='Kernel panic')
+
+
+if __name__ == '__main__':
+    mshvtest.QemuSystemTest.main()
