@@ -553,6 +553,11 @@ static int mshv_sim_hook_pic_interrupt(CPUX86State *env)
     if (vector >= 0) {
         return vector;
     }
+    /*
+     * TCG dropped CPU_INTERRUPT_HARD to get here, and the LAPIC may have
+     * a vector waiting behind the ExtINT work: make it look again.
+     */
+    cpu_interrupt(cs, CPU_INTERRUPT_POLL);
     if (qatomic_fetch_and(&vp->notify, ~HV_DELIVERABILITY_INTERRUPT) &
         HV_DELIVERABILITY_INTERRUPT) {
         msg.header.message_type = HVMSG_X64_INTERRUPTION_DELIVERABLE;
@@ -564,6 +569,14 @@ static int mshv_sim_hook_pic_interrupt(CPUX86State *env)
     }
     /* Nothing to deliver (the ExtINT was cleared): no interrupt cycle. */
     mshv_sim_vp_leave(cs);
+}
+
+static bool mshv_sim_hook_pic_pending(CPUX86State *env)
+{
+    MshvSimVp *vp = mshv_sim_vp_of(env_cpu(env));
+
+    return vp && (qatomic_read(&vp->extint) >= 0 ||
+                  (qatomic_read(&vp->notify) & HV_DELIVERABILITY_INTERRUPT));
 }
 
 void mshv_sim_vp_assert_extint(MshvSimVp *vp, uint8_t vector)
@@ -583,6 +596,7 @@ static const X86TcgHvHooks mshv_sim_hooks = {
     .transaction_failed = mshv_sim_hook_transaction_failed,
     .triple_fault = mshv_sim_hook_triple_fault,
     .pic_interrupt = mshv_sim_hook_pic_interrupt,
+    .pic_pending = mshv_sim_hook_pic_pending,
     .cpuid = mshv_sim_hook_cpuid,
 };
 

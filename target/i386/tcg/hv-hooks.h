@@ -36,6 +36,8 @@ typedef struct X86TcgHvHooks {
                   uint32_t *edx);
     /* The vector of a pending ExtINT, or -1 (no APIC vector pending). */
     int (*pic_interrupt)(CPUX86State *env);
+    /* Whether pic_interrupt has work (checked when an APIC vector won). */
+    bool (*pic_pending)(CPUX86State *env);
     /* A third fault while delivering a double fault. */
     void (*triple_fault)(CPUX86State *env);
 } X86TcgHvHooks;
