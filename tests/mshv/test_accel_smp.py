@@ -6,6 +6,7 @@ INIT/SIPI with the APIC IDs of QEMU's topology; guest reboots and
 system_reset bring the machine back up."""
 
 import re
+import time
 
 import mshvtest
 from mshvtest import MshvSimTest
@@ -85,6 +86,32 @@ class AccelSmp(MshvSimTest):
         self.vm.cmd('inject-nmi')
         self.wait_console('NMI received for unknown reason',
                           failure_message='Kernel panic')
+
+    def test_stop_cont_freezes_guest_time(self):
+        """While the VM is stopped (monitor stop, then cont) partition time
+        stands still: the guest's clock shows no gap."""
+        self.set_machine('pc')
+        self.sim_vm()
+        self.vm.add_args('-vga', 'none', '-net', 'none')
+        self.vm.set_console()
+        self.vm.add_args('-accel', 'mshv', '-m', '512', '-no-reboot',
+                         '-kernel', mshvtest.guest_file('vmlinux'),
+                         '-initrd', mshvtest.guest_file('initramfs.cpio.gz'),
+                         '-append', 'console=ttyS0 panic=-1 mshvtest=clock')
+        self.vm.launch()
+        self.wait_console('clock: start', failure_message='Kernel panic')
+        time.sleep(1.5)                 # pause between ticks, not before
+        self.hmp('stop')
+        time.sleep(5)
+        self.hmp('cont')
+        self.wait_console('QEMU-GUEST-MARKER: done ok',
+                          failure_message='Kernel panic')
+        ups = [float(line.split('clock:', 1)[1])
+               for line in self.console_lines(r'clock: [0-9.]+')]
+        self.assertEqual(len(ups), 10)
+        gaps = [b - a for a, b in zip(ups, ups[1:])]
+        # one second apart, give or take a slow simulator, never the pause
+        self.assertLess(max(gaps), 3.0, gaps)
 
 
 if __name__ == '__main__':
