@@ -12,6 +12,7 @@
  */
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ static uint64_t now_ns(void)
     return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* volatile: every access must reach the device (one intercept each) */
 static volatile uint32_t *map_testdev(void)
 {
     int fd = open("/dev/mem", O_RDWR | O_SYNC);
@@ -53,7 +55,7 @@ static volatile uint32_t *map_testdev(void)
 int main(int argc, char **argv)
 {
     static const uint8_t bytes[STRING_LEN] = "exitbnch";
-    volatile uint32_t *mmio = NULL;
+    volatile uint32_t *mmio = NULL;    /* volatile: see map_testdev */
     const char *mode;
     uint64_t n, i, t0, t1;
     uint32_t sink = 0;
@@ -63,7 +65,10 @@ int main(int argc, char **argv)
         return 2;
     }
     mode = argv[1];
-    n = strtoull(argv[2], NULL, 0);
+    if (sscanf(argv[2], "%" SCNu64, &n) != 1) {
+        fprintf(stderr, "exit-bench: N must be a number\n");
+        return 2;
+    }
     if (!strncmp(mode, "pio", 3) && iopl(3) < 0) {
         perror("exit-bench: iopl");
         return 2;

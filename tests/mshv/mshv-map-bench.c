@@ -11,6 +11,7 @@
 #include "qemu/osdep.h"
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include "qemu/cutils.h"
 #include "hw/hyperv/mshv-abi.h"
 
 int main(int argc, char **argv)
@@ -27,10 +28,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: mshv-map-bench REGIONS TOTAL\n");
         return 2;
     }
-    regions = strtoull(argv[1], NULL, 0);
-    total = strtoull(argv[2], NULL, 0);
-    size = QEMU_ALIGN_DOWN(total / MAX(regions, 1), 4096);
-    if (!regions || !size) {
+    if (qemu_strtou64(argv[1], NULL, 0, &regions) < 0 ||
+        qemu_strtou64(argv[2], NULL, 0, &total) < 0 || !regions) {
+        fprintf(stderr, "mshv-map-bench: REGIONS and TOTAL must be numbers, "
+                "REGIONS at least 1\n");
+        return 2;
+    }
+    size = QEMU_ALIGN_DOWN(total / regions, 4096);
+    if (!size) {
         fprintf(stderr, "mshv-map-bench: need regions of at least 4 KiB\n");
         return 2;
     }
