@@ -181,27 +181,15 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
 static int mshv_request_extint_window(CPUState *cpu)
 {
     AccelCPUState *s = cpu->accel;
-    struct {
-        struct hv_input_vp_registers hdr;
-        struct hv_register_assoc reg;
-    } QEMU_PACKED in = {
-        .hdr.vp_index = s->vp_index,
-        .reg.name = HV_REGISTER_DELIVERABILITY_NOTIFICATIONS,
-        .reg.value.reg64 = HV_DELIVERABILITY_INTERRUPT,
-    };
-    uint16_t status;
-    int ret;
+    union hv_register_value v = { .reg64 = HV_DELIVERABILITY_INTERRUPT };
 
     if (s->extint_window ||
         !(qatomic_read(&cpu->interrupt_request) & CPU_INTERRUPT_HARD)) {
         return 0;
     }
-    ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, 1, &in, sizeof(in),
-                      NULL, 0, &status, NULL);
-    if (ret < 0) {
-        mshv_fail(cpu, "requesting an interrupt window for the PIC", -ret,
-                  status);
-        return ret;
+    if (mshv_x86_set_reg(cpu, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS, &v,
+                         "requesting an interrupt window for the PIC") < 0) {
+        return -1;
     }
     s->extint_window = true;
     return 0;

@@ -50,8 +50,8 @@ bool mshv_x86_decode(uint16_t execution_state, uint16_t cs_attributes,
                                                operands));
 }
 
-static int mshv_x86_get_reg(CPUState *cpu, uint32_t name,
-                            union hv_register_value *value)
+int mshv_x86_get_reg(CPUState *cpu, uint32_t name,
+                     union hv_register_value *value)
 {
     AccelCPUState *s = cpu->accel;
     struct {
@@ -64,6 +64,28 @@ static int mshv_x86_get_reg(CPUState *cpu, uint32_t name,
 
     if (ret < 0) {
         mshv_fail(cpu, "reading a register", -ret, status);
+    }
+    return ret;
+}
+
+int mshv_x86_set_reg(CPUState *cpu, uint32_t name,
+                     const union hv_register_value *value, const char *what)
+{
+    AccelCPUState *s = cpu->accel;
+    struct {
+        struct hv_input_vp_registers hdr;
+        struct hv_register_assoc reg;
+    } QEMU_PACKED in = {
+        .hdr.vp_index = s->vp_index,
+        .reg.name = name,
+        .reg.value = *value,
+    };
+    uint16_t status;
+    int ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, 1, &in,
+                          sizeof(in), NULL, 0, &status, NULL);
+
+    if (ret < 0) {
+        mshv_fail(cpu, what, -ret, status);
     }
     return ret;
 }
@@ -202,27 +224,15 @@ int mshv_x86_complete(CPUState *cpu, uint64_t rip,
 
 int mshv_x86_inject_ud(CPUState *cpu, const char *why)
 {
-    AccelCPUState *s = cpu->accel;
-    struct {
-        struct hv_input_vp_registers hdr;
-        struct hv_register_assoc reg;
-    } QEMU_PACKED in = {
-        .hdr.vp_index = s->vp_index,
-        .reg.name = HV_REGISTER_PENDING_INTERRUPTION,
-        .reg.value.reg64 = HV_PENDING_INTERRUPTION_PENDING |
+    union hv_register_value v = {
+        .reg64 = HV_PENDING_INTERRUPTION_PENDING |
             (uint64_t)HV_X64_PENDING_EXCEPTION <<
                 HV_PENDING_INTERRUPTION_TYPE_SHIFT |
             (uint64_t)EXCP06_ILLOP << HV_PENDING_INTERRUPTION_VECTOR_SHIFT,
     };
-    uint16_t status;
-    int ret;
 
     qemu_log_mask(LOG_GUEST_ERROR | LOG_UNIMP,
                   "mshv: vCPU %d: %s: injecting #UD\n", cpu->cpu_index, why);
-    ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, 1, &in, sizeof(in),
-                      NULL, 0, &status, NULL);
-    if (ret < 0) {
-        mshv_fail(cpu, "injecting #UD", -ret, status);
-    }
-    return ret;
+    return mshv_x86_set_reg(cpu, HV_REGISTER_PENDING_INTERRUPTION, &v,
+                            "injecting #UD");
 }

@@ -77,16 +77,7 @@ static int mshv_mmio_xmm(MshvEmu *emu, unsigned index, uint8_t value[16],
 {
     MshvMmio *m = container_of(emu, MshvMmio, emu);
     AccelCPUState *s = m->cpu->accel;
-    struct {
-        struct hv_input_vp_registers hdr;
-        struct hv_register_assoc reg;
-    } QEMU_PACKED in = {
-        .hdr.vp_index = s->vp_index,
-        .reg.name = HV_X64_REGISTER_XMM0 + index,
-    };
-    union hv_register_value out;
-    uint16_t status;
-    int ret;
+    union hv_register_value v = { 0 };
 
     if (s->regs && s->regs->isvalid && index < ARRAY_SIZE(s->regs->xmm)) {
         if (write) {
@@ -98,21 +89,14 @@ static int mshv_mmio_xmm(MshvEmu *emu, unsigned index, uint8_t value[16],
         return 0;
     }
     if (write) {
-        memcpy(&in.reg.value.reg128, value, 16);
-        ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, 1, &in,
-                          sizeof(in), NULL, 0, &status, NULL);
-    } else {
-        ret = mshv_hvcall(s->vp_fd, HVCALL_GET_VP_REGISTERS, 1, &in,
-                          sizeof(in.hdr) + sizeof(in.reg.name), &out,
-                          sizeof(out), &status, NULL);
-        memcpy(value, &out.reg128, 16);
+        memcpy(&v.reg128, value, 16);
+        return mshv_x86_set_reg(m->cpu, HV_X64_REGISTER_XMM0 + index, &v,
+                                "writing an XMM register for MMIO");
     }
-    if (ret < 0) {
-        mshv_fail(m->cpu, write ? "writing an XMM register for MMIO"
-                                : "reading an XMM register for MMIO",
-                  -ret, status);
+    if (mshv_x86_get_reg(m->cpu, HV_X64_REGISTER_XMM0 + index, &v) < 0) {
         return -1;
     }
+    memcpy(value, &v.reg128, 16);
     return 0;
 }
 

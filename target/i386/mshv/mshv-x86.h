@@ -53,6 +53,11 @@ int mshv_x86_complete(CPUState *cpu, uint64_t rip,
 
 /* Raise #UD in the guest for an instruction QEMU cannot emulate. */
 int mshv_x86_inject_ud(CPUState *cpu, const char *why);
+/* One register by hypercall; failures are reported (WHAT) and stop the VM. */
+int mshv_x86_get_reg(CPUState *cpu, uint32_t name,
+                     union hv_register_value *value);
+int mshv_x86_set_reg(CPUState *cpu, uint32_t name,
+                     const union hv_register_value *value, const char *what);
 
 int mshv_x86_setup_cpuid(CPUState *cpu, Error **errp);
 int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg);
