@@ -684,148 +684,60 @@ static int pass_fstatat(int dirfd, const char *path, void *buf, int flags)
     return syscall(SYS_newfstatat, dirfd, path, buf, flags);
 }
 
-int stat(const char *path, struct stat *buf)
-{
-    stat_fn real;
-
-    if (is_mshv_path(path)) {
-        return fake_stat(buf);
-    }
-    real = REAL(stat, stat_fn);
-    return real ? real(path, buf) : pass_fstatat(AT_FDCWD, path, buf, 0);
+/*
+ * Every stat flavour: the device node is faked, other paths go to libc's
+ * function (or, if it has none, the fstatat system call that does the
+ * same, with DIRFD and FLAGS as that flavour means them).
+ */
+#define MSHV_STAT_WRAPPER(name, fn_type, params, args, dirfd, flags)       \
+int name params                                                            \
+{                                                                          \
+    fn_type real;                                                          \
+                                                                           \
+    if (is_mshv_path(path)) {                                              \
+        return fake_stat(buf);                                             \
+    }                                                                      \
+    real = REAL(name, fn_type);                                            \
+    return real ? real args : pass_fstatat(dirfd, path, buf, flags);       \
 }
 
-int lstat(const char *path, struct stat *buf)
-{
-    stat_fn real;
-
-    if (is_mshv_path(path)) {
-        return fake_stat(buf);
-    }
-    real = REAL(lstat, stat_fn);
-    return real ? real(path, buf)
-                : pass_fstatat(AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW);
-}
-
-int stat64(const char *path, struct stat64 *buf)
-{
-    stat64_fn real;
-
-    if (is_mshv_path(path)) {
-        return fake_stat(buf);
-    }
-    real = REAL(stat64, stat64_fn);
-    return real ? real(path, buf) : pass_fstatat(AT_FDCWD, path, buf, 0);
-}
-
-int lstat64(const char *path, struct stat64 *buf)
-{
-    stat64_fn real;
-
-    if (is_mshv_path(path)) {
-        return fake_stat(buf);
-    }
-    real = REAL(lstat64, stat64_fn);
-    return real ? real(path, buf)
-                : pass_fstatat(AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW);
-}
-
-int fstatat(int dirfd, const char *path, struct stat *buf, int flags)
-{
-    fstatat_fn real;
-
-    if (is_mshv_path(path)) {
-        return fake_stat(buf);
-    }
-    real = REAL(fstatat, fstatat_fn);
-    return real ? real(dirfd, path, buf, flags)
-                : pass_fstatat(dirfd, path, buf, flags);
-}
-
-int fstatat64(int dirfd, const char *path, struct stat64 *buf, int flags)
-{
-    fstatat64_fn real;
-
-    if (is_mshv_path(path)) {
-        return fake_stat(buf);
-    }
-    real = REAL(fstatat64, fstatat64_fn);
-    return real ? real(dirfd, path, buf, flags)
-                : pass_fstatat(dirfd, path, buf, flags);
-}
+MSHV_STAT_WRAPPER(stat, stat_fn, (const char *path, struct stat *buf),
+                  (path, buf), AT_FDCWD, 0)
+MSHV_STAT_WRAPPER(lstat, stat_fn, (const char *path, struct stat *buf),
+                  (path, buf), AT_FDCWD, AT_SYMLINK_NOFOLLOW)
+MSHV_STAT_WRAPPER(stat64, stat64_fn, (const char *path, struct stat64 *buf),
+                  (path, buf), AT_FDCWD, 0)
+MSHV_STAT_WRAPPER(lstat64, stat64_fn, (const char *path, struct stat64 *buf),
+                  (path, buf), AT_FDCWD, AT_SYMLINK_NOFOLLOW)
+MSHV_STAT_WRAPPER(fstatat, fstatat_fn,
+                  (int dirfd, const char *path, struct stat *buf, int flags),
+                  (dirfd, path, buf, flags), dirfd, flags)
+MSHV_STAT_WRAPPER(fstatat64, fstatat64_fn,
+                  (int dirfd, const char *path, struct stat64 *buf,
+                   int flags),
+                  (dirfd, path, buf, flags), dirfd, flags)
 
 /* Binaries built against glibc < 2.33 call these instead. */
-int __xstat(int ver, const char *path, struct stat *buf)
-{
-    xstat_fn real;
-
-    if (is_mshv_path(path)) {
-        return fake_stat(buf);
-    }
-    real = REAL(__xstat, xstat_fn);
-    return real ? real(ver, path, buf) : pass_fstatat(AT_FDCWD, path, buf, 0);
-}
-
-int __lxstat(int ver, const char *path, struct stat *buf)
-{
-    xstat_fn real;
-
-    if (is_mshv_path(path)) {
-        return fake_stat(buf);
-    }
-    real = REAL(__lxstat, xstat_fn);
-    return real ? real(ver, path, buf)
-                : pass_fstatat(AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW);
-}
-
-int __xstat64(int ver, const char *path, struct stat64 *buf)
-{
-    xstat64_fn real;
-
-    if (is_mshv_path(path)) {
-        return fake_stat(buf);
-    }
-    real = REAL(__xstat64, xstat64_fn);
-    return real ? real(ver, path, buf) : pass_fstatat(AT_FDCWD, path, buf, 0);
-}
-
-int __lxstat64(int ver, const char *path, struct stat64 *buf)
-{
-    xstat64_fn real;
-
-    if (is_mshv_path(path)) {
-        return fake_stat(buf);
-    }
-    real = REAL(__lxstat64, xstat64_fn);
-    return real ? real(ver, path, buf)
-                : pass_fstatat(AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW);
-}
-
-int __fxstatat(int ver, int dirfd, const char *path, struct stat *buf,
-               int flags)
-{
-    fxstatat_fn real;
-
-    if (is_mshv_path(path)) {
-        return fake_stat(buf);
-    }
-    real = REAL(__fxstatat, fxstatat_fn);
-    return real ? real(ver, dirfd, path, buf, flags)
-                : pass_fstatat(dirfd, path, buf, flags);
-}
-
-int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *buf,
-                 int flags)
-{
-    fxstatat64_fn real;
-
-    if (is_mshv_path(path)) {
-        return fake_stat(buf);
-    }
-    real = REAL(__fxstatat64, fxstatat64_fn);
-    return real ? real(ver, dirfd, path, buf, flags)
-                : pass_fstatat(dirfd, path, buf, flags);
-}
+MSHV_STAT_WRAPPER(__xstat, xstat_fn,
+                  (int ver, const char *path, struct stat *buf),
+                  (ver, path, buf), AT_FDCWD, 0)
+MSHV_STAT_WRAPPER(__lxstat, xstat_fn,
+                  (int ver, const char *path, struct stat *buf),
+                  (ver, path, buf), AT_FDCWD, AT_SYMLINK_NOFOLLOW)
+MSHV_STAT_WRAPPER(__xstat64, xstat64_fn,
+                  (int ver, const char *path, struct stat64 *buf),
+                  (ver, path, buf), AT_FDCWD, 0)
+MSHV_STAT_WRAPPER(__lxstat64, xstat64_fn,
+                  (int ver, const char *path, struct stat64 *buf),
+                  (ver, path, buf), AT_FDCWD, AT_SYMLINK_NOFOLLOW)
+MSHV_STAT_WRAPPER(__fxstatat, fxstatat_fn,
+                  (int ver, int dirfd, const char *path, struct stat *buf,
+                   int flags),
+                  (ver, dirfd, path, buf, flags), dirfd, flags)
+MSHV_STAT_WRAPPER(__fxstatat64, fxstatat64_fn,
+                  (int ver, int dirfd, const char *path, struct stat64 *buf,
+                   int flags),
+                  (ver, dirfd, path, buf, flags), dirfd, flags)
 
 int statx(int dirfd, const char *path, int flags, unsigned int mask,
           struct statx *buf)
