@@ -23,6 +23,7 @@ typedef struct Fixture {
     uint8_t ram[RAM_SIZE];
     unsigned dev_reads, dev_writes;
     bool sink;                  /* every other address reads 0, drops writes */
+    uint64_t fs_base;           /* the other segments' bases are 0 */
 } Fixture;
 
 static int fake_mem(MshvEmu *emu, uint64_t la, void *buf, unsigned size,
@@ -54,7 +55,9 @@ static int fake_mem(MshvEmu *emu, uint64_t la, void *buf, unsigned size,
 
 static uint64_t fake_seg_base(MshvEmu *emu, ZydisRegister seg)
 {
-    return 0;
+    Fixture *f = container_of(emu, Fixture, emu);
+
+    return seg == ZYDIS_REGISTER_FS ? f->fs_base : 0;
 }
 
 static int fake_xmm(MshvEmu *emu, unsigned index, uint8_t value[16],
@@ -490,6 +493,78 @@ static void test_sse_moves(void)
     g_assert_cmpuint(f.dev_reads + f.dev_writes, ==, 0);
 }
 
+/*
+ * Instructions that share a mnemonic or a prefix with others: the SSE
+ * MOVSD/MOVSS are not the string MOVSD; a segment override applies to a
+ * string source; LOCK is legal on every read-modify-write ALU op.
+ */
+static void test_lookalikes(void)
+{
+    static const uint8_t movsd_store[] = { 0xf2, 0x0f, 0x11, 0x03 };
+    static const uint8_t movsd_load[] = { 0xf2, 0x0f, 0x10, 0x0b };
+    static const uint8_t movss_load[] = { 0xf3, 0x0f, 0x10, 0x13 };
+    static const uint8_t fs_movsb[] = { 0x64, 0xa4 };
+    static const uint8_t lock_adc[] = { 0xf0, 0x11, 0x03 };
+    static const uint8_t lock_neg[] = { 0xf0, 0xf7, 0x1b };
+    uint8_t want[16] = { 0 };
+    Fixture f;
+    int j;
+
+    fixture_init(&f);
+    for (j = 0; j < DEV_SIZE; j++) {
+        f.dev[j] = j;
+    }
+    for (j = 0; j < 16; j++) {
+        f.xmm[0][j] = 0xa0 + j;
+        f.xmm[1][j] = 0xee;
+        f.xmm[2][j] = 0xee;
+    }
+    f.emu.gpr[3] = DEV_BASE;            /* rbx */
+    f.emu.gpr[6] = 0x5000;              /* rsi: must stay */
+    f.emu.gpr[7] = 0x6000;              /* rdi: must stay */
+    /* movsd [rbx], xmm0: 8 bytes stored, no string registers touched */
+    g_assert_cmpint(run(&f, movsd_store, sizeof(movsd_store), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmpmem(f.dev, 8, f.xmm[0], 8);
+    g_assert_cmpuint(f.dev[8], ==, 8);
+    g_assert_cmphex(f.emu.gpr[6], ==, 0x5000);
+    g_assert_cmphex(f.emu.gpr[7], ==, 0x6000);
+    /* movsd xmm1, [rbx]: 8 bytes, the rest of xmm1 zeroed */
+    g_assert_cmpint(run(&f, movsd_load, sizeof(movsd_load), NULL), ==,
+                    MSHV_EMU_DONE);
+    memcpy(want, f.dev, 8);
+    g_assert_cmpmem(f.xmm[1], 16, want, 16);
+    /* movss xmm2, [rbx]: 4 bytes */
+    g_assert_cmpint(run(&f, movss_load, sizeof(movss_load), NULL), ==,
+                    MSHV_EMU_DONE);
+    memset(want, 0, sizeof(want));
+    memcpy(want, f.dev, 4);
+    g_assert_cmpmem(f.xmm[2], 16, want, 16);
+
+    /* fs movsb: the source is FS-relative, the destination ES (RAM) */
+    fixture_init(&f);
+    f.dev[0x10] = 0x5a;
+    f.fs_base = 0x1000;
+    f.emu.gpr[6] = DEV_BASE + 0x10 - 0x1000;
+    f.emu.gpr[7] = RAM_BASE;
+    g_assert_cmpint(run(&f, fs_movsb, sizeof(fs_movsb), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmpuint(f.ram[0], ==, 0x5a);
+
+    /* lock adc [rbx], eax with CF set; lock neg dword [rbx] */
+    fixture_init(&f);
+    f.dev[0] = 5;
+    f.emu.gpr[0] = 2;
+    f.emu.gpr[3] = DEV_BASE;
+    f.emu.rflags |= 1;
+    g_assert_cmpint(run(&f, lock_adc, sizeof(lock_adc), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmpuint(f.dev[0], ==, 8);
+    g_assert_cmpint(run(&f, lock_neg, sizeof(lock_neg), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmpuint(f.dev[0], ==, 0xf8);
+}
+
 static void test_unsupported(void)
 {
     /* fld dword [rbx]: not something guests do to MMIO. */
@@ -532,6 +607,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv/emu/string-ops", test_string_ops);
     g_test_add_func("/mshv/emu/long-rep", test_long_rep_in_batches);
     g_test_add_func("/mshv/emu/sse-moves", test_sse_moves);
+    g_test_add_func("/mshv/emu/lookalikes", test_lookalikes);
     g_test_add_func("/mshv/emu/unsupported", test_unsupported);
     g_test_add_func("/mshv/emu/memory-stop", test_memory_stop);
     return g_test_run();

@@ -292,6 +292,21 @@ static MshvEmuResult status(OpStatus s)
  * the register.  Alignment is not checked: MOVDQA and friends on a
  * misaligned MMIO address move the data instead of raising #GP.
  */
+static bool has_xmm_operand(const ZydisDecodedInstruction *insn,
+                            const ZydisDecodedOperand *ops)
+{
+    int i;
+
+    for (i = 0; i < insn->operand_count_visible; i++) {
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            ops[i].reg.value >= ZYDIS_REGISTER_XMM0 &&
+            ops[i].reg.value <= ZYDIS_REGISTER_XMM31) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static MshvEmuResult exec_sse_move(MshvEmu *e,
                                    const ZydisDecodedInstruction *insn,
                                    const ZydisDecodedOperand *ops)
@@ -473,10 +488,11 @@ static MshvEmuResult exec_string(MshvEmu *e,
     uint64_t total, count, a, b;
     int i;
 
-    for (i = 0; i < insn->operand_count_visible; i++) {
+    /* String operands are hidden ones: the source's segment may be any. */
+    for (i = 0; i < insn->operand_count; i++) {
         if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&
             (ops[i].mem.base == ZYDIS_REGISTER_RSI ||
-             ops[i].mem.base == ZYDIS_REGISTER_RSI ||
+             ops[i].mem.base == ZYDIS_REGISTER_ESI ||
              ops[i].mem.base == ZYDIS_REGISTER_SI)) {
             src_seg = ops[i].mem.segment;
         }
@@ -573,6 +589,10 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
         insn->mnemonic != ZYDIS_MNEMONIC_XADD &&
         insn->mnemonic != ZYDIS_MNEMONIC_CMPXCHG &&
         insn->mnemonic != ZYDIS_MNEMONIC_ADD &&
+        insn->mnemonic != ZYDIS_MNEMONIC_ADC &&
+        insn->mnemonic != ZYDIS_MNEMONIC_SBB &&
+        insn->mnemonic != ZYDIS_MNEMONIC_NEG &&
+        insn->mnemonic != ZYDIS_MNEMONIC_NOT &&
         insn->mnemonic != ZYDIS_MNEMONIC_OR &&
         insn->mnemonic != ZYDIS_MNEMONIC_AND &&
         insn->mnemonic != ZYDIS_MNEMONIC_XOR &&
@@ -677,10 +697,9 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
     case ZYDIS_MNEMONIC_CMPSD: case ZYDIS_MNEMONIC_CMPSQ:
     case ZYDIS_MNEMONIC_SCASB: case ZYDIS_MNEMONIC_SCASW:
     case ZYDIS_MNEMONIC_SCASD: case ZYDIS_MNEMONIC_SCASQ:
-        /* MOVSD with XMM operands is the SSE move, not the string op. */
-        if (insn->operand_count_visible &&
-            ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-            ops[0].reg.value >= ZYDIS_REGISTER_XMM0) {
+        /* MOVSD with an XMM operand is the SSE move, not the string op. */
+        if (has_xmm_operand(insn, ops)) {
+            r = exec_sse_move(e, insn, ops);
             break;
         }
         r = exec_string(e, insn, ops, &more);
@@ -691,6 +710,7 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
     case ZYDIS_MNEMONIC_MOVAPD: case ZYDIS_MNEMONIC_MOVUPD:
     case ZYDIS_MNEMONIC_MOVNTDQ: case ZYDIS_MNEMONIC_MOVNTDQA:
     case ZYDIS_MNEMONIC_MOVNTPS: case ZYDIS_MNEMONIC_MOVNTPD:
+    case ZYDIS_MNEMONIC_MOVSS:
         r = exec_sse_move(e, insn, ops);
         break;
     default:
