@@ -4,7 +4,7 @@
  * (TCG in the simulator) executes it, and on pc-testdev's memory-like MMIO
  * window, where the VMM's executor does.  Registers, flags and memory
  * must come out the same.  An instruction the executor does not handle
- * must raise #UD (SIGILL) on MMIO.
+ * must raise #UD (SIGILL) on MMIO.  Plus one string port I/O case.
  *
  * Runs as a static binary from the test initramfs (/bin/mmio-check);
  * needs "-device pc-testdev" (its 64 KiB window at 0xff000000) and
@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/io.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -258,6 +259,34 @@ static int unsupported_gives_ud(uint8_t *area)
     return ud;
 }
 
+/*
+ * String port I/O, the VMM's other executor: REP INSB with DF=1 from
+ * pc-testdev's port steps RDI down and stores below its start.
+ */
+static int rep_insb_down(void)
+{
+    uint8_t buf[16] = { 0 };
+    void *rdi = &buf[8];
+    uint64_t rcx = 4;
+    uint8_t value;
+    int i;
+
+    if (iopl(3) < 0) {
+        perror("mmio-check: iopl");
+        return 0;
+    }
+    outl(0x11223344, 0xe0);
+    value = inb(0xe0);
+    asm volatile("std\n\trep insb\n\tcld"
+                 : "+D"(rdi), "+c"(rcx) : "d"(0xe0) : "memory", "cc");
+    for (i = 0; i < 16; i++) {
+        if (buf[i] != (i >= 5 && i <= 8 ? value : 0)) {
+            return 0;
+        }
+    }
+    return rdi == &buf[4] && rcx == 0;
+}
+
 int main(void)
 {
     static uint8_t ram[AREA] __attribute__((aligned(64)));
@@ -330,6 +359,13 @@ int main(void)
         passed++;
     } else {
         printf("mmio-check: unsupported-ud FAILED\n");
+        failed++;
+    }
+    if (rep_insb_down()) {
+        printf("mmio-check: rep-insb-down ok\n");
+        passed++;
+    } else {
+        printf("mmio-check: rep-insb-down FAILED\n");
         failed++;
     }
     printf("mmio-check: %u passed, %u failed\n", passed, failed);

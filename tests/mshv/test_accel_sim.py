@@ -56,7 +56,8 @@ class AccelOnSimulator(MshvSimTest):
         self.assertEqual(failed, '0')
         cases = self.console_lines(r'mmio-check: [\w-]+ ok')
         self.assertEqual(len(cases), int(passed))
-        self.assertGreaterEqual(int(passed), 56)
+        self.assertGreaterEqual(int(passed), 57)
+        self.assertEqual(len(self.console_lines('rep-insb-down ok')), 1)
         self.assertEqual(len(self.console_lines('unsupported-ud ok')), 1)
         warnings = [line for line in self.vm.get_log().splitlines()
                     if 'cannot emulate' in line]

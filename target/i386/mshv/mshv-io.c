@@ -69,11 +69,14 @@ static int mshv_string_io(CPUState *cpu,
     uint64_t idx, count, remaining, mask, base, i;
     unsigned width;
     ZydisRegister seg;
+    bool long_mode;
     int ret;
 
     if (!mshv_x86_decode(io->header.execution_state,
                          io->header.cs_segment.attributes,
-                         io->instruction_bytes, io->instruction_byte_count,
+                         io->instruction_bytes,
+                         MIN(io->instruction_byte_count,
+                             sizeof(io->instruction_bytes)),
                          &insn, ops)) {
         return mshv_x86_inject_ud(cpu, "undecodable string port I/O");
     }
@@ -85,7 +88,13 @@ static int mshv_string_io(CPUState *cpu,
             seg = ops[i].mem.segment;
         }
     }
-    base = mshv_seg_base(cpu, io, out ? seg : ZYDIS_REGISTER_ES);
+    long_mode = mshv_x86_mode(io->header.execution_state,
+                              io->header.cs_segment.attributes) ==
+                ZYDIS_MACHINE_MODE_LONG_64;
+    seg = out ? seg : ZYDIS_REGISTER_ES;
+    /* 64-bit code: only FS and GS have a base. */
+    base = long_mode && seg != ZYDIS_REGISTER_FS && seg != ZYDIS_REGISTER_GS ?
+           0 : mshv_seg_base(cpu, io, seg);
     idx = out ? io->rsi : io->rdi;
     count = rep ? io->rcx & mask : 1;
     /*
@@ -101,7 +110,7 @@ static int mshv_string_io(CPUState *cpu,
         uint64_t linear = base + (idx & mask);
         uint32_t data = 0;
 
-        if (!(io->header.execution_state & HV_X64_EXEC_STATE_EFER_LMA)) {
+        if (!long_mode) {
             linear = (uint32_t)linear;
         }
         if (out) {
@@ -119,7 +128,7 @@ static int mshv_string_io(CPUState *cpu,
                 return ret;
             }
         }
-        idx = mshv_addr_update(idx, idx + (down ? -size : size), width);
+        idx = mshv_addr_update(idx, down ? idx - size : idx + size, width);
     }
 
     {
