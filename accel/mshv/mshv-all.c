@@ -93,12 +93,12 @@ static void mshv_map(MemoryRegionSection *section, bool add)
     int ret;
 
     if (!memory_region_is_ram(mr)) {
-        /* A ROM device in MMIO mode: unmapped, so every access traps. */
+        /*
+         * MMIO, or a ROM device in MMIO mode (its ROMD-mode section was
+         * removed when the mode changed): unmapped, so every access traps.
+         */
         if (!memory_region_is_romd(mr)) {
-            if (!mr->rom_device) {
-                return;
-            }
-            add = false;
+            return;
         }
         writable = false;
     }
@@ -125,7 +125,7 @@ static void mshv_map(MemoryRegionSection *section, bool add)
     };
     trace_mshv_set_memory(add, start, size, writable);
     ret = ioctl(mshv_state->pt_fd, MSHV_SET_GUEST_MEMORY, &region);
-    if (ret < 0 && !(errno == ENOENT && !add)) {
+    if (ret < 0) {
         error_report("mshv: %s guest memory %s at 0x%" HWADDR_PRIx
                      " (0x%" HWADDR_PRIx " bytes) failed: %s",
                      add ? "mapping" : "unmapping", memory_region_name(mr),
