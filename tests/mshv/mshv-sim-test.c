@@ -482,7 +482,10 @@ static void test_io_port_intercepts(void)
     g_assert_cmphex(io->rcx, ==, 3);
     g_assert_cmphex(io->rsi, ==, 0x3000);
     g_assert_cmpuint(io->header.instruction_length_and_cr8 & 0xf, ==, 2);
-    /* The register page shows the same stop. */
+    /* The registers show the same stop: nothing moved yet. */
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RIP), ==, io->header.rip);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RCX), ==, 3);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RSI), ==, 0x3000);
     guest_fini(&g);
 }
 

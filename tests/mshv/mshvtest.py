@@ -114,7 +114,10 @@ class MshvBootTest(QemuSystemTest):
             vm.add_args('-no-reboot')
         start = time.monotonic()
         vm.launch()
-        self.wait_console(done, failure_message='Kernel panic')
+        # a failed check ends the wait at once instead of timing out
+        self.wait_console(done, failure_message=(
+            GUEST_DONE + ' failed' if done == GUEST_DONE + ' ok'
+            else 'Kernel panic'))
         elapsed = time.monotonic() - start
         if end != 'wait':
             vm.wait(timeout=30)
@@ -169,11 +172,18 @@ class MshvBootTest(QemuSystemTest):
 SIM_RUN = str(MSHV_TOP / 'scripts' / 'mshv-sim-run')
 
 
+def sim_preload():
+    """The simulator's preload library of the build under test."""
+    return os.path.join(os.environ['QEMU_BUILD_ROOT'], 'hw', 'mshv-sim',
+                        'preload', 'libmshv-sim-preload.so')
+
+
 class MshvSimTest(MshvBootTest):
     """Tests of -accel mshv, on the MSHV simulator."""
 
     def sim_vm(self):
         """The test VM, started through the simulator wrapper."""
         vm = self.vm
-        vm._wrapper = [SIM_RUN, '--hv', self.qemu_bin, '--']
+        vm._wrapper = [SIM_RUN, '--hv', self.qemu_bin,
+                       '--preload', sim_preload(), '--']
         return vm
