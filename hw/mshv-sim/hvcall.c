@@ -192,7 +192,7 @@ static uint16_t mshv_sim_set_property(MshvSimPartition *pt, uint32_t code,
         }
         if (value != pt->gpa_access_tracking) {
             QTAILQ_FOREACH(r, &pt->regions, next) {
-                memory_region_set_log(&r->mr, value, DIRTY_MEMORY_MIGRATION);
+                memory_region_set_log(&r->mr, value, DIRTY_MEMORY_VGA);
             }
         }
         pt->gpa_access_tracking = value;

@@ -10,6 +10,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "hw/i386/apic.h"
 #include "qapi/error.h"
 #include "qapi/visitor.h"
 #include "qemu/error-report.h"
@@ -237,6 +238,8 @@ static void mshv_sim_machine_init(MachineState *ms)
     qemu_socket_set_nonblock(pt->channel);
     qemu_set_cloexec(pt->channel);
 
+    /* QEMU's APIC bus is sized once, before the first LAPIC. */
+    apic_set_max_apic_id(MSHV_MAX_VPS);
     QTAILQ_INIT(&pt->regions);
     mshv_sim_memory_init(pt);
     mshv_sim_vp_install_hooks();

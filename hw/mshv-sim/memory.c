@@ -81,8 +81,16 @@ static bool mshv_sim_rom_from_fd(MshvSimRegion *r, const char *name,
                                  uint64_t size, int fd, uint64_t offset,
                                  Error **errp)
 {
+    struct stat st;
     void *host;
 
+    /* Pages past the file's end would fault (SIGBUS) when the guest reads. */
+    if (fstat(fd, &st) < 0 || offset + size < offset ||
+        offset + size > (uint64_t)st.st_size) {
+        error_setg(errp, "the read-only region's memory is not all backed "
+                   "by its file");
+        return false;
+    }
     if (!memory_region_init_rom_device_nomigrate(&r->mr, NULL,
                                                  &mshv_sim_fail_ops, r, name,
                                                  size, errp)) {
@@ -142,7 +150,8 @@ uint16_t mshv_sim_map_gpa(MshvSimPartition *pt, uint64_t pfn, uint64_t size,
         return HV_STATUS_INSUFFICIENT_MEMORY;
     }
     if (pt->gpa_access_tracking) {
-        memory_region_set_log(&r->mr, true, DIRTY_MEMORY_MIGRATION);
+        /* QEMU logs per region for one client only: the "VGA" one. */
+        memory_region_set_log(&r->mr, true, DIRTY_MEMORY_VGA);
     }
     memory_region_add_subregion(get_system_memory(), pfn << 12, &r->mr);
     QTAILQ_INSERT_TAIL(&pt->regions, r, next);

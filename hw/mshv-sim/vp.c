@@ -453,6 +453,8 @@ static void mshv_sim_hook_triple_fault(CPUX86State *env)
     MshvSimVp *vp = mshv_sim_vp_of(cs);
     struct hv_message msg = { 0 };
 
+    /* The VMM resets the VP: no double fault is in progress any more. */
+    env->old_exception = -1;
     msg.header.message_type = HVMSG_UNRECOVERABLE_EXCEPTION;
     msg.header.payload_size = sizeof(struct hv_x64_intercept_message_header);
     mshv_sim_fill_header(cs, (void *)msg.payload, 0,
@@ -588,7 +590,8 @@ void mshv_sim_vp_assert_extint(MshvSimVp *vp, uint8_t vector)
 void mshv_sim_vp_clear_extint(MshvSimVp *vp)
 {
     qatomic_set(&vp->extint, -1);
-    cpu_reset_interrupt(CPU(vp->cpu), CPU_INTERRUPT_HARD);
+    /* The LAPIC decides whether CPU_INTERRUPT_HARD stays (its vectors). */
+    cpu_interrupt(CPU(vp->cpu), CPU_INTERRUPT_POLL);
 }
 
 static const X86TcgHvHooks mshv_sim_hooks = {
@@ -658,6 +661,28 @@ static bool mshv_sim_get_hv_reg(MshvSimVp *vp, uint32_t name,
     }
 }
 
+/* What VM entry would accept as an event to inject. */
+static bool mshv_sim_pending_valid(uint64_t p)
+{
+    unsigned type = (p & HV_PENDING_INTERRUPTION_TYPE_MASK) >>
+                    HV_PENDING_INTERRUPTION_TYPE_SHIFT;
+    unsigned vector = (p >> HV_PENDING_INTERRUPTION_VECTOR_SHIFT) & 0xffff;
+
+    if (!(p & HV_PENDING_INTERRUPTION_PENDING)) {
+        return true;
+    }
+    switch (type) {
+    case HV_X64_PENDING_INTERRUPT:
+        return vector >= 16 && vector <= 0xff;
+    case HV_X64_PENDING_NMI:
+        return vector == 2;
+    case HV_X64_PENDING_EXCEPTION:
+        return vector < 32;
+    default:
+        return false;
+    }
+}
+
 /*
  * An event the VMM made pending (HV_REGISTER_PENDING_INTERRUPTION: the
  * register table leaves it in env's KVM-style fields, which TCG ignores)
@@ -669,6 +694,7 @@ static void mshv_sim_take_pending_event(MshvSimVp *vp)
     CPUX86State *env = &vp->cpu->env;
 
     if (env->exception_injected) {
+        env->old_exception = -1;
         cs->exception_index = env->exception_nr;
         env->exception_is_int = 0;
         env->exception_next_eip = env->eip;
@@ -731,6 +757,11 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
         if (name == HV_REGISTER_DELIVERABILITY_NOTIFICATIONS) {
             mshv_sim_request_notify(w->vp, w->assocs[i].value.reg64);
             continue;
+        }
+        if (name == HV_REGISTER_PENDING_INTERRUPTION &&
+            !mshv_sim_pending_valid(w->assocs[i].value.reg64)) {
+            w->status = HV_STATUS_INVALID_PARAMETER;
+            break;
         }
         if (!reg) {
             w->status = HV_STATUS_INVALID_PARAMETER;

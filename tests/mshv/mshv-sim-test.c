@@ -330,6 +330,66 @@ static void test_vp_limits(void)
     g_assert_cmpint(errno, ==, EEXIST);
     g_assert_cmpint(ioctl(g.vp, _IO(MSHV_IOCTL, 0x3f)), ==, -1);
     g_assert_cmpint(errno, ==, ENOTTY);
+    /* Many VPs, and the highest index: each gets its LAPIC */
+    for (vp.vp_index = 1; vp.vp_index < 40; vp.vp_index++) {
+        g_assert_cmpint(ioctl(g.pt, MSHV_CREATE_VP, &vp), >=, 0);
+    }
+    vp.vp_index = MSHV_MAX_VPS - 1;
+    g_assert_cmpint(ioctl(g.pt, MSHV_CREATE_VP, &vp), >=, 0);
+    guest_fini(&g);
+}
+
+/*
+ * Requests that would have crashed the hypervisor process: events VM
+ * entry cannot inject, memory past the end of its file, access tracking
+ * turned on over mapped regions.
+ */
+static void test_bad_requests(void)
+{
+    static const uint8_t code[] = { 0xe6, 0x80, 0xf4 };
+    struct hv_input_set_partition_property prop = {
+        .property_code = HV_PARTITION_PROPERTY_GPA_PAGE_ACCESS_TRACKING,
+        .property_value = 1,
+    };
+    struct {
+        struct hv_input_vp_registers hdr;
+        struct hv_register_assoc reg;
+    } QEMU_PACKED bad = {
+        .reg.name = HV_REGISTER_PENDING_INTERRUPTION,
+        .reg.value.reg64 = HV_PENDING_INTERRUPTION_PENDING |
+            (uint64_t)HV_X64_PENDING_EXCEPTION <<
+                HV_PENDING_INTERRUPTION_TYPE_SHIFT |
+            0x100ULL << HV_PENDING_INTERRUPTION_VECTOR_SHIFT,
+    };
+    struct hv_message msg;
+    uint16_t status;
+    uint8_t *rom;
+    int fd;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    g_assert_cmpint(hvcall(g.vp, HVCALL_SET_VP_REGISTERS, 1, &bad,
+                           sizeof(bad), NULL, 0, &status), ==, -1);
+    g_assert_cmphex(status, ==, HV_STATUS_INVALID_PARAMETER);
+
+    /* two pages mapped, one page of file */
+    fd = memfd_create("mshv-sim-test-short", MFD_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(ftruncate(fd, 0x1000), ==, 0);
+    rom = mmap(NULL, 0x2000, PROT_READ, MAP_SHARED, fd, 0);
+    g_assert(rom != MAP_FAILED);
+    g_assert_cmpint(map_memory(g.pt, GUEST_ROM_GPA, rom, 0x2000,
+                               1 << MSHV_SET_MEM_BIT_EXECUTABLE), ==, -1);
+    g_assert_cmpint(errno, ==, EFAULT);
+
+    g_assert_cmpint(hvcall(g.pt, HVCALL_SET_PARTITION_PROPERTY, 0, &prop,
+                           sizeof(prop), NULL, 0, &status), ==, 0);
+    g_assert_cmphex(status, ==, HV_STATUS_SUCCESS);
+    /* the hypervisor is still there and the VP runs */
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    munmap(rom, 0x2000);
+    close(fd);
     guest_fini(&g);
 }
 
@@ -866,6 +926,7 @@ int main(int argc, char **argv)
                     test_partition_properties);
     g_test_add_func("/mshv-sim/memory/rules", test_memory_rules);
     g_test_add_func("/mshv-sim/vp/limits", test_vp_limits);
+    g_test_add_func("/mshv-sim/abi/bad-requests", test_bad_requests);
     g_test_add_func("/mshv-sim/vp/register-round-trip",
                     test_register_round_trip);
     g_test_add_func("/mshv-sim/vp/register-page", test_register_page);

@@ -359,6 +359,16 @@ static long map_region(MshvPartition *pt,
         return -EINVAL;
     }
     free(maps);
+    /* Pages past the file's end cannot be pinned: EFAULT, as in Linux. */
+    {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0 || (uint64_t)st.st_size < off ||
+            (uint64_t)st.st_size - off < mem->size) {
+            mshv_sys_close(fd);
+            return -EFAULT;
+        }
+    }
 
     req.arg[0] = mem->guest_pfn;
     req.arg[1] = mem->size;
