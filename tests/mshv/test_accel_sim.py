@@ -24,6 +24,17 @@ class AccelOnSimulator(MshvSimTest):
         self.assertIn('TINY-GUEST-ON-MSHV', res.stdout)
         self.assertEqual(res.stderr, '')
 
+    def test_absurd_cpuid_level_is_refused(self):
+        """A CPU model level no real CPU has would take billions of
+        hypercalls: QEMU says so and exits instead of hanging."""
+        res = run_qemu(SIM_RUN, [
+            '--hv', self.qemu_bin, '--', self.qemu_bin,
+            '-accel', 'mshv', '-M', 'pc', '-display', 'none',
+            '-cpu', 'qemu64,level=0xfffffffe', '-nodefaults'], timeout=60)
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn('CPUID leaf 0xfffffffe is beyond what -accel mshv '
+                      'programs', res.stderr)
+
     def test_cpu_model_reaches_guest(self):
         """The guest's CPUID is QEMU's -cpu model, not the hypervisor's."""
         self.set_machine('pc')

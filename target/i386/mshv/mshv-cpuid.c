@@ -23,7 +23,8 @@ static unsigned mshv_cpuid_subleaves(CPUX86State *env, uint32_t leaf)
     case 0x8000001d:
         return 8;
     case 0x7:
-        return env->cpuid_level_func7 + 1;
+        /* level-func7 comes from the command line: bounded like others */
+        return MIN(env->cpuid_level_func7, 0xffu) + 1;
     case 0xb:
     case 0x1f:
         return 6;
@@ -79,12 +80,25 @@ static int mshv_cpuid_register(CPUState *cpu, uint32_t leaf, uint32_t subleaf,
     return ret;
 }
 
+/* Leaves of one range we program; real models stop far below. */
+#define MSHV_CPUID_MAX_LEAVES   0x100
+
 static int mshv_cpuid_range(CPUState *cpu, uint32_t first, uint32_t last,
                             Error **errp)
 {
     CPUX86State *env = cpu_env(cpu);
     uint32_t leaf, sub, n;
 
+    if (last < first) {
+        return 0;
+    }
+    if (last - first >= MSHV_CPUID_MAX_LEAVES) {
+        error_setg(errp, "CPUID leaf 0x%x is beyond what -accel mshv "
+                   "programs (at most 0x%x): lower the CPU model's level, "
+                   "xlevel or xlevel2 property", last,
+                   first + MSHV_CPUID_MAX_LEAVES - 1);
+        return -1;
+    }
     for (leaf = first; leaf <= last; leaf++) {
         n = mshv_cpuid_subleaves(env, leaf);
         if (!n) {
