@@ -49,6 +49,7 @@ struct MshvSimVp {
     bool undelivered;           /* msgpage holds a message not yet sent */
     bool shutdown;              /* triple-faulted: reset before running */
     int extint;                 /* pending ExtINT vector, or -1 */
+    DECLARE_BITMAP(eoi, 256);   /* level EOIs not yet reported (lock) */
     uint64_t notify;            /* DELIVERABILITY_NOTIFICATIONS requests */
 
     /* CPUID results the VMM registered; the hook applies them. */
@@ -215,6 +216,41 @@ static G_NORETURN void mshv_sim_vp_leave(CPUState *cs)
     cpu_loop_exit(cs);
 }
 
+/*
+ * On the VP's thread, between instructions: report one EOI of a
+ * level-triggered vector, if a RUN_VP is there to carry it.  Each RUN_VP
+ * then reports the next, before the VP runs again.
+ */
+static void mshv_sim_vp_report_eoi(MshvSimVp *vp)
+{
+    struct hv_message msg = { 0 };
+    struct hv_x64_apic_eoi_message *eoi = (void *)msg.payload;
+    unsigned long vector;
+
+    qemu_mutex_lock(&vp->lock);
+    vector = find_first_bit(vp->eoi, 256);
+    if (!vp->run_pending || vector >= 256) {
+        qemu_mutex_unlock(&vp->lock);
+        return;
+    }
+    clear_bit(vector, vp->eoi);
+    qemu_mutex_unlock(&vp->lock);
+
+    msg.header.message_type = HVMSG_X64_APIC_EOI;
+    msg.header.payload_size = sizeof(*eoi);
+    eoi->vp_index = vp->index;
+    eoi->interrupt_vector = vector;
+    mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
+    trace_mshv_sim_vp_eoi(vp->index, vector);
+    /* only the VP's thread clears run_pending: it still holds */
+    mshv_sim_vp_exit(vp, &msg);
+}
+
+static void mshv_sim_vp_eoi_work(CPUState *cs, run_on_cpu_data data)
+{
+    mshv_sim_vp_report_eoi(data.host_ptr);
+}
+
 static void mshv_sim_vp_run_work(CPUState *cs, run_on_cpu_data data)
 {
     MshvSimVp *vp = data.host_ptr;
@@ -224,6 +260,7 @@ static void mshv_sim_vp_run_work(CPUState *cs, run_on_cpu_data data)
         vp->shutdown = false;
         cs->halted = 0;
     }
+    mshv_sim_vp_report_eoi(vp);
 }
 
 static void mshv_sim_vp_cancel_work(CPUState *cs, run_on_cpu_data data)
@@ -594,7 +631,27 @@ void mshv_sim_vp_clear_extint(MshvSimVp *vp)
     cpu_interrupt(CPU(vp->cpu), CPU_INTERRUPT_POLL);
 }
 
+/*
+ * The guest EOIed a level-triggered vector: the VMM's IOAPIC must hear
+ * of it (remote IRR).  The EOI write completes; the VP stops at the end
+ * of the translation block, as after an instruction.
+ */
+static void mshv_sim_hook_level_eoi(CPUX86State *env, int vector)
+{
+    CPUState *cs = env_cpu(env);
+    MshvSimVp *vp = mshv_sim_vp_of(cs);
+
+    if (!vp || vector < 0 || vector > 255) {
+        return;
+    }
+    qemu_mutex_lock(&vp->lock);
+    set_bit(vector, vp->eoi);
+    qemu_mutex_unlock(&vp->lock);
+    async_run_on_cpu(cs, mshv_sim_vp_eoi_work, RUN_ON_CPU_HOST_PTR(vp));
+}
+
 static const X86TcgHvHooks mshv_sim_hooks = {
+    .level_eoi = mshv_sim_hook_level_eoi,
     .io = mshv_sim_hook_io,
     .transaction_failed = mshv_sim_hook_transaction_failed,
     .triple_fault = mshv_sim_hook_triple_fault,

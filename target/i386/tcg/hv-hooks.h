@@ -2,7 +2,8 @@
  * Hooks that let a hypervisor built on x86 TCG (the MSHV simulator) take
  * over what a hardware hypervisor intercepts: port I/O, accesses the
  * memory map cannot serve (unmapped GPAs, writes to read-only regions),
- * CPUID results and triple faults.  With no hooks installed (every other
+ * CPUID results, EOIs of level-triggered vectors and triple faults.
+ * With no hooks installed (every other
  * machine) TCG behaves exactly as before.
  *
  * The cpuid hook may change the result of every CPUID instruction.
@@ -38,6 +39,11 @@ typedef struct X86TcgHvHooks {
     int (*pic_interrupt)(CPUX86State *env);
     /* Whether pic_interrupt has work (checked when an APIC vector won). */
     bool (*pic_pending)(CPUX86State *env);
+    /*
+     * The APIC EOIed a level-triggered vector (TMR set), which would go
+     * to the IOAPIC; called from within the EOI write, which completes.
+     */
+    void (*level_eoi)(CPUX86State *env, int vector);
     /* A third fault while delivering a double fault. */
     void (*triple_fault)(CPUX86State *env);
 } X86TcgHvHooks;

@@ -1,0 +1,559 @@
+/*
+ * Guest program: interrupt delivery, checked without an OS in the way.
+ *
+ * Booted bare (PVH) with two vCPUs, "-device pc-testdev" (its port 0x2000
+ * drives ISA IRQ lines from the guest) and "-device isa-debug-exit".
+ * Each case prints "irq-check: NAME ok" or "irq-check: NAME FAILED: why"
+ * on COM1; the program ends with a summary line and leaves through
+ * isa-debug-exit (status 1 when every case passed, 3 otherwise).
+ *
+ * What it covers, and which path of the accelerator each case takes:
+ *   self-ipi, nmi-self    the hypervisor's LAPIC alone
+ *   ap-start              INIT/SIPI to the second vCPU
+ *   ipi-to-ap, ipi-back   fixed IPIs between the vCPUs
+ *   nmi-ap                NMI IPI to the other vCPU
+ *   lapic-timer           the LAPIC timer, periodic
+ *   pic-timer             PIT -> 8259 -> LINT0 ExtINT (QEMU's PIC, the
+ *                         hypervisor's virtual wire)
+ *   ioapic-edge           pc-testdev line -> IOAPIC -> assert interrupt
+ *   ioapic-level          a level line held high fires again after each
+ *                         EOI (HVMSG_X64_APIC_EOI -> IOAPIC) until lowered
+ *   ioapic-remote-irr     and the IOAPIC's remote IRR is clear after it
+ *   ioapic-logical        logical destination mode to the second vCPU
+ *   ioapic-physical-ap    physical destination to the second vCPU
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "entry.h"
+
+#define TRAMPOLINE_BASE     0x8000
+
+#define LAPIC_BASE          0xfee00000u
+#define LAPIC_ID            0x020
+#define LAPIC_TPR           0x080
+#define LAPIC_EOI           0x0b0
+#define LAPIC_LDR           0x0d0
+#define LAPIC_DFR           0x0e0
+#define LAPIC_SVR           0x0f0
+#define LAPIC_ICR_LO        0x300
+#define LAPIC_ICR_HI        0x310
+#define LAPIC_LVT_TIMER     0x320
+#define LAPIC_LVT_LINT0     0x350
+#define LAPIC_LVT_LINT1     0x360
+#define LAPIC_TIMER_INIT    0x380
+#define LAPIC_TIMER_DIV     0x3e0
+
+#define ICR_FIXED           0x000
+#define ICR_NMI             0x400
+#define ICR_INIT            0x500
+#define ICR_STARTUP         0x600
+#define ICR_ASSERT          0x4000
+#define ICR_BUSY            0x1000
+#define ICR_SELF            0x40000
+
+#define IOAPIC_BASE         0xfec00000u
+#define IOREDTBL(pin)       (0x10 + 2 * (pin))
+#define RTE_LOGICAL         (1u << 11)
+#define RTE_REMOTE_IRR      (1u << 14)
+#define RTE_LEVEL           (1u << 15)
+#define RTE_MASKED          (1u << 16)
+
+#define TESTDEV_IRQ_PORT    0x2000
+#define DEBUG_EXIT_PORT     0xf4
+#define COM1                0x3f8
+
+#define EDGE_PIN            10
+#define LEVEL_PIN           11
+
+enum {
+    VEC_NMI = 2,
+    VEC_PIC_BASE = 0x20,            /* 8259 master: IRQ0 is 0x20 */
+    VEC_SELF = 0x40,
+    VEC_TO_AP = 0x41,
+    VEC_TO_BSP = 0x42,
+    VEC_EDGE = 0x50,
+    VEC_LEVEL = 0x51,
+    VEC_LOGICAL = 0x52,
+    VEC_PHYS_AP = 0x53,
+    VEC_LAPIC_TIMER = 0x60,
+    VEC_SPURIOUS = 0xff,
+};
+
+#define MAX_CPUS            2
+
+static uint64_t idt[256];
+static struct {
+    uint16_t limit;
+    uint32_t base;
+} __attribute__((packed)) idt_desc = { sizeof(idt) - 1, (uint32_t)idt };
+
+/* Written by interrupt handlers and the other vCPU: volatile. */
+static volatile uint32_t counts[MAX_CPUS][256];
+static volatile bool ap_online;                 /* set by the AP */
+static volatile uint32_t level_lower_after = 2;     /* read by isr() */
+static unsigned passed, failed;
+static uint64_t tsc_per_ms;
+
+/* ---- Hardware access ----------------------------------------------------- */
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+    asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+
+    asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+    asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+static inline uint32_t mmio_read(uint32_t addr)
+{
+    return *(volatile uint32_t *)addr;     /* a device register: volatile */
+}
+
+static inline void mmio_write(uint32_t addr, uint32_t v)
+{
+    *(volatile uint32_t *)addr = v;        /* a device register: volatile */
+}
+
+static inline uint32_t lapic_read(uint32_t reg)
+{
+    return mmio_read(LAPIC_BASE + reg);
+}
+
+static inline void lapic_write(uint32_t reg, uint32_t v)
+{
+    mmio_write(LAPIC_BASE + reg, v);
+}
+
+static uint32_t ioapic_read(uint32_t reg)
+{
+    mmio_write(IOAPIC_BASE, reg);
+    return mmio_read(IOAPIC_BASE + 0x10);
+}
+
+static void ioapic_write(uint32_t reg, uint32_t v)
+{
+    mmio_write(IOAPIC_BASE, reg);
+    mmio_write(IOAPIC_BASE + 0x10, v);
+}
+
+static void ioapic_route(unsigned pin, uint32_t low, uint8_t dest)
+{
+    ioapic_write(IOREDTBL(pin) + 1, (uint32_t)dest << 24);
+    ioapic_write(IOREDTBL(pin), low);
+}
+
+static void set_line(unsigned isa_irq, bool level)
+{
+    outb(TESTDEV_IRQ_PORT + isa_irq, level);
+}
+
+static unsigned apic_id(void)
+{
+    return lapic_read(LAPIC_ID) >> 24;
+}
+
+static void send_ipi(uint8_t dest, uint32_t icr)
+{
+    lapic_write(LAPIC_ICR_HI, (uint32_t)dest << 24);
+    lapic_write(LAPIC_ICR_LO, icr);
+    while (lapic_read(LAPIC_ICR_LO) & ICR_BUSY) {
+        asm volatile("pause");
+    }
+}
+
+/* ---- Output -------------------------------------------------------------- */
+
+static void putc_serial(char c)
+{
+    while (!(inb(COM1 + 5) & 0x20)) {
+        asm volatile("pause");
+    }
+    outb(COM1, c);
+}
+
+static void puts_serial(const char *s)
+{
+    while (*s) {
+        putc_serial(*s++);
+    }
+}
+
+static void putu(uint32_t v)
+{
+    char buf[11];
+    int i = sizeof(buf);
+
+    buf[--i] = 0;
+    do {
+        buf[--i] = '0' + v % 10;
+        v /= 10;
+    } while (v);
+    puts_serial(buf + i);
+}
+
+static void puthex(uint32_t v)
+{
+    int i;
+
+    puts_serial("0x");
+    for (i = 28; i >= 0; i -= 4) {
+        putc_serial("0123456789abcdef"[(v >> i) & 0xf]);
+    }
+}
+
+static void finish(void)
+{
+    puts_serial("irq-check: ");
+    putu(passed);
+    puts_serial(" passed, ");
+    putu(failed);
+    puts_serial(" failed\r\n");
+    outl(DEBUG_EXIT_PORT, failed ? 1 : 0);
+    for (;;) {
+        asm volatile("cli; hlt");
+    }
+}
+
+/* ---- Cases --------------------------------------------------------------- */
+
+static void report(const char *name, bool ok, const char *why, uint32_t got)
+{
+    puts_serial("irq-check: ");
+    puts_serial(name);
+    if (ok) {
+        passed++;
+        puts_serial(" ok\r\n");
+        return;
+    }
+    failed++;
+    puts_serial(" FAILED: ");
+    puts_serial(why);
+    puts_serial(" (got ");
+    putu(got);
+    puts_serial(")\r\n");
+}
+
+/* Wait with interrupts on until *count reaches want or @ms pass. */
+static uint32_t wait_count(volatile uint32_t *count, uint32_t want,
+                           uint32_t ms)
+{
+    uint64_t end = rdtsc() + tsc_per_ms * ms;
+
+    asm volatile("sti");
+    while (*count < want && rdtsc() < end) {
+        asm volatile("pause");
+    }
+    asm volatile("cli");
+    return *count;
+}
+
+/* Let stray deliveries arrive before a count is judged exact. */
+static void settle(uint32_t ms)
+{
+    uint64_t end = rdtsc() + tsc_per_ms * ms;
+
+    asm volatile("sti");
+    while (rdtsc() < end) {
+        asm volatile("pause");
+    }
+    asm volatile("cli");
+}
+
+void isr(struct Frame *f)
+{
+    unsigned cpu = apic_id();
+    unsigned v = f->vector;
+
+    if (cpu >= MAX_CPUS) {
+        cpu = MAX_CPUS - 1;
+    }
+    if (v < 32 && v != VEC_NMI) {
+        puts_serial("irq-check: unexpected exception ");
+        putu(v);
+        puts_serial(" error ");
+        puthex(f->error);
+        puts_serial(" at eip ");
+        puthex(f->eip);
+        puts_serial("\r\n");
+        failed++;
+        finish();
+    }
+    counts[cpu][v]++;
+    switch (v) {
+    case VEC_NMI:
+    case VEC_SPURIOUS:
+        return;                     /* no EOI for either */
+    case VEC_PIC_BASE:
+        outb(0x20, 0x20);           /* ExtINT: the 8259 wants the EOI */
+        return;
+    case VEC_TO_AP:
+        send_ipi(0, ICR_FIXED | ICR_ASSERT | VEC_TO_BSP);
+        break;
+    case VEC_LEVEL:
+        /* Keep the line up for the first deliveries: each EOI re-fires. */
+        if (counts[cpu][v] >= level_lower_after) {
+            set_line(LEVEL_PIN, false);
+        }
+        break;
+    }
+    lapic_write(LAPIC_EOI, 0);
+}
+
+static void idt_init(void)
+{
+    unsigned i;
+
+    for (i = 0; i < 256; i++) {
+        uint32_t off = (uint32_t)isr_stubs + 16 * i;
+
+        idt[i] = (off & 0xffff) | 0x08u << 16 |
+                 (uint64_t)((off & 0xffff0000u) | 0x8e00) << 32;
+    }
+}
+
+static void lapic_init(void)
+{
+    asm volatile("lidt %0" : : "m"(idt_desc));
+    lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
+    lapic_write(LAPIC_TPR, 0);
+    lapic_write(LAPIC_DFR, 0xffffffff);             /* flat model */
+    lapic_write(LAPIC_LDR, (1u << apic_id()) << 24);
+}
+
+void ap_main(void)
+{
+    lapic_init();
+    ap_online = true;
+    for (;;) {
+        asm volatile("sti; hlt; cli");
+    }
+}
+
+/* The TSC against the PIT's channel 2 one-shot: 10 ms. */
+static void calibrate_tsc(void)
+{
+    uint64_t start;
+
+    outb(0x61, (inb(0x61) & ~0x02) | 0x01);     /* gate on, speaker off */
+    outb(0x43, 0xb0);                           /* ch2, lo/hi, mode 0 */
+    outb(0x42, 11932 & 0xff);
+    outb(0x42, 11932 >> 8);
+    start = rdtsc();
+    while (!(inb(0x61) & 0x20)) {
+        asm volatile("pause");
+    }
+    tsc_per_ms = (uint32_t)(rdtsc() - start) / 10;
+    if (!tsc_per_ms) {
+        tsc_per_ms = 1000000;
+    }
+}
+
+static void test_self_ipi(void)
+{
+    send_ipi(0, ICR_SELF | ICR_FIXED | ICR_ASSERT | VEC_SELF);
+    report("self-ipi", wait_count(&counts[0][VEC_SELF], 1, 1000) == 1,
+           "self IPI not delivered once", counts[0][VEC_SELF]);
+}
+
+static void test_nmi_self(void)
+{
+    send_ipi(apic_id(), ICR_NMI | ICR_ASSERT);
+    report("nmi-self", wait_count(&counts[0][VEC_NMI], 1, 1000) == 1,
+           "NMI not delivered once", counts[0][VEC_NMI]);
+}
+
+static void test_ap_start(void)
+{
+    const char *s;
+    char *d = (char *)TRAMPOLINE_BASE;
+    uint64_t end;
+
+    for (s = trampoline_start; s < trampoline_end; s++) {
+        *d++ = *s;
+    }
+    send_ipi(1, ICR_INIT | ICR_ASSERT);
+    settle(10);
+    send_ipi(1, ICR_STARTUP | ICR_ASSERT | TRAMPOLINE_BASE >> 12);
+    settle(1);
+    if (!ap_online) {
+        send_ipi(1, ICR_STARTUP | ICR_ASSERT | TRAMPOLINE_BASE >> 12);
+    }
+    end = rdtsc() + tsc_per_ms * 5000;
+    while (!ap_online && rdtsc() < end) {
+        asm volatile("pause");
+    }
+    report("ap-start", ap_online, "second vCPU did not come up", 0);
+}
+
+static void test_ipis(void)
+{
+    send_ipi(1, ICR_FIXED | ICR_ASSERT | VEC_TO_AP);
+    report("ipi-to-ap", wait_count(&counts[1][VEC_TO_AP], 1, 2000) == 1,
+           "IPI to the second vCPU not delivered once", counts[1][VEC_TO_AP]);
+    report("ipi-back", wait_count(&counts[0][VEC_TO_BSP], 1, 2000) == 1,
+           "IPI from the second vCPU not delivered once",
+           counts[0][VEC_TO_BSP]);
+    send_ipi(1, ICR_NMI | ICR_ASSERT);
+    report("nmi-ap", wait_count(&counts[1][VEC_NMI], 1, 2000) == 1,
+           "NMI to the second vCPU not delivered once", counts[1][VEC_NMI]);
+}
+
+static void test_lapic_timer(void)
+{
+    uint32_t n;
+
+    lapic_write(LAPIC_TIMER_DIV, 0xb);                  /* divide by 1 */
+    lapic_write(LAPIC_LVT_TIMER, (1u << 17) | VEC_LAPIC_TIMER);
+    lapic_write(LAPIC_TIMER_INIT, 200000);
+    n = wait_count(&counts[0][VEC_LAPIC_TIMER], 5, 5000);
+    lapic_write(LAPIC_LVT_TIMER, 1u << 16);             /* masked */
+    lapic_write(LAPIC_TIMER_INIT, 0);
+    report("lapic-timer", n >= 5, "fewer than 5 periodic ticks", n);
+}
+
+static void test_pic_timer(void)
+{
+    uint32_t n;
+
+    /* 8259 pair: master at 0x20, slave on IRQ2 at 0x28; only IRQ0 open */
+    outb(0x20, 0x11);
+    outb(0x21, VEC_PIC_BASE);
+    outb(0x21, 0x04);
+    outb(0x21, 0x01);
+    outb(0xa0, 0x11);
+    outb(0xa1, VEC_PIC_BASE + 8);
+    outb(0xa1, 0x02);
+    outb(0xa1, 0x01);
+    outb(0x21, 0xfe);
+    outb(0xa1, 0xff);
+    /* virtual wire: LINT0 takes the 8259's INTR as ExtINT */
+    lapic_write(LAPIC_LVT_LINT0, 0x700);
+    lapic_write(LAPIC_LVT_LINT1, 0x400);
+    /* PIT channel 0, rate generator, 1 kHz */
+    outb(0x43, 0x34);
+    outb(0x40, 1193 & 0xff);
+    outb(0x40, 1193 >> 8);
+
+    n = wait_count(&counts[0][VEC_PIC_BASE], 10, 5000);
+    outb(0x21, 0xff);
+    lapic_write(LAPIC_LVT_LINT0, 1u << 16);
+    settle(5);
+    report("pic-timer", n >= 10, "fewer than 10 IRQ0s through ExtINT", n);
+}
+
+static void test_ioapic(void)
+{
+    uint32_t n;
+
+    /*
+     * edge: one delivery per rising edge (pulses spaced so that none is
+     * still pending when the next comes), none for the line staying up
+     */
+    ioapic_route(EDGE_PIN, VEC_EDGE, 0);
+    set_line(EDGE_PIN, true);
+    set_line(EDGE_PIN, false);
+    wait_count(&counts[0][VEC_EDGE], 1, 2000);
+    set_line(EDGE_PIN, true);
+    settle(20);
+    set_line(EDGE_PIN, false);
+    wait_count(&counts[0][VEC_EDGE], 2, 2000);
+    set_line(EDGE_PIN, true);
+    set_line(EDGE_PIN, false);
+    wait_count(&counts[0][VEC_EDGE], 3, 2000);
+    settle(20);
+    n = counts[0][VEC_EDGE];
+    report("ioapic-edge", n == 3, "not one interrupt per rising edge", n);
+
+    /* level: fires, is EOIed with the line still up, fires again... */
+    level_lower_after = 3;
+    ioapic_route(LEVEL_PIN, RTE_LEVEL | VEC_LEVEL, 0);
+    set_line(LEVEL_PIN, true);
+    n = wait_count(&counts[0][VEC_LEVEL], 3, 2000);
+    settle(50);
+    n = counts[0][VEC_LEVEL];
+    report("ioapic-level", n == 3,
+           "a held level line must fire again after each EOI, until lowered",
+           n);
+    report("ioapic-remote-irr",
+           !(ioapic_read(IOREDTBL(LEVEL_PIN)) & RTE_REMOTE_IRR),
+           "remote IRR still set after the last EOI",
+           ioapic_read(IOREDTBL(LEVEL_PIN)));
+
+    /* ...and a line that is raised again later fires again */
+    level_lower_after = 4;
+    set_line(LEVEL_PIN, true);
+    n = wait_count(&counts[0][VEC_LEVEL], 4, 2000);
+    settle(20);
+    report("ioapic-level-again", counts[0][VEC_LEVEL] == 4,
+           "a level line raised again after EOI did not fire once",
+           counts[0][VEC_LEVEL]);
+    ioapic_route(LEVEL_PIN, RTE_MASKED, 0);
+    set_line(LEVEL_PIN, false);
+
+    /* destinations: logical (flat, bit 1 = the second vCPU), physical */
+    ioapic_route(EDGE_PIN, RTE_LOGICAL | VEC_LOGICAL, 1u << 1);
+    set_line(EDGE_PIN, true);
+    set_line(EDGE_PIN, false);
+    n = wait_count(&counts[1][VEC_LOGICAL], 1, 2000);
+    settle(20);
+    report("ioapic-logical", n == 1 && counts[0][VEC_LOGICAL] == 0,
+           "logical destination 0x2 must reach the second vCPU only", n);
+
+    ioapic_route(EDGE_PIN, VEC_PHYS_AP, 1);
+    set_line(EDGE_PIN, true);
+    set_line(EDGE_PIN, false);
+    n = wait_count(&counts[1][VEC_PHYS_AP], 1, 2000);
+    settle(20);
+    report("ioapic-physical-ap", n == 1 && counts[0][VEC_PHYS_AP] == 0,
+           "physical destination 1 must reach the second vCPU only", n);
+    ioapic_route(EDGE_PIN, RTE_MASKED, 0);
+}
+
+void bsp_main(void)
+{
+    unsigned pin;
+
+    puts_serial("irq-check: start\r\n");
+    idt_init();
+    lapic_init();
+    /* nothing from the 8259s or the IOAPIC until a case asks */
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+    for (pin = 0; pin < 24; pin++) {
+        ioapic_route(pin, RTE_MASKED, 0);
+    }
+    calibrate_tsc();
+
+    test_self_ipi();
+    test_nmi_self();
+    test_lapic_timer();
+    test_pic_timer();
+    test_ap_start();
+    if (ap_online) {
+        test_ipis();
+    }
+    test_ioapic();
+    finish();
+}
