@@ -146,22 +146,33 @@ static bool mshv_sim_reg_is_mmu(uint32_t name)
            name == HV_X64_REGISTER_APIC_BASE;
 }
 
-static void mshv_sim_regpage_apply(MshvSimVp *vp)
+/*
+ * Take what the VMM wrote into a valid register page.  Before a register
+ * hypercall too: the VMM's page writes (an RIP advance past an emulated
+ * instruction) come first in its program order and must not be lost.
+ */
+static void mshv_sim_regpage_flush(MshvSimVp *vp)
 {
     struct hv_vp_register_page *rp = vp->regpage;
     CPUX86State *env = &vp->cpu->env;
     uint32_t dirty = qatomic_read(&rp->dirty);
 
     if (!rp->isvalid || !dirty) {
-        goto out;
+        return;
     }
     /* Read the fields only after the dirty mask that covers them. */
     smp_rmb();
     mshv_regs_from_page(rp, dirty, env);
     mshv_sim_env_changed(CPU(vp->cpu), false);
-out:
     rp->dirty = 0;
-    rp->isvalid = 0;
+}
+
+/* At entry: the page is the VMM's no more until the next exit fills it. */
+static void mshv_sim_regpage_apply(MshvSimVp *vp)
+{
+    mshv_sim_regpage_flush(vp);
+    vp->regpage->dirty = 0;
+    vp->regpage->isvalid = 0;
 }
 
 /* ---- Stopping and running ------------------------------------------------ */
@@ -774,6 +785,7 @@ static void mshv_sim_get_regs_work(CPUState *cs, run_on_cpu_data data)
     CPUX86State *env = cpu_env(cs);
     unsigned i;
 
+    mshv_sim_regpage_flush(w->vp);
     env->tsc = cpu_get_tsc(env) + env->tsc_offset;
     for (i = 0; i < w->count; i++) {
         const MshvReg *reg = mshv_reg_find(w->names[i]);
@@ -802,6 +814,7 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
     bool tsc = false, mmu = false;
     unsigned i;
 
+    mshv_sim_regpage_flush(w->vp);
     for (i = 0; i < w->count; i++) {
         uint32_t name = w->assocs[i].name;
         const MshvReg *reg = mshv_reg_find(name);

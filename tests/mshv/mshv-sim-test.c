@@ -648,6 +648,47 @@ static void test_register_page(void)
 }
 
 /*
+ * An OUT completed through the register page, then a register hypercall
+ * (as a VMM asks for an interrupt window right after emulating): the
+ * page's RIP advance is not lost, the OUT does not run twice, and reads
+ * through the hypercall see the page's writes.
+ */
+static void test_page_writes_survive_hypercall(void)
+{
+    static const uint8_t code[] = {
+        0xb0, 0x11,                 /* mov al, 0x11 */
+        0xe6, 0x80,                 /* out 0x80, al */
+        0xe6, 0x81,                 /* out 0x81, al */
+        0xf4,
+    };
+    struct hv_vp_register_page *rp;
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    rp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, g.vp,
+              MSHV_VP_MMAP_OFFSET_REGISTERS * 4096);
+    g_assert(rp != MAP_FAILED);
+    run(&g, &msg);
+    g_assert_cmphex(io->port_number, ==, 0x80);
+
+    rp->rip = io->header.rip + 2;
+    rp->gp_registers[0] = 0x22;
+    rp->dirty = 1u << HV_X64_REGISTER_CLASS_IP |
+                1u << HV_X64_REGISTER_CLASS_GENERAL;
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RIP), ==, GUEST_CODE + 4);
+    set_reg(&g, HV_X64_REGISTER_RBX, 0x33);
+    run(&g, &msg);
+    g_assert_cmphex(io->port_number, ==, 0x81);
+    g_assert_cmphex(io->header.rip, ==, GUEST_CODE + 4);
+    g_assert_cmphex(io->rax & 0xff, ==, 0x22);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RBX), ==, 0x33);
+    munmap(rp, 4096);
+    guest_fini(&g);
+}
+
+/*
  * Flags written while the VP is stopped are the ones its next instructions
  * see: through SET_VP_REGISTERS and through the register page, and they
  * survive an intercept in between (guests keep flags live across MMIO).
@@ -930,6 +971,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/vp/register-round-trip",
                     test_register_round_trip);
     g_test_add_func("/mshv-sim/vp/register-page", test_register_page);
+    g_test_add_func("/mshv-sim/vp/page-writes-survive-hypercall",
+                    test_page_writes_survive_hypercall);
     g_test_add_func("/mshv-sim/intercept/io-port", test_io_port_intercepts);
     g_test_add_func("/mshv-sim/intercept/mmio", test_mmio_intercepts);
     g_test_add_func("/mshv-sim/vp/run-eintr", test_run_eintr);
