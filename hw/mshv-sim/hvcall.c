@@ -250,6 +250,11 @@ static uint16_t mshv_sim_assert_interrupt(MshvSimPartition *pt,
     if (ai->vector > 0xff || ai->dest_addr > 0xff) {
         return HV_STATUS_INVALID_PARAMETER;
     }
+    /* The LAPIC would refuse it ("received illegal vector"). */
+    if ((type == HV_X64_INTERRUPT_TYPE_FIXED ||
+         type == HV_X64_INTERRUPT_TYPE_LOWESTPRIORITY) && ai->vector < 16) {
+        return HV_STATUS_INVALID_PARAMETER;
+    }
     if (type == HV_X64_INTERRUPT_TYPE_EXTINT) {
         /* Not an APIC message: the vector goes straight to the VP. */
         MshvSimVp *vp = mshv_sim_vp_find(pt, ai->dest_addr);

@@ -599,15 +599,16 @@ static int mshv_sim_hook_pic_interrupt(CPUX86State *env)
     if (!vp) {
         return -1;
     }
+    /*
+     * TCG dropped CPU_INTERRUPT_HARD to get here, and the LAPIC may have
+     * a vector waiting behind the ExtINT work: make it look again once
+     * this one is delivered (or not), or that vector is lost.
+     */
+    cpu_interrupt(cs, CPU_INTERRUPT_POLL);
     vector = qatomic_xchg(&vp->extint, -1);
     if (vector >= 0) {
         return vector;
     }
-    /*
-     * TCG dropped CPU_INTERRUPT_HARD to get here, and the LAPIC may have
-     * a vector waiting behind the ExtINT work: make it look again.
-     */
-    cpu_interrupt(cs, CPU_INTERRUPT_POLL);
     if (qatomic_fetch_and(&vp->notify, ~HV_DELIVERABILITY_INTERRUPT) &
         HV_DELIVERABILITY_INTERRUPT) {
         msg.header.message_type = HVMSG_X64_INTERRUPTION_DELIVERABLE;

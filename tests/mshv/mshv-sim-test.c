@@ -361,6 +361,10 @@ static void test_bad_requests(void)
                 HV_PENDING_INTERRUPTION_TYPE_SHIFT |
             0x100ULL << HV_PENDING_INTERRUPTION_VECTOR_SHIFT,
     };
+    struct hv_input_assert_virtual_interrupt illegal = {
+        .control = HV_X64_INTERRUPT_TYPE_FIXED,
+        .vector = 5,
+    };
     struct hv_message msg;
     uint16_t status;
     uint8_t *rom;
@@ -385,6 +389,12 @@ static void test_bad_requests(void)
     g_assert_cmpint(hvcall(g.pt, HVCALL_SET_PARTITION_PROPERTY, 0, &prop,
                            sizeof(prop), NULL, 0, &status), ==, 0);
     g_assert_cmphex(status, ==, HV_STATUS_SUCCESS);
+
+    /* a fixed interrupt with a vector a LAPIC calls illegal */
+    g_assert_cmpint(hvcall(g.pt, HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0,
+                           &illegal, sizeof(illegal), NULL, 0, &status),
+                    ==, -1);
+    g_assert_cmphex(status, ==, HV_STATUS_INVALID_PARAMETER);
     /* the hypervisor is still there and the VP runs */
     run(&g, &msg);
     g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);

@@ -18,6 +18,7 @@
 #include "system/mshv.h"
 #include "system/mshv_int.h"
 #include "cpu.h"
+#include "trace.h"
 
 int mshv_assert_interrupt(uint32_t type, uint64_t dest, bool logical,
                           bool level, uint32_t vector)
@@ -48,14 +49,22 @@ static void mshv_send_msi(MSIMessage *msi)
     uint64_t addr = msi->address;
     uint32_t data = msi->data;
     uint32_t dest = (addr & MSI_ADDR_DEST_ID_MASK) >> MSI_ADDR_DEST_ID_SHIFT;
+    uint32_t type = (data >> MSI_DATA_DELIVERY_MODE_SHIFT) & 0x7;
+    uint32_t vector = (data & MSI_DATA_VECTOR_MASK) >> MSI_DATA_VECTOR_SHIFT;
 
     /* x2APIC destinations above 255 travel in address bits 63:40. */
     dest |= (addr >> 32) & 0xffffff00;
-    mshv_assert_interrupt((data >> MSI_DATA_DELIVERY_MODE_SHIFT) & 0x7, dest,
-                          (addr >> MSI_ADDR_DEST_MODE_SHIFT) & 1,
-                          (data >> MSI_DATA_TRIGGER_SHIFT) & 1,
-                          (data & MSI_DATA_VECTOR_MASK) >>
-                            MSI_DATA_VECTOR_SHIFT);
+    /*
+     * A LAPIC refuses vectors 0-15 ("received illegal vector"); an IOAPIC
+     * still in its power-on state sends vector 0 while QEMU resets it.
+     */
+    if ((type == HV_X64_INTERRUPT_TYPE_FIXED ||
+         type == HV_X64_INTERRUPT_TYPE_LOWESTPRIORITY) && vector < 16) {
+        trace_mshv_msi_illegal_vector(addr, data);
+        return;
+    }
+    mshv_assert_interrupt(type, dest, (addr >> MSI_ADDR_DEST_MODE_SHIFT) & 1,
+                          (data >> MSI_DATA_TRIGGER_SHIFT) & 1, vector);
 }
 
 static uint64_t mshv_apic_mem_read(void *opaque, hwaddr addr, unsigned size)

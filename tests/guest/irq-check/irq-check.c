@@ -15,6 +15,7 @@
  *   lapic-timer           the LAPIC timer, periodic
  *   pic-timer             PIT -> 8259 -> LINT0 ExtINT (QEMU's PIC, the
  *                         hypervisor's virtual wire)
+ *   extint-and-lapic      an ExtINT and a LAPIC vector pending at once
  *   ioapic-edge           pc-testdev line -> IOAPIC -> assert interrupt
  *   ioapic-level          a level line held high fires again after each
  *                         EOI (HVMSG_X64_APIC_EOI -> IOAPIC) until lowered
@@ -433,11 +434,9 @@ static void test_lapic_timer(void)
     report("lapic-timer", n >= 5, "fewer than 5 periodic ticks", n);
 }
 
-static void test_pic_timer(void)
+/* 8259 pair (master 0x20, slave 0x28), only IRQ0 open; PIT at 1 kHz. */
+static void pic_timer_start(void)
 {
-    uint32_t n;
-
-    /* 8259 pair: master at 0x20, slave on IRQ2 at 0x28; only IRQ0 open */
     outb(0x20, 0x11);
     outb(0x21, VEC_PIC_BASE);
     outb(0x21, 0x04);
@@ -451,16 +450,56 @@ static void test_pic_timer(void)
     /* virtual wire: LINT0 takes the 8259's INTR as ExtINT */
     lapic_write(LAPIC_LVT_LINT0, 0x700);
     lapic_write(LAPIC_LVT_LINT1, 0x400);
-    /* PIT channel 0, rate generator, 1 kHz */
+    /* PIT channel 0, rate generator */
     outb(0x43, 0x34);
     outb(0x40, 1193 & 0xff);
     outb(0x40, 1193 >> 8);
+}
 
-    n = wait_count(&counts[0][VEC_PIC_BASE], 10, 5000);
+static void pic_timer_stop(void)
+{
     outb(0x21, 0xff);
     lapic_write(LAPIC_LVT_LINT0, 1u << 16);
     settle(5);
+}
+
+static void test_pic_timer(void)
+{
+    uint32_t n;
+
+    pic_timer_start();
+    n = wait_count(&counts[0][VEC_PIC_BASE], 10, 5000);
+    pic_timer_stop();
     report("pic-timer", n >= 10, "fewer than 10 IRQ0s through ExtINT", n);
+}
+
+/*
+ * An ExtINT and a LAPIC vector pending together when interrupts open:
+ * ExtINT goes first (it ignores priorities), and the LAPIC's vector
+ * must still follow.
+ */
+static void test_extint_and_lapic(void)
+{
+    uint32_t pic = counts[0][VEC_PIC_BASE];
+    uint32_t timer = counts[0][VEC_LAPIC_TIMER];
+    uint64_t end;
+    uint32_t n;
+
+    pic_timer_start();
+    lapic_write(LAPIC_TIMER_DIV, 0xb);
+    lapic_write(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER);          /* one-shot */
+    lapic_write(LAPIC_TIMER_INIT, 1000);
+    /* both become pending while IF=0 (the PIT ticks every 1 ms) */
+    end = rdtsc() + tsc_per_ms * 20;
+    while (rdtsc() < end) {
+        asm volatile("pause");
+    }
+    n = wait_count(&counts[0][VEC_LAPIC_TIMER], timer + 1, 2000) - timer;
+    pic_timer_stop();
+    lapic_write(LAPIC_LVT_TIMER, 1u << 16);
+    report("extint-and-lapic", n == 1 && counts[0][VEC_PIC_BASE] > pic,
+           "the LAPIC vector pending behind an ExtINT was not delivered",
+           n);
 }
 
 static void test_ioapic(void)
@@ -550,6 +589,7 @@ void bsp_main(void)
     test_nmi_self();
     test_lapic_timer();
     test_pic_timer();
+    test_extint_and_lapic();
     test_ap_start();
     if (ap_online) {
         test_ipis();
