@@ -146,6 +146,50 @@ static void mshv_region_del(MemoryListener *listener,
     mshv_map(section, false);
 }
 
+/*
+ * MMIO doorbells (virtio's notify writes): the hypervisor signals the
+ * eventfd itself and the vCPU does not exit.  Port I/O ones stay with
+ * QEMU's memory core, which signals them on the port intercept (the
+ * driver refuses port I/O ioeventfds); so does an MMIO one the driver
+ * refused, at the cost of an exit per write.
+ */
+static void mshv_ioeventfd(MemoryRegionSection *section, bool match_data,
+                           uint64_t data, EventNotifier *e, bool add)
+{
+    struct mshv_user_ioeventfd args = {
+        .datamatch = match_data ? data : 0,
+        .addr = section->offset_within_address_space,
+        .len = int128_get64(section->size),
+        .fd = event_notifier_get_fd(e),
+        .flags = (match_data ? 1u << MSHV_IOEVENTFD_BIT_DATAMATCH : 0) |
+                 (add ? 0 : 1u << MSHV_IOEVENTFD_BIT_DEASSIGN),
+    };
+    int ret = ioctl(mshv_state->pt_fd, MSHV_IOEVENTFD, &args);
+
+    trace_mshv_ioeventfd(add, args.addr, args.len, match_data, data,
+                         ret < 0 ? errno : 0);
+    if (ret < 0 && add) {
+        warn_report_once("mshv: the hypervisor refused an ioeventfd at "
+                         "0x%" PRIx64 " (%s); QEMU handles such doorbells "
+                         "itself, with a vCPU exit each", (uint64_t)args.addr,
+                         strerror(errno));
+    }
+}
+
+static void mshv_eventfd_add(MemoryListener *listener,
+                             MemoryRegionSection *section, bool match_data,
+                             uint64_t data, EventNotifier *e)
+{
+    mshv_ioeventfd(section, match_data, data, e, true);
+}
+
+static void mshv_eventfd_del(MemoryListener *listener,
+                             MemoryRegionSection *section, bool match_data,
+                             uint64_t data, EventNotifier *e)
+{
+    mshv_ioeventfd(section, match_data, data, e, false);
+}
+
 static void mshv_commit(MemoryListener *listener)
 {
     if (mshv_memory_fatal) {
@@ -272,6 +316,8 @@ static int mshv_init_machine(MachineState *ms)
         .region_add = mshv_region_add,
         .region_del = mshv_region_del,
         .commit = mshv_commit,
+        .eventfd_add = mshv_eventfd_add,
+        .eventfd_del = mshv_eventfd_del,
         .priority = MEMORY_LISTENER_PRIORITY_ACCEL,
     };
     memory_listener_register(&s->memory_listener, &address_space_memory);

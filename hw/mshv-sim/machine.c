@@ -139,6 +139,7 @@ static void mshv_sim_partition_request(void *opaque)
             error_report("mshv-sim: partition channel: %s", strerror(-n));
         }
         mshv_sim_write_counters(pt);
+        mshv_sim_irq_release(pt);
         qemu_set_fd_handler(pt->channel, NULL, NULL, NULL);
         qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_SIGNAL);
         return;
@@ -204,6 +205,33 @@ static void mshv_sim_partition_request(void *opaque)
         mshv_sim_reply(pt->channel, &req, 0, status, done, out, out_size);
         break;
     }
+
+    case MSHV_SIM_OP_SET_MSI_ROUTING:
+        mshv_sim_close_fds(fds, nfds);
+        status = mshv_sim_set_msi_routing(pt, mshv_sim_payload, req.len,
+                                          req.arg[0]);
+        mshv_sim_reply(pt->channel, &req, 0, status, 0, NULL, 0);
+        break;
+
+    case MSHV_SIM_OP_IRQFD:
+        status = mshv_sim_irqfd(pt, req.arg[0], req.arg[1], req.arg[2],
+                                fds, nfds);
+        if (status != HV_STATUS_SUCCESS ||
+            (req.arg[1] & (1u << MSHV_IRQFD_BIT_DEASSIGN))) {
+            mshv_sim_close_fds(fds, nfds);
+        }
+        mshv_sim_reply(pt->channel, &req, 0, status, 0, NULL, 0);
+        break;
+
+    case MSHV_SIM_OP_IOEVENTFD:
+        status = mshv_sim_ioeventfd(pt, req.arg[0], req.arg[1], req.arg[2],
+                                    req.arg[3], fds, nfds);
+        if (status != HV_STATUS_SUCCESS ||
+            (req.arg[3] & (1u << MSHV_IOEVENTFD_BIT_DEASSIGN))) {
+            mshv_sim_close_fds(fds, nfds);
+        }
+        mshv_sim_reply(pt->channel, &req, 0, status, 0, NULL, 0);
+        break;
 
     case MSHV_SIM_OP_GET_COUNTERS: {
         g_autoptr(GString) text = mshv_sim_counters_text(pt);

@@ -20,6 +20,8 @@
 OBJECT_DECLARE_SIMPLE_TYPE(MshvSimPartition, MSHV_SIM_MACHINE)
 
 typedef struct MshvSimVp MshvSimVp;
+typedef struct MshvSimIrqfd MshvSimIrqfd;
+typedef struct MshvSimIoeventfd MshvSimIoeventfd;
 
 /* A guest memory region mapped with MSHV_SIM_OP_MAP_GPA. */
 typedef struct MshvSimRegion {
@@ -66,6 +68,11 @@ struct MshvSimPartition {
     QTAILQ_HEAD(, MshvSimRegion) regions;
     MshvSimVp *vps[MSHV_MAX_VPS];
 
+    struct mshv_user_irq_entry *routes;     /* MSI routing table */
+    unsigned nr_routes;
+    QLIST_HEAD(, MshvSimIrqfd) irqfds;
+    QLIST_HEAD(, MshvSimIoeventfd) ioeventfds;
+
     uint64_t counters[MSHV_SIM_CNT__MAX];
     uint64_t hvcall_counts[0x200];
 };
@@ -108,6 +115,19 @@ void mshv_sim_vp_assert_extint(MshvSimVp *vp, uint8_t vector);
 void mshv_sim_vp_clear_extint(MshvSimVp *vp);
 uint16_t mshv_sim_vp_register_cpuid(MshvSimVp *vp,
     const struct hv_input_register_intercept_result_cpuid *in);
+
+/* irq.c */
+uint16_t mshv_sim_set_msi_routing(MshvSimPartition *pt, const void *payload,
+                                  size_t len, uint32_t nr);
+uint16_t mshv_sim_irqfd(MshvSimPartition *pt, uint32_t gsi, uint32_t flags,
+                        uint32_t id, const int *fds, unsigned nfds);
+bool mshv_sim_irqfd_resample(MshvSimPartition *pt, uint32_t vector);
+uint16_t mshv_sim_ioeventfd(MshvSimPartition *pt, uint64_t addr,
+                            uint32_t len, uint64_t data, uint64_t flags_id,
+                            const int *fds, unsigned nfds);
+bool mshv_sim_ioeventfd_write(MshvSimPartition *pt, uint64_t gpa,
+                              uint64_t data, unsigned size);
+void mshv_sim_irq_release(MshvSimPartition *pt);
 
 /* hvcall.c */
 uint16_t mshv_sim_hvcall(MshvSimPartition *pt, MshvSimVp *caller,

@@ -656,6 +656,10 @@ static void mshv_sim_hook_level_eoi(CPUX86State *env, int vector)
     if (!vp || vector < 0 || vector > 255) {
         return;
     }
+    /* a resampling irqfd takes it, as the driver would */
+    if (mshv_sim_irqfd_resample(vp->pt, vector)) {
+        return;
+    }
     qemu_mutex_lock(&vp->lock);
     set_bit(vector, vp->eoi);
     qemu_mutex_unlock(&vp->lock);

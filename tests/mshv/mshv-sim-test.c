@@ -10,6 +10,7 @@
  */
 
 #include "qemu/osdep.h"
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include "hw/hyperv/mshv-abi.h"
@@ -559,6 +560,56 @@ static void test_io_port_intercepts(void)
     guest_fini(&g);
 }
 
+/*
+ * An ioeventfd takes a matching write to an unmapped GPA: the eventfd is
+ * signalled and the instruction completes with no intercept; other data,
+ * a read, or the binding gone, and the VMM gets the write as usual.
+ */
+static void test_ioeventfd(void)
+{
+    static const uint8_t code[] = {
+        0xb8, 0x00, 0x20,               /* mov ax, 0x2000 */
+        0x8e, 0xd8,                     /* mov ds, ax */
+        0xc6, 0x06, 0x00, 0x00, 0x42,   /* mov byte [0], 0x42: matches */
+        0xc6, 0x06, 0x00, 0x00, 0x42,   /* again */
+        0xc6, 0x06, 0x00, 0x00, 0x43,   /* mov byte [0], 0x43: does not */
+        0xc6, 0x06, 0x00, 0x00, 0x42,   /* after deassign */
+        0xf4,
+    };
+    struct mshv_user_ioeventfd io = {
+        .datamatch = 0x42,
+        .addr = GUEST_UNMAPPED,
+        .len = 1,
+        .flags = 1u << MSHV_IOEVENTFD_BIT_DATAMATCH,
+    };
+    struct hv_message msg;
+    struct hv_x64_memory_intercept_message *mem = (void *)msg.payload;
+    uint64_t count = 0;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    g_assert_cmpint(io.fd, >=, 0);
+    g_assert_cmpint(ioctl(g.pt, MSHV_IOEVENTFD, &io), ==, 0);
+
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_UNMAPPED_GPA);
+    g_assert_cmphex(mem->header.rip, ==, GUEST_CODE + 15);
+    g_assert_cmpint(read(io.fd, &count, sizeof(count)), ==, sizeof(count));
+    g_assert_cmpuint(count, ==, 2);
+    skip(&g, &mem->header);
+
+    io.flags |= 1u << MSHV_IOEVENTFD_BIT_DEASSIGN;
+    g_assert_cmpint(ioctl(g.pt, MSHV_IOEVENTFD, &io), ==, 0);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_UNMAPPED_GPA);
+    g_assert_cmphex(mem->header.rip, ==, GUEST_CODE + 20);
+    g_assert_cmpint(read(io.fd, &count, sizeof(count)), ==, -1);
+    g_assert_cmpint(errno, ==, EAGAIN);
+    close(io.fd);
+    guest_fini(&g);
+}
+
 static void test_mmio_intercepts(void)
 {
     static const uint8_t code[] = {
@@ -985,6 +1036,7 @@ int main(int argc, char **argv)
                     test_page_writes_survive_hypercall);
     g_test_add_func("/mshv-sim/intercept/io-port", test_io_port_intercepts);
     g_test_add_func("/mshv-sim/intercept/mmio", test_mmio_intercepts);
+    g_test_add_func("/mshv-sim/ioeventfd/mmio-write", test_ioeventfd);
     g_test_add_func("/mshv-sim/vp/run-eintr", test_run_eintr);
     g_test_add_func("/mshv-sim/vp/flags-survive-stop",
                     test_flags_survive_stop);

@@ -1,0 +1,233 @@
+/*
+ * MSHV simulator: MSI routes, irqfds and ioeventfds
+ *
+ * The driver side has checked every request (preload/irq.c); here the
+ * bindings act.  An irqfd's eventfd is watched by the main loop and, when
+ * signalled, the GSI's route is delivered as an MSI, looked up at that
+ * moment (a route changed after binding takes effect, as in the driver).
+ * An ioeventfd swallows a matching guest write to an unmapped GPA: the
+ * eventfd is signalled and the instruction completes with no intercept.
+ * A level-triggered route's EOI signals the resample eventfd of an irqfd
+ * whose GSI equals the vector (the driver's rule) instead of reaching the
+ * VMM as HVMSG_X64_APIC_EOI.
+ *
+ * All of it runs under the BQL: requests in the main loop, guest writes
+ * in MMIO dispatch, EOIs in the APIC.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/main-loop.h"
+#include "qemu/error-report.h"
+#include "exec/address-spaces.h"
+#include "hw/i386/apic-msidef.h"
+#include "mshv-sim.h"
+#include "trace.h"
+
+struct MshvSimIrqfd {
+    QLIST_ENTRY(MshvSimIrqfd) next;
+    MshvSimPartition *pt;
+    uint32_t id;
+    uint32_t gsi;
+    int efd;
+    int resamplefd;             /* or -1 */
+};
+
+struct MshvSimIoeventfd {
+    QLIST_ENTRY(MshvSimIoeventfd) next;
+    uint32_t id;
+    uint64_t addr;
+    uint32_t len;               /* 0: any width */
+    bool datamatch;
+    uint64_t data;
+    int efd;
+};
+
+static const struct mshv_user_irq_entry *
+mshv_sim_route_find(MshvSimPartition *pt, uint32_t gsi)
+{
+    unsigned i;
+
+    for (i = 0; i < pt->nr_routes; i++) {
+        if (pt->routes[i].gsi == gsi) {
+            return &pt->routes[i];
+        }
+    }
+    return NULL;
+}
+
+uint16_t mshv_sim_set_msi_routing(MshvSimPartition *pt, const void *payload,
+                                  size_t len, uint32_t nr)
+{
+    if (nr > MSHV_MAX_GUEST_IRQS ||
+        len != nr * sizeof(struct mshv_user_irq_entry)) {
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    g_free(pt->routes);
+    pt->routes = g_memdup2(payload, len);
+    pt->nr_routes = nr;
+    return HV_STATUS_SUCCESS;
+}
+
+/* A route's MSI, as the driver turns it into ASSERT_VIRTUAL_INTERRUPT. */
+static void mshv_sim_route_deliver(const struct mshv_user_irq_entry *e)
+{
+    uint32_t vector = e->data & MSI_DATA_VECTOR_MASK;
+    uint32_t type = (e->data >> MSI_DATA_DELIVERY_MODE_SHIFT) & 7;
+
+    if ((type == HV_X64_INTERRUPT_TYPE_FIXED ||
+         type == HV_X64_INTERRUPT_TYPE_LOWESTPRIORITY) && vector < 16) {
+        return;
+    }
+    address_space_stl_le(&address_space_memory,
+                         (uint64_t)e->address_hi << 32 | e->address_lo,
+                         e->data, MEMTXATTRS_UNSPECIFIED, NULL);
+}
+
+static void mshv_sim_irqfd_read(void *opaque)
+{
+    MshvSimIrqfd *irqfd = opaque;
+    const struct mshv_user_irq_entry *route;
+    uint64_t count;
+
+    if (read(irqfd->efd, &count, sizeof(count)) != sizeof(count)) {
+        return;
+    }
+    route = mshv_sim_route_find(irqfd->pt, irqfd->gsi);
+    trace_mshv_sim_irqfd(irqfd->gsi, route != NULL);
+    if (route) {
+        mshv_sim_count(MSHV_SIM_CNT_IRQFD_SIGNAL);
+        mshv_sim_route_deliver(route);
+    }
+}
+
+static void mshv_sim_irqfd_free(MshvSimIrqfd *irqfd)
+{
+    qemu_set_fd_handler(irqfd->efd, NULL, NULL, NULL);
+    close(irqfd->efd);
+    if (irqfd->resamplefd >= 0) {
+        close(irqfd->resamplefd);
+    }
+    QLIST_REMOVE(irqfd, next);
+    g_free(irqfd);
+}
+
+uint16_t mshv_sim_irqfd(MshvSimPartition *pt, uint32_t gsi, uint32_t flags,
+                        uint32_t id, const int *fds, unsigned nfds)
+{
+    bool resample = flags & (1u << MSHV_IRQFD_BIT_RESAMPLE);
+    MshvSimIrqfd *irqfd;
+
+    if (flags & (1u << MSHV_IRQFD_BIT_DEASSIGN)) {
+        QLIST_FOREACH(irqfd, &pt->irqfds, next) {
+            if (irqfd->id == id) {
+                mshv_sim_irqfd_free(irqfd);
+                return HV_STATUS_SUCCESS;
+            }
+        }
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    if (nfds != (resample ? 2 : 1)) {
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    irqfd = g_new0(MshvSimIrqfd, 1);
+    irqfd->pt = pt;
+    irqfd->id = id;
+    irqfd->gsi = gsi;
+    irqfd->efd = fds[0];
+    irqfd->resamplefd = resample ? fds[1] : -1;
+    QLIST_INSERT_HEAD(&pt->irqfds, irqfd, next);
+    /* one signalled before it was bound counts too: the fd is readable */
+    qemu_set_fd_handler(irqfd->efd, mshv_sim_irqfd_read, NULL, irqfd);
+    return HV_STATUS_SUCCESS;
+}
+
+bool mshv_sim_irqfd_resample(MshvSimPartition *pt, uint32_t vector)
+{
+    static const uint64_t one = 1;
+    MshvSimIrqfd *irqfd;
+    bool found = false;
+
+    QLIST_FOREACH(irqfd, &pt->irqfds, next) {
+        if (irqfd->resamplefd >= 0 && irqfd->gsi == vector) {
+            if (write(irqfd->resamplefd, &one, sizeof(one)) < 0) {
+                /* a full counter still wakes the reader */
+            }
+            found = true;
+        }
+    }
+    return found;
+}
+
+uint16_t mshv_sim_ioeventfd(MshvSimPartition *pt, uint64_t addr,
+                            uint32_t len, uint64_t data, uint64_t flags_id,
+                            const int *fds, unsigned nfds)
+{
+    uint32_t flags = flags_id, id = flags_id >> 32;
+    MshvSimIoeventfd *e;
+
+    if (flags & (1u << MSHV_IOEVENTFD_BIT_DEASSIGN)) {
+        QLIST_FOREACH(e, &pt->ioeventfds, next) {
+            if (e->id == id) {
+                QLIST_REMOVE(e, next);
+                close(e->efd);
+                g_free(e);
+                return HV_STATUS_SUCCESS;
+            }
+        }
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    if (nfds != 1 || (flags & (1u << MSHV_IOEVENTFD_BIT_PIO))) {
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    e = g_new0(MshvSimIoeventfd, 1);
+    e->id = id;
+    e->addr = addr;
+    e->len = len;
+    e->datamatch = flags & (1u << MSHV_IOEVENTFD_BIT_DATAMATCH);
+    e->data = data;
+    e->efd = fds[0];
+    QLIST_INSERT_HEAD(&pt->ioeventfds, e, next);
+    return HV_STATUS_SUCCESS;
+}
+
+bool mshv_sim_ioeventfd_write(MshvSimPartition *pt, uint64_t gpa,
+                              uint64_t data, unsigned size)
+{
+    static const uint64_t one = 1;
+    uint64_t mask = size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+    MshvSimIoeventfd *e;
+
+    QLIST_FOREACH(e, &pt->ioeventfds, next) {
+        if (e->addr != gpa || (e->len && e->len != size) ||
+            (e->datamatch && (e->data & mask) != (data & mask))) {
+            continue;
+        }
+        mshv_sim_count(MSHV_SIM_CNT_IOEVENTFD_SIGNAL);
+        trace_mshv_sim_ioeventfd(gpa, size, data);
+        if (write(e->efd, &one, sizeof(one)) < 0) {
+            /* a full counter still wakes the reader */
+        }
+        return true;
+    }
+    return false;
+}
+
+void mshv_sim_irq_release(MshvSimPartition *pt)
+{
+    MshvSimIoeventfd *e, *next_e;
+    MshvSimIrqfd *irqfd, *next_irqfd;
+
+    QLIST_FOREACH_SAFE(irqfd, &pt->irqfds, next, next_irqfd) {
+        mshv_sim_irqfd_free(irqfd);
+    }
+    QLIST_FOREACH_SAFE(e, &pt->ioeventfds, next, next_e) {
+        QLIST_REMOVE(e, next);
+        close(e->efd);
+        g_free(e);
+    }
+    g_free(pt->routes);
+    pt->routes = NULL;
+    pt->nr_routes = 0;
+}
