@@ -966,6 +966,60 @@ static void test_pending_exception(void)
     guest_fini(&g);
 }
 
+/*
+ * An irqfd delivers its GSI's route, as it stands when the eventfd is
+ * signalled: here an NMI (which a real-mode guest takes without enabling
+ * its LAPIC) to VP 0.
+ */
+static void test_irqfd_msi_route(void)
+{
+    static const uint8_t code[] = {
+        0xe6, 0x80,                 /* out 0x80, al */
+        0xeb, 0xfe,                 /* jmp $ */
+    };
+    static const uint8_t handler[] = {
+        0xe6, 0x91,                 /* out 0x91, al */
+        0xf4,
+    };
+    struct {
+        struct mshv_user_irq_table hdr;
+        struct mshv_user_irq_entry e[1];
+    } table = {
+        .hdr.nr = 1,
+        .e[0] = { .gsi = 7, .address_lo = 0xfee00000, .data = 4 << 8 },
+    };
+    struct mshv_user_irqfd irqfd = { .gsi = 7 };
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    uint64_t one = 1;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    memcpy(g.ram + 0x2000, handler, sizeof(handler));
+    g.ram[2 * 4 + 0] = 0x00;        /* IVT entry 2 (NMI): 0000:2000 */
+    g.ram[2 * 4 + 1] = 0x20;
+    set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+    run(&g, &msg);
+    g_assert_cmphex(io->port_number, ==, 0x80);
+    skip(&g, &io->header);
+
+    irqfd.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    g_assert_cmpint(irqfd.fd, >=, 0);
+    g_assert_cmpint(ioctl(g.pt, MSHV_IRQFD, &irqfd), ==, 0);
+    g_assert_cmpint(ioctl(g.pt, MSHV_SET_MSI_ROUTING, &table), ==, 0);
+    g_assert_cmpint(write(irqfd.fd, &one, sizeof(one)), ==, sizeof(one));
+    run(&g, &msg);
+    g_assert_cmphex(io->port_number, ==, 0x91);
+    /* the NMI frame returns into the loop */
+    g_assert_cmphex(g.ram[0x8000 - 6] | g.ram[0x8000 - 5] << 8, ==,
+                    GUEST_CODE + 2);
+
+    irqfd.flags = 1u << MSHV_IRQFD_BIT_DEASSIGN;
+    g_assert_cmpint(ioctl(g.pt, MSHV_IRQFD, &irqfd), ==, 0);
+    close(irqfd.fd);
+    guest_fini(&g);
+}
+
 static void on_signal(int sig)
 {
 }
@@ -1037,6 +1091,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/intercept/io-port", test_io_port_intercepts);
     g_test_add_func("/mshv-sim/intercept/mmio", test_mmio_intercepts);
     g_test_add_func("/mshv-sim/ioeventfd/mmio-write", test_ioeventfd);
+    g_test_add_func("/mshv-sim/irqfd/msi-route", test_irqfd_msi_route);
     g_test_add_func("/mshv-sim/vp/run-eintr", test_run_eintr);
     g_test_add_func("/mshv-sim/vp/flags-survive-stop",
                     test_flags_survive_stop);
