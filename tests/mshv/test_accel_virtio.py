@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """virtio devices under -accel mshv, on the MSHV simulator, and the fast
 paths they take: doorbells as ioeventfds the hypervisor signals (no vCPU
-exit), shown by the simulator's counters."""
+exit), and interrupts as irqfds the hypervisor delivers through the MSI
+routing table (no hypercall from QEMU), shown by the simulator's
+counters."""
 
 import hashlib
 import os
@@ -27,7 +29,7 @@ class AccelVirtio(MshvSimTest):
             f.write(data)
         return path, hashlib.sha256(data).hexdigest()
 
-    def virtio_blk(self, machine, device):
+    def virtio_blk(self, machine, device, *extra):
         disk, digest = self.make_disk()
         cnt = os.path.join(self.workdir, 'counters.txt')
         os.environ['MSHV_SIM_COUNTERS'] = cnt
@@ -38,7 +40,7 @@ class AccelVirtio(MshvSimTest):
                             args=('-vga', 'none', '-net', 'none',
                                   '-drive', f'file={disk},format=raw,'
                                   'if=none,id=d0',
-                                  '-device', f'{device},drive=d0'))
+                                  '-device', f'{device},drive=d0', *extra))
         finally:
             del os.environ['MSHV_SIM_COUNTERS']
         read = self.console_lines('virtioblk: read ')[0].split()[-1]
@@ -56,6 +58,16 @@ class AccelVirtio(MshvSimTest):
         the hypervisor turns into an eventfd signal."""
         c = self.virtio_blk('q35', 'virtio-blk-pci')
         self.assertGreaterEqual(c['ioeventfd.signal'], 10)
+
+    def test_blk_q35_iothread_irqfd(self):
+        """With an iothread the device completes requests through its
+        guest notifiers: MSI-X vectors become MSI routes and irqfds, and
+        every doorbell and every completion interrupt bypasses both the
+        vCPU and QEMU's hypercalls."""
+        c = self.virtio_blk('q35', 'virtio-blk-pci,iothread=io0',
+                            '-object', 'iothread,id=io0')
+        self.assertGreaterEqual(c['ioeventfd.signal'], 10)
+        self.assertGreaterEqual(c['interrupt.irqfd'], 10)
 
     def test_blk_pc_ioeventfd_off(self):
         """Without ioeventfd the notifications exit to QEMU, and the
