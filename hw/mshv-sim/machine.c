@@ -40,6 +40,7 @@ static const char *const mshv_sim_counter_names[MSHV_SIM_CNT__MAX] = {
     [MSHV_SIM_CNT_INTERCEPT_IO_STRING] = "intercept.io_port_string",
     [MSHV_SIM_CNT_INTERCEPT_UNMAPPED_GPA] = "intercept.unmapped_gpa",
     [MSHV_SIM_CNT_INTERCEPT_GPA] = "intercept.gpa",
+    [MSHV_SIM_CNT_INTERCEPT_APIC_EOI] = "intercept.apic_eoi",
     [MSHV_SIM_CNT_INTERCEPT_OTHER] = "intercept.other",
     [MSHV_SIM_CNT_RUN] = "run_vp",
     [MSHV_SIM_CNT_RUN_CANCELLED] = "run_vp.cancelled",

@@ -251,7 +251,7 @@ static void mshv_sim_vp_report_eoi(MshvSimVp *vp)
     msg.header.payload_size = sizeof(*eoi);
     eoi->vp_index = vp->index;
     eoi->interrupt_vector = vector;
-    mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
+    mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_APIC_EOI);
     trace_mshv_sim_vp_eoi(vp->index, vector);
     /* only the VP's thread clears run_pending: it still holds */
     mshv_sim_vp_exit(vp, &msg);

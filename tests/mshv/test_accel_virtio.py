@@ -75,6 +75,30 @@ class AccelVirtio(MshvSimTest):
         c = self.virtio_blk('pc', 'virtio-blk-pci,ioeventfd=off')
         self.assertEqual(c['ioeventfd.signal'], 0)
 
+    def test_blk_intx_pc(self):
+        """vectors=0: no MSI-X, the device raises its PCI INTx line, a
+        level-triggered IOAPIC pin; each completion's EOI comes back as
+        HVMSG_X64_APIC_EOI so the line can fire again."""
+        c = self.virtio_blk('pc', 'virtio-blk-pci,vectors=0')
+        self.assertGreater(c['intercept.apic_eoi'], 10)
+        self.assertEqual(c['interrupt.irqfd'], 0)
+
+    def test_rng_q35(self):
+        cnt = os.path.join(self.workdir, 'counters.txt')
+        os.environ['MSHV_SIM_COUNTERS'] = cnt
+        try:
+            self.set_machine('q35')
+            self.sim_vm()
+            self.boot_guest(accel='mshv', append='mshvtest=virtiorng',
+                            args=('-vga', 'none', '-net', 'none',
+                                  '-object', 'rng-random,id=rng0,'
+                                  'filename=/dev/urandom',
+                                  '-device', 'virtio-rng-pci,rng=rng0'))
+        finally:
+            del os.environ['MSHV_SIM_COUNTERS']
+        self.assertEqual(len(self.console_lines('CHECK: virtiorng ok')), 1)
+        self.assertGreater(counters(cnt)['ioeventfd.signal'], 0)
+
 
 if __name__ == '__main__':
     mshvtest.QemuSystemTest.main()
