@@ -37,11 +37,10 @@ int main(int argc, char **argv)
     void *buf;
     int fd;
 
-    if (argc != 3) {
+    if (argc != 3 || sscanf(argv[2], "%lu", &n) != 1) {
         fprintf(stderr, "usage: blk-bench DEVICE N\n");
         return 2;
     }
-    n = strtoul(argv[2], NULL, 0);
     fd = open(argv[1], O_RDONLY | O_DIRECT);
     if (fd < 0 || ioctl(fd, BLKGETSIZE64, &size) < 0) {
         perror(argv[1]);
