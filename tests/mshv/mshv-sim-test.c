@@ -1020,6 +1020,96 @@ static void test_irqfd_msi_route(void)
     guest_fini(&g);
 }
 
+/*
+ * A level-triggered interrupt the guest EOIs: without a resampler the VMM
+ * hears of it (HVMSG_X64_APIC_EOI, before the guest goes on); with an
+ * irqfd resampler whose GSI is the vector, the resample eventfd is
+ * signalled instead and the VMM gets no message.  The guest reaches its
+ * LAPIC through DS, based at 0xfee00000 by the test.
+ */
+static void test_level_eoi_and_resample(void)
+{
+    static const uint8_t code[] = {
+        0x66, 0xc7, 0x06, 0xf0, 0x00,       /* mov dword [0xf0], 0x1ff: */
+        0xff, 0x01, 0x00, 0x00,             /* SVR, APIC enabled */
+        0xfb,                               /* sti */
+        0xeb, 0xfe,                         /* jmp $ */
+    };
+    static const uint8_t handler[] = {
+        0x66, 0xc7, 0x06, 0xb0, 0x00,       /* mov dword [0xb0], 0: EOI */
+        0x00, 0x00, 0x00, 0x00,
+        0xe6, 0x92,                         /* out 0x92, al */
+        0xcf,                               /* iret */
+    };
+    struct hv_register_assoc ds = {
+        .name = HV_X64_REGISTER_DS,
+        .value.segment = {
+            .base = 0xfee00000, .limit = 0xffff,
+            .attributes = HV_SEG_ATTR_P | HV_SEG_ATTR_S | 0x3,
+        },
+    };
+    struct hv_input_assert_virtual_interrupt level = {
+        .control = HV_X64_INTERRUPT_TYPE_FIXED |
+                   HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED,
+        .vector = 0x30,
+    };
+    struct {
+        struct mshv_user_irq_table hdr;
+        struct mshv_user_irq_entry e[1];
+    } table = {
+        .hdr.nr = 1,
+        .e[0] = { .gsi = 0x30, .address_lo = 0xfee00000,
+                  .data = 0x30 | 1 << 14 | 1 << 15 },
+    };
+    struct mshv_user_irqfd irqfd = {
+        .gsi = 0x30, .flags = 1u << MSHV_IRQFD_BIT_RESAMPLE,
+    };
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    struct hv_x64_apic_eoi_message *eoi = (void *)msg.payload;
+    uint64_t one = 1, count = 0;
+    uint16_t status;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    memcpy(g.ram + 0x2000, handler, sizeof(handler));
+    g.ram[0x30 * 4 + 0] = 0x00;     /* IVT entry 0x30: 0000:2000 */
+    g.ram[0x30 * 4 + 1] = 0x20;
+    set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+    set_regs(&g, &ds, 1);
+
+    /* asserted by hypercall: the EOI comes back as a message */
+    g_assert_cmpint(hvcall(g.pt, HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0, &level,
+                           sizeof(level), NULL, 0, &status), ==, 0);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_APIC_EOI);
+    g_assert_cmpuint(eoi->vp_index, ==, 0);
+    g_assert_cmphex(eoi->interrupt_vector, ==, 0x30);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmphex(io->port_number, ==, 0x92);
+    skip(&g, &io->header);
+
+    /* from a resampling irqfd: the resampler takes the EOI */
+    g_assert_cmpint(ioctl(g.pt, MSHV_SET_MSI_ROUTING, &table), ==, 0);
+    irqfd.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    irqfd.resamplefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    g_assert_cmpint(ioctl(g.pt, MSHV_IRQFD, &irqfd), ==, 0);
+    g_assert_cmpint(write(irqfd.fd, &one, sizeof(one)), ==, sizeof(one));
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmphex(io->port_number, ==, 0x92);
+    g_assert_cmpint(read(irqfd.resamplefd, &count, sizeof(count)), ==,
+                    sizeof(count));
+    g_assert_cmpuint(count, ==, 1);
+
+    irqfd.flags = 1u << MSHV_IRQFD_BIT_DEASSIGN;
+    g_assert_cmpint(ioctl(g.pt, MSHV_IRQFD, &irqfd), ==, 0);
+    close(irqfd.fd);
+    close(irqfd.resamplefd);
+    guest_fini(&g);
+}
+
 static void on_signal(int sig)
 {
 }
@@ -1092,6 +1182,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/intercept/mmio", test_mmio_intercepts);
     g_test_add_func("/mshv-sim/ioeventfd/mmio-write", test_ioeventfd);
     g_test_add_func("/mshv-sim/irqfd/msi-route", test_irqfd_msi_route);
+    g_test_add_func("/mshv-sim/interrupt/level-eoi-and-resample",
+                    test_level_eoi_and_resample);
     g_test_add_func("/mshv-sim/vp/run-eintr", test_run_eintr);
     g_test_add_func("/mshv-sim/vp/flags-survive-stop",
                     test_flags_survive_stop);
