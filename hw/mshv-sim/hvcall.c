@@ -224,18 +224,17 @@ static uint16_t mshv_sim_install_intercept(MshvSimPartition *pt,
     }
 }
 
-/* Deliver through the guest's local APICs, as an MSI would arrive. */
-static uint16_t mshv_sim_assert_interrupt(MshvSimPartition *pt,
-                                          const void *in, size_t in_size)
+/*
+ * One interrupt to the guest's local APICs, as an MSI would arrive: what
+ * HVCALL_ASSERT_VIRTUAL_INTERRUPT and an irqfd's route both come to.
+ */
+uint16_t mshv_sim_deliver_interrupt(MshvSimPartition *pt, uint32_t type,
+                                    uint64_t dest, bool logical, bool level,
+                                    uint32_t vector)
 {
-    const struct hv_input_assert_virtual_interrupt *ai = in;
-    uint32_t type, data;
+    uint32_t data;
     uint64_t addr;
 
-    if (in_size < sizeof(*ai)) {
-        return HV_STATUS_INVALID_PARAMETER;
-    }
-    type = ai->control & HV_INTERRUPT_CONTROL_TYPE_MASK;
     switch (type) {
     case HV_X64_INTERRUPT_TYPE_FIXED:
     case HV_X64_INTERRUPT_TYPE_LOWESTPRIORITY:
@@ -247,34 +246,49 @@ static uint16_t mshv_sim_assert_interrupt(MshvSimPartition *pt,
     default:
         return HV_STATUS_INVALID_PARAMETER;
     }
-    if (ai->vector > 0xff || ai->dest_addr > 0xff) {
+    if (vector > 0xff || dest > 0xff) {
         return HV_STATUS_INVALID_PARAMETER;
     }
     /* The LAPIC would refuse it ("received illegal vector"). */
     if ((type == HV_X64_INTERRUPT_TYPE_FIXED ||
-         type == HV_X64_INTERRUPT_TYPE_LOWESTPRIORITY) && ai->vector < 16) {
+         type == HV_X64_INTERRUPT_TYPE_LOWESTPRIORITY) && vector < 16) {
         return HV_STATUS_INVALID_PARAMETER;
     }
+    trace_mshv_sim_assert_interrupt(type, dest, vector);
     if (type == HV_X64_INTERRUPT_TYPE_EXTINT) {
         /* Not an APIC message: the vector goes straight to the VP. */
-        MshvSimVp *vp = mshv_sim_vp_find(pt, ai->dest_addr);
+        MshvSimVp *vp = mshv_sim_vp_find(pt, dest);
 
         if (!vp) {
             return HV_STATUS_INVALID_PARAMETER;
         }
-        mshv_sim_count(MSHV_SIM_CNT_INTERRUPT);
-        mshv_sim_vp_assert_extint(vp, ai->vector);
+        mshv_sim_vp_assert_extint(vp, vector);
         return HV_STATUS_SUCCESS;
     }
-    addr = HV_X64_MSI_ADDRESS_BASE | ai->dest_addr << 12 |
-           (ai->control & HV_INTERRUPT_CONTROL_LOGICAL_DEST_MODE ? 1 << 2 : 0);
-    data = ai->vector | type << 8 | 1 << 14 |
-           (ai->control & HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED ? 1 << 15 : 0);
-    mshv_sim_count(MSHV_SIM_CNT_INTERRUPT);
-    trace_mshv_sim_assert_interrupt(type, ai->dest_addr, ai->vector);
+    addr = HV_X64_MSI_ADDRESS_BASE | dest << 12 | (logical ? 1 << 2 : 0);
+    data = vector | type << 8 | 1 << 14 | (level ? 1 << 15 : 0);
     address_space_stl_le(&address_space_memory, addr, data,
                          MEMTXATTRS_UNSPECIFIED, NULL);
     return HV_STATUS_SUCCESS;
+}
+
+static uint16_t mshv_sim_assert_interrupt(MshvSimPartition *pt,
+                                          const void *in, size_t in_size)
+{
+    const struct hv_input_assert_virtual_interrupt *ai = in;
+    uint16_t status;
+
+    if (in_size < sizeof(*ai)) {
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    status = mshv_sim_deliver_interrupt(
+        pt, ai->control & HV_INTERRUPT_CONTROL_TYPE_MASK, ai->dest_addr,
+        ai->control & HV_INTERRUPT_CONTROL_LOGICAL_DEST_MODE,
+        ai->control & HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED, ai->vector);
+    if (status == HV_STATUS_SUCCESS) {
+        mshv_sim_count(MSHV_SIM_CNT_INTERRUPT);
+    }
+    return status;
 }
 
 typedef struct MshvSimTranslate {

@@ -20,7 +20,6 @@
 #include "qemu/osdep.h"
 #include "qemu/main-loop.h"
 #include "qemu/error-report.h"
-#include "exec/address-spaces.h"
 #include "hw/i386/apic-msidef.h"
 #include "mshv-sim.h"
 #include "trace.h"
@@ -70,19 +69,19 @@ uint16_t mshv_sim_set_msi_routing(MshvSimPartition *pt, const void *payload,
     return HV_STATUS_SUCCESS;
 }
 
-/* A route's MSI, as the driver turns it into ASSERT_VIRTUAL_INTERRUPT. */
-static void mshv_sim_route_deliver(const struct mshv_user_irq_entry *e)
+/*
+ * A route's MSI, decoded as the driver turns it into an interrupt (it is
+ * never a memory write: any address is read as an MSI address).
+ */
+static void mshv_sim_route_deliver(MshvSimPartition *pt,
+                                   const struct mshv_user_irq_entry *e)
 {
-    uint32_t vector = e->data & MSI_DATA_VECTOR_MASK;
-    uint32_t type = (e->data >> MSI_DATA_DELIVERY_MODE_SHIFT) & 7;
-
-    if ((type == HV_X64_INTERRUPT_TYPE_FIXED ||
-         type == HV_X64_INTERRUPT_TYPE_LOWESTPRIORITY) && vector < 16) {
-        return;
-    }
-    address_space_stl_le(&address_space_memory,
-                         (uint64_t)e->address_hi << 32 | e->address_lo,
-                         e->data, MEMTXATTRS_UNSPECIFIED, NULL);
+    mshv_sim_deliver_interrupt(
+        pt, (e->data >> MSI_DATA_DELIVERY_MODE_SHIFT) & 7,
+        (e->address_lo & MSI_ADDR_DEST_ID_MASK) >> MSI_ADDR_DEST_ID_SHIFT,
+        (e->address_lo >> MSI_ADDR_DEST_MODE_SHIFT) & 1,
+        (e->data >> MSI_DATA_TRIGGER_SHIFT) & 1,
+        (e->data & MSI_DATA_VECTOR_MASK) >> MSI_DATA_VECTOR_SHIFT);
 }
 
 static void mshv_sim_irqfd_read(void *opaque)
@@ -98,7 +97,7 @@ static void mshv_sim_irqfd_read(void *opaque)
     trace_mshv_sim_irqfd(irqfd->gsi, route != NULL);
     if (route) {
         mshv_sim_count(MSHV_SIM_CNT_IRQFD_SIGNAL);
-        mshv_sim_route_deliver(route);
+        mshv_sim_route_deliver(irqfd->pt, route);
     }
 }
 

@@ -131,6 +131,9 @@ bool mshv_sim_ioeventfd_write(MshvSimPartition *pt, uint64_t gpa,
 void mshv_sim_irq_release(MshvSimPartition *pt);
 
 /* hvcall.c */
+uint16_t mshv_sim_deliver_interrupt(MshvSimPartition *pt, uint32_t type,
+                                    uint64_t dest, bool logical, bool level,
+                                    uint32_t vector);
 uint16_t mshv_sim_hvcall(MshvSimPartition *pt, MshvSimVp *caller,
                          uint16_t code, uint16_t reps,
                          const void *in, size_t in_size,

@@ -1014,6 +1014,13 @@ static void test_irqfd_msi_route(void)
     g_assert_cmphex(g.ram[0x8000 - 6] | g.ram[0x8000 - 5] << 8, ==,
                     GUEST_CODE + 2);
 
+    /* a route's address is read as an MSI address, never written to */
+    table.e[0].address_lo = 0x5000;
+    g_assert_cmpint(ioctl(g.pt, MSHV_SET_MSI_ROUTING, &table), ==, 0);
+    g_assert_cmpint(write(irqfd.fd, &one, sizeof(one)), ==, sizeof(one));
+    g_usleep(200 * 1000);
+    g_assert_cmphex(g.ram[0x5000] | g.ram[0x5001] << 8, ==, 0);
+
     irqfd.flags = 1u << MSHV_IRQFD_BIT_DEASSIGN;
     g_assert_cmpint(ioctl(g.pt, MSHV_IRQFD, &irqfd), ==, 0);
     close(irqfd.fd);
