@@ -27,31 +27,27 @@ static MemTxResult mshv_sim_unmapped_read(void *opaque, hwaddr addr,
     return MEMTX_DECODE_ERROR;
 }
 
-static MemTxResult mshv_sim_rom_write(void *opaque, hwaddr addr,
-                                      uint64_t data, unsigned size,
-                                      MemTxAttrs attrs)
-{
-    return MEMTX_DECODE_ERROR;
-}
-
-/* An ioeventfd takes the write over; else the VMM gets the intercept. */
+/*
+ * An ioeventfd takes a write to an unmapped GPA over (opaque: the
+ * partition); everything else fails, and the VMM gets the intercept.
+ */
 static MemTxResult mshv_sim_unmapped_write(void *opaque, hwaddr addr,
                                            uint64_t data, unsigned size,
                                            MemTxAttrs attrs)
 {
     MshvSimPartition *pt = opaque;
 
-    return mshv_sim_ioeventfd_write(pt, addr, data, size) ?
+    return pt && mshv_sim_ioeventfd_write(pt, addr, data, size) ?
            MEMTX_OK : MEMTX_DECODE_ERROR;
 }
 
 /*
- * Both the catch-all region and the write side of read-only regions fail
- * every access (but a write an ioeventfd takes); the intercept hook tells
- * the two apart by the GPA.  (Reads of a read-only region never get here:
- * it is in ROMD mode.)
+ * Both the catch-all region and the write side of read-only regions
+ * (opaque NULL) fail every access but a write an ioeventfd takes; the
+ * intercept hook tells the two apart by the GPA.  (Reads of a read-only
+ * region never get here: it is in ROMD mode.)
  */
-static const MemoryRegionOps mshv_sim_unmapped_ops = {
+static const MemoryRegionOps mshv_sim_fail_ops = {
     .read_with_attrs = mshv_sim_unmapped_read,
     .write_with_attrs = mshv_sim_unmapped_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
@@ -63,21 +59,9 @@ static const MemoryRegionOps mshv_sim_unmapped_ops = {
     .impl.unaligned = true,
 };
 
-static const MemoryRegionOps mshv_sim_fail_ops = {
-    .read_with_attrs = mshv_sim_unmapped_read,
-    .write_with_attrs = mshv_sim_rom_write,
-    .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid.min_access_size = 1,
-    .valid.max_access_size = 8,
-    .valid.unaligned = true,
-    .impl.min_access_size = 1,
-    .impl.max_access_size = 8,
-    .impl.unaligned = true,
-};
-
 void mshv_sim_memory_init(MshvSimPartition *pt)
 {
-    memory_region_init_io(&pt->unmapped, OBJECT(pt), &mshv_sim_unmapped_ops,
+    memory_region_init_io(&pt->unmapped, OBJECT(pt), &mshv_sim_fail_ops,
                           pt, "mshv-sim-unmapped",
                           1ULL << MSHV_SIM_PHYSICAL_ADDRESS_WIDTH);
     memory_region_add_subregion_overlap(get_system_memory(), 0,
@@ -116,7 +100,7 @@ static bool mshv_sim_rom_from_fd(MshvSimRegion *r, const char *name,
         return false;
     }
     if (!memory_region_init_rom_device_nomigrate(&r->mr, NULL,
-                                                 &mshv_sim_fail_ops, r, name,
+                                                 &mshv_sim_fail_ops, NULL, name,
                                                  size, errp)) {
         return false;
     }

@@ -663,23 +663,43 @@ static void test_mmio_intercepts(void)
     munmap(rom, 0x1000);
 }
 
+/* Two OUTs: the register page tests complete the first through the page. */
+static const uint8_t two_outs[] = {
+    0xb0, 0x11,                     /* mov al, 0x11 */
+    0xe6, 0x80,                     /* out 0x80, al */
+    0xe6, 0x81,                     /* out 0x81, al */
+    0xf4,
+};
+
+static struct hv_vp_register_page *register_page(Guest *g)
+{
+    void *rp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, g->vp,
+                    MSHV_VP_MMAP_OFFSET_REGISTERS * 4096);
+
+    g_assert(rp != MAP_FAILED);
+    return rp;
+}
+
+/* Complete a 2-byte OUT through the page: RIP and RAX, marked dirty. */
+static void page_complete_out(struct hv_vp_register_page *rp,
+                              const struct hv_x64_io_port_intercept_message *io,
+                              uint64_t rax)
+{
+    rp->rip = io->header.rip + 2;
+    rp->gp_registers[0] = rax;
+    rp->dirty = 1u << HV_X64_REGISTER_CLASS_IP |
+                1u << HV_X64_REGISTER_CLASS_GENERAL;
+}
+
 static void test_register_page(void)
 {
-    static const uint8_t code[] = {
-        0xb0, 0x11,                 /* mov al, 0x11 */
-        0xe6, 0x80,                 /* out 0x80, al */
-        0xe6, 0x81,                 /* out 0x81, al */
-        0xf4,
-    };
     struct hv_vp_register_page *rp;
     struct hv_message msg, *page;
     struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
     Guest g;
 
-    guest_init(&g, code, sizeof(code));
-    rp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, g.vp,
-              MSHV_VP_MMAP_OFFSET_REGISTERS * 4096);
-    g_assert(rp != MAP_FAILED);
+    guest_init(&g, two_outs, sizeof(two_outs));
+    rp = register_page(&g);
     page = mmap(NULL, 4096, PROT_READ, MAP_SHARED, g.vp,
                 MSHV_VP_MMAP_OFFSET_INTERCEPT_MESSAGE * 4096);
     g_assert(page != MAP_FAILED);
@@ -694,11 +714,7 @@ static void test_register_page(void)
     g_assert_cmphex(rp->gp_registers[0] & 0xff, ==, 0x11);
     g_assert_cmpmem(page, sizeof(*page), &msg, sizeof(msg));
 
-    /* Complete the OUT through the page: RIP and RAX, marked dirty. */
-    rp->rip = io->header.rip + 2;
-    rp->gp_registers[0] = 0x22;
-    rp->dirty = 1u << HV_X64_REGISTER_CLASS_IP |
-                1u << HV_X64_REGISTER_CLASS_GENERAL;
+    page_complete_out(rp, io, 0x22);
     run(&g, &msg);
     g_assert_cmphex(io->header.rip, ==, GUEST_CODE + 4);
     g_assert_cmphex(io->rax & 0xff, ==, 0x22);
@@ -716,28 +732,17 @@ static void test_register_page(void)
  */
 static void test_page_writes_survive_hypercall(void)
 {
-    static const uint8_t code[] = {
-        0xb0, 0x11,                 /* mov al, 0x11 */
-        0xe6, 0x80,                 /* out 0x80, al */
-        0xe6, 0x81,                 /* out 0x81, al */
-        0xf4,
-    };
     struct hv_vp_register_page *rp;
     struct hv_message msg;
     struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
     Guest g;
 
-    guest_init(&g, code, sizeof(code));
-    rp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, g.vp,
-              MSHV_VP_MMAP_OFFSET_REGISTERS * 4096);
-    g_assert(rp != MAP_FAILED);
+    guest_init(&g, two_outs, sizeof(two_outs));
+    rp = register_page(&g);
     run(&g, &msg);
     g_assert_cmphex(io->port_number, ==, 0x80);
 
-    rp->rip = io->header.rip + 2;
-    rp->gp_registers[0] = 0x22;
-    rp->dirty = 1u << HV_X64_REGISTER_CLASS_IP |
-                1u << HV_X64_REGISTER_CLASS_GENERAL;
+    page_complete_out(rp, io, 0x22);
     g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RIP), ==, GUEST_CODE + 4);
     set_reg(&g, HV_X64_REGISTER_RBX, 0x33);
     run(&g, &msg);
@@ -784,9 +789,7 @@ static void test_flags_survive_stop(void)
         g_assert_cmphex(io->header.rflags, ==, 0x2 | arith[i]);
 
         /* The other flags, written through the page with the completion. */
-        rp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, g.vp,
-                  MSHV_VP_MMAP_OFFSET_REGISTERS * 4096);
-        g_assert(rp != MAP_FAILED);
+        rp = register_page(&g);
         rp->rip = io->header.rip + 2;
         rp->rflags = 0x2 | (0xd5 & ~arith[i]);
         rp->dirty = 1u << HV_X64_REGISTER_CLASS_IP |

@@ -102,6 +102,21 @@ class MshvBootTest(QemuSystemTest):
         system_reset too, into an exit."""
         if qemu_bin:
             self.qemu_bin = qemu_bin
+        start = time.monotonic()
+        vm = self.launch_guest(accel, kernel, append, args, end, no_reboot)
+        # a failed check ends the wait at once instead of timing out
+        self.wait_console(done, failure_message=(
+            GUEST_DONE + ' failed' if done == GUEST_DONE + ' ok'
+            else 'Kernel panic'))
+        elapsed = time.monotonic() - start
+        if end != 'wait':
+            vm.wait(timeout=30)
+        return elapsed
+
+    def launch_guest(self, accel='tcg', kernel='vmlinux', append='',
+                     args=(), end='poweroff', no_reboot=True):
+        """Start the test guest and return at once (boot_guest waits for
+        its final marker); the arguments are boot_guest's."""
         vm = self.vm
         vm.set_console()
         vm.add_args('-accel', accel, '-m', '512',
@@ -112,16 +127,8 @@ class MshvBootTest(QemuSystemTest):
                     *args)
         if no_reboot:
             vm.add_args('-no-reboot')
-        start = time.monotonic()
         vm.launch()
-        # a failed check ends the wait at once instead of timing out
-        self.wait_console(done, failure_message=(
-            GUEST_DONE + ' failed' if done == GUEST_DONE + ' ok'
-            else 'Kernel panic'))
-        elapsed = time.monotonic() - start
-        if end != 'wait':
-            vm.wait(timeout=30)
-        return elapsed
+        return vm
 
     def wait_console(self, pattern, failure_message=None,
                      timeout=BOOT_TIMEOUT):

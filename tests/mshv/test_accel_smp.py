@@ -43,14 +43,9 @@ class AccelSmp(MshvSimTest):
     def test_guest_reboot_loop(self):
         """The guest reboots itself (reboot -f) ten times."""
         self.set_machine('pc')
-        vm = self.sim_vm()
-        vm.set_console()
-        vm.add_args('-accel', 'mshv', '-m', '512', '-vga', 'none',
-                    '-net', 'none',
-                    '-kernel', mshvtest.guest_file('vmlinux'),
-                    '-initrd', mshvtest.guest_file('initramfs.cpio.gz'),
-                    '-append', 'console=ttyS0 panic=-1 mshvend=reboot')
-        vm.launch()
+        self.sim_vm()
+        self.launch_guest(accel='mshv', end='reboot', no_reboot=False,
+                          args=('-vga', 'none', '-net', 'none'))
         for _ in range(11):
             self.wait_console(INIT, failure_message='Kernel panic')
         self.assertEqual(self.boots(), 11)
@@ -75,15 +70,10 @@ class AccelSmp(MshvSimTest):
         """A guest printing its own clock once a second for TICKS seconds
         (guest check 'clock'), started and at its first line."""
         self.set_machine('pc')
-        vm = self.sim_vm()
-        vm.set_console()
-        vm.add_args('-accel', 'mshv', '-m', '512', '-no-reboot',
-                    '-vga', 'none', '-net', 'none',
-                    '-kernel', mshvtest.guest_file('vmlinux'),
-                    '-initrd', mshvtest.guest_file('initramfs.cpio.gz'),
-                    '-append', 'console=ttyS0 panic=-1 mshvtest=clock '
-                    f'CLOCK_TICKS={ticks}')
-        vm.launch()
+        self.sim_vm()
+        self.launch_guest(accel='mshv',
+                          append=f'mshvtest=clock CLOCK_TICKS={ticks}',
+                          args=('-vga', 'none', '-net', 'none'))
         self.wait_console('clock: start', failure_message='Kernel panic')
 
     def clock_ticks(self):

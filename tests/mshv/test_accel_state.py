@@ -19,14 +19,7 @@ class AccelState(MshvSimTest):
 
     def test_info_registers_loop(self):
         self.set_machine('pc')
-        vm = self.sim_vm()
-        vm.set_console()
-        vm.add_args('-accel', 'mshv', '-m', '512', '-no-reboot',
-                    '-vga', 'none', '-net', 'none',
-                    '-kernel', mshvtest.guest_file('vmlinux'),
-                    '-initrd', mshvtest.guest_file('initramfs.cpio.gz'),
-                    '-append', 'console=ttyS0 panic=-1 mshvtest=checksum '
-                    'CHECKSUM_ROUNDS=6')
+        self.sim_vm()
         stop = threading.Event()
         reads = []
 
@@ -38,7 +31,9 @@ class AccelState(MshvSimTest):
 
         # from the first instruction on: boot (timer calibration, IOAPIC
         # checks) is as sensitive as the workload
-        vm.launch()
+        vm = self.launch_guest(accel='mshv',
+                               append='mshvtest=checksum CHECKSUM_ROUNDS=6',
+                               args=('-vga', 'none', '-net', 'none'))
         poller = threading.Thread(target=poll)
         poller.start()
         try:

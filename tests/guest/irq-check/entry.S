@@ -21,6 +21,15 @@
     .long _start
     .popsection
 
+    .macro load_data_segments
+    movw $DATA_SEL, %ax
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %ss
+    movw %ax, %fs
+    movw %ax, %gs
+    .endm
+
     .text
     .code32
     .globl _start
@@ -28,29 +37,15 @@ _start:
     cli
     lgdt gdt_desc
     ljmp $CODE_SEL, $1f
-1:  call load_data_segments
+1:  load_data_segments
     movl $bsp_stack + STACK_SIZE, %esp
     call bsp_main
 2:  hlt
     jmp 2b
 
-load_data_segments:
-    movw $DATA_SEL, %ax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %ss
-    movw %ax, %fs
-    movw %ax, %gs
-    ret
-
 /* Where the trampoline lands, in 32-bit mode: one stack per AP. */
 ap_entry32:
-    movw $DATA_SEL, %ax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %ss
-    movw %ax, %fs
-    movw %ax, %gs
+    load_data_segments
     movl $1, %eax
     lock xaddl %eax, ap_count
     incl %eax

@@ -502,6 +502,21 @@ static void test_extint_and_lapic(void)
            n);
 }
 
+/* One edge on EDGE_PIN routed to @dest: the second vCPU only takes it. */
+static void ioapic_to_ap(const char *name, uint32_t mode, uint8_t vector,
+                         uint8_t dest)
+{
+    uint32_t n;
+
+    ioapic_route(EDGE_PIN, mode | vector, dest);
+    set_line(EDGE_PIN, true);
+    set_line(EDGE_PIN, false);
+    n = wait_count(&counts[1][vector], 1, 2000);
+    settle(20);
+    report(name, n == 1 && counts[0][vector] == 0,
+           "the destination must reach the second vCPU only", n);
+}
+
 static void test_ioapic(void)
 {
     uint32_t n;
@@ -552,21 +567,8 @@ static void test_ioapic(void)
     set_line(LEVEL_PIN, false);
 
     /* destinations: logical (flat, bit 1 = the second vCPU), physical */
-    ioapic_route(EDGE_PIN, RTE_LOGICAL | VEC_LOGICAL, 1u << 1);
-    set_line(EDGE_PIN, true);
-    set_line(EDGE_PIN, false);
-    n = wait_count(&counts[1][VEC_LOGICAL], 1, 2000);
-    settle(20);
-    report("ioapic-logical", n == 1 && counts[0][VEC_LOGICAL] == 0,
-           "logical destination 0x2 must reach the second vCPU only", n);
-
-    ioapic_route(EDGE_PIN, VEC_PHYS_AP, 1);
-    set_line(EDGE_PIN, true);
-    set_line(EDGE_PIN, false);
-    n = wait_count(&counts[1][VEC_PHYS_AP], 1, 2000);
-    settle(20);
-    report("ioapic-physical-ap", n == 1 && counts[0][VEC_PHYS_AP] == 0,
-           "physical destination 1 must reach the second vCPU only", n);
+    ioapic_to_ap("ioapic-logical", RTE_LOGICAL, VEC_LOGICAL, 1u << 1);
+    ioapic_to_ap("ioapic-physical-ap", 0, VEC_PHYS_AP, 1);
     ioapic_route(EDGE_PIN, RTE_MASKED, 0);
 }
 
