@@ -185,6 +185,16 @@ static void skip(Guest *g, const struct hv_x64_intercept_message_header *h)
             h->rip + (h->instruction_length_and_cr8 & 0xf));
 }
 
+/* A real-mode interrupt handler at 0000:2000 for @vector, a stack below. */
+static void set_handler(Guest *g, unsigned vector, const uint8_t *handler,
+                        size_t len)
+{
+    memcpy(g->ram + 0x2000, handler, len);
+    g->ram[vector * 4 + 0] = 0x00;
+    g->ram[vector * 4 + 1] = 0x20;
+    set_reg(g, HV_X64_REGISTER_RSP, 0x8000);
+}
+
 /* ---- Tests --------------------------------------------------------------- */
 
 static void test_unknown_ioctls(void)
@@ -882,11 +892,7 @@ static void test_interrupt_window_extint(void)
     Guest g;
 
     guest_init(&g, code, sizeof(code));
-    memcpy(g.ram + 0x2000, handler, sizeof(handler));
-    /* real-mode IVT entry 0x30: 0000:2000 */
-    g.ram[0x30 * 4 + 0] = 0x00;
-    g.ram[0x30 * 4 + 1] = 0x20;
-    set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+    set_handler(&g, 0x30, handler, sizeof(handler));
     set_reg(&g, HV_X64_REGISTER_RFLAGS, 0x2 | 0x200);
     set_reg(&g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS,
             HV_DELIVERABILITY_INTERRUPT);
@@ -949,10 +955,7 @@ static void test_pending_exception(void)
     Guest g;
 
     guest_init(&g, code, sizeof(code));
-    memcpy(g.ram + 0x2000, handler, sizeof(handler));
-    g.ram[6 * 4 + 0] = 0x00;        /* IVT entry 6: 0000:2000 */
-    g.ram[6 * 4 + 1] = 0x20;
-    set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+    set_handler(&g, 6, handler, sizeof(handler));
     run(&g, &msg);
     g_assert_cmphex(io->port_number, ==, 0x80);
     set_reg(&g, HV_REGISTER_PENDING_INTERRUPTION,
@@ -998,10 +1001,7 @@ static void test_irqfd_msi_route(void)
     Guest g;
 
     guest_init(&g, code, sizeof(code));
-    memcpy(g.ram + 0x2000, handler, sizeof(handler));
-    g.ram[2 * 4 + 0] = 0x00;        /* IVT entry 2 (NMI): 0000:2000 */
-    g.ram[2 * 4 + 1] = 0x20;
-    set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+    set_handler(&g, 2, handler, sizeof(handler));
     run(&g, &msg);
     g_assert_cmphex(io->port_number, ==, 0x80);
     skip(&g, &io->header);
@@ -1082,10 +1082,7 @@ static void test_level_eoi_and_resample(void)
     Guest g;
 
     guest_init(&g, code, sizeof(code));
-    memcpy(g.ram + 0x2000, handler, sizeof(handler));
-    g.ram[0x30 * 4 + 0] = 0x00;     /* IVT entry 0x30: 0000:2000 */
-    g.ram[0x30 * 4 + 1] = 0x20;
-    set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+    set_handler(&g, 0x30, handler, sizeof(handler));
     set_regs(&g, &ds, 1);
 
     /* asserted by hypercall: the EOI comes back as a message */
