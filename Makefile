@@ -37,7 +37,7 @@ check: all
 # MSHV_BENCH_ARGS passes options, e.g. --json FILE).  Never fails on a
 # number.
 bench: all
-	$(Q)ninja -C $(MSHV_BUILD)/qemu tests/mshv/bzImage tests/mshv/mshv-map-bench tests/mshv/mshv-irq-bench hw/mshv-sim/preload/libmshv-sim-preload.so >/dev/null
+	$(Q)ninja -C $(MSHV_BUILD)/qemu tests/mshv/bzImage tests/mshv/irq-check tests/mshv/mshv-map-bench tests/mshv/mshv-irq-bench hw/mshv-sim/preload/libmshv-sim-preload.so >/dev/null
 	$(Q)tests/bench/mshv-bench $(MSHV_BENCH_ARGS)
 
 # libFuzzer on the MSHV instruction executor (MSHV_FUZZ_SECONDS, 60).

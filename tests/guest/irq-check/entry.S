@@ -39,6 +39,7 @@ _start:
     ljmp $CODE_SEL, $1f
 1:  load_data_segments
     movl $bsp_stack + STACK_SIZE, %esp
+    pushl %ebx                      /* PVH start_info */
     call bsp_main
 2:  hlt
     jmp 2b

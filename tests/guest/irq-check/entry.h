@@ -19,7 +19,7 @@ struct Frame {
 extern const char trampoline_start[], trampoline_end[], isr_stubs[];
 
 /* called from entry.S */
-void bsp_main(void);
+void bsp_main(uint32_t start_info);
 void ap_main(void);
 void isr(struct Frame *f);
 
