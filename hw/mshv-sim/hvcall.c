@@ -184,20 +184,12 @@ static uint16_t mshv_sim_set_property(MshvSimPartition *pt, uint32_t code,
         }
         pt->time_frozen = value;
         break;
-    case HV_PARTITION_PROPERTY_GPA_PAGE_ACCESS_TRACKING: {
-        MshvSimRegion *r;
-
+    case HV_PARTITION_PROPERTY_GPA_PAGE_ACCESS_TRACKING:
         if (value > 1) {
             return HV_STATUS_PROPERTY_VALUE_OUT_OF_RANGE;
         }
-        if (value != pt->gpa_access_tracking) {
-            QTAILQ_FOREACH(r, &pt->regions, next) {
-                memory_region_set_log(&r->mr, value, DIRTY_MEMORY_VGA);
-            }
-        }
-        pt->gpa_access_tracking = value;
+        mshv_sim_set_access_tracking(pt, value);
         break;
-    }
     default:
         return mshv_sim_get_property(pt, code, &value) ==
                HV_STATUS_UNKNOWN_PROPERTY ? HV_STATUS_UNKNOWN_PROPERTY :
@@ -420,6 +412,17 @@ uint16_t mshv_sim_hvcall(MshvSimPartition *pt, MshvSimVp *caller,
     case HVCALL_TRANSLATE_VIRTUAL_ADDRESS:
         status = mshv_sim_translate(pt, in, in_size, out, out_size);
         break;
+    case HVCALL_GET_GPA_PAGES_ACCESS_STATES: {
+        const struct hv_input_get_gpa_pages_access_state *ga = in;
+
+        if (in_size < sizeof(*ga) || out_size < reps) {
+            status = HV_STATUS_INVALID_PARAMETER;
+            break;
+        }
+        status = mshv_sim_gpa_access_states(pt, ga->hv_gpa_page_number, reps,
+                                            ga->flags, out, reps_done);
+        break;
+    }
     default:
         /* A hypercall the simulator does not implement (yet). */
         status = HV_STATUS_INVALID_HYPERCALL_CODE;

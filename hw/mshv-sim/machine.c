@@ -234,6 +234,18 @@ static void mshv_sim_partition_request(void *opaque)
         mshv_sim_reply(pt->channel, &req, 0, status, 0, NULL, 0);
         break;
 
+    case MSHV_SIM_OP_GPA_ACCESS_STATES: {
+        static uint8_t states[MSHV_SIM_MAX_PAYLOAD];
+        uint64_t count = MIN(req.arg[1], sizeof(states));
+        unsigned done;
+
+        mshv_sim_close_fds(fds, nfds);
+        status = mshv_sim_gpa_access_states(pt, req.arg[0], count, req.arg[2],
+                                            states, &done);
+        mshv_sim_reply(pt->channel, &req, 0, status, 0, states, done);
+        break;
+    }
+
     case MSHV_SIM_OP_GET_COUNTERS: {
         g_autoptr(GString) text = mshv_sim_counters_text(pt);
 

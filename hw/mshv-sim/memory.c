@@ -115,6 +115,21 @@ static bool mshv_sim_rom_from_fd(MshvSimRegion *r, const char *name,
     return true;
 }
 
+/*
+ * Log guest writes to a region (QEMU logs per region for one client
+ * only: the "VGA" one).  Only writes from now on count: a new RAM block
+ * starts all dirty, and an old log is stale.
+ */
+static void mshv_sim_region_log(MshvSimRegion *r, bool on)
+{
+    if (on) {
+        g_free(memory_region_snapshot_and_clear_dirty(&r->mr, 0,
+                                                      r->pages << 12,
+                                                      DIRTY_MEMORY_VGA));
+    }
+    memory_region_set_log(&r->mr, on, DIRTY_MEMORY_VGA);
+}
+
 uint16_t mshv_sim_map_gpa(MshvSimPartition *pt, uint64_t pfn, uint64_t size,
                           int fd, uint64_t offset, uint8_t flags)
 {
@@ -157,9 +172,9 @@ uint16_t mshv_sim_map_gpa(MshvSimPartition *pt, uint64_t pfn, uint64_t size,
         g_free(r);
         return HV_STATUS_INSUFFICIENT_MEMORY;
     }
-    if (pt->gpa_access_tracking) {
-        /* QEMU logs per region for one client only: the "VGA" one. */
-        memory_region_set_log(&r->mr, true, DIRTY_MEMORY_VGA);
+    r->access = g_malloc0(pages);
+    if (pt->gpa_access_tracking && (flags & (1 << MSHV_SET_MEM_BIT_WRITABLE))) {
+        mshv_sim_region_log(r, true);
     }
     memory_region_add_subregion(get_system_memory(), pfn << 12, &r->mr);
     QTAILQ_INSERT_TAIL(&pt->regions, r, next);
@@ -184,6 +199,7 @@ uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,
             ram = memory_region_get_ram_addr(&r->mr);
             tb_invalidate_phys_range(ram, ram + size - 1);
             object_unparent(OBJECT(&r->mr));
+            g_free(r->access);
             /* Old flat views may still point at the region for a while. */
             g_free_rcu(r, rcu);
             trace_mshv_sim_unmap_gpa(pfn, size);
@@ -191,4 +207,104 @@ uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,
         }
     }
     return HV_STATUS_INVALID_PARAMETER;
+}
+
+/* ---- Page access tracking ------------------------------------------------ */
+
+void mshv_sim_set_access_tracking(MshvSimPartition *pt, bool on)
+{
+    MshvSimRegion *r;
+
+    if (on == !!pt->gpa_access_tracking) {
+        return;
+    }
+    QTAILQ_FOREACH(r, &pt->regions, next) {
+        if (r->flags & (1 << MSHV_SET_MEM_BIT_WRITABLE)) {
+            mshv_sim_region_log(r, on);
+        }
+    }
+    pt->gpa_access_tracking = on;
+}
+
+/*
+ * Move what TCG logged for pages [first, first + n) of @r into
+ * r->access.  QEMU clears its log in 64-page chunks (RAM blocks start on
+ * one), so every page of the chunks is taken, not only those asked for.
+ */
+static void mshv_sim_region_fold_log(MshvSimPartition *pt, MshvSimRegion *r,
+                                     uint64_t first, uint64_t n)
+{
+    uint64_t lo = QEMU_ALIGN_DOWN(first, BITS_PER_LONG);
+    uint64_t hi = MIN(QEMU_ALIGN_UP(first + n, BITS_PER_LONG), r->pages);
+    DirtyBitmapSnapshot *snap;
+    uint64_t p;
+
+    if (!pt->gpa_access_tracking ||
+        !(r->flags & (1 << MSHV_SET_MEM_BIT_WRITABLE))) {
+        return;
+    }
+    snap = memory_region_snapshot_and_clear_dirty(&r->mr, lo << 12,
+                                                  (hi - lo) << 12,
+                                                  DIRTY_MEMORY_VGA);
+    for (p = lo; p < hi; p++) {
+        if (memory_region_snapshot_get_dirty(&r->mr, snap, p << 12, 4096)) {
+            r->access[p] |= HV_GPA_PAGE_ACCESS_STATE_ACCESSED |
+                            HV_GPA_PAGE_ACCESS_STATE_DIRTY;
+        }
+    }
+    g_free(snap);
+}
+
+/*
+ * HVCALL_GET_GPA_PAGES_ACCESS_STATES: each page's state as it was, then
+ * FLAGS applied.  Pages TCG wrote since the last query are dirty (and
+ * accessed); guest reads are not tracked, so a page is accessed only
+ * once written or once the VMM set the bit.  Stops at the first page no
+ * region maps, as the hypervisor does for a GPA it does not own.
+ */
+uint16_t mshv_sim_gpa_access_states(MshvSimPartition *pt, uint64_t pfn,
+                                    uint64_t count, uint64_t flags,
+                                    uint8_t *states, unsigned *done)
+{
+    const uint64_t known = HV_GPA_PAGE_ACCESS_CLEAR_ACCESSED |
+                           HV_GPA_PAGE_ACCESS_SET_ACCESSED |
+                           HV_GPA_PAGE_ACCESS_CLEAR_DIRTY |
+                           HV_GPA_PAGE_ACCESS_SET_DIRTY;
+    uint64_t i = 0;
+
+    *done = 0;
+    if (flags & ~known) {
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    while (i < count) {
+        MshvSimRegion *r = mshv_sim_region_find(pt, (pfn + i) << 12);
+        uint64_t first, n, j;
+
+        if (!r) {
+            return i ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
+        }
+        first = pfn + i - r->pfn;
+        n = MIN(count - i, r->pages - first);
+        mshv_sim_region_fold_log(pt, r, first, n);
+        for (j = 0; j < n; j++) {
+            uint8_t *st = &r->access[first + j];
+
+            states[i + j] = *st;
+            if (flags & HV_GPA_PAGE_ACCESS_CLEAR_ACCESSED) {
+                *st &= ~HV_GPA_PAGE_ACCESS_STATE_ACCESSED;
+            }
+            if (flags & HV_GPA_PAGE_ACCESS_SET_ACCESSED) {
+                *st |= HV_GPA_PAGE_ACCESS_STATE_ACCESSED;
+            }
+            if (flags & HV_GPA_PAGE_ACCESS_CLEAR_DIRTY) {
+                *st &= ~HV_GPA_PAGE_ACCESS_STATE_DIRTY;
+            }
+            if (flags & HV_GPA_PAGE_ACCESS_SET_DIRTY) {
+                *st |= HV_GPA_PAGE_ACCESS_STATE_DIRTY;
+            }
+        }
+        i += n;
+        *done = i;
+    }
+    return HV_STATUS_SUCCESS;
 }

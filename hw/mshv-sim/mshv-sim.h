@@ -29,6 +29,11 @@ typedef struct MshvSimRegion {
     uint64_t pfn;
     uint64_t pages;
     uint8_t flags;              /* MSHV_SET_MEM_BIT_* */
+    /*
+     * HV_GPA_PAGE_ACCESS_STATE_* per page, kept since the last query;
+     * guest writes reach it from TCG's dirty log when the VMM asks.
+     */
+    uint8_t *access;
     MemoryRegion mr;
     QTAILQ_ENTRY(MshvSimRegion) next;
 } MshvSimRegion;
@@ -98,6 +103,10 @@ uint16_t mshv_sim_map_gpa(MshvSimPartition *pt, uint64_t pfn, uint64_t size,
 uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,
                             uint64_t size);
 MshvSimRegion *mshv_sim_region_find(MshvSimPartition *pt, uint64_t gpa);
+void mshv_sim_set_access_tracking(MshvSimPartition *pt, bool on);
+uint16_t mshv_sim_gpa_access_states(MshvSimPartition *pt, uint64_t pfn,
+                                    uint64_t count, uint64_t flags,
+                                    uint8_t *states, unsigned *done);
 
 /* vp.c */
 uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,

@@ -1117,6 +1117,151 @@ static void test_level_eoi_and_resample(void)
     guest_fini(&g);
 }
 
+/* ---- Dirty and accessed page tracking ------------------------------------ */
+
+static void set_tracking(Guest *g, uint64_t on)
+{
+    struct hv_input_set_partition_property in = {
+        .property_code = HV_PARTITION_PROPERTY_GPA_PAGE_ACCESS_TRACKING,
+        .property_value = on,
+    };
+    uint16_t status;
+
+    g_assert_cmpint(hvcall(g->pt, HVCALL_SET_PARTITION_PROPERTY, 0, &in,
+                           sizeof(in), NULL, 0, &status), ==, 0);
+}
+
+/* MSHV_GET_GPAP_ACCESS_BITMAP over @count RAM pages from @base. */
+static int gpap_bitmap_range(Guest *g, uint8_t type, uint8_t op,
+                             uint64_t base, uint64_t count, uint16_t *bits)
+{
+    struct mshv_gpap_access_bitmap args = {
+        .access_type = type,
+        .access_op = op,
+        .page_count = count,
+        .gpap_base = base,
+        .bitmap_ptr = (uintptr_t)bits,
+    };
+
+    *bits = 0;
+    return ioctl(g->pt, MSHV_GET_GPAP_ACCESS_BITMAP, &args);
+}
+
+/* ... over the guest's 16 RAM pages. */
+static int gpap_bitmap(Guest *g, uint8_t type, uint8_t op, uint16_t *bits)
+{
+    return gpap_bitmap_range(g, type, op, 0, GUEST_RAM_SIZE >> 12, bits);
+}
+
+static uint16_t dirty_pages(Guest *g)
+{
+    uint16_t bits;
+
+    g_assert_cmpint(gpap_bitmap(g, MSHV_GPAP_ACCESS_TYPE_DIRTY,
+                                MSHV_GPAP_ACCESS_OP_CLEAR, &bits), ==, 0);
+    return bits;
+}
+
+static void test_dirty_bitmap(void)
+{
+    static const uint8_t code[] = {
+        0xc6, 0x06, 0x00, 0x30, 0x01,   /* mov byte [0x3000], 1 */
+        0xc6, 0x06, 0x10, 0x50, 0x02,   /* mov byte [0x5010], 2 */
+        0xc7, 0x06, 0xfe, 0x7f, 0x03, 0x00, /* mov word [0x7ffe], 3 */
+        0xe6, 0x80,                     /* out 0x80, al */
+        0xc6, 0x06, 0x00, 0x90, 0x04,   /* mov byte [0x9000], 4 */
+        0xe6, 0x80,                     /* out 0x80, al */
+        0xc6, 0x06, 0x00, 0xb0, 0x05,   /* mov byte [0xb000], 5 */
+        0xe6, 0x80,                     /* out 0x80, al */
+    };
+    struct {
+        struct hv_input_get_gpa_pages_access_state in;
+        uint8_t pad[8];
+    } QEMU_PACKED req = { .in.hv_gpa_page_number = 2 };
+    struct mshv_gpap_access_bitmap bad;
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    uint8_t states[4];
+    uint16_t bits, status;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    set_tracking(&g, 1);
+    g_assert_cmphex(dirty_pages(&g), ==, 0);
+
+    /* Guest writes are dirty (a word across no page edge: one page). */
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    /* (a query of some pages leaves the others' state alone) */
+    g_assert_cmpint(gpap_bitmap_range(&g, MSHV_GPAP_ACCESS_TYPE_DIRTY,
+                                      MSHV_GPAP_ACCESS_OP_CLEAR, 0, 4, &bits),
+                    ==, 0);
+    g_assert_cmphex(bits, ==, 1u << 3);
+    g_assert_cmpint(gpap_bitmap_range(&g, MSHV_GPAP_ACCESS_TYPE_DIRTY,
+                                      MSHV_GPAP_ACCESS_OP_CLEAR, 4, 12, &bits),
+                    ==, 0);
+    g_assert_cmphex(bits, ==, 1u << 1 | 1u << 3);
+    g_assert_cmphex(dirty_pages(&g), ==, 0);        /* CLEAR cleared them */
+    skip(&g, &io->header);
+    run(&g, &msg);
+    g_assert_cmphex(dirty_pages(&g), ==, 1u << 9);
+
+    /* ACCESSED: written pages are accessed too; CLEAR clears both bits. */
+    g_assert_cmpint(gpap_bitmap(&g, MSHV_GPAP_ACCESS_TYPE_ACCESSED,
+                                MSHV_GPAP_ACCESS_OP_CLEAR, &bits), ==, 0);
+    g_assert_cmphex(bits, ==, 1u << 3 | 1u << 5 | 1u << 7 | 1u << 9);
+    g_assert_cmpint(gpap_bitmap(&g, MSHV_GPAP_ACCESS_TYPE_ACCESSED,
+                                MSHV_GPAP_ACCESS_OP_NOOP, &bits), ==, 0);
+    g_assert_cmphex(bits, ==, 0);
+
+    /* The driver's quirk: NOOP sets, like SET; the state before is read. */
+    g_assert_cmpint(gpap_bitmap(&g, MSHV_GPAP_ACCESS_TYPE_DIRTY,
+                                MSHV_GPAP_ACCESS_OP_NOOP, &bits), ==, 0);
+    g_assert_cmphex(bits, ==, 0);
+    g_assert_cmphex(dirty_pages(&g), ==, 0xffff);
+
+    /* The raw hypercall: one state byte per page. */
+    req.in.flags = HV_GPA_PAGE_ACCESS_SET_DIRTY;
+    g_assert_cmpint(hvcall(g.pt, HVCALL_GET_GPA_PAGES_ACCESS_STATES, 4, &req,
+                           sizeof(req.in), states, sizeof(states), &status),
+                    ==, 0);
+    g_assert_cmphex(states[0], ==, HV_GPA_PAGE_ACCESS_STATE_ACCESSED);
+    g_assert_cmphex(dirty_pages(&g), ==, 0xf << 2);
+
+    /* Bad requests; a range past the mapped memory fails whole. */
+    bad = (struct mshv_gpap_access_bitmap) {
+        .access_type = MSHV_GPAP_ACCESS_TYPE_COUNT, .page_count = 1,
+        .bitmap_ptr = (uintptr_t)&bits,
+    };
+    g_assert_cmpint(ioctl(g.pt, MSHV_GET_GPAP_ACCESS_BITMAP, &bad), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    bad.access_type = MSHV_GPAP_ACCESS_TYPE_DIRTY;
+    bad.page_count = 0;
+    g_assert_cmpint(ioctl(g.pt, MSHV_GET_GPAP_ACCESS_BITMAP, &bad), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    bad.page_count = 1;
+    bad.bitmap_ptr = 0;
+    g_assert_cmpint(ioctl(g.pt, MSHV_GET_GPAP_ACCESS_BITMAP, &bad), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    /* (the pages before the failure still see the op, as in a rep call) */
+    bad.page_count = 32;
+    bad.access_op = MSHV_GPAP_ACCESS_OP_CLEAR;
+    bad.bitmap_ptr = (uintptr_t)states;
+    memset(states, 0x5a, sizeof(states));
+    g_assert_cmpint(ioctl(g.pt, MSHV_GET_GPAP_ACCESS_BITMAP, &bad), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    g_assert_cmphex(states[0], ==, 0x5a);           /* nothing copied */
+
+    /* With tracking off, guest writes are not reported. */
+    set_tracking(&g, 0);
+    skip(&g, &io->header);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmpuint(g.ram[0xb000], ==, 5);
+    g_assert_cmphex(dirty_pages(&g), ==, 0);
+    guest_fini(&g);
+}
+
 static void on_signal(int sig)
 {
 }
@@ -1198,6 +1343,7 @@ int main(int argc, char **argv)
                     test_pending_exception);
     g_test_add_func("/mshv-sim/interrupt/window-extint",
                     test_interrupt_window_extint);
+    g_test_add_func("/mshv-sim/memory/dirty-bitmap", test_dirty_bitmap);
     g_test_add_func("/mshv-sim/memory/remap-runs-new-code",
                     test_remap_runs_new_code);
     return g_test_run();
