@@ -21,13 +21,16 @@
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "qemu/sockets.h"
+#include "qemu/cutils.h"
 #include "exec/exec-all.h"
 #include "exec/cputlb.h"
 #include "hw/core/cpu.h"
 #include "hw/qdev-core.h"
 #include "cpu.h"
 #include "tcg/hv-hooks.h"
+#include "hw/i386/apic.h"
 #include "mshv/mshv-regs.h"
+#include "mshv/mshv-vp-state.h"
 #include "mshv-sim.h"
 #include "trace.h"
 #include <Zydis/Zydis.h>
@@ -888,6 +891,101 @@ uint16_t mshv_sim_vp_set_registers(MshvSimVp *vp,
     return w.status;
 }
 
+/* ---- VP state blobs ------------------------------------------------------ */
+
+typedef struct MshvSimStateWork {
+    MshvSimVp *vp;
+    uint8_t type;               /* MSHV_VP_STATE_* */
+    bool set;
+    uint8_t *buf;               /* MSHV_HV_PAGE_SIZE bytes */
+    uint32_t len;               /* SET: bytes the VMM sent */
+    uint16_t status;
+} MshvSimStateWork;
+
+/* The partition's XSAVE components, laid out as the hypervisor does. */
+static uint64_t mshv_sim_xcomp_bv(MshvSimPartition *pt)
+{
+    return MSHV_XSAVE_COMPACTED | XSTATE_FP_MASK | XSTATE_SSE_MASK |
+           (MSHV_SIM_XSAVE_STATES & ~pt->disabled_xsave);
+}
+
+static void mshv_sim_lapic_set(MshvSimVp *vp,
+    const struct hv_local_interrupt_controller_state *l)
+{
+    APICCommonState *s = APIC_COMMON(vp->cpu->apic_state);
+
+    mshv_lapic_state_to_apic(l, s);
+    if (apic_next_timer(s, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL))) {
+        timer_mod(s->timer, s->next_time);
+    } else {
+        timer_del(s->timer);
+    }
+    /* IRR may hold what the CPU must now take. */
+    apic_poll_irq(DEVICE(s));
+}
+
+static void mshv_sim_state_work(CPUState *cs, run_on_cpu_data data)
+{
+    MshvSimStateWork *w = data.host_ptr;
+    X86CPU *cpu = w->vp->cpu;
+    struct hv_local_interrupt_controller_state *l = (void *)w->buf;
+
+    w->status = HV_STATUS_SUCCESS;
+    switch (w->type) {
+    case MSHV_VP_STATE_LAPIC:
+        if (!cpu->apic_state) {
+            w->status = HV_STATUS_INVALID_VP_STATE;
+        } else if (w->set) {
+            mshv_sim_lapic_set(w->vp, l);
+        } else {
+            mshv_lapic_state_from_apic(APIC_COMMON(cpu->apic_state), l);
+        }
+        break;
+    case MSHV_VP_STATE_XSAVE:
+        if (w->set) {
+            if (!mshv_xsave_to_cpu(w->buf, w->len, cpu)) {
+                w->status = HV_STATUS_INVALID_PARAMETER;
+            }
+        } else {
+            mshv_xsave_init(w->buf, mshv_sim_xcomp_bv(w->vp->pt));
+            if (!mshv_xsave_from_cpu(cpu, w->buf,
+                                     MSHV_SIM_MAX_XSAVE_DATA_SIZE)) {
+                w->status = HV_STATUS_INVALID_VP_STATE;
+            }
+        }
+        break;
+    default:
+        /* Without SynIC in the simulator its pages and timers are zero. */
+        if (w->set && !buffer_is_zero(w->buf, w->len)) {
+            w->status = HV_STATUS_INVALID_PARAMETER;
+        }
+        break;
+    }
+}
+
+static void mshv_sim_vp_state(MshvSimVp *vp, const MshvSimHeader *req,
+                              const uint8_t *in, uint32_t len)
+{
+    g_autofree uint8_t *buf = g_malloc0(MSHV_HV_PAGE_SIZE);
+    MshvSimStateWork w = {
+        .vp = vp,
+        .type = req->arg[0],
+        .set = req->op == MSHV_SIM_OP_SET_VP_STATE,
+        .buf = buf,
+        .len = MIN(len, MSHV_HV_PAGE_SIZE),
+        .status = HV_STATUS_INVALID_PARAMETER,
+    };
+
+    if (w.type < MSHV_VP_STATE_COUNT) {
+        if (w.set) {
+            memcpy(buf, in, w.len);
+        }
+        run_on_cpu(CPU(vp->cpu), mshv_sim_state_work, RUN_ON_CPU_HOST_PTR(&w));
+    }
+    mshv_sim_reply(vp->chan, req, 0, w.status, 0, buf,
+                   w.set || w.status ? 0 : MSHV_HV_PAGE_SIZE);
+}
+
 /* ---- The VP channel ------------------------------------------------------ */
 
 static void mshv_sim_vp_request(void *opaque)
@@ -931,6 +1029,10 @@ static void mshv_sim_vp_request(void *opaque)
         mshv_sim_reply(vp->chan, &req, 0, status, done, out, out_size);
         break;
     }
+    case MSHV_SIM_OP_GET_VP_STATE:
+    case MSHV_SIM_OP_SET_VP_STATE:
+        mshv_sim_vp_state(vp, &req, in, n > 0 ? req.len : 0);
+        break;
     default:
         mshv_sim_reply(vp->chan, &req, -ENOSYS, 0, 0, NULL, 0);
         break;

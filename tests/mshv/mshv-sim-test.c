@@ -13,6 +13,8 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include "qemu/bswap.h"
+#include "qemu/memalign.h"
 #include "hw/hyperv/mshv-abi.h"
 
 #define GUEST_RAM_SIZE      0x10000     /* GPA 0 - 64 KiB */
@@ -1262,6 +1264,149 @@ static void test_dirty_bitmap(void)
     guest_fini(&g);
 }
 
+/* ---- VP state blobs ------------------------------------------------------ */
+
+static int vp_state(Guest *g, unsigned long req, uint8_t type, void *buf,
+                    uint32_t *size)
+{
+    struct mshv_get_set_vp_state args = {
+        .type = type,
+        .buf_sz = 4096,
+        .buf_ptr = (uintptr_t)buf,
+    };
+    int ret = ioctl(g->vp, req, &args);
+
+    if (size) {
+        *size = args.buf_sz;
+    }
+    return ret;
+}
+
+static void set_property(Guest *g, uint32_t code, uint64_t value)
+{
+    struct hv_input_set_partition_property in = {
+        .property_code = code,
+        .property_value = value,
+    };
+    uint16_t status;
+
+    g_assert_cmpint(hvcall(g->pt, HVCALL_SET_PARTITION_PROPERTY, 0, &in,
+                           sizeof(in), NULL, 0, &status), ==, 0);
+}
+
+static void test_vp_state_lapic(void)
+{
+    static const uint8_t code[] = {
+        0xfb,                           /* sti */
+        0xf4,                           /* hlt */
+        0xeb, 0xfd,                     /* jmp $-1 */
+    };
+    static const uint8_t handler[] = {
+        0xb0, 0x40,                     /* mov al, 0x40 */
+        0xe6, 0x80,                     /* out 0x80, al */
+        0xcf,                           /* iret */
+    };
+    struct hv_local_interrupt_controller_state *l;
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    uint8_t *page = qemu_memalign(4096, 4096);
+    uint32_t size;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    set_handler(&g, 0x40, handler, sizeof(handler));
+    set_property(&g, HV_PARTITION_PROPERTY_TIME_FREEZE, 1);
+    l = (void *)page;
+    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             &size), ==, 0);
+    g_assert_cmpuint(size, ==, 4096);
+    g_assert_cmphex(l->apic_id, ==, 0);
+    g_assert_cmphex(l->apic_version & 0xff, ==, 0x14);
+    g_assert_cmphex(l->apic_lvt_timer & 0x10000, ==, 0x10000);  /* masked */
+
+    /* What is set reads back (time frozen: the count stands still)... */
+    l->apic_spurious = 0x1ff;
+    l->apic_lvt_timer = 0x10000 | 0x30;
+    l->apic_divide_configuration = 0xa;
+    l->apic_initial_count = 0x100000;
+    l->apic_counter_value = 0x80000;
+    l->apic_lvt_lint0 = 0x700;
+    l->apic_irr[0x40 / 32] = 1u << (0x40 % 32);
+    g_assert_cmpint(vp_state(&g, MSHV_SET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             NULL), ==, 0);
+    memset(page, 0, 4096);
+    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             NULL), ==, 0);
+    g_assert_cmphex(l->apic_spurious, ==, 0x1ff);
+    g_assert_cmphex(l->apic_lvt_timer, ==, 0x10030);
+    g_assert_cmphex(l->apic_lvt_lint0, ==, 0x700);
+    g_assert_cmphex(l->apic_divide_configuration, ==, 0xa);
+    g_assert_cmphex(l->apic_initial_count, ==, 0x100000);
+    g_assert_cmphex(l->apic_counter_value, ==, 0x80000);
+    g_assert_cmphex(l->apic_irr[2], ==, 1);
+
+    /* ...and the LAPIC acts on it: the pending vector is delivered. */
+    set_property(&g, HV_PARTITION_PROPERTY_TIME_FREEZE, 0);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmphex(io->port_number, ==, 0x80);
+    g_assert_cmphex(io->rax & 0xff, ==, 0x40);
+
+    /* Malformed requests. */
+    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_COUNT, page,
+                             NULL), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_LAPIC,
+                             page + 8, NULL), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    qemu_vfree(page);
+    guest_fini(&g);
+}
+
+static void test_vp_state_xsave(void)
+{
+    static const uint8_t code[] = { 0xf4 };
+    const uint32_t name = HV_X64_REGISTER_XMM0 + 3;
+    uint8_t *page = qemu_memalign(4096, 4096);
+    union hv_register_value v;
+    uint32_t size, i;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_XSAVE, page,
+                             &size), ==, 0);
+    /* x87, SSE and AVX, compacted: 512 + 64 + 256 bytes */
+    g_assert_cmpuint(size, ==, 832);
+    g_assert_cmphex(ldq_le_p(page + 520), ==, 0x8000000000000007ULL);
+
+    /* XMM3 (legacy area) and YMM3's upper half (AVX, right after) */
+    for (i = 0; i < 16; i++) {
+        page[160 + 3 * 16 + i] = 0x30 + i;
+        page[576 + 3 * 16 + i] = 0xa0 + i;
+    }
+    stq_le_p(page + 512, 0x7);
+    g_assert_cmpint(vp_state(&g, MSHV_SET_VP_STATE, MSHV_VP_STATE_XSAVE, page,
+                             NULL), ==, 0);
+    get_regs(&g, &name, 1, &v);
+    g_assert_cmphex(v.reg128.low_part, ==, ldq_le_p(page + 160 + 48));
+    g_assert_cmphex(v.reg128.high_part, ==, ldq_le_p(page + 168 + 48));
+    memset(page, 0, 4096);
+    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_XSAVE, page,
+                             NULL), ==, 0);
+    for (i = 0; i < 16; i++) {
+        g_assert_cmphex(page[160 + 3 * 16 + i], ==, 0x30 + i);
+        g_assert_cmphex(page[576 + 3 * 16 + i], ==, 0xa0 + i);
+    }
+
+    /* An area that is not compacted is refused. */
+    stq_le_p(page + 520, 0x7);
+    g_assert_cmpint(vp_state(&g, MSHV_SET_VP_STATE, MSHV_VP_STATE_XSAVE, page,
+                             NULL), ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    qemu_vfree(page);
+    guest_fini(&g);
+}
+
 static void on_signal(int sig)
 {
 }
@@ -1344,6 +1489,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/interrupt/window-extint",
                     test_interrupt_window_extint);
     g_test_add_func("/mshv-sim/memory/dirty-bitmap", test_dirty_bitmap);
+    g_test_add_func("/mshv-sim/vp/state-lapic", test_vp_state_lapic);
+    g_test_add_func("/mshv-sim/vp/state-xsave", test_vp_state_xsave);
     g_test_add_func("/mshv-sim/memory/remap-runs-new-code",
                     test_remap_runs_new_code);
     return g_test_run();
