@@ -78,6 +78,24 @@ static int mshv_set_property(MshvState *s, uint32_t code, uint64_t value,
     return ret;
 }
 
+int mshv_get_property(MshvState *s, uint32_t code, uint64_t *value,
+                      Error **errp)
+{
+    struct hv_input_get_partition_property in = { .property_code = code };
+    struct hv_output_get_partition_property out = { 0 };
+    uint16_t status;
+    int ret = mshv_hvcall(s->pt_fd, HVCALL_GET_PARTITION_PROPERTY, 0, &in,
+                          sizeof(in), &out, sizeof(out), &status, NULL);
+
+    if (ret < 0) {
+        error_setg(errp, "reading partition property 0x%x failed: %s "
+                   "(hypervisor status 0x%x)", code, strerror(-ret), status);
+        return ret;
+    }
+    *value = out.property_value;
+    return 0;
+}
+
 /* ---- Guest memory -------------------------------------------------------- */
 
 static bool mshv_memory_fatal;

@@ -38,6 +38,12 @@ struct AccelCPUState {
     bool dirty;                 /* QEMU's copy of the state is newer */
     bool in_run;                /* inside MSHV_RUN_VP, or about to be */
     bool extint_window;         /* PIC interrupt window requested */
+    /*
+     * The VP's XSAVE area as the hypervisor last gave it (compacted);
+     * components QEMU does not model go back unchanged.
+     */
+    void *xsave;
+    uint32_t xsave_size;        /* page multiple */
 };
 
 /* accel/mshv/mshv-all.c */
@@ -45,6 +51,8 @@ int mshv_hvcall(int fd, uint16_t code, uint16_t reps, const void *in,
                 size_t in_size, void *out, size_t out_size,
                 uint16_t *status, uint16_t *reps_done);
 void mshv_fail(CPUState *cpu, const char *what, int err, uint16_t status);
+int mshv_get_property(MshvState *s, uint32_t code, uint64_t *value,
+                      Error **errp);
 
 /* accel/mshv/mshv-accel-ops.c */
 int mshv_vcpu_run(CPUState *cpu, struct hv_message *msg);

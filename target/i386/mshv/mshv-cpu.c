@@ -16,7 +16,10 @@
 #include "cpu.h"
 #include "hw/i386/apic.h"
 #include "hw/intc/ioapic.h"
+#include "qemu/memalign.h"
+#include "hw/i386/apic_internal.h"
 #include "mshv-regs.h"
+#include "mshv-vp-state.h"
 #include "mshv-x86.h"
 
 /* Per hypercall: SET is limited by its 4 KiB input, GET by its output. */
@@ -44,6 +47,30 @@ uint64_t mshv_arch_default_synthetic_features(void)
 
 /* ---- VPs ----------------------------------------------------------------- */
 
+/* The VP's XSAVE area: as large as the partition's, laid out as its. */
+static int mshv_xsave_area_init(AccelCPUState *s, Error **errp)
+{
+    uint64_t size, states;
+
+    if (mshv_get_property(mshv_state, HV_PARTITION_PROPERTY_MAX_XSAVE_DATA_SIZE,
+                          &size, errp) < 0 ||
+        mshv_get_property(mshv_state, HV_PARTITION_PROPERTY_XSAVE_STATES,
+                          &states, errp) < 0) {
+        return -1;
+    }
+    if (mshv_xsave_compacted_size(states) > size || size > 507 * 4096) {
+        error_setg(errp, "the partition's XSAVE area (components 0x%" PRIx64
+                   ", %" PRIu64 " bytes) is not one QEMU can lay out",
+                   states, size);
+        return -1;
+    }
+    s->xsave_size = ROUND_UP(size, MSHV_HV_PAGE_SIZE);
+    s->xsave = qemu_memalign(MSHV_HV_PAGE_SIZE, s->xsave_size);
+    memset(s->xsave, 0, s->xsave_size);
+    mshv_xsave_init(s->xsave, states);
+    return 0;
+}
+
 int mshv_arch_vcpu_init(CPUState *cpu, Error **errp)
 {
     AccelCPUState *s = g_new0(AccelCPUState, 1);
@@ -64,6 +91,9 @@ int mshv_arch_vcpu_init(CPUState *cpu, Error **errp)
     s->regs = page == MAP_FAILED ? NULL : page;
     cpu->accel = s;
     cpu->vcpu_dirty = true;
+    if (mshv_xsave_area_init(s, errp) < 0) {
+        return -1;
+    }
     return mshv_x86_setup_cpuid(cpu, errp);
 }
 
@@ -74,12 +104,95 @@ void mshv_arch_vcpu_destroy(CPUState *cpu)
     if (s->regs) {
         munmap(s->regs, MSHV_HV_PAGE_SIZE);
     }
+    qemu_vfree(s->xsave);
     close(s->vp_fd);
     g_free(s);
     cpu->accel = NULL;
 }
 
 /* ---- Registers ----------------------------------------------------------- */
+
+static int mshv_vp_state(CPUState *cpu, bool set, uint8_t type, void *buf,
+                         uint32_t size, const char *what)
+{
+    struct mshv_get_set_vp_state args = {
+        .type = type,
+        .buf_sz = size,
+        .buf_ptr = (uintptr_t)buf,
+    };
+
+    if (ioctl(cpu->accel->vp_fd, set ? MSHV_SET_VP_STATE : MSHV_GET_VP_STATE,
+              &args) < 0) {
+        mshv_fail(cpu, what, errno, 0);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The XSAVE area, which no register carries in full (the upper halves of
+ * the YMM registers and beyond), then the registers override it.
+ */
+static int mshv_get_xsave(CPUState *cpu)
+{
+    AccelCPUState *s = cpu->accel;
+
+    if (mshv_vp_state(cpu, false, MSHV_VP_STATE_XSAVE, s->xsave,
+                      s->xsave_size, "reading the XSAVE state") < 0) {
+        return -1;
+    }
+    if (!mshv_xsave_to_cpu(s->xsave, s->xsave_size, X86_CPU(cpu))) {
+        mshv_fail(cpu, "decoding the XSAVE state", EINVAL, 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* The LAPIC, read as the APIC base register (already read) says. */
+static int mshv_get_lapic(CPUState *cpu)
+{
+    X86CPU *x86 = X86_CPU(cpu);
+    struct hv_local_interrupt_controller_state *lapic;
+    int ret;
+
+    if (!x86->apic_state) {
+        return 0;
+    }
+    lapic = qemu_memalign(MSHV_HV_PAGE_SIZE, MSHV_HV_PAGE_SIZE);
+    ret = mshv_vp_state(cpu, false, MSHV_VP_STATE_LAPIC, lapic,
+                        MSHV_HV_PAGE_SIZE, "reading the LAPIC state");
+    if (ret == 0) {
+        mshv_lapic_state_to_apic(lapic, APIC_COMMON(x86->apic_state));
+    }
+    qemu_vfree(lapic);
+    return ret;
+}
+
+static int mshv_put_vp_state(CPUState *cpu)
+{
+    AccelCPUState *s = cpu->accel;
+    X86CPU *x86 = X86_CPU(cpu);
+    struct hv_local_interrupt_controller_state *lapic;
+    int ret;
+
+    if (x86->apic_state) {
+        lapic = qemu_memalign(MSHV_HV_PAGE_SIZE, MSHV_HV_PAGE_SIZE);
+        memset(lapic, 0, MSHV_HV_PAGE_SIZE);
+        mshv_lapic_state_from_apic(APIC_COMMON(x86->apic_state), lapic);
+        ret = mshv_vp_state(cpu, true, MSHV_VP_STATE_LAPIC, lapic,
+                            MSHV_HV_PAGE_SIZE, "writing the LAPIC state");
+        qemu_vfree(lapic);
+        if (ret < 0) {
+            return -1;
+        }
+    }
+    if (!mshv_xsave_from_cpu(x86, s->xsave, s->xsave_size)) {
+        mshv_fail(cpu, "encoding the XSAVE state", EINVAL, 0);
+        return -1;
+    }
+    return mshv_vp_state(cpu, true, MSHV_VP_STATE_XSAVE, s->xsave,
+                         s->xsave_size, "writing the XSAVE state");
+}
 
 int mshv_arch_get_registers(CPUState *cpu)
 {
@@ -95,6 +208,9 @@ int mshv_arch_get_registers(CPUState *cpu)
     uint16_t status, done;
     int ret;
 
+    if (mshv_get_xsave(cpu) < 0) {
+        return -1;
+    }
     for (first = 0; first < mshv_regs_count; first += n) {
         n = MIN(mshv_regs_count - first, MSHV_GET_REGS_MAX);
         for (i = 0; i < n; i++) {
@@ -123,7 +239,7 @@ int mshv_arch_get_registers(CPUState *cpu)
         mshv_regs_from_page(s->regs, s->regs->dirty, env);
     }
     x86_update_hflags(env);
-    return 0;
+    return mshv_get_lapic(cpu);
 }
 
 int mshv_arch_put_registers(CPUState *cpu, bool full)
@@ -168,6 +284,13 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
         }
     }
     g_free(in);
+    /*
+     * The whole state (reset, machine start, incoming migration): after
+     * the registers, so that the APIC base says how to read the LAPIC.
+     */
+    if (ret == 0 && full) {
+        ret = mshv_put_vp_state(cpu);
+    }
     return ret;
 }
 
