@@ -2,15 +2,17 @@
  * MSHV accelerator, x86: the guest's CPUID is QEMU's -cpu model
  *
  * Every leaf and subleaf of the model is registered with the hypervisor
- * (HVCALL_REGISTER_INTERCEPT_RESULT, all bits overridden), so the guest
- * sees exactly what QEMU's CPUX86State describes, per vCPU (APIC IDs and
- * topology leaves differ between vCPUs).
+ * (HVCALL_REGISTER_INTERCEPT_RESULT, all bits overridden but those the
+ * processor derives from the VP's state), so the guest sees exactly what
+ * QEMU's CPUX86State describes, per vCPU (APIC IDs and topology leaves
+ * differ between vCPUs).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "accel/accel-cpu-target.h"
 #include "system/mshv_int.h"
 #include "cpu.h"
 #include "mshv-x86.h"
@@ -45,6 +47,31 @@ static unsigned mshv_cpuid_subleaves(CPUX86State *env, uint32_t leaf)
     }
 }
 
+/*
+ * Bits the processor computes from the VP's current state (CR4, XCR0,
+ * XSS): the hypervisor's answer, never a value fixed now.
+ */
+static void mshv_cpuid_dynamic(
+    struct hv_input_register_intercept_result_cpuid *in)
+{
+    switch (in->input_eax) {
+    case 0x1:
+        in->ecx_mask &= ~CPUID_EXT_OSXSAVE;
+        break;
+    case 0x7:
+        if (in->input_ecx == 0) {
+            in->ecx_mask &= ~CPUID_7_0_ECX_OSPKE;
+        }
+        break;
+    case 0xd:
+        /* the XSAVE area size for the enabled components */
+        if (in->input_ecx <= 1) {
+            in->ebx_mask = 0;
+        }
+        break;
+    }
+}
+
 static int mshv_cpuid_register(CPUState *cpu, uint32_t leaf, uint32_t subleaf,
                                bool subleaf_specific, Error **errp)
 {
@@ -65,6 +92,7 @@ static int mshv_cpuid_register(CPUState *cpu, uint32_t leaf, uint32_t subleaf,
     uint16_t status;
     int ret;
 
+    mshv_cpuid_dynamic(&in);
     cpu_x86_cpuid(cpu_env(cpu), leaf, subleaf, &eax, &ebx, &ecx, &edx);
     in.eax = eax;
     in.ebx = ebx;
@@ -130,3 +158,74 @@ int mshv_x86_setup_cpuid(CPUState *cpu, Error **errp)
     }
     return 0;
 }
+
+/*
+ * Where each XSAVE component lives in the standard (non-compacted) area,
+ * which CPUID leaf 0xD tells the guest and QEMU's own save helpers use:
+ * the processor's layout, since the hypervisor saves and restores guest
+ * state where the processor puts it.  Components the host lacks keep
+ * Intel's offsets (what TCG, and so the MSHV simulator, uses).
+ */
+static void mshv_cpu_xsave_layout_init(void)
+{
+    /* Intel's standard offsets (SDM vol. 1, 13.4.3) */
+    static const uint32_t standard[XSAVE_STATE_AREA_COUNT] = {
+        [XSTATE_YMM_BIT] = 576,
+        [XSTATE_BNDREGS_BIT] = 960,
+        [XSTATE_BNDCSR_BIT] = 1024,
+        [XSTATE_OPMASK_BIT] = 1088,
+        [XSTATE_ZMM_Hi256_BIT] = 1152,
+        [XSTATE_Hi16_ZMM_BIT] = 1664,
+        [XSTATE_PKRU_BIT] = 2688,
+    };
+    static bool done;
+    uint32_t eax, ebx, ecx, edx;
+    unsigned i;
+
+    if (done) {
+        return;
+    }
+    done = true;
+    x86_ext_save_areas[XSTATE_FP_BIT].offset = 0;
+    x86_ext_save_areas[XSTATE_SSE_BIT].offset = 0;
+    for (i = XSTATE_SSE_BIT + 1; i < XSAVE_STATE_AREA_COUNT; i++) {
+        ExtSaveArea *esa = &x86_ext_save_areas[i];
+
+        if (!esa->size) {
+            continue;
+        }
+        host_cpuid(0xd, i, &eax, &ebx, &ecx, &edx);
+        if (eax == esa->size) {
+            esa->offset = ebx;
+            esa->ecx = ecx;
+        } else {
+            esa->offset = standard[i];
+        }
+    }
+}
+
+static void mshv_cpu_instance_init(CPUState *cs)
+{
+    mshv_cpu_xsave_layout_init();
+}
+
+static void mshv_cpu_accel_class_init(ObjectClass *oc, void *data)
+{
+    AccelCPUClass *acc = ACCEL_CPU_CLASS(oc);
+
+    acc->cpu_instance_init = mshv_cpu_instance_init;
+}
+
+static const TypeInfo mshv_cpu_accel_type = {
+    .name = ACCEL_CPU_NAME("mshv"),
+    .parent = TYPE_ACCEL_CPU,
+    .class_init = mshv_cpu_accel_class_init,
+    .abstract = true,
+};
+
+static void mshv_cpu_accel_register_types(void)
+{
+    type_register_static(&mshv_cpu_accel_type);
+}
+
+type_init(mshv_cpu_accel_register_types);
