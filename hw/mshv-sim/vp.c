@@ -136,8 +136,13 @@ static void mshv_sim_regpage_fill(MshvSimVp *vp)
  */
 static void mshv_sim_env_changed(CPUState *cs, bool mmu)
 {
-    x86_update_hflags(cpu_env(cs));
+    CPUX86State *env = cpu_env(cs);
+
+    x86_update_hflags(env);
     if (mmu) {
+        /* CR4 and XCR0 gate SSE, AVX, SMAP, UMIP and MPX: hflags too */
+        cpu_x86_update_cr4(env, env->cr[4]);
+        cpu_sync_bndcs_hflags(env);
         tlb_flush(cs);
     }
 }
