@@ -17,6 +17,8 @@
 #include "system/mshv.h"
 #include "system/mshv_int.h"
 #include "system/runstate.h"
+#include "exec/ram_addr.h"
+#include "qemu/bitmap.h"
 #include "trace.h"
 
 bool mshv_allowed;
@@ -100,38 +102,89 @@ int mshv_get_property(MshvState *s, uint32_t code, uint64_t *value,
 
 static bool mshv_memory_fatal;
 
-static void mshv_map(MemoryRegionSection *section, bool add)
+/* Mapped writable RAM, for dirty page tracking. */
+typedef struct MshvSlot {
+    hwaddr start;
+    hwaddr size;
+    bool log;                   /* QEMU wants its dirty pages */
+} MshvSlot;
+
+static GArray *mshv_slots;      /* of MshvSlot */
+
+/*
+ * The whole pages of @section MSHV can map (it maps 4 KiB pages), and
+ * whether the guest can write them; false when there are none.
+ */
+static bool mshv_section_pages(MemoryRegionSection *section, hwaddr *start,
+                               hwaddr *size, hwaddr *delta, bool *writable)
 {
     MemoryRegion *mr = section->mr;
-    bool writable = !mr->readonly && !mr->rom_device;
-    hwaddr start = section->offset_within_address_space;
-    hwaddr size = int128_get64(section->size);
-    hwaddr delta;
-    struct mshv_user_mem_region region;
-    int ret;
 
+    *writable = !mr->readonly && !mr->rom_device;
     if (!memory_region_is_ram(mr)) {
         /*
          * MMIO, or a ROM device in MMIO mode (its ROMD-mode section was
          * removed when the mode changed): unmapped, so every access traps.
          */
         if (!memory_region_is_romd(mr)) {
-            return;
+            return false;
         }
-        writable = false;
+        *writable = false;
     }
+    *start = section->offset_within_address_space;
+    *size = int128_get64(section->size);
+    *delta = ROUND_UP(*start, MSHV_HV_PAGE_SIZE) - *start;
+    if (*delta >= *size) {
+        return false;
+    }
+    *start += *delta;
+    *size = ROUND_DOWN(*size - *delta, MSHV_HV_PAGE_SIZE);
+    return *size != 0;
+}
 
-    /* MSHV maps whole 4 KiB pages. */
-    delta = ROUND_UP(start, MSHV_HV_PAGE_SIZE) - start;
-    if (delta >= size) {
+static MshvSlot *mshv_slot_find(hwaddr start)
+{
+    unsigned i;
+
+    for (i = 0; mshv_slots && i < mshv_slots->len; i++) {
+        MshvSlot *slot = &g_array_index(mshv_slots, MshvSlot, i);
+
+        if (slot->start == start) {
+            return slot;
+        }
+    }
+    return NULL;
+}
+
+static void mshv_slot_update(hwaddr start, hwaddr size, bool add, bool log)
+{
+    MshvSlot slot = { .start = start, .size = size, .log = log };
+    MshvSlot *old = mshv_slot_find(start);
+
+    if (!mshv_slots) {
+        mshv_slots = g_array_new(false, false, sizeof(MshvSlot));
+    }
+    if (old && add) {
+        *old = slot;
+    } else if (old) {
+        *old = g_array_index(mshv_slots, MshvSlot, mshv_slots->len - 1);
+        g_array_set_size(mshv_slots, mshv_slots->len - 1);
+    } else if (add) {
+        g_array_append_val(mshv_slots, slot);
+    }
+}
+
+static void mshv_map(MemoryRegionSection *section, bool add)
+{
+    MemoryRegion *mr = section->mr;
+    hwaddr start, size, delta;
+    struct mshv_user_mem_region region;
+    bool writable;
+    int ret;
+
+    if (!mshv_section_pages(section, &start, &size, &delta, &writable)) {
         return;
     }
-    start += delta;
-    size = ROUND_DOWN(size - delta, MSHV_HV_PAGE_SIZE);
-    if (!size) {
-        return;
-    }
-
     region = (struct mshv_user_mem_region) {
         .size = size,
         .guest_pfn = start >> 12,
@@ -149,7 +202,114 @@ static void mshv_map(MemoryRegionSection *section, bool add)
                      add ? "mapping" : "unmapping", memory_region_name(mr),
                      start, size, strerror(errno));
         mshv_memory_fatal = true;
+        return;
     }
+    if (writable) {
+        mshv_slot_update(start, size, add,
+                         memory_region_get_dirty_log_mask(mr) != 0);
+    }
+}
+
+/* ---- Dirty page tracking ------------------------------------------------- */
+
+/*
+ * MSHV_GET_GPAP_ACCESS_BITMAP for the dirty bits of @pages pages from
+ * @start, applying @op; @bitmap gets one bit per page.
+ */
+static int mshv_dirty_bitmap(hwaddr start, hwaddr pages, uint8_t op,
+                             unsigned long *bitmap)
+{
+    struct mshv_gpap_access_bitmap args = {
+        .access_type = MSHV_GPAP_ACCESS_TYPE_DIRTY,
+        .access_op = op,
+        .page_count = pages,
+        .gpap_base = start >> 12,
+        .bitmap_ptr = (uintptr_t)bitmap,
+    };
+    int ret = ioctl(mshv_state->pt_fd, MSHV_GET_GPAP_ACCESS_BITMAP, &args);
+
+    trace_mshv_dirty_bitmap(start, pages, op, ret < 0 ? errno : 0);
+    return ret < 0 ? -errno : 0;
+}
+
+/*
+ * The hypervisor tracks dirty pages for the whole partition: on while any
+ * slot is logged (VGA memory, migration).  Before it goes off every page
+ * is marked dirty again, as Microsoft's hypervisor requires.
+ */
+static void mshv_update_tracking(void)
+{
+    bool want = false;
+    Error *err = NULL;
+    unsigned i;
+
+    for (i = 0; mshv_slots && i < mshv_slots->len; i++) {
+        want |= g_array_index(mshv_slots, MshvSlot, i).log;
+    }
+    if (want == mshv_state->dirty_tracking) {
+        return;
+    }
+    for (i = 0; !want && i < mshv_slots->len; i++) {
+        MshvSlot *slot = &g_array_index(mshv_slots, MshvSlot, i);
+        g_autofree unsigned long *bitmap =
+            bitmap_new(slot->size / MSHV_HV_PAGE_SIZE);
+
+        mshv_dirty_bitmap(slot->start, slot->size / MSHV_HV_PAGE_SIZE,
+                          MSHV_GPAP_ACCESS_OP_SET, bitmap);
+    }
+    if (mshv_set_property(mshv_state,
+                          HV_PARTITION_PROPERTY_GPA_PAGE_ACCESS_TRACKING,
+                          want, &err) < 0) {
+        error_reportf_err(err, "mshv: cannot turn dirty page tracking %s: ",
+                          want ? "on" : "off");
+        if (want) {
+            mshv_memory_fatal = true;
+        }
+        return;
+    }
+    mshv_state->dirty_tracking = want;
+}
+
+static void mshv_log_start(MemoryListener *listener,
+                           MemoryRegionSection *section, int old, int new)
+{
+    hwaddr start, size, delta;
+    bool writable;
+
+    if (mshv_section_pages(section, &start, &size, &delta, &writable) &&
+        writable) {
+        mshv_slot_update(start, size, true, new != 0);
+    }
+}
+
+static void mshv_log_sync(MemoryListener *listener,
+                          MemoryRegionSection *section)
+{
+    MemoryRegion *mr = section->mr;
+    hwaddr start, size, delta, pages;
+    g_autofree unsigned long *bitmap = NULL;
+    bool writable;
+    int ret;
+
+    if (!mshv_state->dirty_tracking ||
+        !mshv_section_pages(section, &start, &size, &delta, &writable) ||
+        !writable) {
+        return;
+    }
+    pages = size / MSHV_HV_PAGE_SIZE;
+    bitmap = bitmap_new(pages);
+    ret = mshv_dirty_bitmap(start, pages, MSHV_GPAP_ACCESS_OP_CLEAR, bitmap);
+    if (ret < 0) {
+        /* Whatever was written may be lost: no copy of it can be trusted. */
+        error_report("mshv: reading the dirty pages of %s at 0x%"
+                     HWADDR_PRIx " failed: %s; the VM is stopped",
+                     memory_region_name(mr), start, strerror(-ret));
+        qemu_system_vmstop_request(RUN_STATE_INTERNAL_ERROR);
+        return;
+    }
+    cpu_physical_memory_set_dirty_lebitmap(bitmap,
+        memory_region_get_ram_addr(mr) + section->offset_within_region + delta,
+        pages);
 }
 
 static void mshv_region_add(MemoryListener *listener,
@@ -210,6 +370,7 @@ static void mshv_eventfd_del(MemoryListener *listener,
 
 static void mshv_commit(MemoryListener *listener)
 {
+    mshv_update_tracking();
     if (mshv_memory_fatal) {
         mshv_memory_fatal = false;
         if (runstate_is_running()) {
@@ -336,6 +497,9 @@ static int mshv_init_machine(MachineState *ms)
         .commit = mshv_commit,
         .eventfd_add = mshv_eventfd_add,
         .eventfd_del = mshv_eventfd_del,
+        .log_start = mshv_log_start,
+        .log_stop = mshv_log_start,
+        .log_sync = mshv_log_sync,
         .priority = MEMORY_LISTENER_PRIORITY_ACCEL,
     };
     memory_listener_register(&s->memory_listener, &address_space_memory);

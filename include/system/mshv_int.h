@@ -23,6 +23,7 @@ typedef struct MshvState {
     MemoryListener memory_listener;
     VMChangeStateEntry *vmstate;
     bool time_frozen;
+    bool dirty_tracking;        /* GPA_PAGE_ACCESS_TRACKING is on */
 } MshvState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(MshvState, MSHV_ACCEL)

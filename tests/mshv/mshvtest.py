@@ -114,10 +114,11 @@ class MshvBootTest(QemuSystemTest):
         return elapsed
 
     def launch_guest(self, accel='tcg', kernel='vmlinux', append='',
-                     args=(), end='poweroff', no_reboot=True):
+                     args=(), end='poweroff', no_reboot=True, vm=None):
         """Start the test guest and return at once (boot_guest waits for
-        its final marker); the arguments are boot_guest's."""
-        vm = self.vm
+        its final marker); the arguments are boot_guest's.  VM: the
+        machine to start (self.vm by default)."""
+        vm = vm or self.vm
         vm.set_console()
         vm.add_args('-accel', accel, '-m', '512',
                     '-kernel', guest_file(kernel),
@@ -131,9 +132,9 @@ class MshvBootTest(QemuSystemTest):
         return vm
 
     def wait_console(self, pattern, failure_message=None,
-                     timeout=BOOT_TIMEOUT):
-        """wait_for_console_pattern, failing after TIMEOUT seconds instead
-        of hanging the whole suite."""
+                     timeout=BOOT_TIMEOUT, vm=None):
+        """wait_for_console_pattern (of VM, self.vm by default), failing
+        after TIMEOUT seconds instead of hanging the whole suite."""
         def expired(signum, frame):
             raise TimeoutError(f'no "{pattern}" on the console after '
                                f'{timeout} s')
@@ -141,7 +142,7 @@ class MshvBootTest(QemuSystemTest):
         signal.alarm(timeout)
         try:
             wait_for_console_pattern(self, pattern,
-                                     failure_message=failure_message)
+                                     failure_message=failure_message, vm=vm)
         finally:
             signal.alarm(0)
             signal.signal(signal.SIGALRM, old)
@@ -188,9 +189,9 @@ def sim_preload():
 class MshvSimTest(MshvBootTest):
     """Tests of -accel mshv, on the MSHV simulator."""
 
-    def sim_vm(self):
-        """The test VM, started through the simulator wrapper."""
-        vm = self.vm
+    def sim_vm(self, vm=None):
+        """The test VM (or VM), started through the simulator wrapper."""
+        vm = vm or self.vm
         vm._wrapper = [SIM_RUN, '--hv', self.qemu_bin,
                        '--preload', sim_preload(), '--']
         return vm

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Live migration under -accel mshv, on the MSHV simulator: the guest
+keeps writing and checking memory and vector registers
+(tests/guest/mem-stress.c) while it moves from one QEMU to another;
+pages it dirties during the copy come from the hypervisor's dirty page
+tracking, its LAPIC and XSAVE state from MSHV_GET/SET_VP_STATE."""
+
+import os
+import tempfile
+import time
+
+import mshvtest
+from mshvtest import MshvSimTest
+
+# Guest memory the workload rewrites every round, and how long it runs.
+STRESS_MIB = 96
+STRESS_SECONDS = 40
+
+
+class AccelMigrate(MshvSimTest):
+
+    timeout = 300
+
+    def start(self, name, *extra):
+        vm = self.get_vm(*extra, name=name)
+        self.sim_vm(vm)
+        self.launch_guest(accel='mshv', vm=vm,
+                          append=f'mshvtest=memstress '
+                                 f'MEM_STRESS="{STRESS_MIB} {STRESS_SECONDS}"',
+                          args=('-M', 'q35', '-smp', '2',
+                                '-cpu', 'qemu64,+xsave,+avx',
+                                '-vga', 'none', '-net', 'none'))
+        return vm
+
+    def wait_migrated(self, vm, timeout=180):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            info = vm.cmd('query-migrate')
+            if info.get('status') == 'completed':
+                return info
+            self.assertNotIn(info.get('status'), ('failed', 'cancelled'),
+                             info)
+            time.sleep(0.5)
+        self.fail(f'migration did not complete in {timeout} s')
+        return None
+
+    def test_live_migration(self):
+        # (a socket path must be short: not in the test's work directory)
+        tmp = tempfile.TemporaryDirectory(prefix='mshv-migrate-')
+        self.addCleanup(tmp.cleanup)
+        sock = os.path.join(tmp.name, 'migrate.sock')
+        src = self.start('source')
+        # the workload is running, with AVX, before the copy starts
+        self.wait_console('mem-stress: round 2 ok', vm=src,
+                          failure_message='CHECK: memstress FAILED')
+        dst = self.start('dest', '-incoming', f'unix:{sock}')
+        src.cmd('migrate-set-capabilities', capabilities=[
+            {'capability': 'events', 'state': True}])
+        # slow enough that the guest dirties pages during the copy
+        src.cmd('migrate-set-parameters', max_bandwidth=64 << 20)
+        src.cmd('migrate', uri=f'unix:{sock}')
+        info = self.wait_migrated(src)
+        self.log.info('migration: %s', info)
+        # several passes: pages the guest wrote meanwhile were sent again
+        self.assertGreater(info['ram']['dirty-sync-count'], 1, info)
+        self.assertGreater(info['ram']['transferred'], STRESS_MIB << 20)
+        self.assertEqual(dst.cmd('query-status')['status'], 'running')
+        # the guest goes on on the destination: rounds there, all checked
+        self.wait_console('mem-stress: round', vm=dst,
+                          failure_message='CHECK: memstress FAILED')
+        self.wait_console('rounds ok, avx yes', vm=dst,
+                          failure_message='CHECK: memstress FAILED', timeout=120)
+        self.wait_console(mshvtest.GUEST_DONE + ' ok', vm=dst,
+                          failure_message=mshvtest.GUEST_DONE + ' failed')
+        dst.wait(timeout=30)
+
+
+if __name__ == '__main__':
+    mshvtest.QemuSystemTest.main()
