@@ -32,29 +32,48 @@ class AccelVirtio(MshvSimTest):
             f.write(data)
         return path, hashlib.sha256(data).hexdigest()
 
-    def virtio_blk(self, machine, device, *extra):
-        disk, digest = self.make_disk()
+    def run_guest(self, machine, check, args):
+        """Boot the test guest on the simulator with ARGS to run CHECK (a
+        check's name, then kernel parameters for it); returns the
+        simulator's counters."""
         cnt = os.path.join(self.workdir, 'counters.txt')
         os.environ['MSHV_SIM_COUNTERS'] = cnt
         try:
             self.set_machine(machine)
             self.sim_vm()
-            self.boot_guest(accel='mshv', append='mshvtest=virtioblk',
-                            args=('-vga', 'none', '-net', 'none',
-                                  '-drive', f'file={disk},format=raw,'
-                                  'if=none,id=d0',
-                                  '-device', f'{device},drive=d0', *extra))
+            self.boot_guest(accel='mshv', append=f'mshvtest={check}',
+                            args=('-vga', 'none', '-net', 'none', *args))
         finally:
             del os.environ['MSHV_SIM_COUNTERS']
-        read = self.console_lines('virtioblk: read ')[0].split()[-1]
+        name = check.split()[0]
+        self.assertEqual(len(self.console_lines(f'CHECK: {name} ok')), 1)
+        return counters(cnt)
+
+    def virtio_disk(self, machine, check, devices):
+        """A disk image behind DEVICES (which use drive d0): the guest
+        reads it whole and writes to it; both checked from the host."""
+        disk, digest = self.make_disk()
+        c = self.run_guest(machine, check,
+                           ('-drive', f'file={disk},format=raw,if=none,id=d0',
+                            *devices))
+        read = self.console_lines(f'{check}: read ')[0].split()[-1]
         self.assertEqual(read, digest)
-        wrote = self.console_lines('virtioblk: wrote ')[0].split()[-1]
+        wrote = self.console_lines(f'{check}: wrote ')[0].split()[-1]
         with open(disk, 'rb') as f:
             f.seek(1024 * 4096)
             self.assertEqual(hashlib.sha256(f.read(64 * 4096)).hexdigest(),
                              wrote)
-        self.assertEqual(len(self.console_lines('CHECK: virtioblk ok')), 1)
-        return counters(cnt)
+        return c
+
+    def virtio_blk(self, machine, device, *extra):
+        return self.virtio_disk(machine, 'virtioblk',
+                                ('-device', f'{device},drive=d0', *extra))
+
+    def virtio_scsi(self, machine, device, *extra):
+        return self.virtio_disk(machine, 'virtioscsi',
+                                ('-device', f'{device},id=scsi0',
+                                 '-device', 'scsi-hd,drive=d0,bus=scsi0.0',
+                                 *extra))
 
     def test_blk_q35_ioeventfd(self):
         """Modern virtio-pci: every queue notification is an MMIO write
@@ -86,26 +105,37 @@ class AccelVirtio(MshvSimTest):
         self.assertGreater(c['intercept.apic_eoi'], 10)
         self.assertEqual(c['interrupt.irqfd'], 0)
 
-    def test_rng_q35(self):
-        cnt = os.path.join(self.workdir, 'counters.txt')
-        os.environ['MSHV_SIM_COUNTERS'] = cnt
-        try:
-            self.set_machine('q35')
-            self.sim_vm()
-            self.boot_guest(accel='mshv', append='mshvtest=virtiorng',
-                            args=('-vga', 'none', '-net', 'none',
-                                  '-object', 'rng-random,id=rng0,'
-                                  'filename=/dev/urandom',
-                                  '-device', 'virtio-rng-pci,rng=rng0'))
-        finally:
-            del os.environ['MSHV_SIM_COUNTERS']
-        self.assertEqual(len(self.console_lines('CHECK: virtiorng ok')), 1)
-        self.assertGreater(counters(cnt)['ioeventfd.signal'], 0)
+    def virtio_rng(self, machine, device):
+        return self.run_guest(machine, 'virtiorng',
+                              ('-object', 'rng-random,id=rng0,'
+                               'filename=/dev/urandom',
+                               '-device', f'{device},rng=rng0'))
 
-    def test_net_q35(self):
+    def test_rng_q35(self):
+        self.assertGreater(self.virtio_rng('q35', 'virtio-rng-pci')
+                           ['ioeventfd.signal'], 0)
+
+    def test_rng_pc_intx(self):
+        c = self.virtio_rng('pc', 'virtio-rng-pci,vectors=0')
+        self.assertGreater(c['intercept.apic_eoi'], 0)
+
+    def test_scsi_q35_iothread_irqfd(self):
+        """virtio-scsi on an iothread: doorbells as ioeventfds and
+        completions as irqfds, as for virtio-blk."""
+        c = self.virtio_scsi('q35', 'virtio-scsi-pci,iothread=io0',
+                             '-object', 'iothread,id=io0')
+        self.assertGreaterEqual(c['ioeventfd.signal'], 10)
+        self.assertGreaterEqual(c['interrupt.irqfd'], 10)
+
+    def test_scsi_pc_intx(self):
+        c = self.virtio_scsi('pc', 'virtio-scsi-pci,vectors=0')
+        self.assertGreater(c['intercept.apic_eoi'], 10)
+        self.assertEqual(c['interrupt.irqfd'], 0)
+
+    def virtio_net(self, machine, device):
         """virtio-net on QEMU's user network: the guest fetches a 4 MiB
         file from an HTTP server on the host's loopback; the checksum
-        matches and the doorbells were ioeventfds."""
+        must match."""
         blob = os.path.join(self.workdir, 'blob')
         data = os.urandom(4 << 20)
         with open(blob, 'wb') as f:
@@ -116,23 +146,28 @@ class AccelVirtio(MshvSimTest):
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         port = server.server_address[1]
-        cnt = os.path.join(self.workdir, 'counters.txt')
-        os.environ['MSHV_SIM_COUNTERS'] = cnt
         try:
-            self.set_machine('q35')
-            self.sim_vm()
-            self.boot_guest(accel='mshv',
-                            append='mshvtest=virtionet VIRTIONET_URL='
-                                   f'http://10.0.2.2:{port}/blob',
-                            args=('-vga', 'none', '-nic', 'none',
-                                  '-netdev', 'user,id=n0',
-                                  '-device', 'virtio-net-pci,netdev=n0'))
+            c = self.run_guest(machine, 'virtionet VIRTIONET_URL='
+                               f'http://10.0.2.2:{port}/blob',
+                               ('-nic', 'none', '-netdev', 'user,id=n0',
+                                '-device', f'{device},netdev=n0'))
         finally:
-            del os.environ['MSHV_SIM_COUNTERS']
             server.shutdown()
         got = self.console_lines('virtionet: got ')[0].split()[-1]
         self.assertEqual(got, hashlib.sha256(data).hexdigest())
-        self.assertGreater(counters(cnt)['ioeventfd.signal'], 0)
+        return c
+
+    def test_net_q35(self):
+        """The doorbells were ioeventfds."""
+        self.assertGreater(self.virtio_net('q35', 'virtio-net-pci')
+                           ['ioeventfd.signal'], 0)
+
+    def test_net_pc_intx_ioeventfd_off(self):
+        """No MSI-X and no ioeventfd: INTx through the IOAPIC, doorbells
+        exit to QEMU."""
+        c = self.virtio_net('pc', 'virtio-net-pci,vectors=0,ioeventfd=off')
+        self.assertEqual(c['ioeventfd.signal'], 0)
+        self.assertGreater(c['intercept.apic_eoi'], 0)
 
 
 if __name__ == '__main__':
