@@ -112,6 +112,7 @@ uint16_t mshv_sim_gpa_access_states(MshvSimPartition *pt, uint64_t pfn,
 uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
                             int state_fd);
 MshvSimVp *mshv_sim_vp_find(MshvSimPartition *pt, uint32_t index);
+uint32_t mshv_sim_vp_index(MshvSimVp *vp);
 CPUState *mshv_sim_vp_cpu(MshvSimVp *vp);
 uint16_t mshv_sim_vp_get_registers(MshvSimVp *vp, const uint32_t *names,
                                    unsigned count,
@@ -125,6 +126,14 @@ void mshv_sim_vp_assert_extint(MshvSimVp *vp, uint8_t vector);
 void mshv_sim_vp_clear_extint(MshvSimVp *vp);
 uint16_t mshv_sim_vp_register_cpuid(MshvSimVp *vp,
     const struct hv_input_register_intercept_result_cpuid *in);
+
+/* hyperv.c: the guest-visible Hyper-V interface */
+bool mshv_sim_hv_cpuid(MshvSimPartition *pt, uint32_t leaf, uint32_t *eax,
+                       uint32_t *ebx, uint32_t *ecx, uint32_t *edx);
+int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
+                    bool write, uint64_t *val);
+bool mshv_sim_hv_is_hypercall(CPUState *cs);
+void mshv_sim_hv_hypercall(CPUState *cs);
 
 /* irq.c */
 uint16_t mshv_sim_set_msi_routing(MshvSimPartition *pt, const void *payload,

@@ -76,6 +76,11 @@ MshvSimVp *mshv_sim_vp_find(MshvSimPartition *pt, uint32_t index)
     return index < MSHV_MAX_VPS ? pt->vps[index] : NULL;
 }
 
+uint32_t mshv_sim_vp_index(MshvSimVp *vp)
+{
+    return vp->index;
+}
+
 CPUState *mshv_sim_vp_cpu(MshvSimVp *vp)
 {
     return CPU(vp->cpu);
@@ -422,6 +427,11 @@ static void mshv_sim_hook_io(CPUX86State *env, uint32_t port, unsigned size,
     bool string = false, rep = false;
 
     cpu_restore_state(cs, retaddr);
+    if (!is_write && mshv_sim_hv_is_hypercall(cs)) {
+        /* a call through the hypercall page: the hypervisor's own */
+        mshv_sim_hv_hypercall(cs);
+        cpu_loop_exit(cs);
+    }
     len = mshv_sim_fetch_insn(cs, io->instruction_bytes);
     if (len && mshv_sim_decode(env, io->instruction_bytes, len, &insn)) {
         insn_len = insn.length;
@@ -532,13 +542,8 @@ static void mshv_sim_hook_cpuid(CPUX86State *env, uint32_t leaf,
     if (!vp) {
         return;
     }
-    /*
-     * The hypervisor leaves are the hypervisor's, never TCG's own
-     * ("TCGTCGTCGTCG").  The Hyper-V ones are not simulated yet: none.
-     */
-    if (leaf >= 0x40000000 && leaf <= 0x4fffffff) {
-        *eax = *ebx = *ecx = *edx = 0;
-    }
+    /* The hypervisor leaves are the hypervisor's, never TCG's own. */
+    mshv_sim_hv_cpuid(vp->pt, leaf, eax, ebx, ecx, edx);
     qemu_mutex_lock(&vp->cpuid_lock);
     for (i = 0; i < vp->cpuid->len; i++) {
         MshvSimCpuid *c = &g_array_index(vp->cpuid, MshvSimCpuid, i);
@@ -674,7 +679,17 @@ static void mshv_sim_hook_level_eoi(CPUX86State *env, int vector)
     async_run_on_cpu(cs, mshv_sim_vp_eoi_work, RUN_ON_CPU_HOST_PTR(vp));
 }
 
+static int mshv_sim_hook_msr(CPUX86State *env, uint32_t index,
+                             bool is_write, uint64_t *value)
+{
+    MshvSimVp *vp = mshv_sim_vp_of(env_cpu(env));
+
+    return vp ? mshv_sim_hv_msr(vp, env_cpu(env), index, is_write, value) :
+                0;
+}
+
 static const X86TcgHvHooks mshv_sim_hooks = {
+    .msr = mshv_sim_hook_msr,
     .level_eoi = mshv_sim_hook_level_eoi,
     .io = mshv_sim_hook_io,
     .transaction_failed = mshv_sim_hook_transaction_failed,

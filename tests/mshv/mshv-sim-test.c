@@ -130,8 +130,12 @@ static void *shared_memory(size_t size, int *fd_out)
     return p;
 }
 
-/* A partition with 64 KiB of RAM at GPA 0 and VP 0 in real mode. */
-static void guest_init(Guest *g, const uint8_t *code, size_t len)
+/*
+ * A partition with 64 KiB of RAM at GPA 0 and VP 0 in real mode, and the
+ * synthetic processor features @features.
+ */
+static void guest_init_features(Guest *g, const uint8_t *code, size_t len,
+                                uint64_t features)
 {
     struct mshv_create_partition args = {
         .pt_flags = 1 << MSHV_PT_BIT_LAPIC,
@@ -152,6 +156,16 @@ static void guest_init(Guest *g, const uint8_t *code, size_t len)
     g_assert_cmpint(g->dev, >=, 0);
     g->pt = ioctl(g->dev, MSHV_CREATE_PARTITION, &args);
     g_assert_cmpint(g->pt, >=, 0);
+    if (features) {
+        struct hv_input_set_partition_property in = {
+            .property_code = HV_PARTITION_PROPERTY_SYNTHETIC_PROC_FEATURES,
+            .property_value = features,
+        };
+        uint16_t status;
+
+        g_assert_cmpint(hvcall(g->pt, HVCALL_SET_PARTITION_PROPERTY, 0, &in,
+                               sizeof(in), NULL, 0, &status), ==, 0);
+    }
     g_assert_cmpint(ioctl(g->pt, MSHV_INITIALIZE_PARTITION), ==, 0);
     g->ram = shared_memory(GUEST_RAM_SIZE, &g->ram_fd);
     memcpy(g->ram + GUEST_CODE, code, len);
@@ -161,6 +175,11 @@ static void guest_init(Guest *g, const uint8_t *code, size_t len)
     g->vp = ioctl(g->pt, MSHV_CREATE_VP, &vp);
     g_assert_cmpint(g->vp, >=, 0);
     set_regs(g, regs, ARRAY_SIZE(regs));
+}
+
+static void guest_init(Guest *g, const uint8_t *code, size_t len)
+{
+    guest_init_features(g, code, len, 0);
 }
 
 static void guest_fini(Guest *g)
@@ -1407,6 +1426,117 @@ static void test_vp_state_xsave(void)
     guest_fini(&g);
 }
 
+/* ---- Hyper-V enlightenments ---------------------------------------------- */
+
+/* Run to the next "out 0x80/0x81, al" and step past it; returns the port. */
+static unsigned run_to_out(Guest *g)
+{
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+
+    run(g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    skip(g, &io->header);
+    return io->port_number;
+}
+
+static void test_hv_enlightenments(void)
+{
+    /* real mode, CS = DS = 0, code at 0x1000 */
+    static const uint8_t code[] = {
+        0x66, 0xb8, 0x00, 0x00, 0x00, 0x40,     /* mov eax, 0x40000000 */
+        0x0f, 0xa2,                             /* cpuid */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0x66, 0xb8, 0x03, 0x00, 0x00, 0x40,     /* mov eax, 0x40000003 */
+        0x0f, 0xa2,                             /* cpuid */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0x66, 0xb9, 0x02, 0x00, 0x00, 0x40,     /* mov ecx, VP_INDEX */
+        0x0f, 0x32,                             /* rdmsr */
+        0xe6, 0x80,                             /* out 0x80, al */
+        /* hypercall page at 0x3000, enabled */
+        0x66, 0xb9, 0x01, 0x00, 0x00, 0x40,     /* mov ecx, HYPERCALL */
+        0x66, 0xb8, 0x01, 0x30, 0x00, 0x00,     /* mov eax, 0x3001 */
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb8, 0x08, 0x00, 0x00, 0x00,     /* mov eax, 8 (spin wait) */
+        0xe8, 0x00, 0x00,                       /* call 0x3000 (@53) */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0x66, 0xb8, 0x34, 0x12, 0x00, 0x00,     /* mov eax, 0x1234 */
+        0xe8, 0x00, 0x00,                       /* call 0x3000 (@64) */
+        0xe6, 0x80,                             /* out 0x80, al */
+        /* reference TSC page at 0x4000, then the counter */
+        0x66, 0xb9, 0x21, 0x00, 0x00, 0x40,     /* mov ecx, REFERENCE_TSC */
+        0x66, 0xb8, 0x01, 0x40, 0x00, 0x00,     /* mov eax, 0x4001 */
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb9, 0x20, 0x00, 0x00, 0x40,     /* mov ecx, TIME_REF_COUNT */
+        0x0f, 0x32,                             /* rdmsr */
+        0xe6, 0x80,                             /* out 0x80, al */
+        /* a synthetic MSR the partition has not: #GP */
+        0x66, 0xb9, 0x80, 0x00, 0x00, 0x40,     /* mov ecx, SCONTROL */
+        0x0f, 0x32,                             /* rdmsr */
+        0xe6, 0x80,                             /* out 0x80, al */
+    };
+    static const uint8_t gp_handler[] = {
+        0xe6, 0x81,                             /* out 0x81, al */
+        0xf4,                                   /* hlt */
+    };
+    const uint64_t features =
+        1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+        1ULL << HV_SYNTHETIC_PROC_HV1 |
+        1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER |
+        1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS |
+        1ULL << HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS |
+        1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_INDEX |
+        1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC;
+    static const unsigned calls[] = { 53, 64 };
+    uint8_t prog[sizeof(code)];
+    unsigned i;
+    Guest g;
+
+    /* near calls to the hypercall page: relative to the next IP */
+    memcpy(prog, code, sizeof(code));
+    for (i = 0; i < ARRAY_SIZE(calls); i++) {
+        g_assert_cmphex(prog[calls[i]], ==, 0xe8);
+        stw_le_p(prog + calls[i] + 1, 0x3000 - (GUEST_CODE + calls[i] + 3));
+    }
+    guest_init_features(&g, prog, sizeof(prog), features);
+    set_handler(&g, 13, gp_handler, sizeof(gp_handler));
+
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RBX), ==, 0x7263694d);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RCX), ==, 0x666f736f);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RDX), ==, 0x76482074);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), >=, 0x40000005);
+
+    /* what the simulator implements of what was asked (not SynIC yet) */
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), ==,
+                    1u << 1 | 1u << 5 | 1u << 6 | 1u << 9);
+
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), ==, 0);
+
+    /* the hypercall page is filled in; calls through it return status */
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(g.ram[0x3000], !=, 0);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), ==, HV_STATUS_SUCCESS);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), ==,
+                    HV_STATUS_INVALID_HYPERCALL_CODE);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RDX), ==, 0);
+
+    /* the TSC page: valid sequence and a scale; the counter runs */
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmpuint(ldl_le_p(g.ram + 0x4000), ==, 1);
+    g_assert_cmphex(ldq_le_p(g.ram + 0x4008), !=, 0);
+    g_assert_cmpuint(get_reg(&g, HV_X64_REGISTER_RDX) << 32 |
+                     (uint32_t)get_reg(&g, HV_X64_REGISTER_RAX), >, 0);
+
+    g_assert_cmpuint(run_to_out(&g), ==, 0x81);
+    guest_fini(&g);
+}
+
 static void on_signal(int sig)
 {
 }
@@ -1490,6 +1620,8 @@ int main(int argc, char **argv)
                     test_interrupt_window_extint);
     g_test_add_func("/mshv-sim/memory/dirty-bitmap", test_dirty_bitmap);
     g_test_add_func("/mshv-sim/vp/state-lapic", test_vp_state_lapic);
+    g_test_add_func("/mshv-sim/hyperv/enlightenments",
+                    test_hv_enlightenments);
     g_test_add_func("/mshv-sim/vp/state-xsave", test_vp_state_xsave);
     g_test_add_func("/mshv-sim/memory/remap-runs-new-code",
                     test_remap_runs_new_code);

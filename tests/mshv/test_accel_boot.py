@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Linux boots under -accel mshv on the MSHV simulator: -M pc and -M q35,
 through SeaBIOS with a bzImage and with direct (PVH) entry into vmlinux,
-with the machines' default devices (VGA, NIC) where a user gets them."""
+with the machines' default devices (VGA, NIC) where a user gets them.
+The guest finds itself on Hyper-V and keeps time with its reference TSC
+page, as on a real MSHV partition."""
 
 import mshvtest
 from mshvtest import MshvSimTest
@@ -16,6 +18,13 @@ class AccelBoot(MshvSimTest):
         self.boot_guest(accel='mshv', kernel=kernel, args=args)
         self.assertEqual(
             len(self.console_lines('QEMU-GUEST-MARKER: init reached')), 1)
+        self.assertTrue(self.console_lines(
+            'Hypervisor detected: Microsoft Hyper-V'))
+        # the frequencies come from the hypervisor, not a calibration
+        self.assertTrue(self.console_lines('Hyper-V: LAPIC Timer Frequency'))
+        self.assertTrue(self.console_lines(
+            'Switched to clocksource hyperv_clocksource_tsc_page'))
+        self.assertFalse(self.console_lines('unchecked MSR access'))
 
     def test_pc_bzimage_default_devices(self):
         """SeaBIOS, its VGA BIOS and iPXE ROM; vgacon copies the text

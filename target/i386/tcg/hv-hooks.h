@@ -35,6 +35,12 @@ typedef struct X86TcgHvHooks {
     void (*cpuid)(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
                   uint32_t *eax, uint32_t *ebx, uint32_t *ecx,
                   uint32_t *edx);
+    /*
+     * RDMSR/WRMSR of @index (*value: the value written, or read):
+     * 0 not the hypervisor's (TCG goes on), 1 done, -1 #GP.
+     */
+    int (*msr)(CPUX86State *env, uint32_t index, bool is_write,
+               uint64_t *value);
     /* The vector of a pending ExtINT, or -1 (no APIC vector pending). */
     int (*pic_interrupt)(CPUX86State *env);
     /* Whether pic_interrupt has work (checked when an APIC vector won). */

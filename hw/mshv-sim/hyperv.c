@@ -1,0 +1,331 @@
+/*
+ * MSHV simulator: the Hyper-V interface a guest of the partition sees
+ *
+ * The partition's synthetic processor features select the enlightenments
+ * (TLFS): the hypervisor CPUID leaves, the guest OS ID and hypercall
+ * MSRs with the hypercall page, the VP index, the partition reference
+ * counter and reference TSC page, the TSC and APIC frequency MSRs, and
+ * the VP assist page MSR (kept, not used).
+ * Features the simulator does not implement yet (SynIC, synthetic
+ * timers, APIC access MSRs, guest idle) are not offered to the guest,
+ * whatever the partition asked for.
+ *
+ * Reference time is the guest's TSC in 100 ns units, so the counter MSR,
+ * the TSC page and the TSC agree, and move with the TSC when the VMM
+ * saves and restores it.  MSR state lives in the VP's CPUX86State
+ * (msr_hv_*), where the register table reads and writes it.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "exec/cpu-common.h"
+#include "exec/exec-all.h"
+#include "cpu.h"
+#include "kvm/hyperv-proto.h"
+#include "mshv-sim.h"
+#include "trace.h"
+
+/* TLFS bits QEMU's hyperv-proto.h does not name. */
+#define HV_HYPERCALL_LOCKED             (1ULL << 1)
+#define HV_REFERENCE_TSC_ENABLE         (1ULL << 0)
+#define HV_NOTIFY_LONG_SPIN_WAIT        0x0008
+
+/*
+ * Hypercall page: "in al, imm8" (the trap: TCG has no VMCALL; the port
+ * does not matter, the caller's RIP at the page's start does), "ret".
+ */
+#define MSHV_SIM_HYPERCALL_PORT         0xff
+#define MSHV_SIM_HYPERCALL_INSN_LEN     2
+
+static const uint8_t mshv_sim_hypercall_code[] = {
+    0xe4, MSHV_SIM_HYPERCALL_PORT,
+    0xc3,
+};
+
+/* The APIC timer counts QEMU_CLOCK_VIRTUAL nanoseconds. */
+#define MSHV_SIM_APIC_FREQUENCY         1000000000ULL
+
+#define MSHV_SIM_HV_BUILD               19041
+#define MSHV_SIM_HV_VERSION             0x000a0000      /* 10.0 */
+
+typedef struct MshvSimHvFeature {
+    unsigned synthetic;         /* HV_SYNTHETIC_PROC_* bit */
+    uint32_t privilege;         /* CPUID 0x40000003 EAX */
+    uint32_t misc;              /* CPUID 0x40000003 EDX */
+} MshvSimHvFeature;
+
+/* What the simulator implements, and how the guest learns of it. */
+static const MshvSimHvFeature mshv_sim_hv_features[] = {
+    { HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER,
+      HV_TIME_REF_COUNT_AVAILABLE },
+    { HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS, HV_HYPERCALL_AVAILABLE },
+    { HV_SYNTHETIC_PROC_ACCESS_VP_INDEX, HV_VP_INDEX_AVAILABLE },
+    { HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC,
+      HV_REFERENCE_TSC_AVAILABLE },
+    { HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS, HV_ACCESS_FREQUENCY_MSRS,
+      HV_FREQUENCY_MSRS_AVAILABLE },
+};
+
+static bool mshv_sim_hv_has(MshvSimPartition *pt, unsigned synthetic)
+{
+    uint64_t f = pt->synthetic_proc_features;
+
+    return (f & (1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT)) &&
+           (f & (1ULL << synthetic));
+}
+
+static uint32_t mshv_sim_hv_privileges(MshvSimPartition *pt, bool misc)
+{
+    uint32_t bits = 0;
+    unsigned i;
+
+    for (i = 0; i < ARRAY_SIZE(mshv_sim_hv_features); i++) {
+        if (mshv_sim_hv_has(pt, mshv_sim_hv_features[i].synthetic)) {
+            bits |= misc ? mshv_sim_hv_features[i].misc :
+                           mshv_sim_hv_features[i].privilege;
+        }
+    }
+    return bits;
+}
+
+bool mshv_sim_hv_cpuid(MshvSimPartition *pt, uint32_t leaf, uint32_t *eax,
+                       uint32_t *ebx, uint32_t *ecx, uint32_t *edx)
+{
+    if (leaf < HV_CPUID_VENDOR_AND_MAX_FUNCTIONS ||
+        leaf > HV_CPUID_VENDOR_AND_MAX_FUNCTIONS + 0x0fffffff) {
+        return false;
+    }
+    *eax = *ebx = *ecx = *edx = 0;
+    if (!(pt->synthetic_proc_features &
+          (1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT))) {
+        return true;
+    }
+    switch (leaf) {
+    case HV_CPUID_VENDOR_AND_MAX_FUNCTIONS:
+        *eax = HV_CPUID_IMPLEMENT_LIMITS + 1;
+        *ebx = ldl_le_p("Micr");
+        *ecx = ldl_le_p("osof");
+        *edx = ldl_le_p("t Hv");
+        break;
+    case HV_CPUID_INTERFACE:
+        if (pt->synthetic_proc_features & (1ULL << HV_SYNTHETIC_PROC_HV1)) {
+            *eax = ldl_le_p("Hv#1");
+        }
+        break;
+    case HV_CPUID_VERSION:
+        *eax = MSHV_SIM_HV_BUILD;
+        *ebx = MSHV_SIM_HV_VERSION;
+        break;
+    case HV_CPUID_FEATURES:
+        *eax = mshv_sim_hv_privileges(pt, false);
+        *edx = mshv_sim_hv_privileges(pt, true);
+        break;
+    case HV_CPUID_ENLIGHTMENT_INFO:
+        *ebx = 0xffffffff;      /* never notify long spin waits */
+        break;
+    case HV_CPUID_IMPLEMENT_LIMITS:
+        *eax = MSHV_MAX_VPS;
+        *ebx = MSHV_MAX_VPS;
+        break;
+    }
+    return true;
+}
+
+/* 2^64 * 10^7 / TSC rate: reference time = TSC * scale >> 64. */
+static uint64_t mshv_sim_hv_tsc_scale(void)
+{
+    return ((unsigned __int128)10000000 << 64) / mshv_sim_tsc_frequency();
+}
+
+static uint64_t mshv_sim_hv_ref_time(CPUX86State *env)
+{
+    return ((unsigned __int128)cpu_get_tsc(env) *
+            mshv_sim_hv_tsc_scale()) >> 64;
+}
+
+/* Write a page of the guest's (the hypervisor's overlay on its RAM). */
+static void mshv_sim_hv_fill_page(uint64_t gpa, const void *data,
+                                  size_t len)
+{
+    g_autofree uint8_t *page = g_malloc0(TARGET_PAGE_SIZE);
+
+    memcpy(page, data, len);
+    cpu_physical_memory_write(gpa, page, TARGET_PAGE_SIZE);
+}
+
+static void mshv_sim_hv_set_hypercall(CPUX86State *env, uint64_t val)
+{
+    /* A locked MSR keeps its value until reset. */
+    if (env->msr_hv_hypercall & HV_HYPERCALL_LOCKED) {
+        return;
+    }
+    env->msr_hv_hypercall = val;
+    if (val & HV_HYPERCALL_ENABLE) {
+        mshv_sim_hv_fill_page(val & TARGET_PAGE_MASK,
+                              mshv_sim_hypercall_code,
+                              sizeof(mshv_sim_hypercall_code));
+    }
+}
+
+static void mshv_sim_hv_set_reference_tsc(CPUX86State *env, uint64_t val)
+{
+    uint8_t page[24] = { 0 };
+
+    env->msr_hv_tsc = val;
+    if (val & HV_REFERENCE_TSC_ENABLE) {
+        stl_le_p(page, 1);                              /* sequence: valid */
+        stq_le_p(page + 8, mshv_sim_hv_tsc_scale());    /* scale */
+        stq_le_p(page + 16, 0);                         /* offset */
+        mshv_sim_hv_fill_page(val & TARGET_PAGE_MASK, page, sizeof(page));
+    }
+}
+
+int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
+                    bool write, uint64_t *val)
+{
+    MshvSimPartition *pt = mshv_sim_partition();
+    CPUX86State *env = cpu_env(cs);
+    unsigned need;
+
+    if (!write) {
+        *val = 0;
+    }
+    if (index < HV_X64_MSR_GUEST_OS_ID || index > HV_X64_MSR_GUEST_OS_ID +
+                                                  0xff) {
+        return 0;
+    }
+    switch (index) {
+    case HV_X64_MSR_GUEST_OS_ID:
+    case HV_X64_MSR_HYPERCALL:
+        need = HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS;
+        break;
+    case HV_X64_MSR_VP_INDEX:
+        need = HV_SYNTHETIC_PROC_ACCESS_VP_INDEX;
+        break;
+    case HV_X64_MSR_TIME_REF_COUNT:
+        need = HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER;
+        break;
+    case HV_X64_MSR_REFERENCE_TSC:
+        need = HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC;
+        break;
+    case HV_X64_MSR_TSC_FREQUENCY:
+    case HV_X64_MSR_APIC_FREQUENCY:
+        need = HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS;
+        break;
+    case HV_X64_MSR_APIC_ASSIST_PAGE:
+        /*
+         * The VP assist page: kept, not used (nothing the simulator offers
+         * reads or writes it); Linux sets it up on every Hyper-V.
+         */
+        need = HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS;
+        break;
+    default:
+        trace_mshv_sim_hv_msr(index, write, *val, -1);
+        return -1;
+    }
+    if (!mshv_sim_hv_has(pt, need)) {
+        trace_mshv_sim_hv_msr(index, write, *val, -1);
+        return -1;
+    }
+    if (write) {
+        switch (index) {
+        case HV_X64_MSR_GUEST_OS_ID:
+            env->msr_hv_guest_os_id = *val;
+            break;
+        case HV_X64_MSR_HYPERCALL:
+            mshv_sim_hv_set_hypercall(env, *val);
+            break;
+        case HV_X64_MSR_REFERENCE_TSC:
+            mshv_sim_hv_set_reference_tsc(env, *val);
+            break;
+        case HV_X64_MSR_APIC_ASSIST_PAGE:
+            env->msr_hv_vapic = *val;
+            break;
+        default:
+            trace_mshv_sim_hv_msr(index, write, *val, -1);
+            return -1;          /* read-only */
+        }
+    } else {
+        switch (index) {
+        case HV_X64_MSR_GUEST_OS_ID:
+            *val = env->msr_hv_guest_os_id;
+            break;
+        case HV_X64_MSR_HYPERCALL:
+            *val = env->msr_hv_hypercall;
+            break;
+        case HV_X64_MSR_VP_INDEX:
+            *val = mshv_sim_vp_index(vp);
+            break;
+        case HV_X64_MSR_TIME_REF_COUNT:
+            *val = mshv_sim_hv_ref_time(env);
+            break;
+        case HV_X64_MSR_REFERENCE_TSC:
+            *val = env->msr_hv_tsc;
+            break;
+        case HV_X64_MSR_TSC_FREQUENCY:
+            *val = mshv_sim_tsc_frequency();
+            break;
+        case HV_X64_MSR_APIC_FREQUENCY:
+            *val = MSHV_SIM_APIC_FREQUENCY;
+            break;
+        case HV_X64_MSR_APIC_ASSIST_PAGE:
+            *val = env->msr_hv_vapic;
+            break;
+        }
+    }
+    trace_mshv_sim_hv_msr(index, write, *val, 1);
+    return 1;
+}
+
+bool mshv_sim_hv_is_hypercall(CPUState *cs)
+{
+    CPUX86State *env = cpu_env(cs);
+    hwaddr gpa;
+
+    if (!(env->msr_hv_hypercall & HV_HYPERCALL_ENABLE) ||
+        (env->hflags & HF_CPL_MASK)) {
+        return false;
+    }
+    gpa = cpu_get_phys_page_debug(cs, env->segs[R_CS].base + env->eip);
+    return gpa != -1 &&
+           (gpa & TARGET_PAGE_MASK) ==
+           (env->msr_hv_hypercall & TARGET_PAGE_MASK) &&
+           (gpa & ~TARGET_PAGE_MASK) == 0;
+}
+
+/*
+ * A call through the hypercall page (the VP is at its trap, the caller's
+ * registers as the TLFS calling convention has them): none of the
+ * hypercalls a guest may make is implemented yet but the spin-wait
+ * notification, so the others return HV_STATUS_INVALID_HYPERCALL_CODE.
+ * Completes the trap instruction.
+ */
+void mshv_sim_hv_hypercall(CPUState *cs)
+{
+    CPUX86State *env = cpu_env(cs);
+    bool longmode = env->hflags & HF_CS64_MASK;
+    uint64_t control = longmode ? env->regs[R_ECX] :
+                       (uint64_t)(uint32_t)env->regs[R_EDX] << 32 |
+                       (uint32_t)env->regs[R_EAX];
+    uint16_t code = control & 0xffff;
+    uint64_t result;
+
+    switch (code) {
+    case HV_NOTIFY_LONG_SPIN_WAIT:
+        result = HV_STATUS_SUCCESS;
+        break;
+    default:
+        result = HV_STATUS_INVALID_HYPERCALL_CODE;
+        break;
+    }
+    trace_mshv_sim_hv_hypercall(code, result);
+    if (longmode) {
+        env->regs[R_EAX] = result;
+    } else {
+        env->regs[R_EAX] = (uint32_t)result;
+        env->regs[R_EDX] = result >> 32;
+    }
+    env->eip += MSHV_SIM_HYPERCALL_INSN_LEN;
+}
