@@ -185,6 +185,10 @@ static void mshv_map(MemoryRegionSection *section, bool add)
     if (!mshv_section_pages(section, &start, &size, &delta, &writable)) {
         return;
     }
+    if (!mshv_partition_ready()) {
+        mshv_memory_fatal = true;
+        return;
+    }
     region = (struct mshv_user_mem_region) {
         .size = size,
         .guest_pfn = start >> 12,
@@ -246,7 +250,7 @@ static void mshv_update_tracking(void)
     for (i = 0; mshv_slots && i < mshv_slots->len; i++) {
         want |= g_array_index(mshv_slots, MshvSlot, i).log;
     }
-    if (want == mshv_state->dirty_tracking) {
+    if (want == mshv_state->dirty_tracking || !mshv_partition_ready()) {
         return;
     }
     for (i = 0; !want && i < mshv_slots->len; i++) {
@@ -342,7 +346,12 @@ static void mshv_ioeventfd(MemoryRegionSection *section, bool match_data,
         .flags = (match_data ? 1u << MSHV_IOEVENTFD_BIT_DATAMATCH : 0) |
                  (add ? 0 : 1u << MSHV_IOEVENTFD_BIT_DEASSIGN),
     };
-    int ret = ioctl(mshv_state->pt_fd, MSHV_IOEVENTFD, &args);
+    int ret;
+
+    if (!mshv_partition_ready()) {
+        return;
+    }
+    ret = ioctl(mshv_state->pt_fd, MSHV_IOEVENTFD, &args);
 
     trace_mshv_ioeventfd(add, args.addr, args.len, match_data, data,
                          ret < 0 ? errno : 0);
@@ -389,7 +398,7 @@ static void mshv_vm_state_change(void *opaque, bool running, RunState state)
     Error *err = NULL;
 
     /* Partition time stands still while the VM is stopped. */
-    if (running == !s->time_frozen) {
+    if (running == !s->time_frozen || !mshv_partition_ready()) {
         return;
     }
     if (mshv_set_property(s, HV_PARTITION_PROPERTY_TIME_FREEZE, !running,
@@ -443,24 +452,32 @@ static int mshv_create_partition(MshvState *s, Error **errp)
         .pt_flags = 1 << MSHV_PT_BIT_LAPIC | 1 << MSHV_PT_BIT_X2APIC,
         .pt_isolation = MSHV_PT_ISOLATION_NONE,
     };
-    int ret;
 
     s->pt_fd = ioctl(s->fd, MSHV_CREATE_PARTITION, &args);
     if (s->pt_fd < 0) {
-        ret = -errno;
         error_setg_errno(errp, errno, "creating the partition failed");
-        return ret;
+        return -errno;
     }
-    /* Early properties, then initialize; time starts frozen. */
+    return 0;
+}
+
+/* Early properties, then initialize; time starts frozen. */
+static int mshv_initialize_partition(MshvState *s, Error **errp)
+{
+    uint64_t features;
+    int ret;
+
+    if (mshv_arch_synthetic_features(&features, errp) < 0) {
+        return -EINVAL;
+    }
     ret = mshv_set_property(s, HV_PARTITION_PROPERTY_SYNTHETIC_PROC_FEATURES,
-                            mshv_arch_default_synthetic_features(), errp);
+                            features, errp);
     if (ret < 0) {
         return ret;
     }
     if (ioctl(s->pt_fd, MSHV_INITIALIZE_PARTITION) < 0) {
-        ret = -errno;
         error_setg_errno(errp, errno, "initializing the partition failed");
-        return ret;
+        return -errno;
     }
     ret = mshv_set_property(s, HV_PARTITION_PROPERTY_TIME_FREEZE, 1, errp);
     if (ret < 0) {
@@ -468,6 +485,30 @@ static int mshv_create_partition(MshvState *s, Error **errp)
     }
     s->time_frozen = true;
     return 0;
+}
+
+/*
+ * The partition is initialized when first needed (the first vCPU, or
+ * memory a board maps before its CPUs): its synthetic processor features
+ * come from the CPU model's hv-* properties, known only once -cpu has
+ * been parsed, after the accelerator started, and the hypervisor takes
+ * them only before initialization.
+ */
+bool mshv_partition_ready(void)
+{
+    MshvState *s = mshv_state;
+    Error *err = NULL;
+
+    if (s->initialized || s->init_failed) {
+        return s->initialized;
+    }
+    if (mshv_initialize_partition(s, &err) < 0) {
+        error_report_err(err);
+        s->init_failed = true;
+        return false;
+    }
+    s->initialized = true;
+    return true;
 }
 
 static int mshv_init_machine(MachineState *ms)

@@ -115,6 +115,9 @@ void mshv_irqchip_commit_routes(void)
     }
     table->nr = n;
     trace_mshv_msi_routing_commit(n);
+    if (!mshv_partition_ready()) {
+        return;
+    }
     if (ioctl(mshv_state->pt_fd, MSHV_SET_MSI_ROUTING, table) < 0) {
         /* the old table stays: interrupts still go where they went */
         error_report("mshv: updating the MSI routing table (%u routes) "
@@ -135,7 +138,12 @@ int mshv_irqchip_irqfd(EventNotifier *n, EventNotifier *rn, int virq,
         .flags = (rn ? 1u << MSHV_IRQFD_BIT_RESAMPLE : 0) |
                  (assign ? 0 : 1u << MSHV_IRQFD_BIT_DEASSIGN),
     };
-    int ret = ioctl(mshv_state->pt_fd, MSHV_IRQFD, &args);
+    int ret;
+
+    if (!mshv_partition_ready()) {
+        return -EIO;
+    }
+    ret = ioctl(mshv_state->pt_fd, MSHV_IRQFD, &args);
 
     trace_mshv_irqfd(assign, virq, args.fd, ret < 0 ? errno : 0);
     return ret < 0 ? -errno : 0;

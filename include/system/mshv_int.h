@@ -22,6 +22,8 @@ typedef struct MshvState {
     int pt_fd;                  /* the partition */
     MemoryListener memory_listener;
     VMChangeStateEntry *vmstate;
+    bool initialized;           /* MSHV_INITIALIZE_PARTITION done */
+    bool init_failed;           /* ... failed, and said why */
     bool time_frozen;
     bool dirty_tracking;        /* GPA_PAGE_ACCESS_TRACKING is on */
 } MshvState;
@@ -54,6 +56,8 @@ int mshv_hvcall(int fd, uint16_t code, uint16_t reps, const void *in,
 void mshv_fail(CPUState *cpu, const char *what, int err, uint16_t status);
 int mshv_get_property(MshvState *s, uint32_t code, uint64_t *value,
                       Error **errp);
+/* Initialize the partition if that is not done yet; false if it failed. */
+bool mshv_partition_ready(void);
 
 /* accel/mshv/mshv-accel-ops.c */
 int mshv_vcpu_run(CPUState *cpu, struct hv_message *msg);
@@ -66,6 +70,7 @@ void mshv_arch_vcpu_destroy(CPUState *cpu);
 int mshv_arch_vcpu_exec(CPUState *cpu);
 int mshv_arch_get_registers(CPUState *cpu);
 int mshv_arch_put_registers(CPUState *cpu, bool full);
-uint64_t mshv_arch_default_synthetic_features(void);
+/* The partition's synthetic processor features, from the CPU model. */
+int mshv_arch_synthetic_features(uint64_t *features, Error **errp);
 
 #endif /* SYSTEM_MSHV_INT_H */

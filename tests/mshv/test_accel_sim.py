@@ -50,6 +50,24 @@ class AccelOnSimulator(MshvSimTest):
         self.assertNotIn('avx', flags)          # not a Nehalem feature
         self.assertNotIn('la57', flags)         # the simulator's CPU has it
 
+    def test_hv_properties_select_enlightenments(self):
+        """hv-* CPU properties become the partition's synthetic processor
+        features: with hv-vpindex and hv-frequencies only, the guest finds
+        the VP index, frequency and hypercall MSRs (privilege flags 0x860)
+        but no reference TSC page, and keeps time without it; a property
+        the hypervisor has no feature for is refused with a warning."""
+        self.set_machine('pc')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', kernel='vmlinux',
+                        args=('-vga', 'none', '-net', 'none',
+                              '-cpu', 'qemu64,hv-vpindex=on,'
+                              'hv-frequencies=on,hv-crash=on'))
+        self.assertTrue(self.console_lines(
+            r'Hyper-V: privilege flags low 0x860,'))
+        self.assertFalse(self.console_lines('hyperv_clocksource'))
+        log = self.vm.get_log()
+        self.assertIn('no partition feature for hv-crash; ignored', log)
+
     def test_mmio_executor_matches_tcg(self):
         """Every instruction form the executor handles gives, on a device
         (pc-testdev's memory-like window), what TCG gives on RAM; an

@@ -17,6 +17,7 @@
 #include "hw/i386/apic.h"
 #include "hw/intc/ioapic.h"
 #include "qemu/memalign.h"
+#include "hw/boards.h"
 #include "hw/i386/apic_internal.h"
 #include "mshv-regs.h"
 #include "mshv-vp-state.h"
@@ -29,20 +30,107 @@
 #define MSHV_GET_REGS_MAX   (MSHV_HVCALL_MAX_IO_SIZE / \
                              sizeof(union hv_register_value))
 
-uint64_t mshv_arch_default_synthetic_features(void)
+/* What Linux and Windows guests expect of Hyper-V when -cpu names none. */
+static const uint64_t mshv_default_synthetic_features =
+    1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+    1ULL << HV_SYNTHETIC_PROC_HV1 |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_INDEX |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS |
+    1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS;
+
+/*
+ * QEMU's hv-* CPU properties (HYPERV_FEAT_*) as synthetic features;
+ * "none" where the Microsoft Hypervisor has no partition feature for one.
+ */
+static const struct {
+    unsigned feat;
+    const char *name;
+    bool none;
+    uint64_t synthetic;
+} mshv_hv_props[] = {
+    /* a recommendation the hypervisor makes by itself: nothing to ask */
+    { HYPERV_FEAT_RELAXED, "hv-relaxed" },
+    { HYPERV_FEAT_VAPIC, "hv-vapic", false,
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS },
+    { HYPERV_FEAT_TIME, "hv-time", false,
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER |
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC },
+    { HYPERV_FEAT_CRASH, "hv-crash", true },
+    { HYPERV_FEAT_RESET, "hv-reset", true },
+    { HYPERV_FEAT_VPINDEX, "hv-vpindex", false,
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_INDEX },
+    { HYPERV_FEAT_RUNTIME, "hv-runtime", false,
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_RUN_TIME_REG },
+    { HYPERV_FEAT_SYNIC, "hv-synic", false,
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS |
+      1ULL << HV_SYNTHETIC_PROC_SIGNAL_EVENTS },
+    { HYPERV_FEAT_STIMER, "hv-stimer", false,
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS },
+    { HYPERV_FEAT_FREQUENCIES, "hv-frequencies", false,
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS },
+    { HYPERV_FEAT_REENLIGHTENMENT, "hv-reenlightenment", true },
+    { HYPERV_FEAT_TLBFLUSH, "hv-tlbflush", false,
+      1ULL << HV_SYNTHETIC_PROC_TB_FLUSH_HYPERCALLS },
+    { HYPERV_FEAT_EVMCS, "hv-evmcs", false,
+      1ULL << HV_SYNTHETIC_PROC_ENLIGHTENED_VMCS },
+    { HYPERV_FEAT_IPI, "hv-ipi", false,
+      1ULL << HV_SYNTHETIC_PROC_SYNTHETIC_CLUSTER_IPI |
+      1ULL << HV_SYNTHETIC_PROC_EXTENDED_PROCESSOR_MASKS },
+    { HYPERV_FEAT_STIMER_DIRECT, "hv-stimer-direct", false,
+      1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS },
+    { HYPERV_FEAT_AVIC, "hv-avic", true },
+    { HYPERV_FEAT_SYNDBG, "hv-syndbg", true },
+    { HYPERV_FEAT_MSR_BITMAP, "hv-emsr-bitmap", true },
+    { HYPERV_FEAT_XMM_INPUT, "hv-xmm-input", true },
+    { HYPERV_FEAT_TLBFLUSH_EXT, "hv-tlbflush-ext", true },
+    { HYPERV_FEAT_TLBFLUSH_DIRECT, "hv-tlbflush-direct", true },
+};
+
+/*
+ * No hv-* property on -cpu: the defaults above.  Otherwise what they
+ * ask for, with the hypercall interface every enlightenment needs.
+ */
+int mshv_arch_synthetic_features(uint64_t *features, Error **errp)
 {
-    /* What Linux and Windows guests expect of Hyper-V by default. */
-    return 1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
-           1ULL << HV_SYNTHETIC_PROC_HV1 |
-           1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER |
-           1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS |
-           1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS |
-           1ULL << HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS |
-           1ULL << HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS |
-           1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_INDEX |
-           1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC |
-           1ULL << HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS |
-           1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS;
+    g_autoptr(GString) ignored = g_string_new(NULL);
+    uint64_t hv = 0;
+    Object *model;
+    unsigned i;
+
+    /* The -cpu model with its properties, as every vCPU will have it. */
+    if (current_machine && current_machine->cpu_type) {
+        model = object_new(current_machine->cpu_type);
+        hv = X86_CPU(model)->hyperv_features;
+        object_unref(model);
+    }
+    if (!hv) {
+        *features = mshv_default_synthetic_features;
+        return 0;
+    }
+    *features = 1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+                1ULL << HV_SYNTHETIC_PROC_HV1 |
+                1ULL << HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS;
+    for (i = 0; i < ARRAY_SIZE(mshv_hv_props); i++) {
+        if (!(hv & (1ULL << mshv_hv_props[i].feat))) {
+            continue;
+        }
+        *features |= mshv_hv_props[i].synthetic;
+        if (mshv_hv_props[i].none) {
+            g_string_append_printf(ignored, "%s%s", ignored->len ? ", " : "",
+                                   mshv_hv_props[i].name);
+        }
+    }
+    if (ignored->len) {
+        warn_report("-accel mshv: the Microsoft Hypervisor has no partition "
+                    "feature for %s; ignored", ignored->str);
+    }
+    return 0;
 }
 
 /* ---- VPs ----------------------------------------------------------------- */
@@ -77,6 +165,11 @@ int mshv_arch_vcpu_init(CPUState *cpu, Error **errp)
     struct mshv_create_vp args = { .vp_index = X86_CPU(cpu)->apic_id };
     void *page;
 
+    if (!mshv_partition_ready()) {
+        error_setg(errp, "the partition could not be initialized");
+        g_free(s);
+        return -1;
+    }
     /* The hypervisor's APIC ID is the VP index. */
     s->vp_index = args.vp_index;
     s->vp_fd = ioctl(mshv_state->pt_fd, MSHV_CREATE_VP, &args);
