@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include "qapi/error.h"
 #include "qemu/error-report.h"
+#include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "exec/address-spaces.h"
 #include "system/mshv.h"
@@ -474,11 +475,20 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
                 ret = EXCP_HLT;
             }
             break;
-        case HVMSG_UNRECOVERABLE_EXCEPTION:
+        case HVMSG_UNRECOVERABLE_EXCEPTION: {
+            const struct hv_x64_intercept_message_header *h =
+                (const void *)msg.payload;
+
             /* A triple fault resets the machine, as on hardware. */
+            qemu_log_mask(LOG_GUEST_ERROR, "mshv: vCPU %d: triple fault at "
+                          "%04x:%016" PRIx64 " (execution state 0x%x, "
+                          "RFLAGS 0x%" PRIx64 "); resetting\n",
+                          cpu->cpu_index, h->cs_segment.selector, h->rip,
+                          h->execution_state, h->rflags);
             qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
             ret = EXCP_INTERRUPT;
             break;
+        }
         case HVMSG_X64_INTERRUPTION_DELIVERABLE:
             mshv_deliver_extint(cpu);
             break;
