@@ -100,6 +100,18 @@ static void set_reg(Guest *g, uint32_t name, uint64_t value)
     set_regs(g, &r, 1);
 }
 
+static void set_property(Guest *g, uint32_t code, uint64_t value)
+{
+    struct hv_input_set_partition_property in = {
+        .property_code = code,
+        .property_value = value,
+    };
+    uint16_t status;
+
+    g_assert_cmpint(hvcall(g->pt, HVCALL_SET_PARTITION_PROPERTY, 0, &in,
+                           sizeof(in), NULL, 0, &status), ==, 0);
+}
+
 static int map_memory(int pt, uint64_t gpa, void *addr, uint64_t size,
                       uint8_t flags)
 {
@@ -157,14 +169,8 @@ static void guest_init_features(Guest *g, const uint8_t *code, size_t len,
     g->pt = ioctl(g->dev, MSHV_CREATE_PARTITION, &args);
     g_assert_cmpint(g->pt, >=, 0);
     if (features) {
-        struct hv_input_set_partition_property in = {
-            .property_code = HV_PARTITION_PROPERTY_SYNTHETIC_PROC_FEATURES,
-            .property_value = features,
-        };
-        uint16_t status;
-
-        g_assert_cmpint(hvcall(g->pt, HVCALL_SET_PARTITION_PROPERTY, 0, &in,
-                               sizeof(in), NULL, 0, &status), ==, 0);
+        set_property(g, HV_PARTITION_PROPERTY_SYNTHETIC_PROC_FEATURES,
+                     features);
     }
     g_assert_cmpint(ioctl(g->pt, MSHV_INITIALIZE_PARTITION), ==, 0);
     g->ram = shared_memory(GUEST_RAM_SIZE, &g->ram_fd);
@@ -1140,18 +1146,6 @@ static void test_level_eoi_and_resample(void)
 
 /* ---- Dirty and accessed page tracking ------------------------------------ */
 
-static void set_tracking(Guest *g, uint64_t on)
-{
-    struct hv_input_set_partition_property in = {
-        .property_code = HV_PARTITION_PROPERTY_GPA_PAGE_ACCESS_TRACKING,
-        .property_value = on,
-    };
-    uint16_t status;
-
-    g_assert_cmpint(hvcall(g->pt, HVCALL_SET_PARTITION_PROPERTY, 0, &in,
-                           sizeof(in), NULL, 0, &status), ==, 0);
-}
-
 /* MSHV_GET_GPAP_ACCESS_BITMAP over @count RAM pages from @base. */
 static int gpap_bitmap_range(Guest *g, uint8_t type, uint8_t op,
                              uint64_t base, uint64_t count, uint16_t *bits)
@@ -1207,7 +1201,7 @@ static void test_dirty_bitmap(void)
     Guest g;
 
     guest_init(&g, code, sizeof(code));
-    set_tracking(&g, 1);
+    set_property(&g, HV_PARTITION_PROPERTY_GPA_PAGE_ACCESS_TRACKING, 1);
     g_assert_cmphex(dirty_pages(&g), ==, 0);
 
     /* Guest writes are dirty (a word across no page edge: one page). */
@@ -1274,7 +1268,7 @@ static void test_dirty_bitmap(void)
     g_assert_cmphex(states[0], ==, 0x5a);           /* nothing copied */
 
     /* With tracking off, guest writes are not reported. */
-    set_tracking(&g, 0);
+    set_property(&g, HV_PARTITION_PROPERTY_GPA_PAGE_ACCESS_TRACKING, 0);
     skip(&g, &io->header);
     run(&g, &msg);
     g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
@@ -1299,18 +1293,6 @@ static int vp_state(Guest *g, unsigned long req, uint8_t type, void *buf,
         *size = args.buf_sz;
     }
     return ret;
-}
-
-static void set_property(Guest *g, uint32_t code, uint64_t value)
-{
-    struct hv_input_set_partition_property in = {
-        .property_code = code,
-        .property_value = value,
-    };
-    uint16_t status;
-
-    g_assert_cmpint(hvcall(g->pt, HVCALL_SET_PARTITION_PROPERTY, 0, &in,
-                           sizeof(in), NULL, 0, &status), ==, 0);
 }
 
 static void test_vp_state_lapic(void)
