@@ -412,6 +412,12 @@ uint16_t mshv_sim_hvcall(MshvSimPartition *pt, MshvSimVp *caller,
     case HVCALL_TRANSLATE_VIRTUAL_ADDRESS:
         status = mshv_sim_translate(pt, in, in_size, out, out_size);
         break;
+    case HVCALL_POST_MESSAGE_DIRECT:
+        status = mshv_sim_hv_post_message(pt, in, in_size);
+        break;
+    case HVCALL_SIGNAL_EVENT_DIRECT:
+        status = mshv_sim_hv_signal_event(pt, in, in_size, out, out_size);
+        break;
     case HVCALL_GET_GPA_PAGES_ACCESS_STATES: {
         const struct hv_input_get_gpa_pages_access_state *ga = in;
 

@@ -6,9 +6,10 @@
  * MSRs with the hypercall page, the VP index, the partition reference
  * counter and reference TSC page, the TSC and APIC frequency MSRs, and
  * the VP assist page MSR (kept, not used).
- * Features the simulator does not implement yet (SynIC, synthetic
- * timers, APIC access MSRs, guest idle) are not offered to the guest,
- * whatever the partition asked for.
+ * the SynIC (SCONTROL, SIMP, SIEFP, SINTs, EOM) with the VMM's message
+ * posting and event signalling.  Features the simulator does not
+ * implement yet (synthetic timers, APIC access MSRs, guest idle) are not
+ * offered to the guest, whatever the partition asked for.
  *
  * Reference time is the guest's TSC in 100 ns units, so the counter MSR,
  * the TSC page and the TSC agree, and move with the TSC when the VMM
@@ -22,6 +23,8 @@
 #include "qemu/bswap.h"
 #include "exec/cpu-common.h"
 #include "exec/exec-all.h"
+#include "exec/address-spaces.h"
+#include "exec/cpu-common.h"
 #include "cpu.h"
 #include "kvm/hyperv-proto.h"
 #include "mshv-sim.h"
@@ -66,6 +69,7 @@ static const MshvSimHvFeature mshv_sim_hv_features[] = {
       HV_REFERENCE_TSC_AVAILABLE },
     { HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS, HV_ACCESS_FREQUENCY_MSRS,
       HV_FREQUENCY_MSRS_AVAILABLE },
+    { HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS, HV_SYNIC_AVAILABLE },
 };
 
 static bool mshv_sim_hv_has(MshvSimPartition *pt, unsigned synthetic)
@@ -214,6 +218,14 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
     case HV_X64_MSR_APIC_FREQUENCY:
         need = HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS;
         break;
+    case HV_X64_MSR_SCONTROL:
+    case HV_X64_MSR_SVERSION:
+    case HV_X64_MSR_SIEFP:
+    case HV_X64_MSR_SIMP:
+    case HV_X64_MSR_EOM:
+    case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
+        need = HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS;
+        break;
     case HV_X64_MSR_APIC_ASSIST_PAGE:
         /*
          * The VP assist page: kept, not used (nothing the simulator offers
@@ -242,6 +254,21 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
             break;
         case HV_X64_MSR_APIC_ASSIST_PAGE:
             env->msr_hv_vapic = *val;
+            break;
+        case HV_X64_MSR_SCONTROL:
+            env->msr_hv_synic_control = *val;
+            break;
+        case HV_X64_MSR_SIEFP:
+            env->msr_hv_synic_evt_page = *val;
+            break;
+        case HV_X64_MSR_SIMP:
+            env->msr_hv_synic_msg_page = *val;
+            break;
+        case HV_X64_MSR_EOM:
+            /* the VMM retries a message the slot refused; nothing kept */
+            break;
+        case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
+            env->msr_hv_synic_sint[index - HV_X64_MSR_SINT0] = *val;
             break;
         default:
             trace_mshv_sim_hv_msr(index, write, *val, -1);
@@ -273,6 +300,24 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
         case HV_X64_MSR_APIC_ASSIST_PAGE:
             *val = env->msr_hv_vapic;
             break;
+        case HV_X64_MSR_SCONTROL:
+            *val = env->msr_hv_synic_control;
+            break;
+        case HV_X64_MSR_SVERSION:
+            *val = HV_SYNIC_VERSION;
+            break;
+        case HV_X64_MSR_SIEFP:
+            *val = env->msr_hv_synic_evt_page;
+            break;
+        case HV_X64_MSR_SIMP:
+            *val = env->msr_hv_synic_msg_page;
+            break;
+        case HV_X64_MSR_EOM:
+            trace_mshv_sim_hv_msr(index, write, *val, -1);
+            return -1;          /* write-only */
+        case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
+            *val = env->msr_hv_synic_sint[index - HV_X64_MSR_SINT0];
+            break;
         }
     }
     trace_mshv_sim_hv_msr(index, write, *val, 1);
@@ -299,7 +344,8 @@ bool mshv_sim_hv_is_hypercall(CPUState *cs)
  * A call through the hypercall page (the VP is at its trap, the caller's
  * registers as the TLFS calling convention has them): none of the
  * hypercalls a guest may make is implemented yet but the spin-wait
- * notification, so the others return HV_STATUS_INVALID_HYPERCALL_CODE.
+ * notification: HvPostMessage and HvSignalEvent find no connection, the
+ * others return HV_STATUS_INVALID_HYPERCALL_CODE.
  * Completes the trap instruction.
  */
 void mshv_sim_hv_hypercall(CPUState *cs)
@@ -316,6 +362,11 @@ void mshv_sim_hv_hypercall(CPUState *cs)
     case HV_NOTIFY_LONG_SPIN_WAIT:
         result = HV_STATUS_SUCCESS;
         break;
+    case HV_POST_MESSAGE:
+    case HV_SIGNAL_EVENT:
+        /* no port or connection is ever created for the guest yet */
+        result = HV_STATUS_INVALID_CONNECTION_ID;
+        break;
     default:
         result = HV_STATUS_INVALID_HYPERCALL_CODE;
         break;
@@ -328,4 +379,140 @@ void mshv_sim_hv_hypercall(CPUState *cs)
         env->regs[R_EDX] = result >> 32;
     }
     env->eip += MSHV_SIM_HYPERCALL_INSN_LEN;
+}
+
+/* ---- SynIC: the VMM posts messages and signals events ------------------ */
+
+typedef struct MshvSimSynicWork {
+    MshvSimVp *vp;
+    uint32_t sint;
+    const uint8_t *message;     /* post: HV_MESSAGE_SIZE bytes */
+    uint32_t flag;              /* signal: the event flag */
+    bool newly_signaled;
+    uint16_t status;
+} MshvSimSynicWork;
+
+/*
+ * The guest page of @page_msr (SIMP, SIEFP) for SINT @sint, if the SynIC,
+ * the page and the SINT are all enabled; else 0 and the status why.
+ */
+static hwaddr mshv_sim_synic_slot(CPUX86State *env, uint64_t page_msr,
+                                  uint32_t sint, uint16_t *status)
+{
+    if (sint >= HV_SYNIC_SINT_COUNT) {
+        *status = HV_STATUS_INVALID_PARAMETER;
+        return 0;
+    }
+    /* (vectors 0-15 are illegal for a LAPIC: such a SINT is unusable) */
+    if (!(env->msr_hv_synic_control & HV_SYNIC_ENABLE) ||
+        !(page_msr & HV_SIMP_ENABLE) ||
+        (env->msr_hv_synic_sint[sint] & HV_SINT_MASKED) ||
+        (env->msr_hv_synic_sint[sint] & 0xff) < 16) {
+        *status = HV_STATUS_INVALID_VP_STATE;
+        return 0;
+    }
+    *status = HV_STATUS_SUCCESS;
+    return (page_msr & TARGET_PAGE_MASK) + sint * HV_MESSAGE_SIZE;
+}
+
+static void mshv_sim_synic_raise(MshvSimVp *vp, CPUX86State *env,
+                                 uint32_t sint)
+{
+    mshv_sim_deliver_interrupt(mshv_sim_partition(),
+                               HV_X64_INTERRUPT_TYPE_FIXED,
+                               mshv_sim_vp_index(vp), false, false,
+                               env->msr_hv_synic_sint[sint] & 0xff);
+}
+
+static void mshv_sim_synic_post_work(CPUState *cs, run_on_cpu_data data)
+{
+    MshvSimSynicWork *w = data.host_ptr;
+    CPUX86State *env = cpu_env(cs);
+    hwaddr slot = mshv_sim_synic_slot(env, env->msr_hv_synic_msg_page,
+                                      w->sint, &w->status);
+    uint32_t type;
+    uint8_t flags;
+
+    if (!slot) {
+        return;
+    }
+    type = ldl_le_phys(&address_space_memory, slot);
+    if (type != HVMSG_NONE) {
+        /* busy: the guest is to write EOM when it has emptied the slot */
+        flags = ldub_phys(&address_space_memory, slot + 5);
+        stb_phys(&address_space_memory, slot + 5,
+                 flags | HV_MESSAGE_FLAG_PENDING);
+        w->status = HV_STATUS_INSUFFICIENT_BUFFERS;
+        return;
+    }
+    /* the type last: the guest never sees half a message */
+    cpu_physical_memory_write(slot + 4, w->message + 4, HV_MESSAGE_SIZE - 4);
+    /* the body before the type, for a guest reading on another VP */
+    smp_wmb();
+    stl_le_phys(&address_space_memory, slot, ldl_le_p(w->message));
+    mshv_sim_synic_raise(w->vp, env, w->sint);
+}
+
+static void mshv_sim_synic_signal_work(CPUState *cs, run_on_cpu_data data)
+{
+    MshvSimSynicWork *w = data.host_ptr;
+    CPUX86State *env = cpu_env(cs);
+    hwaddr slot = mshv_sim_synic_slot(env, env->msr_hv_synic_evt_page,
+                                      w->sint, &w->status);
+    hwaddr byte = slot + w->flag / 8;
+    uint8_t bits;
+
+    if (!slot) {
+        return;
+    }
+    bits = ldub_phys(&address_space_memory, byte);
+    w->newly_signaled = !(bits & (1u << (w->flag % 8)));
+    if (w->newly_signaled) {
+        stb_phys(&address_space_memory, byte, bits | 1u << (w->flag % 8));
+        mshv_sim_synic_raise(w->vp, env, w->sint);
+    }
+}
+
+uint16_t mshv_sim_hv_post_message(MshvSimPartition *pt, const void *in,
+                                  size_t in_size)
+{
+    const struct hv_input_post_message_direct *pm = in;
+    MshvSimSynicWork w = { .status = HV_STATUS_INVALID_PARAMETER };
+
+    if (in_size < sizeof(*pm)) {
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    w.vp = mshv_sim_vp_find(pt, pm->vp_index);
+    if (!w.vp) {
+        return HV_STATUS_INVALID_VP_INDEX;
+    }
+    w.sint = pm->sint_index;
+    w.message = pm->message;
+    run_on_cpu(mshv_sim_vp_cpu(w.vp), mshv_sim_synic_post_work,
+               RUN_ON_CPU_HOST_PTR(&w));
+    return w.status;
+}
+
+uint16_t mshv_sim_hv_signal_event(MshvSimPartition *pt, const void *in,
+                                  size_t in_size, void *out, size_t out_size)
+{
+    const struct hv_input_signal_event_direct *se = in;
+    struct hv_output_signal_event_direct *so = out;
+    MshvSimSynicWork w = { .status = HV_STATUS_INVALID_PARAMETER };
+
+    if (in_size < sizeof(*se) || out_size < sizeof(*so) ||
+        se->flag_number >= HV_MESSAGE_SIZE * 8) {
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    w.vp = mshv_sim_vp_find(pt, se->target_vp);
+    if (!w.vp) {
+        return HV_STATUS_INVALID_VP_INDEX;
+    }
+    w.sint = se->target_sint;
+    w.flag = se->flag_number;
+    run_on_cpu(mshv_sim_vp_cpu(w.vp), mshv_sim_synic_signal_work,
+               RUN_ON_CPU_HOST_PTR(&w));
+    memset(so, 0, sizeof(*so));
+    so->newly_signaled = w.newly_signaled;
+    return w.status;
 }

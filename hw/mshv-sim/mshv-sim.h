@@ -133,6 +133,10 @@ bool mshv_sim_hv_cpuid(MshvSimPartition *pt, uint32_t leaf, uint32_t *eax,
 int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
                     bool write, uint64_t *val);
 bool mshv_sim_hv_is_hypercall(CPUState *cs);
+uint16_t mshv_sim_hv_post_message(MshvSimPartition *pt, const void *in,
+                                  size_t in_size);
+uint16_t mshv_sim_hv_signal_event(MshvSimPartition *pt, const void *in,
+                                  size_t in_size, void *out, size_t out_size);
 void mshv_sim_hv_hypercall(CPUState *cs);
 
 /* irq.c */

@@ -31,6 +31,7 @@
 #include "hw/i386/apic.h"
 #include "mshv/mshv-regs.h"
 #include "mshv/mshv-vp-state.h"
+#include "kvm/hyperv-proto.h"
 #include "mshv-sim.h"
 #include "trace.h"
 #include <Zydis/Zydis.h>
@@ -974,8 +975,23 @@ static void mshv_sim_state_work(CPUState *cs, run_on_cpu_data data)
             }
         }
         break;
+    case MSHV_VP_STATE_SIMP:
+    case MSHV_VP_STATE_SIEFP: {
+        uint64_t msr = w->type == MSHV_VP_STATE_SIMP ?
+                       cpu->env.msr_hv_synic_msg_page :
+                       cpu->env.msr_hv_synic_evt_page;
+
+        /* the overlay page is the guest's own page here */
+        if (msr & HV_SIMP_ENABLE) {
+            cpu_physical_memory_rw(msr & TARGET_PAGE_MASK, w->buf,
+                                   MSHV_HV_PAGE_SIZE, w->set);
+        } else if (w->set && !buffer_is_zero(w->buf, w->len)) {
+            w->status = HV_STATUS_INVALID_VP_STATE;
+        }
+        break;
+    }
     default:
-        /* Without SynIC in the simulator its pages and timers are zero. */
+        /* No synthetic timers in the simulator yet: their state is zero. */
         if (w->set && !buffer_is_zero(w->buf, w->len)) {
             w->status = HV_STATUS_INVALID_PARAMETER;
         }
@@ -1067,6 +1083,7 @@ uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
     MshvSimVp *vp;
     Object *cpu;
     void *state;
+    unsigned i;
 
     if (index >= MSHV_MAX_VPS) {
         close(chan);
@@ -1118,6 +1135,10 @@ uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
     vp->cpu = X86_CPU(cpu);
     object_unref(cpu);
     cpu_reset(CPU(cpu));
+    /* the SynIC's interrupts start masked */
+    for (i = 0; i < HV_SYNIC_SINT_COUNT; i++) {
+        vp->cpu->env.msr_hv_synic_sint[i] = HV_SINT_MASKED;
+    }
 
     qemu_socket_set_nonblock(chan);
     qemu_set_fd_handler(chan, mshv_sim_vp_request, NULL, vp);

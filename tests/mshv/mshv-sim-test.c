@@ -1455,7 +1455,7 @@ static void test_hv_enlightenments(void)
         0x0f, 0x32,                             /* rdmsr */
         0xe6, 0x80,                             /* out 0x80, al */
         /* a synthetic MSR the partition has not: #GP */
-        0x66, 0xb9, 0x80, 0x00, 0x00, 0x40,     /* mov ecx, SCONTROL */
+        0x66, 0xb9, 0xb0, 0x00, 0x00, 0x40,     /* mov ecx, STIMER0_CONFIG */
         0x0f, 0x32,                             /* rdmsr */
         0xe6, 0x80,                             /* out 0x80, al */
     };
@@ -1491,10 +1491,10 @@ static void test_hv_enlightenments(void)
     g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RDX), ==, 0x76482074);
     g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), >=, 0x40000005);
 
-    /* what the simulator implements of what was asked (not SynIC yet) */
+    /* what was asked: reference counter, SynIC, hypercalls, VP index, TSC */
     g_assert_cmpuint(run_to_out(&g), ==, 0x80);
     g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), ==,
-                    1u << 1 | 1u << 5 | 1u << 6 | 1u << 9);
+                    1u << 1 | 1u << 2 | 1u << 5 | 1u << 6 | 1u << 9);
 
     g_assert_cmpuint(run_to_out(&g), ==, 0x80);
     g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), ==, 0);
@@ -1516,6 +1516,126 @@ static void test_hv_enlightenments(void)
                      (uint32_t)get_reg(&g, HV_X64_REGISTER_RAX), >, 0);
 
     g_assert_cmpuint(run_to_out(&g), ==, 0x81);
+    guest_fini(&g);
+}
+
+static void test_hv_synic(void)
+{
+    static const uint8_t code[] = {
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x66, 0xb9, 0x83, 0x00, 0x00, 0x40,     /* mov ecx, SIMP */
+        0x66, 0xb8, 0x01, 0x50, 0x00, 0x00,     /* mov eax, 0x5001 */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb9, 0x82, 0x00, 0x00, 0x40,     /* mov ecx, SIEFP */
+        0x66, 0xb8, 0x01, 0x60, 0x00, 0x00,     /* mov eax, 0x6001 */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb9, 0x92, 0x00, 0x00, 0x40,     /* mov ecx, SINT2 */
+        0x66, 0xb8, 0x50, 0x00, 0x00, 0x00,     /* mov eax, 0x50 */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb9, 0x93, 0x00, 0x00, 0x40,     /* mov ecx, SINT3 */
+        0x66, 0xb8, 0x61, 0x00, 0x00, 0x00,     /* mov eax, 0x61 */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb9, 0x80, 0x00, 0x00, 0x40,     /* mov ecx, SCONTROL */
+        0x66, 0xb8, 0x01, 0x00, 0x00, 0x00,     /* mov eax, 1 */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb9, 0x81, 0x00, 0x00, 0x40,     /* mov ecx, SVERSION */
+        0x0f, 0x32,                             /* rdmsr */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0xfb,                                   /* sti */
+        0xf4,                                   /* hlt */
+        0xeb, 0xfd,                             /* jmp $-1 */
+    };
+    /*
+     * SINT2's vector 0x50 and SINT3's 0x61 (a higher priority class: no
+     * EOI in between): "out 0x82, al" with AL = the vector, then iret
+     */
+    static const uint8_t vectors[2] = { 0x50, 0x61 };
+    const uint64_t features =
+        1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+        1ULL << HV_SYNTHETIC_PROC_HV1 |
+        1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS;
+    struct hv_local_interrupt_controller_state *l;
+    struct hv_input_post_message_direct post = {
+        .vp_index = 0, .sint_index = 2,
+    };
+    struct hv_input_signal_event_direct sig = {
+        .target_vp = 0, .target_sint = 3, .flag_number = 13,
+    };
+    struct hv_output_signal_event_direct out;
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    uint8_t *page = qemu_memalign(4096, 4096);
+    uint16_t status;
+    unsigned i;
+    Guest g;
+
+    guest_init_features(&g, code, sizeof(code), features);
+    for (i = 0; i < 2; i++) {
+        uint8_t *h = g.ram + 0x2000 + 16 * i;
+
+        h[0] = 0xb0;                /* mov al, vector */
+        h[1] = vectors[i];
+        h[2] = 0xe6;                /* out 0x82, al */
+        h[3] = 0x82;
+        h[4] = 0xcf;                /* iret */
+        stw_le_p(g.ram + vectors[i] * 4, 0x2000 + 16 * i);
+        stw_le_p(g.ram + vectors[i] * 4 + 2, 0);
+    }
+    set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+    /* the LAPIC on (spurious vector register), so SINTs reach the VP */
+    l = (void *)page;
+    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             NULL), ==, 0);
+    l->apic_spurious = 0x1ff;
+    g_assert_cmpint(vp_state(&g, MSHV_SET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             NULL), ==, 0);
+
+    /* before the guest enables its SynIC, nothing can be posted */
+    g_assert_cmpint(hvcall(g.pt, HVCALL_POST_MESSAGE_DIRECT, 0, &post,
+                           sizeof(post), NULL, 0, &status), ==, -1);
+    g_assert_cmphex(status, ==, HV_STATUS_INVALID_VP_STATE);
+
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), ==, 1);  /* version */
+
+    /* a message lands in SINT2's slot and raises its vector */
+    stl_le_p(post.message, 0x12345);            /* message type */
+    post.message[4] = 8;                        /* payload size */
+    memcpy(post.message + 16, "synic ok", 8);
+    g_assert_cmpint(hvcall(g.pt, HVCALL_POST_MESSAGE_DIRECT, 0, &post,
+                           sizeof(post), NULL, 0, &status), ==, 0);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmphex(io->port_number, ==, 0x82);
+    g_assert_cmphex(io->rax & 0xff, ==, 0x50);
+    skip(&g, &io->header);
+    g_assert_cmphex(ldl_le_p(g.ram + 0x5000 + 2 * 256), ==, 0x12345);
+    g_assert_cmpmem(g.ram + 0x5000 + 2 * 256 + 16, 8, "synic ok", 8);
+
+    /* the slot is still full: refused, and marked so the guest EOMs */
+    g_assert_cmpint(hvcall(g.pt, HVCALL_POST_MESSAGE_DIRECT, 0, &post,
+                           sizeof(post), NULL, 0, &status), ==, -1);
+    g_assert_cmphex(status, ==, HV_STATUS_INSUFFICIENT_BUFFERS);
+    g_assert_cmphex(g.ram[0x5000 + 2 * 256 + 5] & 1, ==, 1);
+
+    /* an event flag on SINT3: set once, interrupt once */
+    g_assert_cmpint(hvcall(g.pt, HVCALL_SIGNAL_EVENT_DIRECT, 0, &sig,
+                           sizeof(sig), &out, sizeof(out), &status), ==, 0);
+    g_assert_cmpuint(out.newly_signaled, ==, 1);
+    run(&g, &msg);
+    g_assert_cmphex(io->port_number, ==, 0x82);
+    g_assert_cmphex(io->rax & 0xff, ==, 0x61);
+    skip(&g, &io->header);
+    g_assert_cmphex(g.ram[0x6000 + 3 * 256 + 1], ==, 1u << (13 % 8));
+    g_assert_cmpint(hvcall(g.pt, HVCALL_SIGNAL_EVENT_DIRECT, 0, &sig,
+                           sizeof(sig), &out, sizeof(out), &status), ==, 0);
+    g_assert_cmpuint(out.newly_signaled, ==, 0);
+
+    /* the SynIC pages as VP state: the message page as the guest has it */
+    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_SIMP, page,
+                             NULL), ==, 0);
+    g_assert_cmphex(ldl_le_p(page + 2 * 256), ==, 0x12345);
+    qemu_vfree(page);
     guest_fini(&g);
 }
 
@@ -1604,6 +1724,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/vp/state-lapic", test_vp_state_lapic);
     g_test_add_func("/mshv-sim/hyperv/enlightenments",
                     test_hv_enlightenments);
+    g_test_add_func("/mshv-sim/hyperv/synic", test_hv_synic);
     g_test_add_func("/mshv-sim/vp/state-xsave", test_vp_state_xsave);
     g_test_add_func("/mshv-sim/memory/remap-runs-new-code",
                     test_remap_runs_new_code);
