@@ -473,6 +473,18 @@ static void mshv_sim_synic_signal_work(CPUState *cs, run_on_cpu_data data)
     }
 }
 
+/* @fn on the VP's thread, which owns its SynIC registers. */
+static uint16_t mshv_sim_synic_call(MshvSimPartition *pt, uint32_t vp_index,
+                                    run_on_cpu_func fn, MshvSimSynicWork *w)
+{
+    w->vp = mshv_sim_vp_find(pt, vp_index);
+    if (!w->vp) {
+        return HV_STATUS_INVALID_VP_INDEX;
+    }
+    run_on_cpu(mshv_sim_vp_cpu(w->vp), fn, RUN_ON_CPU_HOST_PTR(w));
+    return w->status;
+}
+
 uint16_t mshv_sim_hv_post_message(MshvSimPartition *pt, const void *in,
                                   size_t in_size)
 {
@@ -482,15 +494,10 @@ uint16_t mshv_sim_hv_post_message(MshvSimPartition *pt, const void *in,
     if (in_size < sizeof(*pm)) {
         return HV_STATUS_INVALID_PARAMETER;
     }
-    w.vp = mshv_sim_vp_find(pt, pm->vp_index);
-    if (!w.vp) {
-        return HV_STATUS_INVALID_VP_INDEX;
-    }
     w.sint = pm->sint_index;
     w.message = pm->message;
-    run_on_cpu(mshv_sim_vp_cpu(w.vp), mshv_sim_synic_post_work,
-               RUN_ON_CPU_HOST_PTR(&w));
-    return w.status;
+    return mshv_sim_synic_call(pt, pm->vp_index, mshv_sim_synic_post_work,
+                               &w);
 }
 
 uint16_t mshv_sim_hv_signal_event(MshvSimPartition *pt, const void *in,
@@ -499,20 +506,19 @@ uint16_t mshv_sim_hv_signal_event(MshvSimPartition *pt, const void *in,
     const struct hv_input_signal_event_direct *se = in;
     struct hv_output_signal_event_direct *so = out;
     MshvSimSynicWork w = { .status = HV_STATUS_INVALID_PARAMETER };
+    uint16_t status;
 
     if (in_size < sizeof(*se) || out_size < sizeof(*so) ||
         se->flag_number >= HV_MESSAGE_SIZE * 8) {
         return HV_STATUS_INVALID_PARAMETER;
     }
-    w.vp = mshv_sim_vp_find(pt, se->target_vp);
-    if (!w.vp) {
-        return HV_STATUS_INVALID_VP_INDEX;
-    }
     w.sint = se->target_sint;
     w.flag = se->flag_number;
-    run_on_cpu(mshv_sim_vp_cpu(w.vp), mshv_sim_synic_signal_work,
-               RUN_ON_CPU_HOST_PTR(&w));
     memset(so, 0, sizeof(*so));
-    so->newly_signaled = w.newly_signaled;
-    return w.status;
+    status = mshv_sim_synic_call(pt, se->target_vp,
+                                 mshv_sim_synic_signal_work, &w);
+    if (status == HV_STATUS_SUCCESS) {
+        so->newly_signaled = w.newly_signaled;
+    }
+    return status;
 }
