@@ -186,11 +186,37 @@ static void mshv_sim_hv_set_reference_tsc(CPUX86State *env, uint64_t val)
     }
 }
 
+/* Where a synthetic MSR that is plain storage keeps its value, or NULL. */
+static uint64_t *mshv_sim_hv_msr_field(CPUX86State *env, uint32_t index)
+{
+    switch (index) {
+    case HV_X64_MSR_GUEST_OS_ID:
+        return &env->msr_hv_guest_os_id;
+    case HV_X64_MSR_HYPERCALL:
+        return &env->msr_hv_hypercall;
+    case HV_X64_MSR_REFERENCE_TSC:
+        return &env->msr_hv_tsc;
+    case HV_X64_MSR_APIC_ASSIST_PAGE:
+        return &env->msr_hv_vapic;
+    case HV_X64_MSR_SCONTROL:
+        return &env->msr_hv_synic_control;
+    case HV_X64_MSR_SIEFP:
+        return &env->msr_hv_synic_evt_page;
+    case HV_X64_MSR_SIMP:
+        return &env->msr_hv_synic_msg_page;
+    case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
+        return &env->msr_hv_synic_sint[index - HV_X64_MSR_SINT0];
+    default:
+        return NULL;
+    }
+}
+
 int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
                     bool write, uint64_t *val)
 {
     MshvSimPartition *pt = mshv_sim_partition();
     CPUX86State *env = cpu_env(cs);
+    uint64_t *field;
     unsigned need;
 
     if (!write) {
@@ -241,55 +267,33 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
         trace_mshv_sim_hv_msr(index, write, *val, -1);
         return -1;
     }
+    field = mshv_sim_hv_msr_field(env, index);
     if (write) {
         switch (index) {
-        case HV_X64_MSR_GUEST_OS_ID:
-            env->msr_hv_guest_os_id = *val;
-            break;
         case HV_X64_MSR_HYPERCALL:
             mshv_sim_hv_set_hypercall(env, *val);
             break;
         case HV_X64_MSR_REFERENCE_TSC:
             mshv_sim_hv_set_reference_tsc(env, *val);
             break;
-        case HV_X64_MSR_APIC_ASSIST_PAGE:
-            env->msr_hv_vapic = *val;
-            break;
-        case HV_X64_MSR_SCONTROL:
-            env->msr_hv_synic_control = *val;
-            break;
-        case HV_X64_MSR_SIEFP:
-            env->msr_hv_synic_evt_page = *val;
-            break;
-        case HV_X64_MSR_SIMP:
-            env->msr_hv_synic_msg_page = *val;
-            break;
         case HV_X64_MSR_EOM:
             /* the VMM retries a message the slot refused; nothing kept */
             break;
-        case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
-            env->msr_hv_synic_sint[index - HV_X64_MSR_SINT0] = *val;
-            break;
         default:
-            trace_mshv_sim_hv_msr(index, write, *val, -1);
-            return -1;          /* read-only */
+            if (!field) {
+                trace_mshv_sim_hv_msr(index, write, *val, -1);
+                return -1;      /* read-only */
+            }
+            *field = *val;
+            break;
         }
     } else {
         switch (index) {
-        case HV_X64_MSR_GUEST_OS_ID:
-            *val = env->msr_hv_guest_os_id;
-            break;
-        case HV_X64_MSR_HYPERCALL:
-            *val = env->msr_hv_hypercall;
-            break;
         case HV_X64_MSR_VP_INDEX:
             *val = mshv_sim_vp_index(vp);
             break;
         case HV_X64_MSR_TIME_REF_COUNT:
             *val = mshv_sim_hv_ref_time(env);
-            break;
-        case HV_X64_MSR_REFERENCE_TSC:
-            *val = env->msr_hv_tsc;
             break;
         case HV_X64_MSR_TSC_FREQUENCY:
             *val = mshv_sim_tsc_frequency();
@@ -297,26 +301,15 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
         case HV_X64_MSR_APIC_FREQUENCY:
             *val = MSHV_SIM_APIC_FREQUENCY;
             break;
-        case HV_X64_MSR_APIC_ASSIST_PAGE:
-            *val = env->msr_hv_vapic;
-            break;
-        case HV_X64_MSR_SCONTROL:
-            *val = env->msr_hv_synic_control;
-            break;
         case HV_X64_MSR_SVERSION:
             *val = HV_SYNIC_VERSION;
             break;
-        case HV_X64_MSR_SIEFP:
-            *val = env->msr_hv_synic_evt_page;
-            break;
-        case HV_X64_MSR_SIMP:
-            *val = env->msr_hv_synic_msg_page;
-            break;
-        case HV_X64_MSR_EOM:
-            trace_mshv_sim_hv_msr(index, write, *val, -1);
-            return -1;          /* write-only */
-        case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
-            *val = env->msr_hv_synic_sint[index - HV_X64_MSR_SINT0];
+        default:
+            if (!field) {
+                trace_mshv_sim_hv_msr(index, write, *val, -1);
+                return -1;      /* write-only: EOM */
+            }
+            *val = *field;
             break;
         }
     }

@@ -147,7 +147,9 @@ static int mshv_xsave_area_init(AccelCPUState *s, Error **errp)
                           &states, errp) < 0) {
         return -1;
     }
-    if (mshv_xsave_compacted_size(states) > size || size > 507 * 4096) {
+    /* (a size of 0: a component whose layout QEMU cannot learn) */
+    if (!mshv_xsave_compacted_size(states) ||
+        mshv_xsave_compacted_size(states) > size || size > 507 * 4096) {
         error_setg(errp, "the partition's XSAVE area (components 0x%" PRIx64
                    ", %" PRIu64 " bytes) is not one QEMU can lay out",
                    states, size);
