@@ -446,19 +446,55 @@ static int mshv_open_device(MshvState *s, Error **errp)
     return 0;
 }
 
+/* Every partition QEMU creates is created alike: the guest's, or a scratch. */
 static int mshv_create_partition(MshvState *s, Error **errp)
 {
     struct mshv_create_partition args = {
         .pt_flags = 1 << MSHV_PT_BIT_LAPIC | 1 << MSHV_PT_BIT_X2APIC,
         .pt_isolation = MSHV_PT_ISOLATION_NONE,
     };
+    int fd = ioctl(s->fd, MSHV_CREATE_PARTITION, &args);
 
-    s->pt_fd = ioctl(s->fd, MSHV_CREATE_PARTITION, &args);
-    if (s->pt_fd < 0) {
+    if (fd < 0) {
         error_setg_errno(errp, errno, "creating the partition failed");
         return -errno;
     }
-    return 0;
+    return fd;
+}
+
+/*
+ * A partition with one VP that never runs, for questions only a VP can
+ * answer (the processor the hypervisor offers) before the guest's own
+ * partition may be initialized.
+ */
+int mshv_scratch_vp_create(int *pt_fd, Error **errp)
+{
+    struct mshv_create_vp vp = { .vp_index = 0 };
+    int fd, vp_fd;
+
+    if (!mshv_state) {
+        error_setg(errp, "the MSHV accelerator is not initialized");
+        return -1;
+    }
+    fd = mshv_create_partition(mshv_state, errp);
+    if (fd < 0) {
+        error_prepend(errp, "scratch partition: ");
+        return -1;
+    }
+    if (ioctl(fd, MSHV_INITIALIZE_PARTITION) < 0) {
+        error_setg_errno(errp, errno,
+                         "initializing a scratch partition failed");
+        close(fd);
+        return -1;
+    }
+    vp_fd = ioctl(fd, MSHV_CREATE_VP, &vp);
+    if (vp_fd < 0) {
+        error_setg_errno(errp, errno, "creating a scratch VP failed");
+        close(fd);
+        return -1;
+    }
+    *pt_fd = fd;
+    return vp_fd;
 }
 
 /* Early properties, then initialize; time starts frozen. */
@@ -519,7 +555,7 @@ static int mshv_init_machine(MachineState *ms)
 
     ret = mshv_open_device(s, &err);
     if (ret == 0) {
-        ret = mshv_create_partition(s, &err);
+        ret = s->pt_fd = mshv_create_partition(s, &err);
     }
     if (ret < 0) {
         error_report_err(err);

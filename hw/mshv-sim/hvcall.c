@@ -398,6 +398,25 @@ uint16_t mshv_sim_hvcall(MshvSimPartition *pt, MshvSimVp *caller,
         }
         break;
     }
+    case HVCALL_GET_VP_CPUID_VALUES: {
+        const struct hv_input_get_vp_cpuid_values *cv = in;
+        MshvSimVp *vp;
+
+        if (in_size < sizeof(*cv) + reps * sizeof(struct hv_cpuid_leaf_info) ||
+            out_size < reps * sizeof(struct hv_output_get_vp_cpuid_values) ||
+            !reps) {
+            status = HV_STATUS_INVALID_PARAMETER;
+            break;
+        }
+        vp = mshv_sim_hvcall_vp(pt, cv->vp_index, &status);
+        if (vp) {
+            status = mshv_sim_vp_cpuid_values(vp, cv->flags,
+                                              (const void *)(cv + 1), reps,
+                                              out);
+            *reps_done = status == HV_STATUS_SUCCESS ? reps : 0;
+        }
+        break;
+    }
     case HVCALL_CLEAR_VIRTUAL_INTERRUPT: {
         unsigned i;
 

@@ -124,6 +124,10 @@ uint16_t mshv_sim_vp_set_registers(MshvSimVp *vp,
 void mshv_sim_vp_install_hooks(void);
 void mshv_sim_vp_assert_extint(MshvSimVp *vp, uint8_t vector);
 void mshv_sim_vp_clear_extint(MshvSimVp *vp);
+uint16_t mshv_sim_vp_cpuid_values(MshvSimVp *vp, uint32_t flags,
+                                  const struct hv_cpuid_leaf_info *leaves,
+                                  unsigned n,
+                                  struct hv_output_get_vp_cpuid_values *out);
 uint16_t mshv_sim_vp_register_cpuid(MshvSimVp *vp,
     const struct hv_input_register_intercept_result_cpuid *in);
 

@@ -531,20 +531,30 @@ static void mshv_sim_hook_triple_fault(CPUX86State *env)
     mshv_sim_vp_exit(vp, &msg);
 }
 
-/* Every CPUID: the model's answer with what the VMM registered on top. */
-static void mshv_sim_hook_cpuid(CPUX86State *env, uint32_t leaf,
-                                uint32_t subleaf, uint32_t *eax,
-                                uint32_t *ebx, uint32_t *ecx, uint32_t *edx)
+/*
+ * CPUID as the VP sees it: the model's answer, the hypervisor's leaves,
+ * and, with REGISTERED, what the VMM registered on top.
+ */
+static void mshv_sim_vp_cpuid(MshvSimVp *vp, uint32_t leaf, uint32_t subleaf,
+                              bool registered, uint32_t regs[4])
 {
-    MshvSimVp *vp = mshv_sim_vp_of(env_cpu(env));
-    uint32_t *regs[4] = { eax, ebx, ecx, edx };
     unsigned i, r;
 
-    if (!vp) {
-        return;
+    cpu_x86_cpuid(&vp->cpu->env, leaf, subleaf, &regs[0], &regs[1], &regs[2],
+                  &regs[3]);
+    /* A child partition has no nested virtualization (TCG's "max" has). */
+    if (leaf == 1) {
+        regs[2] &= ~CPUID_EXT_VMX;
+    } else if (leaf == 0x80000001) {
+        regs[2] &= ~CPUID_EXT3_SVM;
+    } else if (leaf == 0x8000000a) {
+        memset(regs, 0, 4 * sizeof(regs[0]));
     }
     /* The hypervisor leaves are the hypervisor's, never TCG's own. */
-    mshv_sim_hv_cpuid(vp->pt, leaf, eax, ebx, ecx, edx);
+    mshv_sim_hv_cpuid(vp->pt, leaf, &regs[0], &regs[1], &regs[2], &regs[3]);
+    if (!registered) {
+        return;
+    }
     qemu_mutex_lock(&vp->cpuid_lock);
     for (i = 0; i < vp->cpuid->len; i++) {
         MshvSimCpuid *c = &g_array_index(vp->cpuid, MshvSimCpuid, i);
@@ -552,13 +562,86 @@ static void mshv_sim_hook_cpuid(CPUX86State *env, uint32_t leaf,
         if (c->leaf == leaf &&
             (!c->subleaf_specific || c->subleaf == subleaf)) {
             for (r = 0; r < 4; r++) {
-                *regs[r] = (*regs[r] & ~c->mask[r]) |
-                           (c->value[r] & c->mask[r]);
+                regs[r] = (regs[r] & ~c->mask[r]) |
+                          (c->value[r] & c->mask[r]);
             }
             break;
         }
     }
     qemu_mutex_unlock(&vp->cpuid_lock);
+}
+
+/* Every CPUID the guest executes. */
+static void mshv_sim_hook_cpuid(CPUX86State *env, uint32_t leaf,
+                                uint32_t subleaf, uint32_t *eax,
+                                uint32_t *ebx, uint32_t *ecx, uint32_t *edx)
+{
+    MshvSimVp *vp = mshv_sim_vp_of(env_cpu(env));
+    uint32_t regs[4];
+
+    if (!vp) {
+        return;
+    }
+    mshv_sim_vp_cpuid(vp, leaf, subleaf, true, regs);
+    *eax = regs[0];
+    *ebx = regs[1];
+    *ecx = regs[2];
+    *edx = regs[3];
+}
+
+/* The XSAVE area size for COMPONENTS, standard or compacted (leaf 0xD). */
+static uint32_t mshv_sim_xsave_size(MshvSimVp *vp, uint64_t components,
+                                    bool compacted)
+{
+    uint32_t size = 576, offset = 576, regs[4];
+    unsigned i;
+
+    for (i = 2; i < 64; i++) {
+        if (!(components & (1ULL << i))) {
+            continue;
+        }
+        mshv_sim_vp_cpuid(vp, 0xd, i, false, regs);
+        if (compacted) {
+            if (regs[2] & 2) {      /* 64-byte aligned */
+                offset = ROUND_UP(offset, 64);
+            }
+            offset += regs[0];
+            size = offset;
+        } else {
+            size = MAX(size, regs[1] + regs[0]);
+        }
+    }
+    return size;
+}
+
+/* HVCALL_GET_VP_CPUID_VALUES */
+uint16_t mshv_sim_vp_cpuid_values(MshvSimVp *vp, uint32_t flags,
+                                  const struct hv_cpuid_leaf_info *leaves,
+                                  unsigned n,
+                                  struct hv_output_get_vp_cpuid_values *out)
+{
+    bool registered = flags & HV_GET_VP_CPUID_APPLY_REGISTERED_VALUES;
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        uint32_t regs[4];
+
+        mshv_sim_vp_cpuid(vp, leaves[i].eax, leaves[i].ecx, registered,
+                          regs);
+        if (leaves[i].eax == 0xd && leaves[i].ecx <= 1 &&
+            !(flags & HV_GET_VP_CPUID_USE_VP_XFEM_XSS)) {
+            /* Sizes for the components asked about, not the VP's own. */
+            regs[1] = leaves[i].ecx == 0
+                ? mshv_sim_xsave_size(vp, leaves[i].xfem, false)
+                : mshv_sim_xsave_size(vp, leaves[i].xfem | leaves[i].xss,
+                                      true);
+        }
+        out[i].eax = regs[0];
+        out[i].ebx = regs[1];
+        out[i].ecx = regs[2];
+        out[i].edx = regs[3];
+    }
+    return HV_STATUS_SUCCESS;
 }
 
 uint16_t mshv_sim_vp_register_cpuid(MshvSimVp *vp,

@@ -58,6 +58,8 @@ int mshv_get_property(MshvState *s, uint32_t code, uint64_t *value,
                       Error **errp);
 /* Initialize the partition if that is not done yet; false if it failed. */
 bool mshv_partition_ready(void);
+/* A VP of a fresh partition that never runs; its fd, and the partition's. */
+int mshv_scratch_vp_create(int *pt_fd, Error **errp);
 
 /* accel/mshv/mshv-accel-ops.c */
 int mshv_vcpu_run(CPUState *cpu, struct hv_message *msg);

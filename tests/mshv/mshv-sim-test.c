@@ -1422,6 +1422,98 @@ static unsigned run_to_out(Guest *g)
     return io->port_number;
 }
 
+/* CPUID bits (the test is not built per target) */
+#define CPUID_1_ECX_VMX             (1u << 5)
+#define CPUID_1_ECX_HYPERVISOR      (1u << 31)
+#define CPUID_80000001_ECX_SVM      (1u << 2)
+
+static int cpuid_values(Guest *g, uint32_t flags,
+                        const struct hv_cpuid_leaf_info *leaves, unsigned n,
+                        struct hv_output_get_vp_cpuid_values *out,
+                        uint16_t *status)
+{
+    struct {
+        struct hv_input_get_vp_cpuid_values hdr;
+        struct hv_cpuid_leaf_info leaf[8];
+    } QEMU_PACKED in = { .hdr.vp_index = 0, .hdr.flags = flags };
+
+    g_assert_cmpuint(n, <=, ARRAY_SIZE(in.leaf));
+    memcpy(in.leaf, leaves, n * sizeof(*leaves));
+    return hvcall(g->vp, HVCALL_GET_VP_CPUID_VALUES, n, &in,
+                  sizeof(in.hdr) + n * sizeof(*leaves), out,
+                  n * sizeof(*out), status);
+}
+
+/*
+ * HVCALL_GET_VP_CPUID_VALUES answers what the VP's CPUID instruction
+ * gives (registered results only when asked), with no nested
+ * virtualization, XSAVE sizes for the components given, and the
+ * hypervisor's own leaves.
+ */
+static void test_vp_cpuid_values(void)
+{
+    static const uint8_t code[] = {
+        0x66, 0xb8, 0x01, 0x00, 0x00, 0x00,     /* mov eax, 1 */
+        0x0f, 0xa2,                             /* cpuid */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0x66, 0xb8, 0x01, 0x00, 0x00, 0x00,     /* mov eax, 1 */
+        0x0f, 0xa2,                             /* cpuid */
+        0xe6, 0x80,                             /* out 0x80, al */
+    };
+    static const struct hv_cpuid_leaf_info leaves[] = {
+        { .eax = 1, .xfem = 3 },
+        { .eax = 0x80000001, .xfem = 3 },
+        { .eax = 0xd, .ecx = 0, .xfem = 3 },
+        { .eax = 0xd, .ecx = 0, .xfem = 7 },
+        { .eax = 0x40000000, .xfem = 3 },
+    };
+    struct hv_output_get_vp_cpuid_values out[ARRAY_SIZE(leaves)];
+    struct hv_output_get_vp_cpuid_values reg[ARRAY_SIZE(leaves)];
+    struct hv_input_register_intercept_result_cpuid ri = {
+        .intercept_type = HV_INTERCEPT_TYPE_X64_CPUID,
+        .input_eax = 1,
+        .always_override = 1,
+        .ecx = 0,
+        .ecx_mask = CPUID_1_ECX_HYPERVISOR,
+    };
+    uint16_t status;
+    Guest g;
+
+    guest_init_features(&g, code, sizeof(code),
+                        1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+                        1ULL << HV_SYNTHETIC_PROC_HV1);
+    g_assert_cmpint(cpuid_values(&g, 0, leaves, ARRAY_SIZE(leaves), out,
+                                 &status), ==, 0);
+    g_assert_cmphex(status, ==, HV_STATUS_SUCCESS);
+    g_assert_cmphex(out[0].ecx & CPUID_1_ECX_VMX, ==, 0);
+    g_assert_cmphex(out[0].ecx & CPUID_1_ECX_HYPERVISOR, !=, 0);
+    g_assert_cmphex(out[1].ecx & CPUID_80000001_ECX_SVM, ==, 0);
+    g_assert_cmpuint(out[2].ebx, ==, 576);          /* x87 + SSE */
+    g_assert_cmpuint(out[3].ebx, ==, 576 + 256);    /* + AVX */
+    g_assert_cmphex(out[4].ebx, ==, 0x7263694d);    /* "Micr" */
+
+    /* the guest's CPUID agrees */
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RCX), ==, out[0].ecx);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RDX), ==, out[0].edx);
+
+    /* a registered result: the guest sees it; asked for, so does the call */
+    g_assert_cmpint(hvcall(g.vp, HVCALL_REGISTER_INTERCEPT_RESULT, 0, &ri,
+                           sizeof(ri), NULL, 0, &status), ==, 0);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RCX), ==,
+                    out[0].ecx & ~CPUID_1_ECX_HYPERVISOR);
+    g_assert_cmpint(cpuid_values(&g, HV_GET_VP_CPUID_APPLY_REGISTERED_VALUES,
+                                 leaves, 1, reg, &status), ==, 0);
+    g_assert_cmphex(reg[0].ecx, ==, out[0].ecx & ~CPUID_1_ECX_HYPERVISOR);
+    g_assert_cmpint(cpuid_values(&g, 0, leaves, 1, reg, &status), ==, 0);
+    g_assert_cmphex(reg[0].ecx, ==, out[0].ecx);
+
+    /* a rep call without reps is refused */
+    g_assert_cmpint(cpuid_values(&g, 0, leaves, 0, reg, &status), ==, -1);
+    guest_fini(&g);
+}
+
 static void test_hv_enlightenments(void)
 {
     /* real mode, CS = DS = 0, code at 0x1000 */
@@ -1726,6 +1818,7 @@ int main(int argc, char **argv)
                     test_hv_enlightenments);
     g_test_add_func("/mshv-sim/hyperv/synic", test_hv_synic);
     g_test_add_func("/mshv-sim/vp/state-xsave", test_vp_state_xsave);
+    g_test_add_func("/mshv-sim/vp/cpuid-values", test_vp_cpuid_values);
     g_test_add_func("/mshv-sim/memory/remap-runs-new-code",
                     test_remap_runs_new_code);
     return g_test_run();

@@ -50,6 +50,49 @@ class AccelOnSimulator(MshvSimTest):
         self.assertNotIn('avx', flags)          # not a Nehalem feature
         self.assertNotIn('la57', flags)         # the simulator's CPU has it
 
+    def test_cpu_host_is_the_hypervisors_processor(self):
+        """-cpu host gives the guest the processor the hypervisor offers
+        (on the simulator: TCG's "max", minus nested virtualization),
+        its name included."""
+        self.set_machine('pc')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', kernel='bzImage',
+                        append='mshvtest=cpuinfo',
+                        args=('-vga', 'none', '-net', 'none',
+                              '-cpu', 'host'))
+        line = self.console_lines('cpuinfo-flags:')[0]
+        flags = set(line.split('cpuinfo-flags:', 1)[1].split())
+        # in no default model, all in the simulator's processor
+        for flag in ('avx2', 'sha_ni', 'la57', 'rdpid', 'x2apic',
+                     'hypervisor'):
+            self.assertIn(flag, flags)
+        self.assertFalse(flags & {'svm', 'vmx', 'npt'})
+        model = self.console_lines('cpuinfo-model:')[0]
+        self.assertIn('QEMU TCG CPU version', model)
+
+    def test_cpu_model_filtered_by_hypervisor(self):
+        """A named model's features the hypervisor lacks are dropped with
+        a warning (the simulator's processor has no AVX-512), and refused
+        with enforce."""
+        self.set_machine('pc')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', kernel='bzImage',
+                        append='mshvtest=cpuinfo',
+                        args=('-vga', 'none', '-net', 'none',
+                              '-cpu', 'Skylake-Server'))
+        line = self.console_lines('cpuinfo-flags:')[0]
+        flags = set(line.split('cpuinfo-flags:', 1)[1].split())
+        self.assertIn('avx2', flags)
+        self.assertNotIn('avx512f', flags)
+        self.assertIn("host doesn't support requested feature: "
+                      "CPUID.07H:EBX.avx512f", self.vm.get_log())
+        res = run_qemu(SIM_RUN, [
+            '--hv', self.qemu_bin, '--', self.qemu_bin,
+            '-accel', 'mshv', '-M', 'pc', '-display', 'none',
+            '-cpu', 'Skylake-Server,enforce', '-nodefaults'], timeout=60)
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn("Host doesn't support requested features", res.stderr)
+
     def test_hv_properties_select_enlightenments(self):
         """hv-* CPU properties become the partition's synthetic processor
         features: with hv-vpindex and hv-frequencies only, the guest finds

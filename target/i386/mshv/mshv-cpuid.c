@@ -12,7 +12,6 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
-#include "accel/accel-cpu-target.h"
 #include "system/mshv_int.h"
 #include "cpu.h"
 #include "mshv-x86.h"
@@ -158,74 +157,3 @@ int mshv_x86_setup_cpuid(CPUState *cpu, Error **errp)
     }
     return 0;
 }
-
-/*
- * Where each XSAVE component lives in the standard (non-compacted) area,
- * which CPUID leaf 0xD tells the guest and QEMU's own save helpers use:
- * the processor's layout, since the hypervisor saves and restores guest
- * state where the processor puts it.  Components the host lacks keep
- * Intel's offsets (what TCG, and so the MSHV simulator, uses).
- */
-static void mshv_cpu_xsave_layout_init(void)
-{
-    /* Intel's standard offsets (SDM vol. 1, 13.4.3) */
-    static const uint32_t standard[XSAVE_STATE_AREA_COUNT] = {
-        [XSTATE_YMM_BIT] = 576,
-        [XSTATE_BNDREGS_BIT] = 960,
-        [XSTATE_BNDCSR_BIT] = 1024,
-        [XSTATE_OPMASK_BIT] = 1088,
-        [XSTATE_ZMM_Hi256_BIT] = 1152,
-        [XSTATE_Hi16_ZMM_BIT] = 1664,
-        [XSTATE_PKRU_BIT] = 2688,
-    };
-    static bool done;
-    uint32_t eax, ebx, ecx, edx;
-    unsigned i;
-
-    if (done) {
-        return;
-    }
-    done = true;
-    x86_ext_save_areas[XSTATE_FP_BIT].offset = 0;
-    x86_ext_save_areas[XSTATE_SSE_BIT].offset = 0;
-    for (i = XSTATE_SSE_BIT + 1; i < XSAVE_STATE_AREA_COUNT; i++) {
-        ExtSaveArea *esa = &x86_ext_save_areas[i];
-
-        if (!esa->size) {
-            continue;
-        }
-        host_cpuid(0xd, i, &eax, &ebx, &ecx, &edx);
-        if (eax == esa->size) {
-            esa->offset = ebx;
-            esa->ecx = ecx;
-        } else {
-            esa->offset = standard[i];
-        }
-    }
-}
-
-static void mshv_cpu_instance_init(CPUState *cs)
-{
-    mshv_cpu_xsave_layout_init();
-}
-
-static void mshv_cpu_accel_class_init(ObjectClass *oc, void *data)
-{
-    AccelCPUClass *acc = ACCEL_CPU_CLASS(oc);
-
-    acc->cpu_instance_init = mshv_cpu_instance_init;
-}
-
-static const TypeInfo mshv_cpu_accel_type = {
-    .name = ACCEL_CPU_NAME("mshv"),
-    .parent = TYPE_ACCEL_CPU,
-    .class_init = mshv_cpu_accel_class_init,
-    .abstract = true,
-};
-
-static void mshv_cpu_accel_register_types(void)
-{
-    type_register_static(&mshv_cpu_accel_type);
-}
-
-type_init(mshv_cpu_accel_register_types);
