@@ -211,6 +211,10 @@ static uint16_t mshv_sim_install_intercept(MshvSimPartition *pt,
     case HV_INTERCEPT_TYPE_MMIO:
         /* Every port access and every unmapped GPA reaches the VMM. */
         return HV_STATUS_SUCCESS;
+    case HV_INTERCEPT_TYPE_HYPERCALL:
+        /* the guest's hypercalls the hypervisor does not handle itself */
+        qatomic_set(&pt->intercept_hypercalls, true);
+        return HV_STATUS_SUCCESS;
     default:
         return HV_STATUS_INVALID_PARAMETER;
     }

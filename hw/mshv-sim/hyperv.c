@@ -35,13 +35,6 @@
 #define HV_REFERENCE_TSC_ENABLE         (1ULL << 0)
 #define HV_NOTIFY_LONG_SPIN_WAIT        0x0008
 
-/*
- * Hypercall page: "in al, imm8" (the trap: TCG has no VMCALL; the port
- * does not matter, the caller's RIP at the page's start does), "ret".
- */
-#define MSHV_SIM_HYPERCALL_PORT         0xff
-#define MSHV_SIM_HYPERCALL_INSN_LEN     2
-
 static const uint8_t mshv_sim_hypercall_code[] = {
     0xe4, MSHV_SIM_HYPERCALL_PORT,
     0xc3,
@@ -277,7 +270,10 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
             mshv_sim_hv_set_reference_tsc(env, *val);
             break;
         case HV_X64_MSR_EOM:
-            /* the VMM retries a message the slot refused; nothing kept */
+            /*
+             * The VMM retries a message the slot refused, told by a
+             * SINT-deliverable notification (the VP's, after the write).
+             */
             break;
         default:
             if (!field) {
@@ -335,13 +331,13 @@ bool mshv_sim_hv_is_hypercall(CPUState *cs)
 
 /*
  * A call through the hypercall page (the VP is at its trap, the caller's
- * registers as the TLFS calling convention has them): none of the
- * hypercalls a guest may make is implemented yet but the spin-wait
- * notification: HvPostMessage and HvSignalEvent find no connection, the
- * others return HV_STATUS_INVALID_HYPERCALL_CODE.
- * Completes the trap instruction.
+ * registers as the TLFS calling convention has them).  The hypervisor
+ * handles the spin-wait notification itself; every other hypercall is the
+ * VMM's when it installed the hypercall intercept (false: the trap is not
+ * completed), else HvPostMessage and HvSignalEvent find no connection and
+ * the rest are unknown.  Otherwise completes the trap instruction.
  */
-void mshv_sim_hv_hypercall(CPUState *cs)
+bool mshv_sim_hv_hypercall(CPUState *cs)
 {
     CPUX86State *env = cpu_env(cs);
     bool longmode = env->hflags & HF_CS64_MASK;
@@ -355,13 +351,14 @@ void mshv_sim_hv_hypercall(CPUState *cs)
     case HV_NOTIFY_LONG_SPIN_WAIT:
         result = HV_STATUS_SUCCESS;
         break;
-    case HV_POST_MESSAGE:
-    case HV_SIGNAL_EVENT:
-        /* no port or connection is ever created for the guest yet */
-        result = HV_STATUS_INVALID_CONNECTION_ID;
-        break;
     default:
-        result = HV_STATUS_INVALID_HYPERCALL_CODE;
+        if (qatomic_read(&mshv_sim_partition()->intercept_hypercalls)) {
+            trace_mshv_sim_hv_hypercall(code, -1);
+            return false;
+        }
+        result = code == HV_POST_MESSAGE || code == HV_SIGNAL_EVENT
+                 ? HV_STATUS_INVALID_CONNECTION_ID
+                 : HV_STATUS_INVALID_HYPERCALL_CODE;
         break;
     }
     trace_mshv_sim_hv_hypercall(code, result);
@@ -372,6 +369,7 @@ void mshv_sim_hv_hypercall(CPUState *cs)
         env->regs[R_EDX] = result >> 32;
     }
     env->eip += MSHV_SIM_HYPERCALL_INSN_LEN;
+    return true;
 }
 
 /* ---- SynIC: the VMM posts messages and signals events ------------------ */
@@ -406,6 +404,27 @@ static hwaddr mshv_sim_synic_slot(CPUX86State *env, uint64_t page_msr,
     }
     *status = HV_STATUS_SUCCESS;
     return (page_msr & TARGET_PAGE_MASK) + sint * HV_MESSAGE_SIZE;
+}
+
+/* Of the SINTs in @sints, those whose message slot is free to post to. */
+uint16_t mshv_sim_synic_free_slots(CPUState *cs, uint16_t sints)
+{
+    CPUX86State *env = cpu_env(cs);
+    uint16_t free = 0, status;
+    unsigned i;
+    hwaddr slot;
+
+    for (i = 0; i < HV_SYNIC_SINT_COUNT; i++) {
+        if (!(sints & (1u << i))) {
+            continue;
+        }
+        slot = mshv_sim_synic_slot(env, env->msr_hv_synic_msg_page, i,
+                                   &status);
+        if (slot && ldl_le_phys(&address_space_memory, slot) == HVMSG_NONE) {
+            free |= 1u << i;
+        }
+    }
+    return free;
 }
 
 static void mshv_sim_synic_raise(MshvSimVp *vp, CPUX86State *env,

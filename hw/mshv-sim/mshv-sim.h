@@ -69,6 +69,7 @@ struct MshvSimPartition {
     uint64_t unimplemented_msr_action;
     uint64_t gpa_access_tracking;
     bool time_frozen;
+    bool intercept_hypercalls;  /* HV_INTERCEPT_TYPE_HYPERCALL installed */
 
     MemoryRegion unmapped;      /* catches every GPA no region maps */
     QTAILQ_HEAD(, MshvSimRegion) regions;
@@ -132,6 +133,13 @@ uint16_t mshv_sim_vp_register_cpuid(MshvSimVp *vp,
     const struct hv_input_register_intercept_result_cpuid *in);
 
 /* hyperv.c: the guest-visible Hyper-V interface */
+/*
+ * Hypercall page: "in al, imm8" (the trap: TCG has no VMCALL; the port
+ * does not matter, the caller's RIP at the page's start does), "ret".
+ */
+#define MSHV_SIM_HYPERCALL_PORT         0xff
+#define MSHV_SIM_HYPERCALL_INSN_LEN     2
+
 bool mshv_sim_hv_cpuid(MshvSimPartition *pt, uint32_t leaf, uint32_t *eax,
                        uint32_t *ebx, uint32_t *ecx, uint32_t *edx);
 int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
@@ -141,7 +149,9 @@ uint16_t mshv_sim_hv_post_message(MshvSimPartition *pt, const void *in,
                                   size_t in_size);
 uint16_t mshv_sim_hv_signal_event(MshvSimPartition *pt, const void *in,
                                   size_t in_size, void *out, size_t out_size);
-void mshv_sim_hv_hypercall(CPUState *cs);
+/* false: the VMM's (hypercall intercept installed), trap not completed */
+bool mshv_sim_hv_hypercall(CPUState *cs);
+uint16_t mshv_sim_synic_free_slots(CPUState *cs, uint16_t sints);
 
 /* irq.c */
 uint16_t mshv_sim_set_msi_routing(MshvSimPartition *pt, const void *payload,

@@ -55,6 +55,7 @@ struct MshvSimVp {
     int extint;                 /* pending ExtINT vector, or -1 */
     DECLARE_BITMAP(eoi, 256);   /* level EOIs not yet reported (lock) */
     uint64_t notify;            /* DELIVERABILITY_NOTIFICATIONS requests */
+    uint16_t sints_ready;       /* requested SINTs now free to report (lock) */
 
     /* CPUID results the VMM registered; the hook applies them. */
     QemuMutex cpuid_lock;
@@ -246,7 +247,7 @@ static G_NORETURN void mshv_sim_vp_leave(CPUState *cs)
  * level-triggered vector, if a RUN_VP is there to carry it.  Each RUN_VP
  * then reports the next, before the VP runs again.
  */
-static void mshv_sim_vp_report_eoi(MshvSimVp *vp)
+static bool mshv_sim_vp_report_eoi(MshvSimVp *vp)
 {
     struct hv_message msg = { 0 };
     struct hv_x64_apic_eoi_message *eoi = (void *)msg.payload;
@@ -256,7 +257,7 @@ static void mshv_sim_vp_report_eoi(MshvSimVp *vp)
     vector = find_first_bit(vp->eoi, 256);
     if (!vp->run_pending || vector >= 256) {
         qemu_mutex_unlock(&vp->lock);
-        return;
+        return false;
     }
     clear_bit(vector, vp->eoi);
     qemu_mutex_unlock(&vp->lock);
@@ -269,6 +270,70 @@ static void mshv_sim_vp_report_eoi(MshvSimVp *vp)
     trace_mshv_sim_vp_eoi(vp->index, vector);
     /* only the VP's thread clears run_pending: it still holds */
     mshv_sim_vp_exit(vp, &msg);
+    return true;
+}
+
+static void mshv_sim_fill_header(CPUState *cs,
+                                 struct hv_x64_intercept_message_header *h,
+                                 unsigned insn_len, unsigned access);
+
+/*
+ * On the VP's thread: requested SINT-deliverable notifications whose
+ * message slot is now free become due.
+ */
+static void mshv_sim_vp_check_sints(MshvSimVp *vp)
+{
+    uint16_t want = qatomic_read(&vp->notify) >> HV_DELIVERABILITY_SINTS_SHIFT;
+    uint16_t ready;
+
+    if (!want) {
+        return;
+    }
+    ready = mshv_sim_synic_free_slots(CPU(vp->cpu), want);
+    if (ready) {
+        qatomic_and(&vp->notify,
+                    ~((uint64_t)ready << HV_DELIVERABILITY_SINTS_SHIFT));
+        qemu_mutex_lock(&vp->lock);
+        vp->sints_ready |= ready;
+        qemu_mutex_unlock(&vp->lock);
+    }
+}
+
+/*
+ * Report the due SINT-deliverable notifications (one message for all), if
+ * a RUN_VP is there to carry them; @insn_len completes the instruction the
+ * VP is at first.
+ */
+static bool mshv_sim_vp_report_sints(MshvSimVp *vp, unsigned insn_len)
+{
+    CPUState *cs = CPU(vp->cpu);
+    struct hv_message msg = { 0 };
+    struct hv_synic_sint_deliverable_message *d = (void *)msg.payload;
+    uint16_t ready;
+
+    qemu_mutex_lock(&vp->lock);
+    ready = vp->sints_ready;
+    if (!vp->run_pending || !ready) {
+        qemu_mutex_unlock(&vp->lock);
+        return false;
+    }
+    vp->sints_ready = 0;
+    qemu_mutex_unlock(&vp->lock);
+
+    vp->cpu->env.eip += insn_len;
+    msg.header.message_type = HVMSG_SYNIC_SINT_DELIVERABLE;
+    msg.header.payload_size = sizeof(*d);
+    mshv_sim_fill_header(cs, &d->header, 0, HV_INTERCEPT_ACCESS_READ);
+    d->deliverable_sints = ready;
+    mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
+    mshv_sim_vp_exit(vp, &msg);
+    return true;
+}
+
+/* What the hypervisor has to tell the VMM, one message per RUN_VP. */
+static bool mshv_sim_vp_report_pending(MshvSimVp *vp)
+{
+    return mshv_sim_vp_report_eoi(vp) || mshv_sim_vp_report_sints(vp, 0);
 }
 
 static void mshv_sim_vp_eoi_work(CPUState *cs, run_on_cpu_data data)
@@ -285,7 +350,7 @@ static void mshv_sim_vp_run_work(CPUState *cs, run_on_cpu_data data)
         vp->shutdown = false;
         cs->halted = 0;
     }
-    mshv_sim_vp_report_eoi(vp);
+    mshv_sim_vp_report_pending(vp);
 }
 
 static void mshv_sim_vp_cancel_work(CPUState *cs, run_on_cpu_data data)
@@ -415,6 +480,39 @@ static void mshv_sim_fill_header(CPUState *cs,
     h->rflags = mshv_sim_reg64(mshv_sim_rp_rflags, env);
 }
 
+/*
+ * A hypercall for the VMM: HVMSG_HYPERCALL_INTERCEPT at the trap (its
+ * length completes the call, as a VMCALL's would), the calling
+ * convention's registers in the message.
+ */
+static G_NORETURN void mshv_sim_vp_hypercall_intercept(MshvSimVp *vp)
+{
+    CPUState *cs = CPU(vp->cpu);
+    CPUX86State *env = cpu_env(cs);
+    struct hv_message msg = { 0 };
+    struct hv_x64_hypercall_intercept_message *hc = (void *)msg.payload;
+    unsigned i;
+
+    msg.header.message_type = HVMSG_HYPERCALL_INTERCEPT;
+    msg.header.payload_size = sizeof(*hc);
+    mshv_sim_fill_header(cs, &hc->header, MSHV_SIM_HYPERCALL_INSN_LEN,
+                         HV_INTERCEPT_ACCESS_EXECUTE);
+    hc->rax = env->regs[R_EAX];
+    hc->rbx = env->regs[R_EBX];
+    hc->rcx = env->regs[R_ECX];
+    hc->rdx = env->regs[R_EDX];
+    hc->r8 = env->regs[8];
+    hc->rsi = env->regs[R_ESI];
+    hc->rdi = env->regs[R_EDI];
+    for (i = 0; i < ARRAY_SIZE(hc->xmmregisters); i++) {
+        hc->xmmregisters[i].low_part = env->xmm_regs[i].ZMM_Q(0);
+        hc->xmmregisters[i].high_part = env->xmm_regs[i].ZMM_Q(1);
+    }
+    mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
+    mshv_sim_vp_exit(vp, &msg);
+    mshv_sim_vp_leave(cs);
+}
+
 static void mshv_sim_hook_io(CPUX86State *env, uint32_t port, unsigned size,
                              bool is_write, uint32_t data, uintptr_t retaddr)
 {
@@ -429,8 +527,10 @@ static void mshv_sim_hook_io(CPUX86State *env, uint32_t port, unsigned size,
 
     cpu_restore_state(cs, retaddr);
     if (!is_write && mshv_sim_hv_is_hypercall(cs)) {
-        /* a call through the hypercall page: the hypervisor's own */
-        mshv_sim_hv_hypercall(cs);
+        /* a call through the hypercall page */
+        if (!mshv_sim_hv_hypercall(cs)) {
+            mshv_sim_vp_hypercall_intercept(vp);
+        }
         cpu_loop_exit(cs);
     }
     len = mshv_sim_fetch_insn(cs, io->instruction_bytes);
@@ -767,9 +867,20 @@ static int mshv_sim_hook_msr(CPUX86State *env, uint32_t index,
                              bool is_write, uint64_t *value)
 {
     MshvSimVp *vp = mshv_sim_vp_of(env_cpu(env));
+    int ret;
 
-    return vp ? mshv_sim_hv_msr(vp, env_cpu(env), index, is_write, value) :
-                0;
+    if (!vp) {
+        return 0;
+    }
+    ret = mshv_sim_hv_msr(vp, env_cpu(env), index, is_write, value);
+    if (ret > 0 && is_write && index == HV_X64_MSR_EOM) {
+        /* a slot the guest emptied: tell the VMM now, after the WRMSR */
+        mshv_sim_vp_check_sints(vp);
+        if (mshv_sim_vp_report_sints(vp, 2)) {
+            mshv_sim_vp_leave(env_cpu(env));
+        }
+    }
+    return ret;
 }
 
 static const X86TcgHvHooks mshv_sim_hooks = {
@@ -811,8 +922,8 @@ typedef struct MshvSimRegsWork {
 } MshvSimRegsWork;
 
 /*
- * Only the external-interrupt request is acted on (the one VMMs use for a
- * PIC); NMI and SINT requests are kept and read back but never fire.
+ * External-interrupt (the request VMMs use for a PIC) and SINT requests
+ * fire; an NMI request is kept and read back but never fires.
  */
 static void mshv_sim_request_notify(MshvSimVp *vp, uint64_t bits)
 {
@@ -820,6 +931,8 @@ static void mshv_sim_request_notify(MshvSimVp *vp, uint64_t bits)
     if (bits & HV_DELIVERABILITY_INTERRUPT) {
         cpu_interrupt(CPU(vp->cpu), CPU_INTERRUPT_HARD);
     }
+    /* a slot already free is reported at the next RUN_VP */
+    mshv_sim_vp_check_sints(vp);
 }
 
 /* Registers the hypervisor itself owns, not the CPU. */

@@ -1731,6 +1731,183 @@ static void test_hv_synic(void)
     guest_fini(&g);
 }
 
+/*
+ * A message the slot refused is retried when the VMM's SINT-deliverable
+ * request fires: right after the guest's EOM once it emptied the slot,
+ * or at the next run when the slot is free already.
+ */
+static void test_hv_sint_deliverable(void)
+{
+    static const uint8_t code[] = {
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x66, 0xb9, 0x83, 0x00, 0x00, 0x40,     /* mov ecx, SIMP */
+        0x66, 0xb8, 0x01, 0x50, 0x00, 0x00,     /* mov eax, 0x5001 */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb9, 0x92, 0x00, 0x00, 0x40,     /* mov ecx, SINT2 */
+        0x66, 0xb8, 0x50, 0x00, 0x00, 0x00,     /* mov eax, 0x50 */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb9, 0x80, 0x00, 0x00, 0x40,     /* mov ecx, SCONTROL */
+        0x66, 0xb8, 0x01, 0x00, 0x00, 0x00,     /* mov eax, 1 */
+        0x0f, 0x30,                             /* wrmsr */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0xfb,                                   /* sti */
+        0xf4,                                   /* hlt */
+        0xeb, 0xfd,                             /* jmp $-1 */
+    };
+    /* vector 0x50: "out 0x82, al", SynIC EOM, x2APIC EOI, iret */
+    static const uint8_t handler[] = {
+        0xb0, 0x50,                             /* mov al, 0x50 */
+        0xe6, 0x82,                             /* out 0x82, al */
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x66, 0x31, 0xc0,                       /* xor eax, eax */
+        0x66, 0xb9, 0x84, 0x00, 0x00, 0x40,     /* mov ecx, EOM */
+        0x0f, 0x30,                             /* wrmsr (@16) */
+        0x66, 0xb9, 0x0b, 0x08, 0x00, 0x00,     /* mov ecx, x2APIC EOI */
+        0x0f, 0x30,                             /* wrmsr */
+        0xcf,                                   /* iret */
+    };
+    const uint64_t after_eom = 0x2000 + 18;
+    const uint64_t features =
+        1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+        1ULL << HV_SYNTHETIC_PROC_HV1 |
+        1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS;
+    const uint64_t want_sint2 = 1ULL << (HV_DELIVERABILITY_SINTS_SHIFT + 2);
+    struct hv_local_interrupt_controller_state *l;
+    struct hv_input_post_message_direct post = {
+        .vp_index = 0, .sint_index = 2,
+    };
+    struct hv_message msg;
+    struct hv_synic_sint_deliverable_message *d = (void *)msg.payload;
+    uint8_t *page = qemu_memalign(4096, 4096);
+    uint8_t *slot;
+    uint16_t status;
+    Guest g;
+
+    guest_init_features(&g, code, sizeof(code), features);
+    slot = g.ram + 0x5000 + 2 * 256;
+    memcpy(g.ram + 0x2000, handler, sizeof(handler));
+    stw_le_p(g.ram + 0x50 * 4, 0x2000);
+    stw_le_p(g.ram + 0x50 * 4 + 2, 0);
+    set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+    /* x2APIC mode (the handler EOIs by MSR), the LAPIC on */
+    set_reg(&g, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xd00);
+    l = (void *)page;
+    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             NULL), ==, 0);
+    l->apic_spurious = 0x1ff;
+    g_assert_cmpint(vp_state(&g, MSHV_SET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             NULL), ==, 0);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+
+    /* message A arrives; the guest's handler stops before its EOM */
+    stl_le_p(post.message, 0xa);
+    g_assert_cmpint(hvcall(g.pt, HVCALL_POST_MESSAGE_DIRECT, 0, &post,
+                           sizeof(post), NULL, 0, &status), ==, 0);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x82);
+
+    /* B is refused; the VMM asks to hear when SINT2 can take it */
+    stl_le_p(post.message, 0xb);
+    g_assert_cmpint(hvcall(g.pt, HVCALL_POST_MESSAGE_DIRECT, 0, &post,
+                           sizeof(post), NULL, 0, &status), ==, -1);
+    g_assert_cmphex(status, ==, HV_STATUS_INSUFFICIENT_BUFFERS);
+    set_reg(&g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS, want_sint2);
+
+    /* the guest empties the slot and EOMs: told right after the WRMSR */
+    stl_le_p(slot, HVMSG_NONE);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_SYNIC_SINT_DELIVERABLE);
+    g_assert_cmphex(d->deliverable_sints, ==, 1u << 2);
+    g_assert_cmphex(d->header.rip, ==, after_eom);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RIP), ==, after_eom);
+    /* one-shot: the request is used up */
+    g_assert_cmphex(get_reg(&g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS),
+                    ==, 0);
+
+    /* B now goes through */
+    g_assert_cmpint(hvcall(g.pt, HVCALL_POST_MESSAGE_DIRECT, 0, &post,
+                           sizeof(post), NULL, 0, &status), ==, 0);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x82);
+    g_assert_cmphex(ldl_le_p(slot), ==, 0xb);
+
+    /* a request for a slot already free fires at the next run */
+    stl_le_p(slot, HVMSG_NONE);
+    set_reg(&g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS, want_sint2);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_SYNIC_SINT_DELIVERABLE);
+    g_assert_cmphex(d->deliverable_sints, ==, 1u << 2);
+    g_assert_cmphex(d->header.rip, ==, 0x2004);   /* nothing ran */
+    qemu_vfree(page);
+    guest_fini(&g);
+}
+
+/*
+ * The guest's hypercalls the hypervisor does not handle: without the
+ * hypercall intercept HvPostMessage finds no connection; with it the VMM
+ * gets HVMSG_HYPERCALL_INTERCEPT at the call and completes it.
+ */
+static void test_hv_hypercall_intercept(void)
+{
+    static const uint8_t code[] = {
+        0x66, 0xb9, 0x01, 0x00, 0x00, 0x40,     /* mov ecx, HYPERCALL */
+        0x66, 0xb8, 0x01, 0x30, 0x00, 0x00,     /* mov eax, 0x3001 */
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb9, 0x00, 0x40, 0x00, 0x00,     /* mov ecx, 0x4000 (in) */
+        0x66, 0xb8, 0x5c, 0x00, 0x00, 0x00,     /* mov eax, HvPostMessage */
+        0xe8, 0x00, 0x00,                       /* call 0x3000 (@29) */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0x66, 0xb8, 0x5c, 0x00, 0x00, 0x00,     /* mov eax, HvPostMessage */
+        0xe8, 0x00, 0x00,                       /* call 0x3000 (@40) */
+        0xe6, 0x80,                             /* out 0x80, al */
+    };
+    const uint64_t features =
+        1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+        1ULL << HV_SYNTHETIC_PROC_HV1 |
+        1ULL << HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS;
+    static const unsigned calls[] = { 29, 40 };
+    struct hv_input_install_intercept ii = {
+        .access_type = HV_INTERCEPT_ACCESS_MASK_EXECUTE,
+        .intercept_type = HV_INTERCEPT_TYPE_HYPERCALL,
+    };
+    struct hv_message msg;
+    struct hv_x64_hypercall_intercept_message *hc = (void *)msg.payload;
+    uint8_t prog[sizeof(code)];
+    uint16_t status;
+    unsigned i;
+    Guest g;
+
+    memcpy(prog, code, sizeof(code));
+    for (i = 0; i < ARRAY_SIZE(calls); i++) {
+        g_assert_cmphex(prog[calls[i]], ==, 0xe8);
+        stw_le_p(prog + calls[i] + 1, 0x3000 - (GUEST_CODE + calls[i] + 3));
+    }
+    guest_init_features(&g, prog, sizeof(prog), features);
+    set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), ==,
+                    HV_STATUS_INVALID_CONNECTION_ID);
+
+    g_assert_cmpint(hvcall(g.pt, HVCALL_INSTALL_INTERCEPT, 0, &ii, sizeof(ii),
+                           NULL, 0, &status), ==, 0);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_HYPERCALL_INTERCEPT);
+    g_assert_cmphex(hc->header.rip, ==, 0x3000);
+    g_assert_cmpuint(hc->header.instruction_length_and_cr8 & 0xf, ==, 2);
+    g_assert_cmphex(hc->header.intercept_access_type, ==,
+                    HV_INTERCEPT_ACCESS_EXECUTE);
+    g_assert_cmphex(hc->rax & 0xffff, ==, 0x5c);
+    g_assert_cmphex(hc->rcx, ==, 0x4000);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RIP), ==, 0x3000);
+    /* the VMM completes the call with its status */
+    set_reg(&g, HV_X64_REGISTER_RAX, HV_STATUS_INSUFFICIENT_BUFFERS);
+    skip(&g, &hc->header);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), ==,
+                    HV_STATUS_INSUFFICIENT_BUFFERS);
+    guest_fini(&g);
+}
+
 static void on_signal(int sig)
 {
 }
@@ -1817,6 +1994,10 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/hyperv/enlightenments",
                     test_hv_enlightenments);
     g_test_add_func("/mshv-sim/hyperv/synic", test_hv_synic);
+    g_test_add_func("/mshv-sim/hyperv/sint-deliverable",
+                    test_hv_sint_deliverable);
+    g_test_add_func("/mshv-sim/hyperv/hypercall-intercept",
+                    test_hv_hypercall_intercept);
     g_test_add_func("/mshv-sim/vp/state-xsave", test_vp_state_xsave);
     g_test_add_func("/mshv-sim/vp/cpuid-values", test_vp_cpuid_values);
     g_test_add_func("/mshv-sim/memory/remap-runs-new-code",

@@ -1038,6 +1038,14 @@ struct hv_x64_interruption_deliverable_message {
     uint32_t rsvd;
 } MSHV_ABI_PACKED;
 
+/* HVMSG_SYNIC_SINT_DELIVERABLE: requested SINTs whose slot is free */
+struct hv_synic_sint_deliverable_message {
+    struct hv_x64_intercept_message_header header;
+    uint16_t deliverable_sints;
+    uint16_t rsvd1;
+    uint32_t rsvd2;
+} MSHV_ABI_PACKED;
+
 struct hv_x64_apic_eoi_message {
     uint32_t vp_index;
     uint32_t interrupt_vector;
@@ -1197,6 +1205,7 @@ MSHV_ABI_SIZE(struct hv_x64_msr_intercept_message, 64);
 MSHV_ABI_SIZE(struct hv_x64_exception_intercept_message, 240);
 MSHV_ABI_SIZE(struct hv_x64_hypercall_intercept_message, 196);
 MSHV_ABI_SIZE(struct hv_x64_interruption_deliverable_message, 48);
+MSHV_ABI_SIZE(struct hv_synic_sint_deliverable_message, 48);
 MSHV_ABI_SIZE(struct hv_x64_sipi_intercept_message, 48);
 MSHV_ABI_OFFSET(struct hv_vp_register_page, rip, 136);
 MSHV_ABI_OFFSET(struct hv_vp_register_page, xmm, 160);
