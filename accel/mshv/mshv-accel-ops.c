@@ -199,6 +199,7 @@ static void mshv_cpu_synchronize_state(CPUState *cpu)
 
 static void mshv_cpu_synchronize_post_reset(CPUState *cpu)
 {
+    mshv_arch_reset_vcpu(cpu);
     run_on_cpu(cpu, mshv_do_put_registers, RUN_ON_CPU_NULL);
 }
 

@@ -515,12 +515,13 @@ static int mshv_initialize_partition(MshvState *s, Error **errp)
         error_setg_errno(errp, errno, "initializing the partition failed");
         return -errno;
     }
+    s->synthetic_features = features;
     ret = mshv_set_property(s, HV_PARTITION_PROPERTY_TIME_FREEZE, 1, errp);
     if (ret < 0) {
         return ret;
     }
     s->time_frozen = true;
-    return 0;
+    return mshv_arch_partition_init(s, errp);
 }
 
 /*

@@ -26,6 +26,7 @@
 #include "exec/address-spaces.h"
 #include "exec/cpu-common.h"
 #include "cpu.h"
+#include "hw/i386/apic.h"
 #include "kvm/hyperv-proto.h"
 #include "mshv-sim.h"
 #include "trace.h"
@@ -63,6 +64,7 @@ static const MshvSimHvFeature mshv_sim_hv_features[] = {
     { HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS, HV_ACCESS_FREQUENCY_MSRS,
       HV_FREQUENCY_MSRS_AVAILABLE },
     { HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS, HV_SYNIC_AVAILABLE },
+    { HV_SYNTHETIC_PROC_ACCESS_VP_RUN_TIME_REG, HV_VP_RUNTIME_AVAILABLE },
 };
 
 static bool mshv_sim_hv_has(MshvSimPartition *pt, unsigned synthetic)
@@ -230,6 +232,9 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
     case HV_X64_MSR_TIME_REF_COUNT:
         need = HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER;
         break;
+    case HV_X64_MSR_VP_RUNTIME:
+        need = HV_SYNTHETIC_PROC_ACCESS_VP_RUN_TIME_REG;
+        break;
     case HV_X64_MSR_REFERENCE_TSC:
         need = HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC;
         break;
@@ -289,6 +294,8 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
             *val = mshv_sim_vp_index(vp);
             break;
         case HV_X64_MSR_TIME_REF_COUNT:
+        case HV_X64_MSR_VP_RUNTIME:
+            /* a VP on the simulator counts as always running */
             *val = mshv_sim_hv_ref_time(env);
             break;
         case HV_X64_MSR_TSC_FREQUENCY:
@@ -425,6 +432,33 @@ uint16_t mshv_sim_synic_free_slots(CPUState *cs, uint16_t sints)
         }
     }
     return free;
+}
+
+/*
+ * The APIC gave the VP @vector: a SINT with auto-EOI has it EOIed at once,
+ * as the hypervisor does (the guest's handler writes no EOI).
+ */
+void mshv_sim_synic_auto_eoi(CPUState *cs, int vector)
+{
+    CPUX86State *env = cpu_env(cs);
+    uint64_t sint;
+    unsigned i;
+
+    if (!(env->msr_hv_synic_control & HV_SYNIC_ENABLE)) {
+        return;
+    }
+    for (i = 0; i < HV_SYNIC_SINT_COUNT; i++) {
+        sint = env->msr_hv_synic_sint[i];
+        if (!(sint & HV_SINT_MASKED) && (sint & HV_SINT_AUTO_EOI) &&
+            (sint & HV_SINT_VECTOR_MASK) == vector) {
+            /* the APIC's EOI register, on the VP's own APIC */
+            address_space_stl(&address_space_memory,
+                              (cpu_get_apic_base(X86_CPU(cs)->apic_state) &
+                               MSR_IA32_APICBASE_BASE) + 0xb0, 0,
+                              MEMTXATTRS_UNSPECIFIED, NULL);
+            return;
+        }
+    }
 }
 
 static void mshv_sim_synic_raise(MshvSimVp *vp, CPUX86State *env,

@@ -152,6 +152,7 @@ uint16_t mshv_sim_hv_signal_event(MshvSimPartition *pt, const void *in,
 /* false: the VMM's (hypercall intercept installed), trap not completed */
 bool mshv_sim_hv_hypercall(CPUState *cs);
 uint16_t mshv_sim_synic_free_slots(CPUState *cs, uint16_t sints);
+void mshv_sim_synic_auto_eoi(CPUState *cs, int vector);
 
 /* irq.c */
 uint16_t mshv_sim_set_msi_routing(MshvSimPartition *pt, const void *payload,

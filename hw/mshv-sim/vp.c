@@ -819,6 +819,13 @@ static int mshv_sim_hook_pic_interrupt(CPUX86State *env)
     mshv_sim_vp_leave(cs);
 }
 
+static void mshv_sim_hook_apic_interrupt(CPUX86State *env, int vector)
+{
+    if (mshv_sim_vp_of(env_cpu(env))) {
+        mshv_sim_synic_auto_eoi(env_cpu(env), vector);
+    }
+}
+
 static bool mshv_sim_hook_pic_pending(CPUX86State *env)
 {
     MshvSimVp *vp = mshv_sim_vp_of(env_cpu(env));
@@ -891,6 +898,7 @@ static const X86TcgHvHooks mshv_sim_hooks = {
     .triple_fault = mshv_sim_hook_triple_fault,
     .pic_interrupt = mshv_sim_hook_pic_interrupt,
     .pic_pending = mshv_sim_hook_pic_pending,
+    .apic_interrupt = mshv_sim_hook_apic_interrupt,
     .cpuid = mshv_sim_hook_cpuid,
 };
 

@@ -26,6 +26,7 @@ typedef struct MshvState {
     bool init_failed;           /* ... failed, and said why */
     bool time_frozen;
     bool dirty_tracking;        /* GPA_PAGE_ACCESS_TRACKING is on */
+    uint64_t synthetic_features;    /* the partition's, once initialized */
 } MshvState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(MshvState, MSHV_ACCEL)
@@ -41,6 +42,8 @@ struct AccelCPUState {
     bool dirty;                 /* QEMU's copy of the state is newer */
     bool in_run;                /* inside MSHV_RUN_VP, or about to be */
     bool extint_window;         /* PIC interrupt window requested */
+    uint32_t sints_wanted;      /* SINT-deliverable requests to make */
+    uint16_t sints_notify;      /* ... made (vCPU thread) */
     /*
      * The VP's XSAVE area as the hypervisor last gave it (compacted);
      * components QEMU does not model go back unchanged.
@@ -69,10 +72,13 @@ int mshv_assert_interrupt(uint32_t type, uint64_t dest, bool logical,
                           bool level, uint32_t vector);
 int mshv_arch_vcpu_init(CPUState *cpu, Error **errp);
 void mshv_arch_vcpu_destroy(CPUState *cpu);
+void mshv_arch_reset_vcpu(CPUState *cpu);
 int mshv_arch_vcpu_exec(CPUState *cpu);
 int mshv_arch_get_registers(CPUState *cpu);
 int mshv_arch_put_registers(CPUState *cpu, bool full);
 /* The partition's synthetic processor features, from the CPU model. */
 int mshv_arch_synthetic_features(uint64_t *features, Error **errp);
+/* What the architecture sets up in an initialized partition. */
+int mshv_arch_partition_init(MshvState *s, Error **errp);
 
 #endif /* SYSTEM_MSHV_INT_H */

@@ -22,6 +22,7 @@
 #include "hw/i386/apic_internal.h"
 #include "mshv-regs.h"
 #include "mshv-vp-state.h"
+#include "kvm/hyperv-proto.h"
 #include "mshv-x86.h"
 
 /* Per hypercall: SET is limited by its 4 KiB input, GET by its output. */
@@ -35,6 +36,7 @@
 static const uint64_t mshv_default_synthetic_features =
     1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
     1ULL << HV_SYNTHETIC_PROC_HV1 |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_RUN_TIME_REG |
     1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER |
     1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS |
     1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS |
@@ -187,10 +189,25 @@ int mshv_arch_vcpu_init(CPUState *cpu, Error **errp)
     s->regs = page == MAP_FAILED ? NULL : page;
     cpu->accel = s;
     cpu->vcpu_dirty = true;
-    if (mshv_xsave_area_init(s, errp) < 0) {
+    if (mshv_xsave_area_init(s, errp) < 0 ||
+        mshv_x86_setup_cpuid(cpu, errp) < 0) {
         return -1;
     }
-    return mshv_x86_setup_cpuid(cpu, errp);
+    mshv_x86_synic_vcpu_init(cpu);
+    return 0;
+}
+
+/* After the machine's reset, before its state goes to the hypervisor. */
+void mshv_arch_reset_vcpu(CPUState *cpu)
+{
+    CPUX86State *env = cpu_env(cpu);
+    unsigned i;
+
+    /* as the hypervisor creates a VP: every SINT masked */
+    for (i = 0; i < ARRAY_SIZE(env->msr_hv_synic_sint); i++) {
+        env->msr_hv_synic_sint[i] = HV_SINT_MASKED;
+    }
+    mshv_x86_synic_reset(cpu);
 }
 
 void mshv_arch_vcpu_destroy(CPUState *cpu)
@@ -395,22 +412,29 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
  * CPU acknowledges (INTA), which must wait until the guest can take an
  * interrupt -- a vector read early goes stale when the guest reprograms
  * the PIC meanwhile.  So ask the hypervisor to stop the VP once it can
- * (HVMSG_X64_INTERRUPTION_DELIVERABLE), and acknowledge then.
+ * (HVMSG_X64_INTERRUPTION_DELIVERABLE), and acknowledge then.  The same
+ * register asks to hear when SINT message slots the SynIC backend found
+ * full are free (HVMSG_SYNIC_SINT_DELIVERABLE); each request fires once.
  */
-static int mshv_request_extint_window(CPUState *cpu)
+static int mshv_update_notifications(CPUState *cpu)
 {
     AccelCPUState *s = cpu->accel;
-    union hv_register_value v = { .reg64 = HV_DELIVERABILITY_INTERRUPT };
+    bool extint = !s->extint_window &&
+                  (qatomic_read(&cpu->interrupt_request) & CPU_INTERRUPT_HARD);
+    uint16_t sints = qatomic_xchg(&s->sints_wanted, 0) & ~s->sints_notify;
+    union hv_register_value v;
 
-    if (s->extint_window ||
-        !(qatomic_read(&cpu->interrupt_request) & CPU_INTERRUPT_HARD)) {
+    if (!extint && !sints) {
         return 0;
     }
+    s->sints_notify |= sints;
+    v.reg64 = (extint || s->extint_window ? HV_DELIVERABILITY_INTERRUPT : 0) |
+              (uint64_t)s->sints_notify << HV_DELIVERABILITY_SINTS_SHIFT;
     if (mshv_x86_set_reg(cpu, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS, &v,
-                         "requesting an interrupt window for the PIC") < 0) {
+                         "requesting interrupt and SINT notifications") < 0) {
         return -1;
     }
-    s->extint_window = true;
+    s->extint_window |= extint;
     return 0;
 }
 
@@ -451,7 +475,7 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
             ret = EXCP_INTERRUPT;
             break;
         }
-        if (mshv_request_extint_window(cpu) < 0) {
+        if (mshv_update_notifications(cpu) < 0) {
             ret = EXCP_HLT;
             break;
         }
@@ -493,6 +517,14 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
         }
         case HVMSG_X64_INTERRUPTION_DELIVERABLE:
             mshv_deliver_extint(cpu);
+            break;
+        case HVMSG_SYNIC_SINT_DELIVERABLE:
+            mshv_x86_synic_ready(cpu, &msg);
+            break;
+        case HVMSG_HYPERCALL_INTERCEPT:
+            if (mshv_x86_handle_hypercall(cpu, &msg) < 0) {
+                ret = EXCP_HLT;
+            }
             break;
         case HVMSG_X64_APIC_EOI:
             /* Level-triggered lines see their EOI (IOAPIC remote IRR). */

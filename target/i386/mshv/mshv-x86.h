@@ -63,4 +63,10 @@ int mshv_x86_setup_cpuid(CPUState *cpu, Error **errp);
 int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg);
 int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg);
 
+/* mshv-synic.c: QEMU's Hyper-V devices on the hypervisor's SynIC */
+void mshv_x86_synic_vcpu_init(CPUState *cpu);
+void mshv_x86_synic_reset(CPUState *cpu);
+void mshv_x86_synic_ready(CPUState *cpu, const struct hv_message *msg);
+int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg);
+
 #endif /* TARGET_I386_MSHV_X86_H */

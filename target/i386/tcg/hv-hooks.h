@@ -45,6 +45,8 @@ typedef struct X86TcgHvHooks {
     int (*pic_interrupt)(CPUX86State *env);
     /* Whether pic_interrupt has work (checked when an APIC vector won). */
     bool (*pic_pending)(CPUX86State *env);
+    /* The APIC gave the CPU @vector (its ISR bit now set). */
+    void (*apic_interrupt)(CPUX86State *env, int vector);
     /*
      * The APIC EOIed a level-triggered vector (TMR set), which would go
      * to the IOAPIC; called from within the EOI write, which completes.

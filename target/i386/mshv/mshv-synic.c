@@ -1,0 +1,259 @@
+/*
+ * MSHV accelerator, x86: QEMU's Hyper-V devices (VMBus, hv-balloon) on the
+ * guest's SynIC, which the hypervisor owns
+ *
+ * QEMU's SynIC code (hw/hyperv) posts messages and sets event flags
+ * through this backend: HVCALL_POST_MESSAGE_DIRECT and
+ * HVCALL_SIGNAL_EVENT_DIRECT.  A message its slot refuses is retried when
+ * the hypervisor reports the slot free (a SINT-deliverable notification,
+ * requested from the vCPU's thread).  The guest's HvPostMessage and
+ * HvSignalEvent reach QEMU as hypercall intercepts.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include CONFIG_DEVICES
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "system/mshv_int.h"
+#include "cpu.h"
+#include "mshv-x86.h"
+#include "trace.h"
+
+#ifdef CONFIG_HYPERV
+#include "hw/hyperv/hyperv.h"
+
+static int mshv_synic_status(uint16_t status)
+{
+    switch (status) {
+    case HV_STATUS_SUCCESS:
+        return 0;
+    case HV_STATUS_INSUFFICIENT_BUFFERS:
+        return -EAGAIN;
+    case HV_STATUS_INVALID_VP_STATE:
+        /* the guest has not enabled its SynIC, page or SINT */
+        return -ENXIO;
+    default:
+        return -EINVAL;
+    }
+}
+
+static int mshv_synic_post_msg(CPUState *cs, uint32_t sint,
+                               const struct hyperv_message *msg)
+{
+    AccelCPUState *s = cs->accel;
+    struct hv_input_post_message_direct in = {
+        .vp_index = s->vp_index,
+        .sint_index = sint,
+    };
+    uint16_t status = 0;
+    int ret;
+
+    QEMU_BUILD_BUG_ON(sizeof(*msg) != sizeof(in.message));
+    memcpy(in.message, msg, sizeof(in.message));
+    ret = mshv_hvcall(mshv_state->pt_fd, HVCALL_POST_MESSAGE_DIRECT, 0, &in,
+                      sizeof(in), NULL, 0, &status, NULL);
+    trace_mshv_synic_post(s->vp_index, sint, msg->header.message_type,
+                          status);
+    if (ret < 0 && !status) {
+        error_report("mshv: posting a SynIC message to VP %u failed: %s",
+                     s->vp_index, strerror(-ret));
+        return ret;
+    }
+    ret = mshv_synic_status(status);
+    if (ret == -EAGAIN) {
+        /* the vCPU asks to hear when the guest has emptied the slot */
+        qatomic_or(&s->sints_wanted, 1u << sint);
+        qemu_cpu_kick(cs);
+    }
+    return ret;
+}
+
+static int mshv_synic_set_event_flag(CPUState *cs, uint32_t sint,
+                                     unsigned eventno)
+{
+    AccelCPUState *s = cs->accel;
+    struct hv_input_signal_event_direct in = {
+        .target_vp = s->vp_index,
+        .target_sint = sint,
+        .flag_number = eventno,
+    };
+    struct hv_output_signal_event_direct out = { 0 };
+    uint16_t status = 0;
+    int ret;
+
+    ret = mshv_hvcall(mshv_state->pt_fd, HVCALL_SIGNAL_EVENT_DIRECT, 0, &in,
+                      sizeof(in), &out, sizeof(out), &status, NULL);
+    trace_mshv_synic_signal(s->vp_index, sint, eventno, status);
+    if (ret < 0 && !status) {
+        error_report("mshv: signalling a SynIC event to VP %u failed: %s",
+                     s->vp_index, strerror(-ret));
+        return ret;
+    }
+    return mshv_synic_status(status);
+}
+
+static const HvSynicBackend mshv_synic_backend = {
+    .post_msg = mshv_synic_post_msg,
+    .set_event_flag = mshv_synic_set_event_flag,
+};
+
+/* The guest's hypercalls QEMU's devices answer come to QEMU. */
+int mshv_arch_partition_init(MshvState *s, Error **errp)
+{
+    struct hv_input_install_intercept in = {
+        .access_type = HV_INTERCEPT_ACCESS_MASK_EXECUTE,
+        .intercept_type = HV_INTERCEPT_TYPE_HYPERCALL,
+    };
+    uint16_t status = 0;
+    int ret;
+
+    if (!(s->synthetic_features &
+          (1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS))) {
+        return 0;
+    }
+    ret = mshv_hvcall(s->pt_fd, HVCALL_INSTALL_INTERCEPT, 0, &in, sizeof(in),
+                      NULL, 0, &status, NULL);
+    if (ret < 0) {
+        error_setg(errp, "installing the hypercall intercept failed: %s "
+                   "(hypervisor status 0x%x)", strerror(-ret), status);
+    }
+    return ret;
+}
+
+static const uint64_t mshv_vmbus_features =
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_RUN_TIME_REG;
+
+void mshv_x86_synic_vcpu_init(CPUState *cpu)
+{
+    if (!(mshv_state->synthetic_features &
+          (1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS))) {
+        return;
+    }
+    /* QEMU's devices address a SynIC by CPU index, the guest by VP index */
+    if (cpu->accel->vp_index != hyperv_vp_index(cpu)) {
+        warn_report_once("mshv: vCPU %d has VP index %u: QEMU's Hyper-V "
+                         "devices (VMBus) need VP indexes equal to CPU "
+                         "indexes; choose a topology whose APIC IDs are "
+                         "contiguous", cpu->cpu_index, cpu->accel->vp_index);
+        return;
+    }
+    hyperv_synic_set_backend(&mshv_synic_backend);
+    hyperv_synic_add(cpu);
+    /* what Windows wants beside VMBus (hv-stimer, hv-vapic, hv-runtime) */
+    if ((mshv_state->synthetic_features & mshv_vmbus_features) ==
+        mshv_vmbus_features) {
+        hyperv_set_vmbus_recommended_features_enabled();
+    }
+}
+
+void mshv_x86_synic_reset(CPUState *cpu)
+{
+    hyperv_synic_reset(cpu);
+}
+
+void mshv_x86_synic_ready(CPUState *cpu, const struct hv_message *msg)
+{
+    const struct hv_synic_sint_deliverable_message *d =
+        (const void *)msg->payload;
+
+    cpu->accel->sints_notify &= ~d->deliverable_sints;
+    bql_lock();
+    hyperv_synic_sints_ready(cpu, d->deliverable_sints);
+    bql_unlock();
+}
+
+/*
+ * The guest's hypercalls the hypervisor leaves to QEMU.  TLFS calling
+ * convention: RCX control, RDX input, R8 output in 64-bit mode; EDX:EAX,
+ * EBX:ECX and EDI:ESI otherwise.  The result goes to RAX (EDX:EAX).
+ */
+int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg)
+{
+    const struct hv_x64_hypercall_intercept_message *hc =
+        (const void *)msg->payload;
+    bool longmode = mshv_x86_mode(hc->header.execution_state,
+                                  hc->header.cs_segment.attributes) ==
+                    ZYDIS_MACHINE_MODE_LONG_64;
+    uint64_t control, in, out, result;
+    MshvX86RegUpdate upd[2];
+    bool fast;
+
+    if (longmode) {
+        control = hc->rcx;
+        in = hc->rdx;
+        out = hc->r8;
+    } else {
+        control = (hc->rdx << 32) | (uint32_t)hc->rax;
+        in = (hc->rbx << 32) | (uint32_t)hc->rcx;
+        out = (hc->rdi << 32) | (uint32_t)hc->rsi;
+    }
+    fast = control & HV_HYPERCALL_FAST;
+
+    bql_lock();
+    switch (control & 0xffff) {
+    case HV_POST_MESSAGE:
+        result = hyperv_hcall_post_message(in, fast);
+        break;
+    case HV_SIGNAL_EVENT:
+        result = hyperv_hcall_signal_event(in, fast);
+        break;
+    case HV_POST_DEBUG_DATA:
+        result = hyperv_hcall_post_dbg_data(in, out, fast);
+        break;
+    case HV_RETRIEVE_DEBUG_DATA:
+        result = hyperv_hcall_retreive_dbg_data(in, out, fast);
+        break;
+    case HV_RESET_DEBUG_SESSION:
+        result = hyperv_hcall_reset_dbg_session(out);
+        break;
+    default:
+        result = HV_STATUS_INVALID_HYPERCALL_CODE;
+        break;
+    }
+    bql_unlock();
+    trace_mshv_hypercall(cpu->cpu_index, control, result);
+
+    upd[0] = (MshvX86RegUpdate) { R_EAX, longmode ? result
+                                                  : (uint32_t)result };
+    upd[1] = (MshvX86RegUpdate) { R_EDX, result >> 32 };
+    return mshv_x86_complete(cpu, hc->header.rip +
+                             (hc->header.instruction_length_and_cr8 & 0xf),
+                             upd, longmode ? 1 : 2);
+}
+
+#else
+
+int mshv_arch_partition_init(MshvState *s, Error **errp)
+{
+    return 0;
+}
+
+void mshv_x86_synic_vcpu_init(CPUState *cpu)
+{
+}
+
+void mshv_x86_synic_reset(CPUState *cpu)
+{
+}
+
+void mshv_x86_synic_ready(CPUState *cpu, const struct hv_message *msg)
+{
+}
+
+int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg)
+{
+    const struct hv_x64_hypercall_intercept_message *hc =
+        (const void *)msg->payload;
+    MshvX86RegUpdate upd = { R_EAX, HV_STATUS_INVALID_HYPERCALL_CODE };
+
+    return mshv_x86_complete(cpu, hc->header.rip +
+                             (hc->header.instruction_length_and_cr8 & 0xf),
+                             &upd, 1);
+}
+
+#endif
