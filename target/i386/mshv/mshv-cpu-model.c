@@ -188,12 +188,17 @@ uint32_t mshv_get_supported_cpuid(uint32_t leaf, uint32_t subleaf, int reg)
     }
     e = mshv_supported_find(leaf, subleaf);
     value = e ? e->regs[reg] : 0;
+    /*
+     * The partition is created with an x2APIC; QEMU decides whether the
+     * guest sees a hypervisor, and describes the topology (the scratch
+     * VP is alone in its partition).
+     */
     if (leaf == 1 && reg == R_ECX) {
-        /*
-         * The partition is created with an x2APIC, and QEMU decides
-         * whether the guest sees a hypervisor.
-         */
         value |= CPUID_EXT_X2APIC | CPUID_EXT_HYPERVISOR;
+    } else if (leaf == 1 && reg == R_EDX) {
+        value |= CPUID_HT;
+    } else if (leaf == 0x80000001 && reg == R_ECX) {
+        value |= CPUID_EXT3_CMP_LEG;
     }
     return value;
 }

@@ -23,6 +23,19 @@
  *   ioapic-logical        logical destination mode to the second vCPU
  *   ioapic-physical-ap    physical destination to the second vCPU
  *
+ * With "synic=1" on its command line (and "-device hyperv-testdev", whose
+ * port 0x3000 makes QEMU's SynIC code answer the guest) it runs, instead,
+ * the cases of QEMU's Hyper-V devices on the hypervisor's SynIC:
+ *   synic-messages        HvPostMessage to a connection on each of the 16
+ *                         SINTs; QEMU posts it back into that SINT's slot
+ *                         and the SINT's vector fires
+ *   synic-events          HvSignalEvent (fast) for a connection on each
+ *                         SINT; QEMU sets the flag in that SINT's part of
+ *                         the event page and the vector fires
+ *   synic-busy-retry      a message QEMU posts to a full slot is marked
+ *                         pending and arrives once the guest empties the
+ *                         slot and writes EOM
+ *
  * With "bench=N" on its command line (-append) it runs no cases but times
  * N IOAPIC edge interrupts, one at a time, for make bench: it prints
  * "irq-bench: ioapic N TOTAL_US P50_US10 P99_US10" (latencies from the
@@ -87,6 +100,7 @@ enum {
     VEC_LOGICAL = 0x52,
     VEC_PHYS_AP = 0x53,
     VEC_LAPIC_TIMER = 0x60,
+    VEC_SINT0 = 0xa0,               /* SINT n: VEC_SINT0 + n */
     VEC_SPURIOUS = 0xff,
 };
 
@@ -673,6 +687,154 @@ static void bench_ioapic(uint32_t n)
     ioapic_route(EDGE_PIN, RTE_MASKED, 0);
 }
 
+/* ---- SynIC ("synic=1") --------------------------------------------------- */
+
+#define HV_MSR_GUEST_OS_ID  0x40000000
+#define HV_MSR_HYPERCALL    0x40000001
+#define HV_MSR_SCONTROL     0x40000080
+#define HV_MSR_SIEFP        0x40000082
+#define HV_MSR_SIMP         0x40000083
+#define HV_MSR_EOM          0x40000084
+#define HV_MSR_SINT0        0x40000090
+#define HV_POST_MESSAGE     0x5c
+#define HV_SIGNAL_EVENT     0x5d
+#define HV_HYPERCALL_FAST   (1u << 16)
+#define HV_MSG_PENDING      0x01
+
+/* hyperv-testdev: port 0x3000, SINT | VP << 8 | command << 16 | conn << 24 */
+#define HVTEST_PORT         0x3000
+#define HVTEST_MSG_CONN     4
+#define HVTEST_EVT_CONN     6
+
+#define SINTS               16
+
+struct hv_message {
+    uint32_t type;
+    uint8_t size, flags, rsvd[2];
+    uint64_t sender;
+    uint8_t payload[240];
+};
+
+static uint8_t hcall_page[4096] __attribute__((aligned(4096)));
+static volatile struct hv_message simp[SINTS] __attribute__((aligned(4096)));
+static volatile uint8_t siefp[SINTS][256] __attribute__((aligned(4096)));
+static struct {
+    uint32_t conn, rsvd, type, size;
+    uint8_t payload[240];
+} post_in __attribute__((aligned(4096)));
+static void *hcall_entry = hcall_page;
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v),
+                 "d"((uint32_t)(v >> 32)));
+}
+
+/* TLFS 32-bit convention: EDX:EAX control, EBX:ECX input, EDI:ESI output */
+static uint64_t hypercall(uint32_t control, uint32_t in)
+{
+    uint32_t lo, hi;
+
+    asm volatile("call *%[page]"
+                 : "=a"(lo), "=d"(hi)
+                 : "a"(control), "d"(0), "b"(0), "c"(in), "D"(0), "S"(0),
+                   [page] "m"(hcall_entry)
+                 : "memory", "cc");
+    return (uint64_t)hi << 32 | lo;
+}
+
+static void synic_init(void)
+{
+    unsigned i;
+
+    wrmsr(HV_MSR_GUEST_OS_ID, 1);
+    wrmsr(HV_MSR_HYPERCALL, (uint32_t)hcall_page | 1);
+    wrmsr(HV_MSR_SIMP, (uint32_t)simp | 1);
+    wrmsr(HV_MSR_SIEFP, (uint32_t)siefp | 1);
+    for (i = 0; i < SINTS; i++) {
+        wrmsr(HV_MSR_SINT0 + i, VEC_SINT0 + i);
+    }
+    wrmsr(HV_MSR_SCONTROL, 1);
+}
+
+/* Empty a message slot the guest has read, as a SynIC driver does. */
+static void synic_consume(unsigned sint)
+{
+    simp[sint].type = 0;
+    asm volatile("mfence" : : : "memory");
+    if (simp[sint].flags & HV_MSG_PENDING) {
+        wrmsr(HV_MSR_EOM, 0);
+    }
+}
+
+static uint64_t post_message(uint32_t conn, uint32_t type, uint8_t tag)
+{
+    post_in.conn = conn;
+    post_in.type = type;
+    post_in.size = 8;
+    post_in.payload[0] = tag;
+    return hypercall(HV_POST_MESSAGE, (uint32_t)&post_in);
+}
+
+static void test_synic_messages(void)
+{
+    unsigned s, ok = 0;
+    uint64_t r;
+
+    for (s = 0; s < SINTS; s++) {
+        outl(HVTEST_PORT, s | HVTEST_MSG_CONN << 16 | (s + 1) << 24);
+        r = post_message(s + 1, 0x100 + s, s);
+        if (r == 0 &&
+            wait_count(&counts[0][VEC_SINT0 + s], 1, 1000) == 1 &&
+            simp[s].type == 0x100 + s && simp[s].size == 8 &&
+            simp[s].payload[0] == s) {
+            ok++;
+        }
+        synic_consume(s);
+    }
+    report("synic-messages", ok == SINTS,
+           "SINTs whose message came back", ok);
+}
+
+static void test_synic_events(void)
+{
+    unsigned s, ok = 0, flag;
+    uint64_t r;
+
+    for (s = 0; s < SINTS; s++) {
+        flag = 32 + s;
+        outl(HVTEST_PORT, s | HVTEST_EVT_CONN << 16 | flag << 24);
+        r = hypercall(HV_SIGNAL_EVENT | HV_HYPERCALL_FAST, flag);
+        if (r == 0 &&
+            wait_count(&counts[0][VEC_SINT0 + s], 2, 1000) == 2 &&
+            (siefp[s][flag / 8] & (1u << (flag % 8)))) {
+            ok++;
+        }
+        siefp[s][flag / 8] = 0;
+    }
+    report("synic-events", ok == SINTS, "SINTs whose event flag came", ok);
+}
+
+static void test_synic_busy_retry(void)
+{
+    uint32_t n = counts[0][VEC_SINT0];
+    bool pending;
+
+    /* A arrives and stays unread; B finds the slot full */
+    post_message(1, 0x200, 0xa);
+    wait_count(&counts[0][VEC_SINT0], n + 1, 1000);
+    post_message(1, 0x201, 0xb);
+    settle(50);
+    pending = simp[0].type == 0x200 && (simp[0].flags & HV_MSG_PENDING);
+    /* the guest reads A and says so: B follows */
+    synic_consume(0);
+    wait_count(&counts[0][VEC_SINT0], n + 2, 2000);
+    report("synic-busy-retry",
+           pending && simp[0].type == 0x201 && simp[0].payload[0] == 0xb,
+           "message type in the slot", simp[0].type);
+    synic_consume(0);
+}
+
 void bsp_main(uint32_t start_info)
 {
     uint32_t bench = cmdline_number(start_info, "bench=");
@@ -690,6 +852,13 @@ void bsp_main(uint32_t start_info)
     calibrate_tsc();
     if (bench) {
         bench_ioapic(bench);
+        finish();
+    }
+    if (cmdline_number(start_info, "synic=")) {
+        synic_init();
+        test_synic_messages();
+        test_synic_events();
+        test_synic_busy_retry();
         finish();
     }
 
