@@ -154,13 +154,13 @@ static void mshv_sim_hv_fill_page(uint64_t gpa, const void *data,
     cpu_physical_memory_write(gpa, page, TARGET_PAGE_SIZE);
 }
 
-static void mshv_sim_hv_set_hypercall(CPUX86State *env, uint64_t val)
+static void mshv_sim_hv_set_hypercall(MshvSimPartition *pt, uint64_t val)
 {
     /* A locked MSR keeps its value until reset. */
-    if (env->msr_hv_hypercall & HV_HYPERCALL_LOCKED) {
+    if (pt->hv_hypercall & HV_HYPERCALL_LOCKED) {
         return;
     }
-    env->msr_hv_hypercall = val;
+    pt->hv_hypercall = val;
     if (val & HV_HYPERCALL_ENABLE) {
         mshv_sim_hv_fill_page(val & TARGET_PAGE_MASK,
                               mshv_sim_hypercall_code,
@@ -168,11 +168,12 @@ static void mshv_sim_hv_set_hypercall(CPUX86State *env, uint64_t val)
     }
 }
 
-static void mshv_sim_hv_set_reference_tsc(CPUX86State *env, uint64_t val)
+static void mshv_sim_hv_set_reference_tsc(MshvSimPartition *pt,
+                                          uint64_t val)
 {
     uint8_t page[24] = { 0 };
 
-    env->msr_hv_tsc = val;
+    pt->hv_reference_tsc = val;
     if (val & HV_REFERENCE_TSC_ENABLE) {
         stl_le_p(page, 1);                              /* sequence: valid */
         stq_le_p(page + 8, mshv_sim_hv_tsc_scale());    /* scale */
@@ -181,16 +182,38 @@ static void mshv_sim_hv_set_reference_tsc(CPUX86State *env, uint64_t val)
     }
 }
 
-/* Where a synthetic MSR that is plain storage keeps its value, or NULL. */
-static uint64_t *mshv_sim_hv_msr_field(CPUX86State *env, uint32_t index)
+/*
+ * The partition's own synthetic registers (guest OS ID, hypercall page,
+ * reference TSC page), by MSR or by register name: one value every VP
+ * sees, which a VP's INIT leaves alone.
+ */
+uint64_t *mshv_sim_hv_partition_reg(MshvSimPartition *pt, uint32_t name)
 {
-    switch (index) {
+    switch (name) {
     case HV_X64_MSR_GUEST_OS_ID:
-        return &env->msr_hv_guest_os_id;
+    case HV_REGISTER_GUEST_OS_ID:
+        return &pt->hv_guest_os_id;
     case HV_X64_MSR_HYPERCALL:
-        return &env->msr_hv_hypercall;
+    case HV_X64_REGISTER_HYPERCALL:
+        return &pt->hv_hypercall;
     case HV_X64_MSR_REFERENCE_TSC:
-        return &env->msr_hv_tsc;
+    case HV_REGISTER_REFERENCE_TSC:
+        return &pt->hv_reference_tsc;
+    default:
+        return NULL;
+    }
+}
+
+/* Where a synthetic MSR that is plain storage keeps its value, or NULL. */
+static uint64_t *mshv_sim_hv_msr_field(MshvSimPartition *pt,
+                                       CPUX86State *env, uint32_t index)
+{
+    uint64_t *field = mshv_sim_hv_partition_reg(pt, index);
+
+    if (field) {
+        return field;
+    }
+    switch (index) {
     case HV_X64_MSR_APIC_ASSIST_PAGE:
         return &env->msr_hv_vapic;
     case HV_X64_MSR_SCONTROL:
@@ -265,14 +288,14 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
         trace_mshv_sim_hv_msr(index, write, *val, -1);
         return -1;
     }
-    field = mshv_sim_hv_msr_field(env, index);
+    field = mshv_sim_hv_msr_field(pt, env, index);
     if (write) {
         switch (index) {
         case HV_X64_MSR_HYPERCALL:
-            mshv_sim_hv_set_hypercall(env, *val);
+            mshv_sim_hv_set_hypercall(pt, *val);
             break;
         case HV_X64_MSR_REFERENCE_TSC:
-            mshv_sim_hv_set_reference_tsc(env, *val);
+            mshv_sim_hv_set_reference_tsc(pt, *val);
             break;
         case HV_X64_MSR_EOM:
             /*
@@ -325,14 +348,16 @@ bool mshv_sim_hv_is_hypercall(CPUState *cs)
     CPUX86State *env = cpu_env(cs);
     hwaddr gpa;
 
-    if (!(env->msr_hv_hypercall & HV_HYPERCALL_ENABLE) ||
+    uint64_t hypercall = mshv_sim_partition()->hv_hypercall;
+
+    if (!(hypercall & HV_HYPERCALL_ENABLE) ||
         (env->hflags & HF_CPL_MASK)) {
         return false;
     }
     gpa = cpu_get_phys_page_debug(cs, env->segs[R_CS].base + env->eip);
     return gpa != -1 &&
            (gpa & TARGET_PAGE_MASK) ==
-           (env->msr_hv_hypercall & TARGET_PAGE_MASK) &&
+           (hypercall & TARGET_PAGE_MASK) &&
            (gpa & ~TARGET_PAGE_MASK) == 0;
 }
 

@@ -70,6 +70,10 @@ struct MshvSimPartition {
     uint64_t gpa_access_tracking;
     bool time_frozen;
     bool intercept_hypercalls;  /* HV_INTERCEPT_TYPE_HYPERCALL installed */
+    /* the partition's synthetic MSRs (not per VP) */
+    uint64_t hv_guest_os_id;
+    uint64_t hv_hypercall;
+    uint64_t hv_reference_tsc;
 
     MemoryRegion unmapped;      /* catches every GPA no region maps */
     QTAILQ_HEAD(, MshvSimRegion) regions;
@@ -145,6 +149,7 @@ bool mshv_sim_hv_cpuid(MshvSimPartition *pt, uint32_t leaf, uint32_t *eax,
 int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
                     bool write, uint64_t *val);
 bool mshv_sim_hv_is_hypercall(CPUState *cs);
+uint64_t *mshv_sim_hv_partition_reg(MshvSimPartition *pt, uint32_t name);
 uint16_t mshv_sim_hv_post_message(MshvSimPartition *pt, const void *in,
                                   size_t in_size);
 uint16_t mshv_sim_hv_signal_event(MshvSimPartition *pt, const void *in,

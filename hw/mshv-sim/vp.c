@@ -1016,6 +1016,7 @@ static void mshv_sim_get_regs_work(CPUState *cs, run_on_cpu_data data)
 {
     MshvSimRegsWork *w = data.host_ptr;
     CPUX86State *env = cpu_env(cs);
+    uint64_t *field;
     unsigned i;
 
     mshv_sim_regpage_flush(w->vp);
@@ -1024,6 +1025,11 @@ static void mshv_sim_get_regs_work(CPUState *cs, run_on_cpu_data data)
         const MshvReg *reg = mshv_reg_find(w->names[i]);
 
         if (mshv_sim_get_hv_reg(w->vp, w->names[i], &w->values[i])) {
+            continue;
+        }
+        field = mshv_sim_hv_partition_reg(w->vp->pt, w->names[i]);
+        if (field) {
+            w->values[i].reg64 = qatomic_read(field);
             continue;
         }
         if (w->names[i] == HV_REGISTER_DELIVERABILITY_NOTIFICATIONS) {
@@ -1045,6 +1051,7 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
     MshvSimRegsWork *w = data.host_ptr;
     CPUX86State *env = cpu_env(cs);
     bool tsc = false, mmu = false;
+    uint64_t *field;
     unsigned i;
 
     mshv_sim_regpage_flush(w->vp);
@@ -1059,6 +1066,12 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
         }
         if (name == HV_REGISTER_DELIVERABILITY_NOTIFICATIONS) {
             mshv_sim_request_notify(w->vp, w->assocs[i].value.reg64);
+            continue;
+        }
+        field = mshv_sim_hv_partition_reg(w->vp->pt, name);
+        if (field) {
+            /* restored state: the pages are in guest memory already */
+            qatomic_set(field, w->assocs[i].value.reg64);
             continue;
         }
         if (name == HV_REGISTER_PENDING_INTERRUPTION &&

@@ -50,6 +50,12 @@ struct AccelCPUState {
      */
     void *xsave;
     uint32_t xsave_size;        /* page multiple */
+    /*
+     * The SynIC message and event pages (overlay pages the hypervisor
+     * keeps) as migration carries them; NULL without a SynIC.
+     */
+    void *synic_pages;
+    bool synic_pages_loaded;    /* ... arrived, for the hypervisor */
 };
 
 /* accel/mshv/mshv-all.c */

@@ -1908,6 +1908,53 @@ static void test_hv_hypercall_intercept(void)
     guest_fini(&g);
 }
 
+/*
+ * The guest OS ID, hypercall and reference TSC MSRs belong to the
+ * partition: what VP 0 wrote, VP 1 reads (Linux checks the hypercall MSR
+ * on whichever CPU loads its VMBus driver).
+ */
+static void test_hv_partition_wide_msrs(void)
+{
+    static const uint8_t code[] = {
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x66, 0xb9, 0x00, 0x00, 0x00, 0x40,     /* mov ecx, GUEST_OS_ID */
+        0x66, 0xb8, 0x34, 0x12, 0x00, 0x00,     /* mov eax, 0x1234 */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb9, 0x01, 0x00, 0x00, 0x40,     /* mov ecx, HYPERCALL */
+        0x66, 0xb8, 0x01, 0x30, 0x00, 0x00,     /* mov eax, 0x3001 */
+        0x0f, 0x30,                             /* wrmsr */
+        0xe6, 0x80,                             /* out 0x80, al */
+    };
+    const uint64_t features =
+        1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+        1ULL << HV_SYNTHETIC_PROC_HV1 |
+        1ULL << HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS;
+    struct mshv_create_vp cv = { .vp_index = 1 };
+    struct {
+        struct hv_input_vp_registers hdr;
+        uint32_t names[2];
+    } QEMU_PACKED in = {
+        .hdr.vp_index = 1,
+        .names = { HV_REGISTER_GUEST_OS_ID, HV_X64_REGISTER_HYPERCALL },
+    };
+    union hv_register_value out[2];
+    uint16_t status;
+    int vp1;
+    Guest g;
+
+    guest_init_features(&g, code, sizeof(code), features);
+    vp1 = ioctl(g.pt, MSHV_CREATE_VP, &cv);
+    g_assert_cmpint(vp1, >=, 0);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmpint(hvcall(vp1, HVCALL_GET_VP_REGISTERS, 2, &in, sizeof(in),
+                           out, sizeof(out), &status), ==, 0);
+    g_assert_cmphex(out[0].reg64, ==, 0x1234);
+    g_assert_cmphex(out[1].reg64 & ~0xfffULL, ==, 0x3000);
+    g_assert_cmphex(out[1].reg64 & 1, ==, 1);
+    close(vp1);
+    guest_fini(&g);
+}
+
 static void on_signal(int sig)
 {
 }
@@ -1998,6 +2045,8 @@ int main(int argc, char **argv)
                     test_hv_sint_deliverable);
     g_test_add_func("/mshv-sim/hyperv/hypercall-intercept",
                     test_hv_hypercall_intercept);
+    g_test_add_func("/mshv-sim/hyperv/partition-wide-msrs",
+                    test_hv_partition_wide_msrs);
     g_test_add_func("/mshv-sim/vp/state-xsave", test_vp_state_xsave);
     g_test_add_func("/mshv-sim/vp/cpuid-values", test_vp_cpuid_values);
     g_test_add_func("/mshv-sim/memory/remap-runs-new-code",

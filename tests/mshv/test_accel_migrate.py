@@ -4,7 +4,9 @@
 keeps writing and checking memory and vector registers
 (tests/guest/mem-stress.c) while it moves from one QEMU to another;
 pages it dirties during the copy come from the hypervisor's dirty page
-tracking, its LAPIC and XSAVE state from MSHV_GET/SET_VP_STATE."""
+tracking, its LAPIC, XSAVE state and SynIC pages from
+MSHV_GET/SET_VP_STATE.  The guest has its VMBus up before the move and
+unloads it after, which takes a message exchange with the destination."""
 
 import os
 import tempfile
@@ -25,12 +27,13 @@ class AccelMigrate(MshvSimTest):
     def start(self, name, *extra):
         vm = self.get_vm(*extra, name=name)
         self.sim_vm(vm)
-        self.launch_guest(accel='mshv', vm=vm,
-                          append=f'mshvtest=memstress '
+        self.launch_guest(accel='mshv', vm=vm, kernel='bzImage',
+                          append=f'mshvtest=vmbus,memstress,vmbusunload '
                                  f'MEM_STRESS="{STRESS_MIB} {STRESS_SECONDS}"',
                           args=('-M', 'q35', '-smp', '2',
                                 '-cpu', 'qemu64,+xsave,+avx',
-                                '-vga', 'none', '-net', 'none'))
+                                '-vga', 'none', '-net', 'none',
+                                '-device', 'vmbus-bridge'))
         return vm
 
     def wait_migrated(self, vm, timeout=180):
@@ -71,6 +74,8 @@ class AccelMigrate(MshvSimTest):
                           failure_message='CHECK: memstress FAILED')
         self.wait_console('rounds ok, avx yes', vm=dst,
                           failure_message='CHECK: memstress FAILED', timeout=120)
+        self.wait_console('vmbusunload: unloaded', vm=dst,
+                          failure_message='CHECK: vmbusunload FAILED')
         self.wait_console(mshvtest.GUEST_DONE + ' ok', vm=dst,
                           failure_message=mshvtest.GUEST_DONE + ' failed')
         dst.wait(timeout=30)

@@ -217,7 +217,9 @@ void mshv_arch_vcpu_destroy(CPUState *cpu)
     if (s->regs) {
         munmap(s->regs, MSHV_HV_PAGE_SIZE);
     }
+    mshv_x86_synic_vcpu_destroy(cpu);
     qemu_vfree(s->xsave);
+    qemu_vfree(s->synic_pages);
     close(s->vp_fd);
     g_free(s);
     cpu->accel = NULL;
@@ -373,9 +375,8 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
         s->regs->dirty = 0;
     }
     for (i = 0; i <= mshv_regs_count; i++) {
-        /* The TSC only moves with the whole state (reset, load). */
         if (i < mshv_regs_count && mshv_reg_is_writable(&mshv_regs[i]) &&
-            (full || mshv_regs[i].name != HV_X64_REGISTER_TSC)) {
+            (full || !mshv_regs[i].whole_state_only)) {
             union hv_register_value value = { 0 };
 
             mshv_regs[i].get(&mshv_regs[i], env, &value);
@@ -403,6 +404,9 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
      */
     if (ret == 0 && full) {
         ret = mshv_put_vp_state(cpu);
+    }
+    if (ret == 0 && full) {
+        ret = mshv_x86_synic_put_pages(cpu);
     }
     return ret;
 }

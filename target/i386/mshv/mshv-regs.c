@@ -33,6 +33,9 @@ static void set_ignore(const MshvReg *reg, CPUX86State *env,
 #define REG_FIELD(n, f) \
     { .name = (n), .label = #f, .get = get_u64, .set = set_u64, \
       .offset = offsetof(CPUX86State, f) }
+#define REG_FIELD_WHOLE(n, f) \
+    { .name = (n), .label = #f, .get = get_u64, .set = set_u64, \
+      .offset = offsetof(CPUX86State, f), .whole_state_only = true }
 #define REG_FIELD_ELEM(n, f, i) \
     { .name = (n), .label = #f "[" #i "]", .get = get_u64, .set = set_u64, \
       .offset = offsetof(CPUX86State, f[i]) }
@@ -484,7 +487,7 @@ const MshvReg mshv_regs[] = {
       .set = set_table, .index = 0 },
     { .name = HV_X64_REGISTER_GDTR, .label = "gdtr", .get = get_table,
       .set = set_table, .index = 1 },
-    REG_FIELD(HV_X64_REGISTER_TSC, tsc),
+    REG_FIELD_WHOLE(HV_X64_REGISTER_TSC, tsc),
     REG_FIELD(HV_X64_REGISTER_EFER, efer),
     REG_FIELD(HV_X64_REGISTER_KERNEL_GS_BASE, kernelgsbase),
     CUSTOM(HV_X64_REGISTER_APIC_BASE, "apic_base",
@@ -517,12 +520,12 @@ const MshvReg mshv_regs[] = {
     REG_FIELD_ELEM(HV_X64_REGISTER_MSR_MTRR_FIX4KC0000 + 6, mtrr_fixed, 9),
     REG_FIELD_ELEM(HV_X64_REGISTER_MSR_MTRR_FIX4KF8000, mtrr_fixed, 10),
     REG_FIELD(HV_X64_REGISTER_TSC_AUX, tsc_aux),
-    REG_FIELD(HV_REGISTER_VP_RUNTIME, msr_hv_runtime),
-    REG_FIELD(HV_X64_REGISTER_HYPERCALL, msr_hv_hypercall),
-    REG_FIELD(HV_REGISTER_GUEST_OS_ID, msr_hv_guest_os_id),
+    REG_FIELD_WHOLE(HV_REGISTER_VP_RUNTIME, msr_hv_runtime),
+    REG_FIELD_WHOLE(HV_X64_REGISTER_HYPERCALL, msr_hv_hypercall),
+    REG_FIELD_WHOLE(HV_REGISTER_GUEST_OS_ID, msr_hv_guest_os_id),
     CUSTOM(HV_REGISTER_VP_INDEX, "vp_index", get_vp_index, set_ignore),
     REG_FIELD(HV_REGISTER_VP_ASSIST_PAGE, msr_hv_vapic),
-    REG_FIELD(HV_REGISTER_REFERENCE_TSC, msr_hv_tsc),
+    REG_FIELD_WHOLE(HV_REGISTER_REFERENCE_TSC, msr_hv_tsc),
     REG_FIELD_ELEM(HV_REGISTER_SINT0 + 0, msr_hv_synic_sint, 0),
     REG_FIELD_ELEM(HV_REGISTER_SINT0 + 1, msr_hv_synic_sint, 1),
     REG_FIELD_ELEM(HV_REGISTER_SINT0 + 2, msr_hv_synic_sint, 2),

@@ -27,6 +27,12 @@ struct MshvReg {
                 const union hv_register_value *value);
     size_t offset;              /* for plain 64-bit fields of CPUX86State */
     unsigned index;             /* for arrays: which element */
+    /*
+     * Written only with the whole state (reset, load): registers that move
+     * by themselves, and the partition's own, which a VP's stale copy
+     * must not overwrite.
+     */
+    bool whole_state_only;
 };
 
 /* Every register the table knows, in hypervisor-name order. */

@@ -17,6 +17,9 @@
 #include CONFIG_DEVICES
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
+#include "qemu/memalign.h"
+#include "migration/vmstate.h"
+#include <sys/ioctl.h>
 #include "system/mshv_int.h"
 #include "cpu.h"
 #include "mshv-x86.h"
@@ -123,6 +126,79 @@ int mshv_arch_partition_init(MshvState *s, Error **errp)
     return ret;
 }
 
+/* The SynIC pages, MSHV_VP_STATE_SIMP then _SIEFP; 0 or -errno. */
+static int mshv_synic_pages(AccelCPUState *s, bool set)
+{
+    static const uint8_t types[] = {
+        MSHV_VP_STATE_SIMP, MSHV_VP_STATE_SIEFP,
+    };
+    unsigned i;
+
+    for (i = 0; i < ARRAY_SIZE(types); i++) {
+        struct mshv_get_set_vp_state args = {
+            .type = types[i],
+            .buf_sz = MSHV_HV_PAGE_SIZE,
+            .buf_ptr = (uintptr_t)s->synic_pages + i * MSHV_HV_PAGE_SIZE,
+        };
+
+        if (ioctl(s->vp_fd, set ? MSHV_SET_VP_STATE : MSHV_GET_VP_STATE,
+                  &args) < 0) {
+            return -errno;
+        }
+    }
+    return 0;
+}
+
+static int mshv_synic_pre_save(void *opaque)
+{
+    AccelCPUState *s = opaque;
+    int ret = mshv_synic_pages(s, false);
+
+    if (ret < 0) {
+        error_report("mshv: saving the SynIC pages of VP %u failed: %s",
+                     s->vp_index, strerror(-ret));
+    }
+    return ret;
+}
+
+static int mshv_synic_post_load(void *opaque, int version_id)
+{
+    AccelCPUState *s = opaque;
+
+    /* to the hypervisor with the registers, which enable the pages */
+    s->synic_pages_loaded = true;
+    return 0;
+}
+
+static const VMStateDescription vmstate_mshv_synic = {
+    .name = "mshv-synic",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = mshv_synic_pre_save,
+    .post_load = mshv_synic_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BUFFER_POINTER_UNSAFE(synic_pages, AccelCPUState, 0,
+                                      2 * MSHV_HV_PAGE_SIZE),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+int mshv_x86_synic_put_pages(CPUState *cpu)
+{
+    AccelCPUState *s = cpu->accel;
+    int ret;
+
+    if (!s->synic_pages_loaded) {
+        return 0;
+    }
+    s->synic_pages_loaded = false;
+    ret = mshv_synic_pages(s, true);
+    if (ret < 0) {
+        mshv_fail(cpu, "restoring the SynIC pages", -ret, 0);
+    }
+    return ret;
+}
+
 static const uint64_t mshv_vmbus_features =
     1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS |
     1ULL << HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS |
@@ -142,12 +218,24 @@ void mshv_x86_synic_vcpu_init(CPUState *cpu)
                          "contiguous", cpu->cpu_index, cpu->accel->vp_index);
         return;
     }
+    cpu->accel->synic_pages = qemu_memalign(MSHV_HV_PAGE_SIZE,
+                                            2 * MSHV_HV_PAGE_SIZE);
+    memset(cpu->accel->synic_pages, 0, 2 * MSHV_HV_PAGE_SIZE);
+    vmstate_register(NULL, cpu->cpu_index, &vmstate_mshv_synic,
+                     cpu->accel);
     hyperv_synic_set_backend(&mshv_synic_backend);
     hyperv_synic_add(cpu);
     /* what Windows wants beside VMBus (hv-stimer, hv-vapic, hv-runtime) */
     if ((mshv_state->synthetic_features & mshv_vmbus_features) ==
         mshv_vmbus_features) {
         hyperv_set_vmbus_recommended_features_enabled();
+    }
+}
+
+void mshv_x86_synic_vcpu_destroy(CPUState *cpu)
+{
+    if (cpu->accel->synic_pages) {
+        vmstate_unregister(NULL, &vmstate_mshv_synic, cpu->accel);
     }
 }
 
@@ -227,6 +315,15 @@ int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg)
 }
 
 #else
+
+void mshv_x86_synic_vcpu_destroy(CPUState *cpu)
+{
+}
+
+int mshv_x86_synic_put_pages(CPUState *cpu)
+{
+    return 0;
+}
 
 int mshv_arch_partition_init(MshvState *s, Error **errp)
 {

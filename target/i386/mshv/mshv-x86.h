@@ -65,7 +65,10 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg);
 
 /* mshv-synic.c: QEMU's Hyper-V devices on the hypervisor's SynIC */
 void mshv_x86_synic_vcpu_init(CPUState *cpu);
+void mshv_x86_synic_vcpu_destroy(CPUState *cpu);
 void mshv_x86_synic_reset(CPUState *cpu);
+/* The SynIC pages an incoming migration brought, once the SIMP is set. */
+int mshv_x86_synic_put_pages(CPUState *cpu);
 void mshv_x86_synic_ready(CPUState *cpu, const struct hv_message *msg);
 int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg);
 
