@@ -26,6 +26,7 @@ typedef struct Guest {
     int dev;
     int pt;
     int vp;
+    uint32_t index;             /* the VP's */
     uint8_t *ram;
     int ram_fd;
 } Guest;
@@ -57,7 +58,7 @@ static void set_regs(Guest *g, const struct hv_register_assoc *regs,
     struct {
         struct hv_input_vp_registers hdr;
         struct hv_register_assoc regs[64];
-    } QEMU_PACKED in = { .hdr.vp_index = 0 };
+    } QEMU_PACKED in = { .hdr.vp_index = g->index };
     uint16_t status;
 
     g_assert_cmpuint(count, <=, ARRAY_SIZE(in.regs));
@@ -74,7 +75,7 @@ static void get_regs(Guest *g, const uint32_t *names, unsigned count,
     struct {
         struct hv_input_vp_registers hdr;
         uint32_t names[64];
-    } QEMU_PACKED in = { .hdr.vp_index = 0 };
+    } QEMU_PACKED in = { .hdr.vp_index = g->index };
     uint16_t status;
 
     g_assert_cmpuint(count, <=, ARRAY_SIZE(in.names));
@@ -164,6 +165,7 @@ static void guest_init_features(Guest *g, const uint8_t *code, size_t len,
         { .name = HV_X64_REGISTER_RFLAGS, .value.reg64 = 0x2 },
     };
 
+    g->index = 0;
     g->dev = open("/dev/mshv", O_RDWR | O_CLOEXEC);
     g_assert_cmpint(g->dev, >=, 0);
     g->pt = ioctl(g->dev, MSHV_CREATE_PARTITION, &args);
@@ -1955,6 +1957,196 @@ static void test_hv_partition_wide_msrs(void)
     guest_fini(&g);
 }
 
+static gpointer run_to_message(gpointer opaque)
+{
+    Guest *g = opaque;
+    struct hv_message *msg = g_new(struct hv_message, 1);
+
+    run(g, msg);
+    return msg;
+}
+
+/*
+ * Two VPs running at once: VP 0 starts VP 1 (INIT, SIPI), waits for it to
+ * say it is up, and sends it a fixed IPI, which VP 1's handler reports,
+ * while VP 1's MSHV_RUN_VP has been blocked in another thread all along.
+ */
+static void test_two_vps_ipi(void)
+{
+    static const uint8_t vp0[] = {
+        0x66, 0xb9, 0x30, 0x08, 0x00, 0x00,     /* mov ecx, x2APIC ICR */
+        0x66, 0xba, 0x01, 0x00, 0x00, 0x00,     /* mov edx, 1 (VP 1) */
+        0x66, 0xb8, 0x00, 0x45, 0x00, 0x00,     /* mov eax, INIT */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb8, 0x03, 0x46, 0x00, 0x00,     /* mov eax, SIPI 0x3000 */
+        0x0f, 0x30,                             /* wrmsr */
+        0x80, 0x3e, 0x00, 0x05, 0x01,           /* cmp byte [0x500], 1 */
+        0x75, 0xf9,                             /* jne (the cmp) */
+        0x66, 0xb8, 0x60, 0x40, 0x00, 0x00,     /* mov eax, fixed 0x60 */
+        0x0f, 0x30,                             /* wrmsr */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0xf4,                                   /* hlt */
+    };
+    static const uint8_t vp1[] = {
+        0x66, 0xb9, 0x0f, 0x08, 0x00, 0x00,     /* mov ecx, x2APIC SVR */
+        0x66, 0xb8, 0xff, 0x01, 0x00, 0x00,     /* mov eax, 0x1ff */
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x0f, 0x30,                             /* wrmsr */
+        0xc6, 0x06, 0x00, 0x05, 0x01,           /* mov byte [0x500], 1 */
+        0xfb,                                   /* sti */
+        0xf4,                                   /* hlt */
+        0xeb, 0xfd,                             /* jmp (the hlt) */
+    };
+    /* vector 0x60: "out 0x81, al" with AL = 0x60 */
+    static const uint8_t handler[] = { 0xb0, 0x60, 0xe6, 0x81, 0xf4 };
+    struct mshv_create_vp cv = { .vp_index = 1 };
+    struct hv_local_interrupt_controller_state *l;
+    struct hv_message *msg1;
+    struct hv_x64_io_port_intercept_message *io;
+    uint8_t *page = qemu_memalign(4096, 4096);
+    GThread *thread;
+    Guest g, g1;
+
+    guest_init(&g, vp0, sizeof(vp0));
+    memcpy(g.ram + 0x3000, vp1, sizeof(vp1));
+    memcpy(g.ram + 0x2100, handler, sizeof(handler));
+    stw_le_p(g.ram + 0x60 * 4, 0x2100);
+    stw_le_p(g.ram + 0x60 * 4 + 2, 0);
+    g1 = g;
+    g1.index = 1;
+    g1.vp = ioctl(g.pt, MSHV_CREATE_VP, &cv);
+    g_assert_cmpint(g1.vp, >=, 0);
+    /* both in x2APIC mode; VP 0 the BSP, its LAPIC on */
+    set_reg(&g, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xd00);
+    set_reg(&g1, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xc00);
+    l = (void *)page;
+    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             NULL), ==, 0);
+    l->apic_spurious = 0x1ff;
+    g_assert_cmpint(vp_state(&g, MSHV_SET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             NULL), ==, 0);
+
+    /* VP 1 waits for its SIPI inside MSHV_RUN_VP, in its own thread */
+    thread = g_thread_new("vp1", run_to_message, &g1);
+    g_usleep(100 * 1000);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    msg1 = g_thread_join(thread);
+    g_assert_cmphex(msg1->header.message_type, ==,
+                    HVMSG_X64_IO_PORT_INTERCEPT);
+    io = (void *)msg1->payload;
+    g_assert_cmphex(io->port_number, ==, 0x81);
+    g_assert_cmphex(io->rax & 0xff, ==, 0x60);
+    g_assert_cmpuint(io->header.vp_index, ==, 1);
+    g_free(msg1);
+    qemu_vfree(page);
+    close(g1.vp);
+    guest_fini(&g);
+}
+
+typedef struct Concurrent {
+    Guest *g;
+    int runs;                   /* what the runner does */
+    volatile bool done;         /* the runner finished */
+    gint others;                /* calls the other threads made */
+    gint slots;                 /* memory regions the threads took */
+} Concurrent;
+
+static gpointer concurrent_runner(gpointer opaque)
+{
+    Concurrent *c = opaque;
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    int i;
+
+    for (i = 0; i < c->runs; i++) {
+        run(c->g, &msg);
+        g_assert_cmphex(msg.header.message_type, ==,
+                        HVMSG_X64_IO_PORT_INTERCEPT);
+        g_assert_cmphex(io->port_number, ==, 0x80);
+        skip(c->g, &io->header);
+    }
+    c->done = true;
+    return NULL;
+}
+
+/* VP registers through the VP fd: waits for each RUN_VP, as the driver. */
+static gpointer concurrent_regs(gpointer opaque)
+{
+    Concurrent *c = opaque;
+    unsigned n = 0;
+
+    while (!c->done) {
+        uint64_t rip = get_reg(c->g, HV_X64_REGISTER_RIP);
+
+        g_assert_cmphex(rip, >=, GUEST_CODE);
+        g_assert_cmphex(rip, <, GUEST_CODE + 16);
+        n++;
+    }
+    g_atomic_int_add(&c->others, n);
+    return NULL;
+}
+
+/* Memory map/unmap and properties through the partition fd meanwhile. */
+static gpointer concurrent_partition(gpointer opaque)
+{
+    Concurrent *c = opaque;
+    struct hv_input_get_partition_property in = {
+        .property_code = HV_PARTITION_PROPERTY_SYNTHETIC_PROC_FEATURES,
+    };
+    struct hv_output_get_partition_property out;
+    void *extra = shared_memory(0x10000, NULL);
+    /* a GPA range of its own, above the guest's RAM */
+    uint64_t gpa = 0x100000 + 0x10000 * g_atomic_int_add(&c->slots, 1);
+    uint16_t status;
+    unsigned n = 0;
+
+    while (!c->done) {
+        g_assert_cmpint(map_memory(c->g->pt, gpa, extra, 0x10000,
+                                   1 << MSHV_SET_MEM_BIT_WRITABLE), ==, 0);
+        g_assert_cmpint(hvcall(c->g->pt, HVCALL_GET_PARTITION_PROPERTY, 0,
+                               &in, sizeof(in), &out, sizeof(out), &status),
+                        ==, 0);
+        g_assert_cmpint(map_memory(c->g->pt, gpa, extra, 0x10000,
+                                   1 << MSHV_SET_MEM_BIT_UNMAP), ==, 0);
+        n++;
+    }
+    munmap(extra, 0x10000);
+    g_atomic_int_add(&c->others, n);
+    return NULL;
+}
+
+/*
+ * Ioctls from several threads at once: one runs the VP (every intercept
+ * seen exactly once: the guest counts them), one reads its registers
+ * (serialized with RUN_VP by the VP's lock), two map and unmap memory and
+ * read properties on the partition fd.
+ */
+static void test_concurrent_ioctls(void)
+{
+    static const uint8_t code[] = {
+        0xff, 0x06, 0x00, 0x06,                 /* inc word [0x600] */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0xeb, 0xf8,                             /* jmp (the inc) */
+    };
+    Concurrent c = { .runs = 2000 };
+    GThread *threads[4];
+    unsigned i;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    c.g = &g;
+    threads[0] = g_thread_new("runner", concurrent_runner, &c);
+    threads[1] = g_thread_new("regs", concurrent_regs, &c);
+    threads[2] = g_thread_new("partition", concurrent_partition, &c);
+    threads[3] = g_thread_new("partition2", concurrent_partition, &c);
+    for (i = 0; i < ARRAY_SIZE(threads); i++) {
+        g_thread_join(threads[i]);
+    }
+    g_assert_cmpuint(lduw_le_p(g.ram + 0x600), ==, c.runs);
+    g_assert_cmpint(c.others, >, 0);
+    guest_fini(&g);
+}
+
 static void on_signal(int sig)
 {
 }
@@ -2047,6 +2239,8 @@ int main(int argc, char **argv)
                     test_hv_hypercall_intercept);
     g_test_add_func("/mshv-sim/hyperv/partition-wide-msrs",
                     test_hv_partition_wide_msrs);
+    g_test_add_func("/mshv-sim/vp/two-vps-ipi", test_two_vps_ipi);
+    g_test_add_func("/mshv-sim/vp/concurrent-ioctls", test_concurrent_ioctls);
     g_test_add_func("/mshv-sim/vp/state-xsave", test_vp_state_xsave);
     g_test_add_func("/mshv-sim/vp/cpuid-values", test_vp_cpuid_values);
     g_test_add_func("/mshv-sim/memory/remap-runs-new-code",
