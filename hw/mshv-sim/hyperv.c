@@ -64,6 +64,7 @@ static const MshvSimHvFeature mshv_sim_hv_features[] = {
     { HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS, HV_ACCESS_FREQUENCY_MSRS,
       HV_FREQUENCY_MSRS_AVAILABLE },
     { HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS, HV_SYNIC_AVAILABLE },
+
     { HV_SYNTHETIC_PROC_ACCESS_VP_RUN_TIME_REG, HV_VP_RUNTIME_AVAILABLE },
 };
 
@@ -142,6 +143,12 @@ static uint64_t mshv_sim_hv_ref_time(CPUX86State *env)
 {
     return ((unsigned __int128)cpu_get_tsc(env) *
             mshv_sim_hv_tsc_scale()) >> 64;
+}
+
+/* The partition's reference time (100 ns units), as VP @cs reads it. */
+uint64_t mshv_sim_hv_reference_time(CPUState *cs)
+{
+    return mshv_sim_hv_ref_time(cpu_env(cs));
 }
 
 /* Write a page of the guest's (the hypervisor's overlay on its RAM). */
@@ -273,6 +280,9 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
     case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
         need = HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS;
         break;
+    case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT:
+        need = HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS;
+        break;
     case HV_X64_MSR_APIC_ASSIST_PAGE:
         /*
          * The VP assist page: kept, not used (nothing the simulator offers
@@ -287,6 +297,12 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
     if (!mshv_sim_hv_has(pt, need)) {
         trace_mshv_sim_hv_msr(index, write, *val, -1);
         return -1;
+    }
+    if (need == HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS) {
+        int ret = mshv_sim_stimer_msr(vp, cs, index, write, val);
+
+        trace_mshv_sim_hv_msr(index, write, *val, ret);
+        return ret;
     }
     field = mshv_sim_hv_msr_field(pt, env, index);
     if (write) {
@@ -495,17 +511,22 @@ static void mshv_sim_synic_raise(MshvSimVp *vp, CPUX86State *env,
                                env->msr_hv_synic_sint[sint] & 0xff);
 }
 
-static void mshv_sim_synic_post_work(CPUState *cs, run_on_cpu_data data)
+/*
+ * Post @message (HV_MESSAGE_SIZE bytes) to SINT @sint of the VP whose
+ * thread this is: the VMM's messages and the hypervisor's own (timers).
+ */
+uint16_t mshv_sim_synic_post(MshvSimVp *vp, CPUState *cs, uint32_t sint,
+                             const uint8_t *message)
 {
-    MshvSimSynicWork *w = data.host_ptr;
     CPUX86State *env = cpu_env(cs);
-    hwaddr slot = mshv_sim_synic_slot(env, env->msr_hv_synic_msg_page,
-                                      w->sint, &w->status);
+    uint16_t status;
+    hwaddr slot = mshv_sim_synic_slot(env, env->msr_hv_synic_msg_page, sint,
+                                      &status);
     uint32_t type;
     uint8_t flags;
 
     if (!slot) {
-        return;
+        return status;
     }
     type = ldl_le_phys(&address_space_memory, slot);
     if (type != HVMSG_NONE) {
@@ -513,15 +534,22 @@ static void mshv_sim_synic_post_work(CPUState *cs, run_on_cpu_data data)
         flags = ldub_phys(&address_space_memory, slot + 5);
         stb_phys(&address_space_memory, slot + 5,
                  flags | HV_MESSAGE_FLAG_PENDING);
-        w->status = HV_STATUS_INSUFFICIENT_BUFFERS;
-        return;
+        return HV_STATUS_INSUFFICIENT_BUFFERS;
     }
     /* the type last: the guest never sees half a message */
-    cpu_physical_memory_write(slot + 4, w->message + 4, HV_MESSAGE_SIZE - 4);
+    cpu_physical_memory_write(slot + 4, message + 4, HV_MESSAGE_SIZE - 4);
     /* the body before the type, for a guest reading on another VP */
     smp_wmb();
-    stl_le_phys(&address_space_memory, slot, ldl_le_p(w->message));
-    mshv_sim_synic_raise(w->vp, env, w->sint);
+    stl_le_phys(&address_space_memory, slot, ldl_le_p(message));
+    mshv_sim_synic_raise(vp, env, sint);
+    return HV_STATUS_SUCCESS;
+}
+
+static void mshv_sim_synic_post_work(CPUState *cs, run_on_cpu_data data)
+{
+    MshvSimSynicWork *w = data.host_ptr;
+
+    w->status = mshv_sim_synic_post(w->vp, cs, w->sint, w->message);
 }
 
 static void mshv_sim_synic_signal_work(CPUState *cs, run_on_cpu_data data)

@@ -157,6 +157,19 @@ uint16_t mshv_sim_hv_signal_event(MshvSimPartition *pt, const void *in,
 /* false: the VMM's (hypercall intercept installed), trap not completed */
 bool mshv_sim_hv_hypercall(CPUState *cs);
 uint16_t mshv_sim_synic_free_slots(CPUState *cs, uint16_t sints);
+uint16_t mshv_sim_synic_post(MshvSimVp *vp, CPUState *cs, uint32_t sint,
+                             const uint8_t *message);
+uint64_t mshv_sim_hv_reference_time(CPUState *cs);
+
+/* stimer.c: the synthetic timers */
+int mshv_sim_stimer_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
+                        bool write, uint64_t *val);
+void mshv_sim_stimer_sync(MshvSimVp *vp, CPUState *cs);
+void mshv_sim_stimer_eom(MshvSimVp *vp, CPUState *cs);
+void mshv_sim_stimer_get_state(MshvSimVp *vp, CPUState *cs,
+                               struct hv_synthetic_timers_state *st);
+void mshv_sim_stimer_set_state(MshvSimVp *vp, CPUState *cs,
+                               const struct hv_synthetic_timers_state *st);
 void mshv_sim_synic_auto_eoi(CPUState *cs, int vector);
 
 /* irq.c */

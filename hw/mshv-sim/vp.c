@@ -881,6 +881,8 @@ static int mshv_sim_hook_msr(CPUX86State *env, uint32_t index,
     }
     ret = mshv_sim_hv_msr(vp, env_cpu(env), index, is_write, value);
     if (ret > 0 && is_write && index == HV_X64_MSR_EOM) {
+        /* a timer message the slot refused goes first */
+        mshv_sim_stimer_eom(vp, env_cpu(env));
         /* a slot the guest emptied: tell the VMM now, after the WRMSR */
         mshv_sim_vp_check_sints(vp);
         if (mshv_sim_vp_report_sints(vp, 2)) {
@@ -1050,7 +1052,7 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
 {
     MshvSimRegsWork *w = data.host_ptr;
     CPUX86State *env = cpu_env(cs);
-    bool tsc = false, mmu = false;
+    bool tsc = false, mmu = false, stimer = false;
     uint64_t *field;
     unsigned i;
 
@@ -1087,10 +1089,16 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
         reg->set(reg, env, &value);
         tsc |= name == HV_X64_REGISTER_TSC;
         mmu |= mshv_sim_reg_is_mmu(name);
+        stimer |= name >= HV_REGISTER_STIMER0_CONFIG &&
+                  name < HV_REGISTER_STIMER0_CONFIG + 2 * HV_STIMER_COUNT;
     }
     w->done = i;
     if (tsc) {
         env->tsc_offset = env->tsc - cpu_get_tsc(env);
+    }
+    /* timers count in reference time, which follows the TSC */
+    if (stimer || tsc) {
+        mshv_sim_stimer_sync(w->vp, cs);
     }
     mshv_sim_take_pending_event(w->vp);
     mshv_sim_env_changed(cs, mmu);
@@ -1207,11 +1215,15 @@ static void mshv_sim_state_work(CPUState *cs, run_on_cpu_data data)
         }
         break;
     }
-    default:
-        /* No synthetic timers in the simulator yet: their state is zero. */
-        if (w->set && !buffer_is_zero(w->buf, w->len)) {
-            w->status = HV_STATUS_INVALID_PARAMETER;
+    case MSHV_VP_STATE_SYNTHETIC_TIMERS:
+        if (w->set) {
+            mshv_sim_stimer_set_state(w->vp, cs, (void *)w->buf);
+        } else {
+            mshv_sim_stimer_get_state(w->vp, cs, (void *)w->buf);
         }
+        break;
+    default:
+        w->status = HV_STATUS_INVALID_PARAMETER;
         break;
     }
 }

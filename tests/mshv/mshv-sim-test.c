@@ -2147,6 +2147,124 @@ static void test_concurrent_ioctls(void)
     guest_fini(&g);
 }
 
+/*
+ * Synthetic timers: STIMER0 one-shot in message mode on SINT3 (its
+ * HVMSG_TIMER_EXPIRED in the slot, then disabled), STIMER1 periodic in
+ * direct mode (its vector, again and again); both as VP state.
+ */
+static void test_hv_stimers(void)
+{
+    static const uint8_t code[] = {
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x66, 0xb9, 0x83, 0x00, 0x00, 0x40,     /* mov ecx, SIMP */
+        0x66, 0xb8, 0x01, 0x50, 0x00, 0x00,     /* mov eax, 0x5001 */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb9, 0x93, 0x00, 0x00, 0x40,     /* mov ecx, SINT3 */
+        0x66, 0xb8, 0x61, 0x00, 0x00, 0x00,     /* mov eax, 0x61 */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb9, 0x80, 0x00, 0x00, 0x40,     /* mov ecx, SCONTROL */
+        0x66, 0xb8, 0x01, 0x00, 0x00, 0x00,     /* mov eax, 1 */
+        0x0f, 0x30,                             /* wrmsr */
+        /* STIMER0: SINT3, auto-enable; count = now + 2 ms */
+        0x66, 0xb9, 0xb0, 0x00, 0x00, 0x40,     /* mov ecx, STIMER0_CONFIG */
+        0x66, 0xb8, 0x08, 0x00, 0x03, 0x00,     /* mov eax, 0x30008 */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb9, 0x20, 0x00, 0x00, 0x40,     /* mov ecx, TIME_REF_COUNT */
+        0x0f, 0x32,                             /* rdmsr */
+        0x66, 0x05, 0x20, 0x4e, 0x00, 0x00,     /* add eax, 20000 */
+        0x66, 0x83, 0xd2, 0x00,                 /* adc edx, 0 */
+        0x66, 0xb9, 0xb1, 0x00, 0x00, 0x40,     /* mov ecx, STIMER0_COUNT */
+        0x0f, 0x30,                             /* wrmsr */
+        /* STIMER1: enabled, periodic, direct, vector 0x62; 1 ms */
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x66, 0xb9, 0xb2, 0x00, 0x00, 0x40,     /* mov ecx, STIMER1_CONFIG */
+        0x66, 0xb8, 0x23, 0x16, 0x00, 0x00,     /* mov eax, 0x1623 */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb9, 0xb3, 0x00, 0x00, 0x40,     /* mov ecx, STIMER1_COUNT */
+        0x66, 0xb8, 0x10, 0x27, 0x00, 0x00,     /* mov eax, 10000 */
+        0x0f, 0x30,                             /* wrmsr */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0xfb,                                   /* sti */
+        0xf4,                                   /* hlt */
+        0xeb, 0xfd,                             /* jmp (the hlt) */
+    };
+    /* "out 0x82, al" with AL = the vector, x2APIC EOI, iret */
+    static const uint8_t handler[] = {
+        0xb0, 0x00,                             /* mov al, vector (@1) */
+        0xe6, 0x82,                             /* out 0x82, al */
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x66, 0x31, 0xc0,                       /* xor eax, eax */
+        0x66, 0xb9, 0x0b, 0x08, 0x00, 0x00,     /* mov ecx, x2APIC EOI */
+        0x0f, 0x30,                             /* wrmsr */
+        0xcf,                                   /* iret */
+    };
+    static const uint8_t vectors[2] = { 0x61, 0x62 };
+    const uint64_t features =
+        1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+        1ULL << HV_SYNTHETIC_PROC_HV1 |
+        1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER |
+        1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS |
+        1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS |
+        1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS;
+    struct hv_local_interrupt_controller_state *l;
+    struct hv_synthetic_timers_state *st;
+    uint8_t *page = qemu_memalign(4096, 4096);
+    uint8_t *slot;
+    unsigned i, one_shot = 0, periodic = 0;
+    Guest g;
+
+    guest_init_features(&g, code, sizeof(code), features);
+    slot = g.ram + 0x5000 + 3 * 256;
+    for (i = 0; i < 2; i++) {
+        uint8_t *h = g.ram + 0x2000 + 32 * i;
+
+        memcpy(h, handler, sizeof(handler));
+        h[1] = vectors[i];
+        stw_le_p(g.ram + vectors[i] * 4, 0x2000 + 32 * i);
+        stw_le_p(g.ram + vectors[i] * 4 + 2, 0);
+    }
+    set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+    set_reg(&g, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xd00);
+    l = (void *)page;
+    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             NULL), ==, 0);
+    l->apic_spurious = 0x1ff;
+    g_assert_cmpint(vp_state(&g, MSHV_SET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             NULL), ==, 0);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+
+    for (i = 0; i < 100 && (!one_shot || periodic < 3); i++) {
+        struct hv_message msg;
+        struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+
+        run(&g, &msg);
+        g_assert_cmphex(msg.header.message_type, ==,
+                        HVMSG_X64_IO_PORT_INTERCEPT);
+        g_assert_cmphex(io->port_number, ==, 0x82);
+        one_shot += (io->rax & 0xff) == 0x61;
+        periodic += (io->rax & 0xff) == 0x62;
+        skip(&g, &io->header);
+    }
+    g_assert_cmpuint(one_shot, ==, 1);
+    g_assert_cmpuint(periodic, >=, 3);
+    /* the one-shot's message: timer 0, at the count written */
+    g_assert_cmphex((uint32_t)ldl_le_p(slot), ==, HVMSG_TIMER_EXPIRED);
+    g_assert_cmpuint(ldl_le_p(slot + 16), ==, 0);
+    g_assert_cmphex(ldq_le_p(slot + 24), ==,
+                    get_reg(&g, HV_REGISTER_STIMER0_COUNT));
+    g_assert_cmpuint(ldq_le_p(slot + 32), >=, ldq_le_p(slot + 24));
+    /* it disabled itself; the periodic one runs on */
+    g_assert_cmphex(get_reg(&g, HV_REGISTER_STIMER0_CONFIG) & 1, ==, 0);
+    st = (void *)page;
+    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE,
+                             MSHV_VP_STATE_SYNTHETIC_TIMERS, page, NULL),
+                    ==, 0);
+    g_assert_cmphex(st->timers[1].config, ==, 0x1623);
+    g_assert_cmpuint(st->timers[1].count, ==, 10000);
+    qemu_vfree(page);
+    guest_fini(&g);
+}
+
 static void on_signal(int sig)
 {
 }
@@ -2240,6 +2358,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/hyperv/partition-wide-msrs",
                     test_hv_partition_wide_msrs);
     g_test_add_func("/mshv-sim/vp/two-vps-ipi", test_two_vps_ipi);
+    g_test_add_func("/mshv-sim/hyperv/synthetic-timers", test_hv_stimers);
     g_test_add_func("/mshv-sim/vp/concurrent-ioctls", test_concurrent_ioctls);
     g_test_add_func("/mshv-sim/vp/state-xsave", test_vp_state_xsave);
     g_test_add_func("/mshv-sim/vp/cpuid-values", test_vp_cpuid_values);
