@@ -21,6 +21,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qemu/main-loop.h"
 #include "exec/cpu-common.h"
 #include "exec/exec-all.h"
 #include "exec/address-spaces.h"
@@ -66,6 +67,9 @@ static const MshvSimHvFeature mshv_sim_hv_features[] = {
     { HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS, HV_SYNIC_AVAILABLE },
 
     { HV_SYNTHETIC_PROC_ACCESS_VP_RUN_TIME_REG, HV_VP_RUNTIME_AVAILABLE },
+    { HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS, HV_APIC_ACCESS_AVAILABLE },
+    { HV_SYNTHETIC_PROC_ACCESS_GUEST_IDLE_REG, 0,
+      HV_GUEST_IDLE_STATE_AVAILABLE },
 };
 
 static bool mshv_sim_hv_has(MshvSimPartition *pt, unsigned synthetic)
@@ -236,6 +240,48 @@ static uint64_t *mshv_sim_hv_msr_field(MshvSimPartition *pt,
     }
 }
 
+/*
+ * The APIC's EOI, ICR and TPR registers by synthetic MSR, in either APIC
+ * mode: what the x2APIC MSRs or the xAPIC page would do.
+ */
+static void mshv_sim_hv_apic_msr(CPUState *cs, uint32_t index, bool write,
+                                 uint64_t *val)
+{
+    uint64_t base = cpu_get_apic_base(X86_CPU(cs)->apic_state);
+    hwaddr page = base & MSR_IA32_APICBASE_BASE;
+    unsigned reg = index == HV_X64_MSR_EOI ? 0x0b :
+                   index == HV_X64_MSR_ICR ? 0x30 : 0x08;
+    AddressSpace *as = &address_space_memory;
+
+    if (base & MSR_IA32_APICBASE_EXTD) {
+        bql_lock();
+        if (write) {
+            apic_msr_write(reg, *val);
+        } else {
+            apic_msr_read(reg, val);
+        }
+        bql_unlock();
+        return;
+    }
+    if (!write) {
+        *val = address_space_ldl(as, page + reg * 16, MEMTXATTRS_UNSPECIFIED,
+                                 NULL);
+        if (reg == 0x30) {
+            *val |= (uint64_t)address_space_ldl(as, page + 0x310,
+                                                MEMTXATTRS_UNSPECIFIED,
+                                                NULL) << 32;
+        }
+        return;
+    }
+    if (reg == 0x30) {
+        /* the destination first: the low half sends */
+        address_space_stl(as, page + 0x310, *val >> 32,
+                          MEMTXATTRS_UNSPECIFIED, NULL);
+    }
+    address_space_stl(as, page + reg * 16, (uint32_t)*val,
+                      MEMTXATTRS_UNSPECIFIED, NULL);
+}
+
 int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
                     bool write, uint64_t *val)
 {
@@ -283,6 +329,14 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
     case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT:
         need = HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS;
         break;
+    case HV_X64_MSR_EOI:
+    case HV_X64_MSR_ICR:
+    case HV_X64_MSR_TPR:
+        need = HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS;
+        break;
+    case MSHV_SIM_MSR_GUEST_IDLE:
+        need = HV_SYNTHETIC_PROC_ACCESS_GUEST_IDLE_REG;
+        break;
     case HV_X64_MSR_APIC_ASSIST_PAGE:
         /*
          * The VP assist page: kept, not used (nothing the simulator offers
@@ -297,6 +351,18 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
     if (!mshv_sim_hv_has(pt, need)) {
         trace_mshv_sim_hv_msr(index, write, *val, -1);
         return -1;
+    }
+    if (need == HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS &&
+        index != HV_X64_MSR_APIC_ASSIST_PAGE) {
+        mshv_sim_hv_apic_msr(cs, index, write, val);
+        trace_mshv_sim_hv_msr(index, write, *val, 1);
+        return 1;
+    }
+    if (index == MSHV_SIM_MSR_GUEST_IDLE) {
+        /* a read idles the VP (the caller halts it); writes are ignored */
+        *val = 0;
+        trace_mshv_sim_hv_msr(index, write, *val, 1);
+        return 1;
     }
     if (need == HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS) {
         int ret = mshv_sim_stimer_msr(vp, cs, index, write, val);

@@ -143,6 +143,8 @@ uint16_t mshv_sim_vp_register_cpuid(MshvSimVp *vp,
  */
 #define MSHV_SIM_HYPERCALL_PORT         0xff
 #define MSHV_SIM_HYPERCALL_INSN_LEN     2
+/* Reading it idles the VP (TLFS "guest idle"). */
+#define MSHV_SIM_MSR_GUEST_IDLE         0x400000F0
 
 bool mshv_sim_hv_cpuid(MshvSimPartition *pt, uint32_t leaf, uint32_t *eax,
                        uint32_t *ebx, uint32_t *ecx, uint32_t *edx);

@@ -880,6 +880,16 @@ static int mshv_sim_hook_msr(CPUX86State *env, uint32_t index,
         return 0;
     }
     ret = mshv_sim_hv_msr(vp, env_cpu(env), index, is_write, value);
+    if (ret > 0 && !is_write && index == MSHV_SIM_MSR_GUEST_IDLE) {
+        /* RDMSR done (zero), then as HLT: asleep until an interrupt */
+        env->regs[R_EAX] = 0;
+        env->regs[R_EDX] = 0;
+        env->eip += 2;
+        env->hflags &= ~HF_INHIBIT_IRQ_MASK;
+        env_cpu(env)->halted = 1;
+        env_cpu(env)->exception_index = EXCP_HLT;
+        cpu_loop_exit(env_cpu(env));
+    }
     if (ret > 0 && is_write && index == HV_X64_MSR_EOM) {
         /* a timer message the slot refused goes first */
         mshv_sim_stimer_eom(vp, env_cpu(env));

@@ -2265,6 +2265,107 @@ static void test_hv_stimers(void)
     guest_fini(&g);
 }
 
+/*
+ * The APIC by synthetic MSR (TPR, ICR, EOI) in xAPIC mode, where real-mode
+ * code cannot reach the APIC page, and guest idle: a read that sleeps
+ * like HLT until an interrupt comes.
+ */
+static void test_hv_apic_msrs_and_idle(void)
+{
+    static const uint8_t code[] = {
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x66, 0xb9, 0x72, 0x00, 0x00, 0x40,     /* mov ecx, HV TPR */
+        0x66, 0xb8, 0x20, 0x00, 0x00, 0x00,     /* mov eax, 0x20 */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0x31, 0xc0,                       /* xor eax, eax */
+        0x0f, 0x32,                             /* rdmsr */
+        0xe6, 0x80,                             /* out 0x80, al (0x20) */
+        /* two self-IPIs of 0x70: the second only after the HV EOI */
+        0x66, 0xb9, 0x71, 0x00, 0x00, 0x40,     /* mov ecx, HV ICR */
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x66, 0xb8, 0x70, 0x40, 0x04, 0x00,     /* mov eax, self, 0x70 */
+        0x0f, 0x30,                             /* wrmsr */
+        0xfb,                                   /* sti */
+        0x90,                                   /* nop */
+        0xfa,                                   /* cli */
+        0x66, 0xb9, 0x71, 0x00, 0x00, 0x40,     /* mov ecx, HV ICR */
+        0x66, 0xb8, 0x70, 0x40, 0x04, 0x00,     /* mov eax, self, 0x70 */
+        0x0f, 0x30,                             /* wrmsr */
+        0xfb,                                   /* sti */
+        0x90,                                   /* nop */
+        /* idle until the VMM's interrupt, then say so */
+        0x66, 0xb9, 0xf0, 0x00, 0x00, 0x40,     /* mov ecx, GUEST_IDLE */
+        0x0f, 0x32,                             /* rdmsr */
+        0xe6, 0x84,                             /* out 0x84, al */
+        0xf4,                                   /* hlt */
+    };
+    /* "out 0x82/0x83, al", EOI by HV MSR, iret */
+    static const uint8_t handler[] = {
+        0xb0, 0x00,                             /* mov al, vector (@1) */
+        0xe6, 0x82,                             /* out port (@3), al */
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x66, 0x31, 0xc0,                       /* xor eax, eax */
+        0x66, 0xb9, 0x70, 0x00, 0x00, 0x40,     /* mov ecx, HV EOI */
+        0x0f, 0x30,                             /* wrmsr */
+        0xcf,                                   /* iret */
+    };
+    const uint64_t features =
+        1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+        1ULL << HV_SYNTHETIC_PROC_HV1 |
+        1ULL << HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS |
+        1ULL << HV_SYNTHETIC_PROC_ACCESS_GUEST_IDLE_REG;
+    struct hv_input_assert_virtual_interrupt irq = {
+        .control = HV_X64_INTERRUPT_TYPE_FIXED,
+        .vector = 0x71,
+    };
+    struct hv_local_interrupt_controller_state *l;
+    uint8_t *page = qemu_memalign(4096, 4096);
+    struct hv_message *m;
+    struct hv_x64_io_port_intercept_message *io;
+    GThread *thread;
+    uint16_t status;
+    unsigned i;
+    Guest g;
+
+    guest_init_features(&g, code, sizeof(code), features);
+    for (i = 0; i < 2; i++) {
+        uint8_t *h = g.ram + 0x2000 + 32 * i;
+
+        memcpy(h, handler, sizeof(handler));
+        h[1] = 0x70 + i;
+        h[3] = 0x82 + i;
+        stw_le_p(g.ram + (0x70 + i) * 4, 0x2000 + 32 * i);
+        stw_le_p(g.ram + (0x70 + i) * 4 + 2, 0);
+    }
+    set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+    l = (void *)page;
+    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             NULL), ==, 0);
+    l->apic_spurious = 0x1ff;
+    g_assert_cmpint(vp_state(&g, MSHV_SET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             NULL), ==, 0);
+
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX) & 0xff, ==, 0x20);
+    for (i = 0; i < 2; i++) {
+        g_assert_cmpuint(run_to_out(&g), ==, 0x82);
+    }
+    /* the VP sleeps in its RUN_VP until an interrupt */
+    thread = g_thread_new("idle", run_to_message, &g);
+    g_usleep(200 * 1000);
+    g_assert_cmpint(hvcall(g.pt, HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0, &irq,
+                           sizeof(irq), NULL, 0, &status), ==, 0);
+    m = g_thread_join(thread);
+    io = (void *)m->payload;
+    g_assert_cmphex(m->header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmphex(io->port_number, ==, 0x83);
+    skip(&g, &io->header);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x84);
+    g_free(m);
+    qemu_vfree(page);
+    guest_fini(&g);
+}
+
 static void on_signal(int sig)
 {
 }
@@ -2359,6 +2460,8 @@ int main(int argc, char **argv)
                     test_hv_partition_wide_msrs);
     g_test_add_func("/mshv-sim/vp/two-vps-ipi", test_two_vps_ipi);
     g_test_add_func("/mshv-sim/hyperv/synthetic-timers", test_hv_stimers);
+    g_test_add_func("/mshv-sim/hyperv/apic-msrs-and-idle",
+                    test_hv_apic_msrs_and_idle);
     g_test_add_func("/mshv-sim/vp/concurrent-ioctls", test_concurrent_ioctls);
     g_test_add_func("/mshv-sim/vp/state-xsave", test_vp_state_xsave);
     g_test_add_func("/mshv-sim/vp/cpuid-values", test_vp_cpuid_values);
