@@ -548,6 +548,27 @@ bool mshv_partition_ready(void)
     return true;
 }
 
+/*
+ * Drivers before Linux 6.19 pin every page of guest RAM for the
+ * partition's lifetime: a page QEMU gives back (a balloon's discard)
+ * would stay mapped to the guest while QEMU sees a fresh one.  Those
+ * drivers are told apart by /dev/mshv itself refusing MSHV_ROOT_HVCALL,
+ * which came with movable (unpinned) memory.
+ */
+static bool mshv_driver_pins_memory(MshvState *s)
+{
+    struct hv_input_get_partition_property in = {
+        .partition_id = HV_PARTITION_ID_SELF,
+        .property_code = HV_PARTITION_PROPERTY_PROCESSOR_FEATURES0,
+    };
+    struct hv_output_get_partition_property out;
+    uint16_t status;
+
+    return mshv_hvcall(s->fd, HVCALL_GET_PARTITION_PROPERTY, 0, &in,
+                       sizeof(in), &out, sizeof(out), &status, NULL) ==
+           -ENOTTY;
+}
+
 static int mshv_init_machine(MachineState *ms)
 {
     MshvState *s = MSHV_ACCEL(ms->accelerator);
@@ -567,6 +588,13 @@ static int mshv_init_machine(MachineState *ms)
         return ret;
     }
     mshv_state = s;
+
+    if (mshv_driver_pins_memory(s) && ram_block_discard_disable(true)) {
+        error_report("mshv: this kernel's driver pins guest memory, and "
+                     "memory discards (balloons) could not be blocked: "
+                     "remove the devices that discard memory");
+        return -EBUSY;
+    }
 
     s->memory_listener = (MemoryListener) {
         .name = "mshv",
