@@ -354,6 +354,11 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
     }
     if (need == HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS &&
         index != HV_X64_MSR_APIC_ASSIST_PAGE) {
+        /* a partition without an in-hypervisor LAPIC has none to reach */
+        if (!X86_CPU(cs)->apic_state) {
+            trace_mshv_sim_hv_msr(index, write, *val, -1);
+            return -1;
+        }
         mshv_sim_hv_apic_msr(cs, index, write, val);
         trace_mshv_sim_hv_msr(index, write, *val, 1);
         return 1;

@@ -1297,6 +1297,20 @@ static int vp_state(Guest *g, unsigned long req, uint8_t type, void *buf,
     return ret;
 }
 
+/* The VP's LAPIC software-enabled (spurious vector register), as guests do. */
+static void lapic_on(Guest *g)
+{
+    uint8_t *page = qemu_memalign(4096, 4096);
+    struct hv_local_interrupt_controller_state *l = (void *)page;
+
+    g_assert_cmpint(vp_state(g, MSHV_GET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             NULL), ==, 0);
+    l->apic_spurious = 0x1ff;
+    g_assert_cmpint(vp_state(g, MSHV_SET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
+                             NULL), ==, 0);
+    qemu_vfree(page);
+}
+
 static void test_vp_state_lapic(void)
 {
     static const uint8_t code[] = {
@@ -1309,9 +1323,9 @@ static void test_vp_state_lapic(void)
         0xe6, 0x80,                     /* out 0x80, al */
         0xcf,                           /* iret */
     };
-    struct hv_local_interrupt_controller_state *l;
     struct hv_message msg;
     struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    struct hv_local_interrupt_controller_state *l;
     uint8_t *page = qemu_memalign(4096, 4096);
     uint32_t size;
     Guest g;
@@ -1648,7 +1662,6 @@ static void test_hv_synic(void)
         1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
         1ULL << HV_SYNTHETIC_PROC_HV1 |
         1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS;
-    struct hv_local_interrupt_controller_state *l;
     struct hv_input_post_message_direct post = {
         .vp_index = 0, .sint_index = 2,
     };
@@ -1677,12 +1690,7 @@ static void test_hv_synic(void)
     }
     set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
     /* the LAPIC on (spurious vector register), so SINTs reach the VP */
-    l = (void *)page;
-    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
-                             NULL), ==, 0);
-    l->apic_spurious = 0x1ff;
-    g_assert_cmpint(vp_state(&g, MSHV_SET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
-                             NULL), ==, 0);
+    lapic_on(&g);
 
     /* before the guest enables its SynIC, nothing can be posted */
     g_assert_cmpint(hvcall(g.pt, HVCALL_POST_MESSAGE_DIRECT, 0, &post,
@@ -1774,7 +1782,6 @@ static void test_hv_sint_deliverable(void)
         1ULL << HV_SYNTHETIC_PROC_HV1 |
         1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS;
     const uint64_t want_sint2 = 1ULL << (HV_DELIVERABILITY_SINTS_SHIFT + 2);
-    struct hv_local_interrupt_controller_state *l;
     struct hv_input_post_message_direct post = {
         .vp_index = 0, .sint_index = 2,
     };
@@ -1793,12 +1800,7 @@ static void test_hv_sint_deliverable(void)
     set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
     /* x2APIC mode (the handler EOIs by MSR), the LAPIC on */
     set_reg(&g, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xd00);
-    l = (void *)page;
-    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
-                             NULL), ==, 0);
-    l->apic_spurious = 0x1ff;
-    g_assert_cmpint(vp_state(&g, MSHV_SET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
-                             NULL), ==, 0);
+    lapic_on(&g);
     g_assert_cmpuint(run_to_out(&g), ==, 0x80);
 
     /* message A arrives; the guest's handler stops before its EOM */
@@ -2000,7 +2002,6 @@ static void test_two_vps_ipi(void)
     /* vector 0x60: "out 0x81, al" with AL = 0x60 */
     static const uint8_t handler[] = { 0xb0, 0x60, 0xe6, 0x81, 0xf4 };
     struct mshv_create_vp cv = { .vp_index = 1 };
-    struct hv_local_interrupt_controller_state *l;
     struct hv_message *msg1;
     struct hv_x64_io_port_intercept_message *io;
     uint8_t *page = qemu_memalign(4096, 4096);
@@ -2019,12 +2020,7 @@ static void test_two_vps_ipi(void)
     /* both in x2APIC mode; VP 0 the BSP, its LAPIC on */
     set_reg(&g, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xd00);
     set_reg(&g1, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xc00);
-    l = (void *)page;
-    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
-                             NULL), ==, 0);
-    l->apic_spurious = 0x1ff;
-    g_assert_cmpint(vp_state(&g, MSHV_SET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
-                             NULL), ==, 0);
+    lapic_on(&g);
 
     /* VP 1 waits for its SIPI inside MSHV_RUN_VP, in its own thread */
     thread = g_thread_new("vp1", run_to_message, &g1);
@@ -2206,7 +2202,6 @@ static void test_hv_stimers(void)
         1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS |
         1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS |
         1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS;
-    struct hv_local_interrupt_controller_state *l;
     struct hv_synthetic_timers_state *st;
     uint8_t *page = qemu_memalign(4096, 4096);
     uint8_t *slot;
@@ -2225,12 +2220,7 @@ static void test_hv_stimers(void)
     }
     set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
     set_reg(&g, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xd00);
-    l = (void *)page;
-    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
-                             NULL), ==, 0);
-    l->apic_spurious = 0x1ff;
-    g_assert_cmpint(vp_state(&g, MSHV_SET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
-                             NULL), ==, 0);
+    lapic_on(&g);
     g_assert_cmpuint(run_to_out(&g), ==, 0x80);
 
     for (i = 0; i < 100 && (!one_shot || periodic < 3); i++) {
@@ -2318,7 +2308,6 @@ static void test_hv_apic_msrs_and_idle(void)
         .control = HV_X64_INTERRUPT_TYPE_FIXED,
         .vector = 0x71,
     };
-    struct hv_local_interrupt_controller_state *l;
     uint8_t *page = qemu_memalign(4096, 4096);
     struct hv_message *m;
     struct hv_x64_io_port_intercept_message *io;
@@ -2338,12 +2327,7 @@ static void test_hv_apic_msrs_and_idle(void)
         stw_le_p(g.ram + (0x70 + i) * 4 + 2, 0);
     }
     set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
-    l = (void *)page;
-    g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
-                             NULL), ==, 0);
-    l->apic_spurious = 0x1ff;
-    g_assert_cmpint(vp_state(&g, MSHV_SET_VP_STATE, MSHV_VP_STATE_LAPIC, page,
-                             NULL), ==, 0);
+    lapic_on(&g);
 
     g_assert_cmpuint(run_to_out(&g), ==, 0x80);
     g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX) & 0xff, ==, 0x20);

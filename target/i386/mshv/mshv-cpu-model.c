@@ -17,6 +17,7 @@
 #include "system/mshv_int.h"
 #include "cpu.h"
 #include "mshv-i386.h"
+#include "mshv-x86.h"
 #include "trace.h"
 
 typedef struct MshvCpuidEntry {
@@ -27,31 +28,10 @@ typedef struct MshvCpuidEntry {
 
 static GArray *mshv_supported;  /* of MshvCpuidEntry; NULL: not asked yet */
 
-/* Leaves indexed by ECX, and how many subleaves to ask for. */
+/* What the hypervisor is asked about: leaves without subleaves once. */
 static unsigned mshv_supported_subleaves(uint32_t leaf)
 {
-    switch (leaf) {
-    case 0xd:
-        return 64;
-    case 0x4:
-    case 0x8000001d:
-    case 0xb:
-    case 0x1f:
-        return 8;
-    case 0x7:
-    case 0xf:
-    case 0x10:
-    case 0x12:
-    case 0x14:
-    case 0x17:
-    case 0x18:
-    case 0x1d:
-    case 0x1e:
-    case 0x24:
-        return 4;
-    default:
-        return 1;
-    }
+    return MAX(mshv_cpuid_subleaf_count(leaf), 1);
 }
 
 /* Leaves one query may carry: input and output each fit a page. */

@@ -203,11 +203,15 @@ void mshv_arch_reset_vcpu(CPUState *cpu)
     CPUX86State *env = cpu_env(cpu);
     unsigned i;
 
-    /* as the hypervisor creates a VP: every SINT masked */
+    /*
+     * As the hypervisor creates a VP: every SINT masked.  QEMU's SynIC
+     * object keeps no pages of its own here, so it is not reset (its
+     * reset insists that no device still holds a route, which a message
+     * waiting for a full slot does).
+     */
     for (i = 0; i < ARRAY_SIZE(env->msr_hv_synic_sint); i++) {
         env->msr_hv_synic_sint[i] = HV_SINT_MASKED;
     }
-    mshv_x86_synic_reset(cpu);
 }
 
 void mshv_arch_vcpu_destroy(CPUState *cpu)

@@ -16,21 +16,22 @@
 #include "cpu.h"
 #include "mshv-x86.h"
 
-/* Leaves whose output depends on ECX, and how many subleaves they have. */
-static unsigned mshv_cpuid_subleaves(CPUX86State *env, uint32_t leaf)
+/*
+ * Leaves whose output depends on ECX, and how many subleaves are worth
+ * asking for (0: the leaf ignores ECX).  Leaf 7's count is the CPU
+ * model's, where a model is known.
+ */
+unsigned mshv_cpuid_subleaf_count(uint32_t leaf)
 {
     switch (leaf) {
-    case 0x4:
-    case 0x8000001d:
-        return 8;
-    case 0x7:
-        /* level-func7 comes from the command line: bounded like others */
-        return MIN(env->cpuid_level_func7, 0xffu) + 1;
-    case 0xb:
-    case 0x1f:
-        return 6;
     case 0xd:
         return 64;
+    case 0x4:
+    case 0x8000001d:
+    case 0xb:
+    case 0x1f:
+        return 8;
+    case 0x7:
     case 0xf:
     case 0x10:
     case 0x12:
@@ -44,6 +45,15 @@ static unsigned mshv_cpuid_subleaves(CPUX86State *env, uint32_t leaf)
     default:
         return 0;
     }
+}
+
+static unsigned mshv_cpuid_subleaves(CPUX86State *env, uint32_t leaf)
+{
+    if (leaf == 0x7) {
+        /* level-func7 comes from the command line: bounded like others */
+        return MIN(env->cpuid_level_func7, 0xffu) + 1;
+    }
+    return mshv_cpuid_subleaf_count(leaf);
 }
 
 /*

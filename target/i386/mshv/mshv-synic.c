@@ -239,11 +239,6 @@ void mshv_x86_synic_vcpu_destroy(CPUState *cpu)
     }
 }
 
-void mshv_x86_synic_reset(CPUState *cpu)
-{
-    hyperv_synic_reset(cpu);
-}
-
 void mshv_x86_synic_ready(CPUState *cpu, const struct hv_message *msg)
 {
     const struct hv_synic_sint_deliverable_message *d =
@@ -331,10 +326,6 @@ int mshv_arch_partition_init(MshvState *s, Error **errp)
 }
 
 void mshv_x86_synic_vcpu_init(CPUState *cpu)
-{
-}
-
-void mshv_x86_synic_reset(CPUState *cpu)
 {
 }
 

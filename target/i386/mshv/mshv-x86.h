@@ -60,13 +60,14 @@ int mshv_x86_set_reg(CPUState *cpu, uint32_t name,
                      const union hv_register_value *value, const char *what);
 
 int mshv_x86_setup_cpuid(CPUState *cpu, Error **errp);
+/* How many subleaves of CPUID @leaf to program or ask for (0: no ECX). */
+unsigned mshv_cpuid_subleaf_count(uint32_t leaf);
 int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg);
 int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg);
 
 /* mshv-synic.c: QEMU's Hyper-V devices on the hypervisor's SynIC */
 void mshv_x86_synic_vcpu_init(CPUState *cpu);
 void mshv_x86_synic_vcpu_destroy(CPUState *cpu);
-void mshv_x86_synic_reset(CPUState *cpu);
 /* The SynIC pages an incoming migration brought, once the SIMP is set. */
 int mshv_x86_synic_put_pages(CPUState *cpu);
 void mshv_x86_synic_ready(CPUState *cpu, const struct hv_message *msg);
