@@ -516,6 +516,18 @@ static int mshv_initialize_partition(MshvState *s, Error **errp)
         return -errno;
     }
     s->synthetic_features = features;
+    /*
+     * MSRs the hypervisor does not implement read as zero and ignore
+     * writes, as with Hyper-V's own VMMs, instead of the hypervisor's
+     * default #GP: guests read processor MSRs a virtual processor may
+     * lack without a fault handler (Linux on AMD reads SYSCFG so).
+     */
+    ret = mshv_set_property(s, HV_PARTITION_PROPERTY_UNIMPLEMENTED_MSR_ACTION,
+                            HV_UNIMPLEMENTED_MSR_ACTION_IGNORE_WRITE_READ_ZERO,
+                            errp);
+    if (ret < 0) {
+        return ret;
+    }
     ret = mshv_set_property(s, HV_PARTITION_PROPERTY_TIME_FREEZE, 1, errp);
     if (ret < 0) {
         return ret;

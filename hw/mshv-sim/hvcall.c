@@ -118,9 +118,14 @@ static uint16_t mshv_sim_get_property(MshvSimPartition *pt, uint32_t code,
     case HV_PARTITION_PROPERTY_TIME_FREEZE:
         *value = pt->time_frozen;
         break;
-    case HV_PARTITION_PROPERTY_REFERENCE_TIME:
-        *value = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) / 100;
+    case HV_PARTITION_PROPERTY_REFERENCE_TIME: {
+        MshvSimVp *vp0 = mshv_sim_vp_find(pt, 0);
+
+        /* VP 0's, as its guest reads it; before any VP, time since boot */
+        *value = vp0 ? mshv_sim_hv_reference_time(mshv_sim_vp_cpu(vp0)) :
+                       qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) / 100;
         break;
+    }
     case HV_PARTITION_PROPERTY_GPA_PAGE_ACCESS_TRACKING:
         *value = pt->gpa_access_tracking;
         break;
@@ -196,28 +201,6 @@ static uint16_t mshv_sim_set_property(MshvSimPartition *pt, uint32_t code,
                                             HV_STATUS_ACCESS_DENIED;
     }
     return HV_STATUS_SUCCESS;
-}
-
-static uint16_t mshv_sim_install_intercept(MshvSimPartition *pt,
-                                           const void *in, size_t in_size)
-{
-    const struct hv_input_install_intercept *ii = in;
-
-    if (in_size < sizeof(*ii)) {
-        return HV_STATUS_INVALID_PARAMETER;
-    }
-    switch (ii->intercept_type) {
-    case HV_INTERCEPT_TYPE_X64_IO_PORT:
-    case HV_INTERCEPT_TYPE_MMIO:
-        /* Every port access and every unmapped GPA reaches the VMM. */
-        return HV_STATUS_SUCCESS;
-    case HV_INTERCEPT_TYPE_HYPERCALL:
-        /* the guest's hypercalls the hypervisor does not handle itself */
-        qatomic_set(&pt->intercept_hypercalls, true);
-        return HV_STATUS_SUCCESS;
-    default:
-        return HV_STATUS_INVALID_PARAMETER;
-    }
 }
 
 /*
@@ -388,17 +371,28 @@ uint16_t mshv_sim_hvcall(MshvSimPartition *pt, MshvSimVp *caller,
         break;
     case HVCALL_REGISTER_INTERCEPT_RESULT: {
         const struct hv_input_register_intercept_result_cpuid *ri = in;
+        const struct hv_input_register_intercept_result_msr *rm = in;
         MshvSimVp *vp;
 
-        if (in_size < sizeof(*ri) ||
-            ri->intercept_type != HV_INTERCEPT_TYPE_X64_CPUID) {
-            /* MSR results are not simulated yet. */
+        if (in_size < sizeof(*rm) ||
+            (rm->intercept_type == HV_INTERCEPT_TYPE_X64_CPUID &&
+             in_size < sizeof(*ri))) {
             status = HV_STATUS_INVALID_PARAMETER;
             break;
         }
-        vp = mshv_sim_hvcall_vp(pt, ri->vp_index, &status);
-        if (vp) {
+        vp = mshv_sim_hvcall_vp(pt, rm->vp_index, &status);
+        if (!vp) {
+            break;
+        }
+        switch (rm->intercept_type) {
+        case HV_INTERCEPT_TYPE_X64_CPUID:
             status = mshv_sim_vp_register_cpuid(vp, ri);
+            break;
+        case HV_INTERCEPT_TYPE_X64_MSR:
+            status = mshv_sim_vp_register_msr_result(vp, rm);
+            break;
+        default:
+            status = HV_STATUS_INVALID_PARAMETER;
         }
         break;
     }

@@ -65,6 +65,9 @@ static const MshvSimHvFeature mshv_sim_hv_features[] = {
     { HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS, HV_ACCESS_FREQUENCY_MSRS,
       HV_FREQUENCY_MSRS_AVAILABLE },
     { HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS, HV_SYNIC_AVAILABLE },
+    { HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS, HV_SYNTIMERS_AVAILABLE },
+    { HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS, 0,
+      HV_STIMER_DIRECT_MODE_AVAILABLE },
 
     { HV_SYNTHETIC_PROC_ACCESS_VP_RUN_TIME_REG, HV_VP_RUNTIME_AVAILABLE },
     { HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS, HV_APIC_ACCESS_AVAILABLE },
@@ -143,9 +146,10 @@ static uint64_t mshv_sim_hv_tsc_scale(void)
     return ((unsigned __int128)10000000 << 64) / mshv_sim_tsc_frequency();
 }
 
+/* The guest's TSC (RDTSC's value) in 100 ns: what its TSC page gives. */
 static uint64_t mshv_sim_hv_ref_time(CPUX86State *env)
 {
-    return ((unsigned __int128)cpu_get_tsc(env) *
+    return ((unsigned __int128)(cpu_get_tsc(env) + env->tsc_offset) *
             mshv_sim_hv_tsc_scale()) >> 64;
 }
 
@@ -471,7 +475,8 @@ bool mshv_sim_hv_hypercall(CPUState *cs)
         result = HV_STATUS_SUCCESS;
         break;
     default:
-        if (qatomic_read(&mshv_sim_partition()->intercept_hypercalls)) {
+        if (mshv_sim_intercepted(mshv_sim_partition(),
+                                 HV_INTERCEPT_TYPE_HYPERCALL, 0, 0)) {
             trace_mshv_sim_hv_hypercall(code, -1);
             return false;
         }

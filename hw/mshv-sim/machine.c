@@ -283,6 +283,7 @@ static void mshv_sim_machine_init(MachineState *ms)
     apic_set_max_apic_id(MSHV_MAX_VPS);
     QTAILQ_INIT(&pt->regions);
     mshv_sim_memory_init(pt);
+    mshv_sim_intercepts_init(pt);
     mshv_sim_vp_install_hooks();
     qemu_set_fd_handler(pt->channel, mshv_sim_partition_request, NULL, pt);
 }

@@ -69,7 +69,10 @@ struct MshvSimPartition {
     uint64_t unimplemented_msr_action;
     uint64_t gpa_access_tracking;
     bool time_frozen;
-    bool intercept_hypercalls;  /* HV_INTERCEPT_TYPE_HYPERCALL installed */
+    /* installed intercepts (intercept.c) */
+    QemuMutex intercept_lock;
+    GArray *intercepts;
+    uint32_t intercept_types;   /* a bit per type installed */
     /* the partition's synthetic MSRs (not per VP) */
     uint64_t hv_guest_os_id;
     uint64_t hv_hypercall;
@@ -87,6 +90,13 @@ struct MshvSimPartition {
     uint64_t counters[MSHV_SIM_CNT__MAX];
     uint64_t hvcall_counts[0x200];
 };
+
+/* intercept.c; @access 0: any access */
+void mshv_sim_intercepts_init(MshvSimPartition *pt);
+uint16_t mshv_sim_install_intercept(MshvSimPartition *pt, const void *in,
+                                    size_t in_size);
+bool mshv_sim_intercepted(MshvSimPartition *pt, uint32_t type,
+                          uint64_t parameter, uint32_t access);
 
 /* machine.c */
 MshvSimPartition *mshv_sim_partition(void);
@@ -135,6 +145,8 @@ uint16_t mshv_sim_vp_cpuid_values(MshvSimVp *vp, uint32_t flags,
                                   struct hv_output_get_vp_cpuid_values *out);
 uint16_t mshv_sim_vp_register_cpuid(MshvSimVp *vp,
     const struct hv_input_register_intercept_result_cpuid *in);
+uint16_t mshv_sim_vp_register_msr_result(MshvSimVp *vp,
+    const struct hv_input_register_intercept_result_msr *in);
 
 /* hyperv.c: the guest-visible Hyper-V interface */
 /*

@@ -89,6 +89,8 @@ static void mshv_sim_stimer_arm(MshvSimStimer *t)
     }
     now = mshv_sim_hv_reference_time(t->cs);
     t->expiration = config & STIMER_PERIODIC ? now + count : count;
+    trace_mshv_sim_stimer_armed(mshv_sim_vp_index(t->vp), t->index, config,
+                                now, t->expiration);
     timer_mod(t->timer, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
               (t->expiration > now ? (t->expiration - now) * 100 : 0));
 }

@@ -57,10 +57,18 @@ struct MshvSimVp {
     uint64_t notify;            /* DELIVERABILITY_NOTIFICATIONS requests */
     uint16_t sints_ready;       /* requested SINTs now free to report (lock) */
 
-    /* CPUID results the VMM registered; the hook applies them. */
-    QemuMutex cpuid_lock;
+    /* CPUID and MSR results the VMM registered; the hooks apply them. */
+    QemuMutex results_lock;
     GArray *cpuid;              /* of MshvSimCpuid */
+    GArray *msr_results;        /* of MshvSimMsrResult */
+    bool injecting;             /* the exception is the VMM's: deliver it */
 };
+
+typedef struct MshvSimMsrResult {
+    uint32_t index;
+    uint32_t access;            /* HV_INTERCEPT_ACCESS_MASK_* */
+    uint32_t action;            /* HV_UNIMPLEMENTED_MSR_ACTION_* */
+} MshvSimMsrResult;
 
 typedef struct MshvSimCpuid {
     uint32_t leaf, subleaf;
@@ -448,6 +456,35 @@ static bool mshv_sim_decode(CPUX86State *env, const uint8_t *buf,
                                                       insn));
 }
 
+/* The length of the instruction at CS:RIP, or 0 if it cannot be read. */
+static unsigned mshv_sim_insn_length(CPUState *cs)
+{
+    ZydisDecodedInstruction insn;
+    uint8_t buf[16];
+    unsigned len = mshv_sim_fetch_insn(cs, buf);
+
+    return len && mshv_sim_decode(cpu_env(cs), buf, len, &insn) ?
+           insn.length : 0;
+}
+
+/* Whether delivering hardware exception @vector pushes an error code. */
+static bool mshv_sim_exception_has_error_code(int vector)
+{
+    switch (vector) {
+    case EXCP08_DBLE:
+    case EXCP0A_TSS:
+    case EXCP0B_NOSEG:
+    case EXCP0C_STACK:
+    case EXCP0D_GPF:
+    case EXCP0E_PAGE:
+    case EXCP11_ALGN:
+    case 21:                    /* #CP */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void mshv_sim_fill_header(CPUState *cs,
                                  struct hv_x64_intercept_message_header *h,
                                  unsigned insn_len, unsigned access)
@@ -655,7 +692,7 @@ static void mshv_sim_vp_cpuid(MshvSimVp *vp, uint32_t leaf, uint32_t subleaf,
     if (!registered) {
         return;
     }
-    qemu_mutex_lock(&vp->cpuid_lock);
+    qemu_mutex_lock(&vp->results_lock);
     for (i = 0; i < vp->cpuid->len; i++) {
         MshvSimCpuid *c = &g_array_index(vp->cpuid, MshvSimCpuid, i);
 
@@ -668,13 +705,45 @@ static void mshv_sim_vp_cpuid(MshvSimVp *vp, uint32_t leaf, uint32_t subleaf,
             break;
         }
     }
-    qemu_mutex_unlock(&vp->cpuid_lock);
+    qemu_mutex_unlock(&vp->results_lock);
+}
+
+/*
+ * An intercepted CPUID: HVMSG_X64_CPUID_INTERCEPT with what the VP would
+ * have seen; the VMM sets RAX, RBX, RCX, RDX and steps past.
+ */
+static G_NORETURN void mshv_sim_vp_cpuid_intercept(MshvSimVp *vp,
+                                                   const uint32_t regs[4],
+                                                   uintptr_t retaddr)
+{
+    CPUState *cs = CPU(vp->cpu);
+    CPUX86State *env = cpu_env(cs);
+    struct hv_message msg = { 0 };
+    struct hv_x64_cpuid_intercept_message *ci = (void *)msg.payload;
+
+    cpu_restore_state(cs, retaddr);
+    msg.header.message_type = HVMSG_X64_CPUID_INTERCEPT;
+    msg.header.payload_size = sizeof(*ci);
+    mshv_sim_fill_header(cs, &ci->header, mshv_sim_insn_length(cs),
+                         HV_INTERCEPT_ACCESS_EXECUTE);
+    ci->rax = env->regs[R_EAX];
+    ci->rcx = env->regs[R_ECX];
+    ci->rdx = env->regs[R_EDX];
+    ci->rbx = env->regs[R_EBX];
+    ci->default_result_rax = regs[0];
+    ci->default_result_rbx = regs[1];
+    ci->default_result_rcx = regs[2];
+    ci->default_result_rdx = regs[3];
+    mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
+    mshv_sim_vp_exit(vp, &msg);
+    mshv_sim_vp_leave(cs);
 }
 
 /* Every CPUID the guest executes. */
 static void mshv_sim_hook_cpuid(CPUX86State *env, uint32_t leaf,
                                 uint32_t subleaf, uint32_t *eax,
-                                uint32_t *ebx, uint32_t *ecx, uint32_t *edx)
+                                uint32_t *ebx, uint32_t *ecx, uint32_t *edx,
+                                uintptr_t retaddr)
 {
     MshvSimVp *vp = mshv_sim_vp_of(env_cpu(env));
     uint32_t regs[4];
@@ -683,6 +752,11 @@ static void mshv_sim_hook_cpuid(CPUX86State *env, uint32_t leaf,
         return;
     }
     mshv_sim_vp_cpuid(vp, leaf, subleaf, true, regs);
+    if (mshv_sim_intercepted(vp->pt, HV_INTERCEPT_TYPE_X64_CPUID, leaf, 0) ||
+        mshv_sim_intercepted(vp->pt, HV_INTERCEPT_TYPE_X64_GLOBAL_CPUID, 0,
+                             0)) {
+        mshv_sim_vp_cpuid_intercept(vp, regs, retaddr);
+    }
     *eax = regs[0];
     *ebx = regs[1];
     *ecx = regs[2];
@@ -756,7 +830,7 @@ uint16_t mshv_sim_vp_register_cpuid(MshvSimVp *vp,
     };
     unsigned i;
 
-    qemu_mutex_lock(&vp->cpuid_lock);
+    qemu_mutex_lock(&vp->results_lock);
     for (i = 0; i < vp->cpuid->len; i++) {
         MshvSimCpuid *old = &g_array_index(vp->cpuid, MshvSimCpuid, i);
 
@@ -775,7 +849,7 @@ uint16_t mshv_sim_vp_register_cpuid(MshvSimVp *vp,
             g_array_append_val(vp->cpuid, c);
         }
     }
-    qemu_mutex_unlock(&vp->cpuid_lock);
+    qemu_mutex_unlock(&vp->results_lock);
     return HV_STATUS_SUCCESS;
 }
 
@@ -870,14 +944,48 @@ static void mshv_sim_hook_level_eoi(CPUX86State *env, int vector)
     async_run_on_cpu(cs, mshv_sim_vp_eoi_work, RUN_ON_CPU_HOST_PTR(vp));
 }
 
+/*
+ * An intercepted RDMSR/WRMSR: HVMSG_X64_MSR_INTERCEPT; the VMM sets
+ * RDX:RAX for a read, or injects #GP, and steps past.
+ */
+static G_NORETURN void mshv_sim_vp_msr_intercept(MshvSimVp *vp,
+                                                 uint32_t index,
+                                                 bool is_write,
+                                                 uintptr_t retaddr)
+{
+    CPUState *cs = CPU(vp->cpu);
+    CPUX86State *env = cpu_env(cs);
+    struct hv_message msg = { 0 };
+    struct hv_x64_msr_intercept_message *mi = (void *)msg.payload;
+
+    cpu_restore_state(cs, retaddr);
+    msg.header.message_type = HVMSG_X64_MSR_INTERCEPT;
+    msg.header.payload_size = sizeof(*mi);
+    mshv_sim_fill_header(cs, &mi->header, mshv_sim_insn_length(cs),
+                         is_write ? HV_INTERCEPT_ACCESS_WRITE :
+                                    HV_INTERCEPT_ACCESS_READ);
+    mi->msr_number = index;
+    mi->rdx = env->regs[R_EDX];
+    mi->rax = env->regs[R_EAX];
+    mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
+    mshv_sim_vp_exit(vp, &msg);
+    mshv_sim_vp_leave(cs);
+}
+
 static int mshv_sim_hook_msr(CPUX86State *env, uint32_t index,
-                             bool is_write, uint64_t *value)
+                             bool is_write, uint64_t *value,
+                             uintptr_t retaddr)
 {
     MshvSimVp *vp = mshv_sim_vp_of(env_cpu(env));
     int ret;
 
     if (!vp) {
         return 0;
+    }
+    if (mshv_sim_intercepted(vp->pt, HV_INTERCEPT_TYPE_X64_MSR_INDEX, index,
+                             is_write ? HV_INTERCEPT_ACCESS_MASK_WRITE :
+                                        HV_INTERCEPT_ACCESS_MASK_READ)) {
+        mshv_sim_vp_msr_intercept(vp, index, is_write, retaddr);
     }
     ret = mshv_sim_hv_msr(vp, env_cpu(env), index, is_write, value);
     if (ret > 0 && !is_write && index == MSHV_SIM_MSR_GUEST_IDLE) {
@@ -902,8 +1010,152 @@ static int mshv_sim_hook_msr(CPUX86State *env, uint32_t index,
     return ret;
 }
 
+/*
+ * An MSR neither the hypervisor nor the processor implements: the VMM's
+ * if it installed the MSR intercept, else the action the VMM registered
+ * for this MSR, else the partition's unimplemented-MSR action.
+ */
+static int mshv_sim_hook_msr_unimplemented(CPUX86State *env, uint32_t index,
+                                           bool is_write, uint64_t *value,
+                                           uintptr_t retaddr)
+{
+    MshvSimVp *vp = mshv_sim_vp_of(env_cpu(env));
+    uint32_t access = is_write ? HV_INTERCEPT_ACCESS_MASK_WRITE :
+                                 HV_INTERCEPT_ACCESS_MASK_READ;
+    uint64_t action;
+    unsigned i;
+
+    if (!vp) {
+        return 0;
+    }
+    if (mshv_sim_intercepted(vp->pt, HV_INTERCEPT_TYPE_X64_MSR, 0, access)) {
+        mshv_sim_vp_msr_intercept(vp, index, is_write, retaddr);
+    }
+    action = qatomic_read(&vp->pt->unimplemented_msr_action);
+    qemu_mutex_lock(&vp->results_lock);
+    for (i = 0; i < vp->msr_results->len; i++) {
+        MshvSimMsrResult *r = &g_array_index(vp->msr_results,
+                                             MshvSimMsrResult, i);
+
+        if (r->index == index && (r->access & access)) {
+            action = r->action;
+            break;
+        }
+    }
+    qemu_mutex_unlock(&vp->results_lock);
+    trace_mshv_sim_msr_unimplemented(vp->index, index, is_write, action);
+    if (action == HV_UNIMPLEMENTED_MSR_ACTION_FAULT) {
+        return -1;
+    }
+    *value = 0;
+    return 0;
+}
+
+uint16_t mshv_sim_vp_register_msr_result(MshvSimVp *vp,
+    const struct hv_input_register_intercept_result_msr *in)
+{
+    MshvSimMsrResult r = {
+        .index = in->msr_index,
+        .access = in->access_type,
+        .action = in->action,
+    };
+    unsigned i;
+
+    if ((r.access & ~(HV_INTERCEPT_ACCESS_MASK_READ |
+                      HV_INTERCEPT_ACCESS_MASK_WRITE)) ||
+        r.action > HV_UNIMPLEMENTED_MSR_ACTION_IGNORE_WRITE_READ_ZERO) {
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    qemu_mutex_lock(&vp->results_lock);
+    for (i = 0; i < vp->msr_results->len; i++) {
+        MshvSimMsrResult *old = &g_array_index(vp->msr_results,
+                                               MshvSimMsrResult, i);
+
+        if (old->index == r.index && old->access == r.access) {
+            g_array_remove_index(vp->msr_results, i);
+            break;
+        }
+    }
+    /* the newest first: it wins where access masks overlap */
+    g_array_prepend_val(vp->msr_results, r);
+    qemu_mutex_unlock(&vp->results_lock);
+    return HV_STATUS_SUCCESS;
+}
+
+/*
+ * An exception the VMM intercepts, about to be delivered: it stays
+ * undelivered, the VP stops at the faulting instruction (after it, for a
+ * trap) with HVMSG_X64_EXCEPTION_INTERCEPT.  The VMM may inject it back
+ * (a pending event), which is then delivered without a second intercept.
+ */
+static void mshv_sim_hook_exception(CPUX86State *env, int vector,
+                                    bool is_int, int error_code,
+                                    target_ulong next_eip)
+{
+    CPUState *cs = env_cpu(env);
+    MshvSimVp *vp = mshv_sim_vp_of(cs);
+    struct hv_message msg = { 0 };
+    struct hv_x64_exception_intercept_message *ex = (void *)msg.payload;
+    bool software = is_int && (vector == EXCP03_INT3 || vector == EXCP04_INTO);
+    union hv_register_value v;
+    unsigned len;
+
+    if (!vp || qatomic_xchg(&vp->injecting, false) ||
+        (is_int && !software) ||
+        !mshv_sim_intercepted(vp->pt, HV_INTERCEPT_TYPE_EXCEPTION, vector,
+                              0)) {
+        return;
+    }
+    env->old_exception = -1;
+    msg.header.message_type = HVMSG_X64_EXCEPTION_INTERCEPT;
+    msg.header.payload_size = sizeof(*ex);
+    len = mshv_sim_fetch_insn(cs, ex->instruction_bytes);
+    mshv_sim_fill_header(cs, &ex->header,
+                         software ? next_eip - env->eip :
+                                    mshv_sim_insn_length(cs),
+                         HV_INTERCEPT_ACCESS_EXECUTE);
+    ex->exception_vector = vector;
+    if (!is_int && mshv_sim_exception_has_error_code(vector)) {
+        ex->exception_info |= HV_X64_EXCEPTION_INFO_ERROR_CODE_VALID;
+        ex->error_code = error_code;
+    }
+    if (software) {
+        ex->exception_info |= HV_X64_EXCEPTION_INFO_SOFTWARE;
+    }
+    ex->instruction_byte_count = len;
+    ex->exception_parameter = vector == EXCP0E_PAGE ? env->cr[2] :
+                              vector == EXCP01_DB ? env->dr[6] : 0;
+    mshv_sim_rp_seg[R_DS]->get(mshv_sim_rp_seg[R_DS], env, &v);
+    ex->ds_segment = v.segment;
+    mshv_sim_rp_seg[R_SS]->get(mshv_sim_rp_seg[R_SS], env, &v);
+    ex->ss_segment = v.segment;
+    ex->rax = env->regs[R_EAX];
+    ex->rcx = env->regs[R_ECX];
+    ex->rdx = env->regs[R_EDX];
+    ex->rbx = env->regs[R_EBX];
+    ex->rsp = env->regs[R_ESP];
+    ex->rbp = env->regs[R_EBP];
+    ex->rsi = env->regs[R_ESI];
+    ex->rdi = env->regs[R_EDI];
+#ifdef TARGET_X86_64
+    ex->r8 = env->regs[8];
+    ex->r9 = env->regs[9];
+    ex->r10 = env->regs[10];
+    ex->r11 = env->regs[11];
+    ex->r12 = env->regs[12];
+    ex->r13 = env->regs[13];
+    ex->r14 = env->regs[14];
+    ex->r15 = env->regs[15];
+#endif
+    mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
+    mshv_sim_vp_exit(vp, &msg);
+    mshv_sim_vp_leave(cs);
+}
+
 static const X86TcgHvHooks mshv_sim_hooks = {
     .msr = mshv_sim_hook_msr,
+    .msr_unimplemented = mshv_sim_hook_msr_unimplemented,
+    .exception = mshv_sim_hook_exception,
     .level_eoi = mshv_sim_hook_level_eoi,
     .io = mshv_sim_hook_io,
     .transaction_failed = mshv_sim_hook_transaction_failed,
@@ -1007,6 +1259,7 @@ static void mshv_sim_take_pending_event(MshvSimVp *vp)
     CPUX86State *env = &vp->cpu->env;
 
     if (env->exception_injected) {
+        qatomic_set(&vp->injecting, true);
         env->old_exception = -1;
         cs->exception_index = env->exception_nr;
         env->exception_is_int = 0;
@@ -1352,8 +1605,9 @@ uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
     vp->regpage = state;
     vp->msgpage = (void *)((char *)state + MSHV_HV_PAGE_SIZE);
     vp->extint = -1;
-    qemu_mutex_init(&vp->cpuid_lock);
+    qemu_mutex_init(&vp->results_lock);
     vp->cpuid = g_array_new(false, true, sizeof(MshvSimCpuid));
+    vp->msr_results = g_array_new(false, true, sizeof(MshvSimMsrResult));
     qemu_mutex_init(&vp->lock);
     pt->vps[index] = vp;
 

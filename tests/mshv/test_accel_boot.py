@@ -3,11 +3,13 @@
 """Linux boots under -accel mshv on the MSHV simulator: -M pc and -M q35,
 through SeaBIOS with a bzImage and with direct (PVH) entry into vmlinux,
 with the machines' default devices (VGA, NIC) where a user gets them.
-The guest finds itself on Hyper-V and keeps time with its reference TSC
-page, as on a real MSHV partition."""
+The guest finds itself on Hyper-V, keeps time with its reference TSC
+page and ticks with a synthetic timer, as on a real MSHV partition."""
+
+import time
 
 import mshvtest
-from mshvtest import MshvSimTest
+from mshvtest import GUEST_DONE, MshvSimTest
 
 
 class AccelBoot(MshvSimTest):
@@ -15,7 +17,19 @@ class AccelBoot(MshvSimTest):
     def boot(self, machine, kernel, args=()):
         self.set_machine(machine)
         self.sim_vm()
-        self.boot_guest(accel='mshv', kernel=kernel, args=args)
+        start = time.monotonic()
+        self.launch_guest(accel='mshv', kernel=kernel,
+                          append='mshvtest=clockevents', args=args)
+        self.wait_console('clockevents: sleep start',
+                          failure_message='Kernel panic')
+        sleep_start = time.monotonic()
+        self.wait_console('clockevents: sleep end, guest clock',
+                          failure_message='Kernel panic')
+        slept = time.monotonic() - sleep_start
+        self.wait_console(GUEST_DONE + ' ok',
+                          failure_message=GUEST_DONE + ' failed')
+        elapsed = time.monotonic() - start
+        self.vm.wait(timeout=30)
         self.assertEqual(
             len(self.console_lines('QEMU-GUEST-MARKER: init reached')), 1)
         self.assertTrue(self.console_lines(
@@ -25,6 +39,16 @@ class AccelBoot(MshvSimTest):
         self.assertTrue(self.console_lines(
             'Switched to clocksource hyperv_clocksource_tsc_page'))
         self.assertFalse(self.console_lines('unchecked MSR access'))
+        # the tick comes from synthetic timer 0 (direct mode), and the
+        # guest's clock keeps pace with the host's: a guest whose timers
+        # and reference time disagree counts time many times too fast
+        self.assertEqual(len(self.console_lines(
+            'clockevent: clockevent0 Hyper-V clockevent$')), 1)
+        uptime = float(self.console_lines(
+            'init reached, uptime')[0].rsplit(' ', 1)[1])
+        self.assertLess(uptime, elapsed)
+        self.assertGreater(slept, 0.9)
+        self.assertLess(slept, 5)
 
     def test_pc_bzimage_default_devices(self):
         """SeaBIOS, its VGA BIOS and iPXE ROM; vgacon copies the text

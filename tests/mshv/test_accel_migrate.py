@@ -6,7 +6,8 @@ keeps writing and checking memory and vector registers
 pages it dirties during the copy come from the hypervisor's dirty page
 tracking, its LAPIC, XSAVE state and SynIC pages from
 MSHV_GET/SET_VP_STATE.  The guest has its VMBus up before the move and
-unloads it after, which takes a message exchange with the destination."""
+unloads it after, which takes a message exchange with the destination;
+its tick comes from a synthetic timer's messages on both sides."""
 
 import os
 import tempfile
@@ -14,6 +15,14 @@ import time
 
 import mshvtest
 from mshvtest import MshvSimTest
+
+# Synthetic timers in message mode (no hv-stimer-direct): Linux ticks with
+# HVMSG_TIMER_EXPIRED on its VMBus SINT from the time hv_vmbus loads, so the
+# timers' state and their messages cross the move too.  (In direct mode
+# Linux stops its only tick when hv_vmbus unloads, so the unload after the
+# move would hang, on Hyper-V as here.)
+HV_FEATURES = ('hv-vpindex=on,hv-runtime=on,hv-time=on,hv-synic=on,'
+               'hv-stimer=on,hv-frequencies=on')
 
 # Guest memory the workload rewrites every round, and how long it runs.
 STRESS_MIB = 96
@@ -28,10 +37,10 @@ class AccelMigrate(MshvSimTest):
         vm = self.get_vm(*extra, name=name)
         self.sim_vm(vm)
         self.launch_guest(accel='mshv', vm=vm, kernel='bzImage',
-                          append=f'mshvtest=vmbus,memstress,vmbusunload '
+                          append=f'mshvtest=vmbus,clockevents,memstress,vmbusunload '
                                  f'MEM_STRESS="{STRESS_MIB} {STRESS_SECONDS}"',
                           args=('-M', 'q35', '-smp', '2',
-                                '-cpu', 'qemu64,+xsave,+avx',
+                                '-cpu', 'qemu64,+xsave,+avx,' + HV_FEATURES,
                                 '-vga', 'none', '-net', 'none',
                                 '-device', 'vmbus-bridge'))
         return vm
@@ -54,6 +63,9 @@ class AccelMigrate(MshvSimTest):
         self.addCleanup(tmp.cleanup)
         sock = os.path.join(tmp.name, 'migrate.sock')
         src = self.start('source')
+        # once hv_vmbus is up, the tick is the synthetic timer's
+        self.wait_console('clockevent0 Hyper-V clockevent', vm=src,
+                          failure_message='Kernel panic')
         # the workload is running, with AVX, before the copy starts
         self.wait_console('mem-stress: round 2 ok', vm=src,
                           failure_message='CHECK: memstress FAILED')

@@ -1004,10 +1004,13 @@ struct hv_x64_msr_intercept_message {
     uint64_t rax;
 } MSHV_ABI_PACKED;
 
+#define HV_X64_EXCEPTION_INFO_ERROR_CODE_VALID  (1u << 0)
+#define HV_X64_EXCEPTION_INFO_SOFTWARE          (1u << 1)
+
 struct hv_x64_exception_intercept_message {
     struct hv_x64_intercept_message_header header;
     uint16_t exception_vector;
-    uint8_t exception_info;     /* bit 0 error code valid, 1 software */
+    uint8_t exception_info;     /* HV_X64_EXCEPTION_INFO_* */
     uint8_t instruction_byte_count;
     uint32_t error_code;
     uint64_t exception_parameter;

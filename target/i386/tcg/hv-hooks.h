@@ -2,16 +2,17 @@
  * Hooks that let a hypervisor built on x86 TCG (the MSHV simulator) take
  * over what a hardware hypervisor intercepts: port I/O, accesses the
  * memory map cannot serve (unmapped GPAs, writes to read-only regions),
- * CPUID results, EOIs of level-triggered vectors and triple faults.
- * With no hooks installed (every other
- * machine) TCG behaves exactly as before.
+ * CPUID, MSRs, exceptions, EOIs of level-triggered vectors and triple
+ * faults.  With no hooks installed (every other machine) TCG behaves
+ * exactly as before.
  *
  * The cpuid hook may change the result of every CPUID instruction.
  *
- * A hook that takes an access over does not return: it stops the
- * instruction before it has any effect (cpu_loop_exit_restore with the
- * given retaddr), so the guest's architectural state is that of the
- * instruction's start.
+ * A hook that takes an instruction over does not return: it stops the
+ * instruction before it has any effect (cpu_restore_state with the given
+ * retaddr, then cpu_loop_exit), so the guest's architectural state is
+ * that of the instruction's start.  An exception taken over is left
+ * undelivered the same way.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -31,16 +32,33 @@ typedef struct X86TcgHvHooks {
                                unsigned size, MMUAccessType access_type,
                                MemTxAttrs attrs, MemTxResult response,
                                uintptr_t retaddr);
-    /* CPUID: the result computed from the CPU model, to override. */
+    /*
+     * CPUID: the result computed from the CPU model, to override, or
+     * the instruction to take over.
+     */
     void (*cpuid)(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
                   uint32_t *eax, uint32_t *ebx, uint32_t *ecx,
-                  uint32_t *edx);
+                  uint32_t *edx, uintptr_t retaddr);
     /*
      * RDMSR/WRMSR of @index (*value: the value written, or read):
      * 0 not the hypervisor's (TCG goes on), 1 done, -1 #GP.
      */
     int (*msr)(CPUX86State *env, uint32_t index, bool is_write,
-               uint64_t *value);
+               uint64_t *value, uintptr_t retaddr);
+    /*
+     * RDMSR/WRMSR of an MSR TCG does not implement, which it would read
+     * as 0 and ignore writes to: 0 do that (*value: what a read gives),
+     * -1 #GP.
+     */
+    int (*msr_unimplemented)(CPUX86State *env, uint32_t index,
+                             bool is_write, uint64_t *value,
+                             uintptr_t retaddr);
+    /*
+     * Exception @vector (below 32; @is_int: raised by INT n, INT3 or
+     * INTO, @next_eip the instruction after it) about to be delivered.
+     */
+    void (*exception)(CPUX86State *env, int vector, bool is_int,
+                      int error_code, target_ulong next_eip);
     /* The vector of a pending ExtINT, or -1 (no APIC vector pending). */
     int (*pic_interrupt)(CPUX86State *env);
     /* Whether pic_interrupt has work (checked when an APIC vector won). */
