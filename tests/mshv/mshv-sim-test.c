@@ -2148,6 +2148,210 @@ static void test_concurrent_ioctls(void)
     guest_fini(&g);
 }
 
+static uint16_t install_intercept(Guest *g, uint32_t type, uint32_t access,
+                                  uint64_t parameter)
+{
+    struct hv_input_install_intercept ii = {
+        .access_type = access,
+        .intercept_type = type,
+        .intercept_parameter = parameter,
+    };
+    uint16_t status = 0;
+
+    hvcall(g->pt, HVCALL_INSTALL_INTERCEPT, 0, &ii, sizeof(ii), NULL, 0,
+           &status);
+    return status;
+}
+
+/* "out PORT, al", then return past the 2-byte instruction that faulted */
+static void set_skip_handler(Guest *g, unsigned vector, uint16_t at,
+                             uint8_t port)
+{
+    static const uint8_t handler[] = {
+        0xe6, 0x00,                             /* out PORT (@1), al */
+        0x55,                                   /* push bp */
+        0x89, 0xe5,                             /* mov bp, sp */
+        0x83, 0x46, 0x02, 0x02,                 /* add word [bp+2], 2 */
+        0x5d,                                   /* pop bp */
+        0xcf,                                   /* iret */
+    };
+
+    memcpy(g->ram + at, handler, sizeof(handler));
+    g->ram[at + 1] = port;
+    stw_le_p(g->ram + vector * 4, at);
+    stw_le_p(g->ram + vector * 4 + 2, 0);
+}
+
+/*
+ * CPUID, MSR and exception intercepts a VMM installs: the VP stops before
+ * the instruction (or with the exception undelivered) with the message,
+ * what is not intercepted runs as before, and the unimplemented-MSR
+ * action (partition default #GP, or a per-MSR result) applies.
+ */
+static void test_cpuid_msr_exception_intercepts(void)
+{
+    static const uint8_t code[] = {
+        0x66, 0xb8, 0x01, 0x00, 0x00, 0x00,     /* mov eax, 1 */
+        0x0f, 0xa2,                             /* cpuid (@6) */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0x66, 0x31, 0xc0,                       /* xor eax, eax */
+        0x0f, 0xa2,                             /* cpuid: leaf 0 runs */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0x66, 0xb9, 0x74, 0x01, 0x00, 0x00,     /* mov ecx, SYSENTER_CS */
+        0x0f, 0x32,                             /* rdmsr (@23) */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0x0f, 0x30,                             /* wrmsr: writes run */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0x66, 0xb9, 0x99, 0x09, 0x00, 0xc0,     /* mov ecx, 0xc0000999 */
+        0x0f, 0x32,                             /* rdmsr: #GP */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0x0f, 0x32,                             /* rdmsr: reads 0 */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0x0f, 0x32,                             /* rdmsr (@45) */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0x0f, 0x0b,                             /* ud2 (@49) */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0xcc,                                   /* int3 (@53) */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0xf4,                                   /* hlt */
+    };
+    struct hv_input_register_intercept_result_msr result = {
+        .vp_index = 0,
+        .intercept_type = HV_INTERCEPT_TYPE_X64_MSR,
+        .msr_index = 0xc0000999,
+        .access_type = HV_INTERCEPT_ACCESS_MASK_READ,
+        .action = HV_UNIMPLEMENTED_MSR_ACTION_IGNORE_WRITE_READ_ZERO,
+    };
+    struct hv_cpuid_leaf_info leaf1 = { .eax = 1 };
+    struct hv_output_get_vp_cpuid_values values;
+    struct hv_message msg;
+    struct hv_x64_cpuid_intercept_message *ci = (void *)msg.payload;
+    struct hv_x64_msr_intercept_message *mi = (void *)msg.payload;
+    struct hv_x64_exception_intercept_message *ex = (void *)msg.payload;
+    uint16_t status;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    set_reg(&g, HV_X64_REGISTER_RSP, 0x8000);
+    set_skip_handler(&g, 13, 0x2000, 0x81);
+    set_skip_handler(&g, 6, 0x2100, 0x82);
+
+    /* bad requests */
+    g_assert_cmphex(install_intercept(&g, HV_INTERCEPT_TYPE_EXCEPTION,
+                                      HV_INTERCEPT_ACCESS_MASK_EXECUTE, 32),
+                    ==, HV_STATUS_INVALID_PARAMETER);
+    g_assert_cmphex(install_intercept(&g, HV_INTERCEPT_TYPE_X64_CPUID, 8, 1),
+                    ==, HV_STATUS_INVALID_PARAMETER);
+    g_assert_cmphex(install_intercept(&g, HV_INTERCEPT_TYPE_X64_APIC_SMI,
+                                      HV_INTERCEPT_ACCESS_MASK_EXECUTE, 0),
+                    ==, HV_STATUS_INVALID_PARAMETER);
+    result.action = 2;
+    g_assert_cmpint(hvcall(g.pt, HVCALL_REGISTER_INTERCEPT_RESULT, 0, &result,
+                           sizeof(result), NULL, 0, &status), ==, -1);
+    g_assert_cmphex(status, ==, HV_STATUS_INVALID_PARAMETER);
+    result.action = HV_UNIMPLEMENTED_MSR_ACTION_IGNORE_WRITE_READ_ZERO;
+
+    /* CPUID of leaf 1: stopped at the instruction, the default result */
+    g_assert_cmphex(install_intercept(&g, HV_INTERCEPT_TYPE_X64_CPUID,
+                                      HV_INTERCEPT_ACCESS_MASK_EXECUTE, 1),
+                    ==, HV_STATUS_SUCCESS);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_CPUID_INTERCEPT);
+    g_assert_cmphex(ci->header.rip, ==, GUEST_CODE + 6);
+    g_assert_cmpuint(ci->header.instruction_length_and_cr8 & 0xf, ==, 2);
+    g_assert_cmphex(ci->rax, ==, 1);
+    g_assert_cmpint(cpuid_values(&g, 0, &leaf1, 1, &values, &status), ==, 0);
+    g_assert_cmphex(ci->default_result_rax, ==, values.eax);
+    g_assert_cmphex(ci->default_result_rcx, ==, values.ecx);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RIP), ==, GUEST_CODE + 6);
+    set_reg(&g, HV_X64_REGISTER_RAX, 0x5a);
+    skip(&g, &ci->header);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), ==, 0x5a);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), >=, 0xd);
+
+    /* reads of one MSR: the VMM's; writes run */
+    g_assert_cmphex(install_intercept(&g, HV_INTERCEPT_TYPE_X64_MSR_INDEX,
+                                      HV_INTERCEPT_ACCESS_MASK_READ, 0x174),
+                    ==, HV_STATUS_SUCCESS);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_MSR_INTERCEPT);
+    g_assert_cmphex(mi->header.rip, ==, GUEST_CODE + 23);
+    g_assert_cmpuint(mi->header.intercept_access_type, ==,
+                     HV_INTERCEPT_ACCESS_READ);
+    g_assert_cmphex(mi->msr_number, ==, 0x174);
+    set_reg(&g, HV_X64_REGISTER_RAX, 0x77);
+    set_reg(&g, HV_X64_REGISTER_RDX, 0);
+    skip(&g, &mi->header);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), ==, 0x77);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_SYSENTER_CS), ==, 0x77);
+
+    /* an MSR nobody implements: #GP by default, then the VMM's action */
+    g_assert_cmpuint(run_to_out(&g), ==, 0x81);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmpint(hvcall(g.pt, HVCALL_REGISTER_INTERCEPT_RESULT, 0, &result,
+                           sizeof(result), NULL, 0, &status), ==, 0);
+    set_reg(&g, HV_X64_REGISTER_RAX, 0x11);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), ==, 0);
+    /* ... and with the MSR intercept, the VMM's */
+    g_assert_cmphex(install_intercept(&g, HV_INTERCEPT_TYPE_X64_MSR,
+                                      HV_INTERCEPT_ACCESS_MASK_READ, 0),
+                    ==, HV_STATUS_SUCCESS);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_MSR_INTERCEPT);
+    g_assert_cmphex(mi->header.rip, ==, GUEST_CODE + 45);
+    g_assert_cmphex(mi->msr_number, ==, 0xc0000999);
+    skip(&g, &mi->header);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+
+    /* #UD: intercepted, then injected by the VMM without a second stop */
+    g_assert_cmphex(install_intercept(&g, HV_INTERCEPT_TYPE_EXCEPTION,
+                                      HV_INTERCEPT_ACCESS_MASK_EXECUTE, 6),
+                    ==, HV_STATUS_SUCCESS);
+    g_assert_cmphex(install_intercept(&g, HV_INTERCEPT_TYPE_EXCEPTION,
+                                      HV_INTERCEPT_ACCESS_MASK_EXECUTE, 3),
+                    ==, HV_STATUS_SUCCESS);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==,
+                    HVMSG_X64_EXCEPTION_INTERCEPT);
+    g_assert_cmpuint(ex->exception_vector, ==, 6);
+    g_assert_cmphex(ex->header.rip, ==, GUEST_CODE + 49);
+    g_assert_cmpuint(ex->exception_info, ==, 0);
+    g_assert_cmpuint(ex->instruction_byte_count, ==, 16);
+    g_assert_cmphex(ex->instruction_bytes[0], ==, 0x0f);
+    g_assert_cmphex(ex->instruction_bytes[1], ==, 0x0b);
+    set_reg(&g, HV_REGISTER_PENDING_INTERRUPTION,
+            HV_PENDING_INTERRUPTION_PENDING |
+            (uint64_t)HV_X64_PENDING_EXCEPTION <<
+                HV_PENDING_INTERRUPTION_TYPE_SHIFT |
+            6ULL << HV_PENDING_INTERRUPTION_VECTOR_SHIFT);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x82);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    /* INT3: a software exception, its length to step past */
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==,
+                    HVMSG_X64_EXCEPTION_INTERCEPT);
+    g_assert_cmpuint(ex->exception_vector, ==, 3);
+    g_assert_cmphex(ex->header.rip, ==, GUEST_CODE + 53);
+    g_assert_cmpuint(ex->exception_info, ==,
+                     HV_X64_EXCEPTION_INFO_SOFTWARE);
+    g_assert_cmpuint(ex->header.instruction_length_and_cr8 & 0xf, ==, 1);
+    skip(&g, &ex->header);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+
+    /* removed (access mask 0): CPUID of leaf 1 runs again */
+    g_assert_cmphex(install_intercept(&g, HV_INTERCEPT_TYPE_X64_CPUID, 0, 1),
+                    ==, HV_STATUS_SUCCESS);
+    set_reg(&g, HV_X64_REGISTER_RIP, GUEST_CODE);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), ==, values.eax);
+    guest_fini(&g);
+}
+
 /*
  * Synthetic timers: STIMER0 one-shot in message mode on SINT3 (its
  * HVMSG_TIMER_EXPIRED in the slot, then disabled), STIMER1 periodic in
@@ -2425,6 +2629,8 @@ int main(int argc, char **argv)
                     test_page_writes_survive_hypercall);
     g_test_add_func("/mshv-sim/intercept/io-port", test_io_port_intercepts);
     g_test_add_func("/mshv-sim/intercept/mmio", test_mmio_intercepts);
+    g_test_add_func("/mshv-sim/intercept/cpuid-msr-exception",
+                    test_cpuid_msr_exception_intercepts);
     g_test_add_func("/mshv-sim/ioeventfd/mmio-write", test_ioeventfd);
     g_test_add_func("/mshv-sim/irqfd/msi-route", test_irqfd_msi_route);
     g_test_add_func("/mshv-sim/interrupt/level-eoi-and-resample",
