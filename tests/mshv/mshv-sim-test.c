@@ -965,6 +965,53 @@ static void test_interrupt_window_extint(void)
 }
 
 /*
+ * A window that opens right before a CLI: the ExtINT the VMM asserts then
+ * is taken at that boundary, before the CLI runs (on TCG the look at
+ * interrupts the resume spends on the APIC must not be the only one).
+ */
+static void test_interrupt_window_before_cli(void)
+{
+    static const uint8_t code[] = {
+        0xfa,                       /* cli */
+        0xe6, 0x80,                 /* out 0x80, al */
+        0xf4,                       /* hlt */
+    };
+    static const uint8_t handler[] = {
+        0xe6, 0x90,                 /* out 0x90, al */
+        0xf4,                       /* hlt */
+    };
+    struct hv_input_assert_virtual_interrupt irq = {
+        .control = HV_X64_INTERRUPT_TYPE_EXTINT,
+        .vector = 0x30,
+    };
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    uint16_t status;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    set_handler(&g, 0x30, handler, sizeof(handler));
+    set_reg(&g, HV_X64_REGISTER_RFLAGS, 0x2 | 0x200);
+    set_reg(&g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS,
+            HV_DELIVERABILITY_INTERRUPT);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==,
+                    HVMSG_X64_INTERRUPTION_DELIVERABLE);
+    g_assert_cmphex(io->header.rip, ==, GUEST_CODE);
+    g_assert_cmpint(hvcall(g.pt, HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0, &irq,
+                           sizeof(irq), NULL, 0, &status), ==, 0);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmphex(io->port_number, ==, 0x90);
+    /* the frame returns to the CLI, with IF set */
+    g_assert_cmphex(g.ram[0x8000 - 6] | g.ram[0x8000 - 5] << 8, ==,
+                    GUEST_CODE);
+    g_assert_cmphex((g.ram[0x8000 - 2] | g.ram[0x8000 - 1] << 8) & 0x200,
+                    ==, 0x200);
+    guest_fini(&g);
+}
+
+/*
  * An exception the VMM makes pending (how it injects #UD for an
  * instruction it cannot emulate) is delivered before the VP executes
  * anything, with the faulting instruction's address as return address.
@@ -2642,6 +2689,8 @@ int main(int argc, char **argv)
                     test_pending_exception);
     g_test_add_func("/mshv-sim/interrupt/window-extint",
                     test_interrupt_window_extint);
+    g_test_add_func("/mshv-sim/interrupt/window-before-cli",
+                    test_interrupt_window_before_cli);
     g_test_add_func("/mshv-sim/memory/dirty-bitmap", test_dirty_bitmap);
     g_test_add_func("/mshv-sim/vp/state-lapic", test_vp_state_lapic);
     g_test_add_func("/mshv-sim/hyperv/enlightenments",
