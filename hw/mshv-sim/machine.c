@@ -108,7 +108,12 @@ static void mshv_sim_write_counters(MshvSimPartition *pt)
     g_autofree char *tmp = NULL;
     g_autoptr(GError) err = NULL;
 
-    if (!path || !*path) {
+    /*
+     * Only a partition that ran: a VMM's short-lived scratch partition
+     * (QEMU asks one for its CPUID) must not leave its zeros for a
+     * reader waiting for the real partition's counters.
+     */
+    if (!path || !*path || !pt->counters[MSHV_SIM_CNT_RUN]) {
         return;
     }
     text = mshv_sim_counters_text(pt);

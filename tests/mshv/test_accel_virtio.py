@@ -21,7 +21,12 @@ from mshvtest import MshvSimTest
 DISK_SIZE = 8 << 20
 
 
-def counters(path):
+def counters(path, timeout=20):
+    """The simulator's counters, which its hypervisor process writes when
+    the partition goes away: possibly just after QEMU has exited."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.1)
     with open(path, encoding='utf-8') as f:
         return {k: int(v) for k, v in (line.split() for line in f)}
 
