@@ -250,6 +250,16 @@ static G_NORETURN void mshv_sim_vp_leave(CPUState *cs)
     cpu_loop_exit(cs);
 }
 
+/* Stop the VP with @msg, counted as @counter, and leave cpu_exec(). */
+static G_NORETURN void mshv_sim_vp_stop(MshvSimVp *vp,
+                                        const struct hv_message *msg,
+                                        MshvSimCounter counter)
+{
+    mshv_sim_count(counter);
+    mshv_sim_vp_exit(vp, msg);
+    mshv_sim_vp_leave(CPU(vp->cpu));
+}
+
 /*
  * On the VP's thread, between instructions: report one EOI of a
  * level-triggered vector, if a RUN_VP is there to carry it.  Each RUN_VP
@@ -281,8 +291,8 @@ static bool mshv_sim_vp_report_eoi(MshvSimVp *vp)
     return true;
 }
 
-static void mshv_sim_fill_header(CPUState *cs,
-                                 struct hv_x64_intercept_message_header *h,
+static void mshv_sim_fill_header(CPUState *cs, struct hv_message *msg,
+                                 uint32_t type, size_t payload_size,
                                  unsigned insn_len, unsigned access);
 
 /*
@@ -329,9 +339,8 @@ static bool mshv_sim_vp_report_sints(MshvSimVp *vp, unsigned insn_len)
     qemu_mutex_unlock(&vp->lock);
 
     vp->cpu->env.eip += insn_len;
-    msg.header.message_type = HVMSG_SYNIC_SINT_DELIVERABLE;
-    msg.header.payload_size = sizeof(*d);
-    mshv_sim_fill_header(cs, &d->header, 0, HV_INTERCEPT_ACCESS_READ);
+    mshv_sim_fill_header(cs, &msg, HVMSG_SYNIC_SINT_DELIVERABLE, sizeof(*d),
+                         0, HV_INTERCEPT_ACCESS_READ);
     d->deliverable_sints = ready;
     mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
     mshv_sim_vp_exit(vp, &msg);
@@ -485,15 +494,22 @@ static bool mshv_sim_exception_has_error_code(int vector)
     }
 }
 
-static void mshv_sim_fill_header(CPUState *cs,
-                                 struct hv_x64_intercept_message_header *h,
+/*
+ * The message's header and, at the start of its payload, the intercept
+ * header every intercept message begins with.
+ */
+static void mshv_sim_fill_header(CPUState *cs, struct hv_message *msg,
+                                 uint32_t type, size_t payload_size,
                                  unsigned insn_len, unsigned access)
 {
+    struct hv_x64_intercept_message_header *h = (void *)msg->payload;
     CPUX86State *env = cpu_env(cs);
     X86CPU *cpu = X86_CPU(cs);
     union hv_register_value v;
     uint16_t state = env->hflags & HF_CPL_MASK;
 
+    msg->header.message_type = type;
+    msg->header.payload_size = payload_size;
     if (env->cr[0] & CR0_PE_MASK) {
         state |= HV_X64_EXEC_STATE_CR0_PE;
     }
@@ -530,9 +546,8 @@ static G_NORETURN void mshv_sim_vp_hypercall_intercept(MshvSimVp *vp)
     struct hv_x64_hypercall_intercept_message *hc = (void *)msg.payload;
     unsigned i;
 
-    msg.header.message_type = HVMSG_HYPERCALL_INTERCEPT;
-    msg.header.payload_size = sizeof(*hc);
-    mshv_sim_fill_header(cs, &hc->header, MSHV_SIM_HYPERCALL_INSN_LEN,
+    mshv_sim_fill_header(cs, &msg, HVMSG_HYPERCALL_INTERCEPT, sizeof(*hc),
+                         MSHV_SIM_HYPERCALL_INSN_LEN,
                          HV_INTERCEPT_ACCESS_EXECUTE);
     hc->rax = env->regs[R_EAX];
     hc->rbx = env->regs[R_EBX];
@@ -545,9 +560,7 @@ static G_NORETURN void mshv_sim_vp_hypercall_intercept(MshvSimVp *vp)
         hc->xmmregisters[i].low_part = env->xmm_regs[i].ZMM_Q(0);
         hc->xmmregisters[i].high_part = env->xmm_regs[i].ZMM_Q(1);
     }
-    mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
-    mshv_sim_vp_exit(vp, &msg);
-    mshv_sim_vp_leave(cs);
+    mshv_sim_vp_stop(vp, &msg, MSHV_SIM_CNT_INTERCEPT_OTHER);
 }
 
 static void mshv_sim_hook_io(CPUX86State *env, uint32_t port, unsigned size,
@@ -582,9 +595,8 @@ static void mshv_sim_hook_io(CPUX86State *env, uint32_t port, unsigned size,
         rep = string && (insn.attributes & ZYDIS_ATTRIB_HAS_REP);
     }
 
-    msg.header.message_type = HVMSG_X64_IO_PORT_INTERCEPT;
-    msg.header.payload_size = sizeof(*io);
-    mshv_sim_fill_header(cs, &io->header, insn_len,
+    mshv_sim_fill_header(cs, &msg, HVMSG_X64_IO_PORT_INTERCEPT, sizeof(*io),
+                         insn_len,
                          is_write ? HV_INTERCEPT_ACCESS_WRITE :
                                     HV_INTERCEPT_ACCESS_READ);
     io->port_number = port;
@@ -600,10 +612,8 @@ static void mshv_sim_hook_io(CPUX86State *env, uint32_t port, unsigned size,
     io->rsi = env->regs[R_ESI];
     io->rdi = env->regs[R_EDI];
 
-    mshv_sim_count(string ? MSHV_SIM_CNT_INTERCEPT_IO_STRING :
-                            MSHV_SIM_CNT_INTERCEPT_IO);
-    mshv_sim_vp_exit(vp, &msg);
-    mshv_sim_vp_leave(cs);
+    mshv_sim_vp_stop(vp, &msg, string ? MSHV_SIM_CNT_INTERCEPT_IO_STRING :
+                                        MSHV_SIM_CNT_INTERCEPT_IO);
 }
 
 static void mshv_sim_hook_transaction_failed(CPUState *cs, hwaddr physaddr,
@@ -629,10 +639,9 @@ static void mshv_sim_hook_transaction_failed(CPUState *cs, hwaddr physaddr,
         insn_len = insn.length;
     }
 
-    msg.header.message_type = mapped ? HVMSG_GPA_INTERCEPT :
-                                       HVMSG_UNMAPPED_GPA;
-    msg.header.payload_size = sizeof(*mem);
-    mshv_sim_fill_header(cs, &mem->header, insn_len,
+    mshv_sim_fill_header(cs, &msg,
+                         mapped ? HVMSG_GPA_INTERCEPT : HVMSG_UNMAPPED_GPA,
+                         sizeof(*mem), insn_len,
                          access_type == MMU_DATA_STORE ?
                             HV_INTERCEPT_ACCESS_WRITE :
                          access_type == MMU_INST_FETCH ?
@@ -645,10 +654,8 @@ static void mshv_sim_hook_transaction_failed(CPUState *cs, hwaddr physaddr,
     mem->guest_virtual_address = addr;
     mem->guest_physical_address = physaddr;
 
-    mshv_sim_count(mapped ? MSHV_SIM_CNT_INTERCEPT_GPA :
-                            MSHV_SIM_CNT_INTERCEPT_UNMAPPED_GPA);
-    mshv_sim_vp_exit(vp, &msg);
-    mshv_sim_vp_leave(cs);
+    mshv_sim_vp_stop(vp, &msg, mapped ? MSHV_SIM_CNT_INTERCEPT_GPA :
+                                        MSHV_SIM_CNT_INTERCEPT_UNMAPPED_GPA);
 }
 
 static void mshv_sim_hook_triple_fault(CPUX86State *env)
@@ -659,9 +666,8 @@ static void mshv_sim_hook_triple_fault(CPUX86State *env)
 
     /* The VMM resets the VP: no double fault is in progress any more. */
     env->old_exception = -1;
-    msg.header.message_type = HVMSG_UNRECOVERABLE_EXCEPTION;
-    msg.header.payload_size = sizeof(struct hv_x64_intercept_message_header);
-    mshv_sim_fill_header(cs, (void *)msg.payload, 0,
+    mshv_sim_fill_header(cs, &msg, HVMSG_UNRECOVERABLE_EXCEPTION,
+                         sizeof(struct hv_x64_intercept_message_header), 0,
                          HV_INTERCEPT_ACCESS_READ);
     vp->shutdown = true;
     mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
@@ -722,9 +728,8 @@ static G_NORETURN void mshv_sim_vp_cpuid_intercept(MshvSimVp *vp,
     struct hv_x64_cpuid_intercept_message *ci = (void *)msg.payload;
 
     cpu_restore_state(cs, retaddr);
-    msg.header.message_type = HVMSG_X64_CPUID_INTERCEPT;
-    msg.header.payload_size = sizeof(*ci);
-    mshv_sim_fill_header(cs, &ci->header, mshv_sim_insn_length(cs),
+    mshv_sim_fill_header(cs, &msg, HVMSG_X64_CPUID_INTERCEPT, sizeof(*ci),
+                         mshv_sim_insn_length(cs),
                          HV_INTERCEPT_ACCESS_EXECUTE);
     ci->rax = env->regs[R_EAX];
     ci->rcx = env->regs[R_ECX];
@@ -734,9 +739,7 @@ static G_NORETURN void mshv_sim_vp_cpuid_intercept(MshvSimVp *vp,
     ci->default_result_rbx = regs[1];
     ci->default_result_rcx = regs[2];
     ci->default_result_rdx = regs[3];
-    mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
-    mshv_sim_vp_exit(vp, &msg);
-    mshv_sim_vp_leave(cs);
+    mshv_sim_vp_stop(vp, &msg, MSHV_SIM_CNT_INTERCEPT_OTHER);
 }
 
 /* Every CPUID the guest executes. */
@@ -882,9 +885,8 @@ static int mshv_sim_hook_pic_interrupt(CPUX86State *env)
     }
     if (qatomic_fetch_and(&vp->notify, ~HV_DELIVERABILITY_INTERRUPT) &
         HV_DELIVERABILITY_INTERRUPT) {
-        msg.header.message_type = HVMSG_X64_INTERRUPTION_DELIVERABLE;
-        msg.header.payload_size = sizeof(*d);
-        mshv_sim_fill_header(cs, &d->header, 0, HV_INTERCEPT_ACCESS_READ);
+        mshv_sim_fill_header(cs, &msg, HVMSG_X64_INTERRUPTION_DELIVERABLE,
+                             sizeof(*d), 0, HV_INTERCEPT_ACCESS_READ);
         d->deliverable_type = HV_X64_PENDING_INTERRUPT;
         mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
         mshv_sim_vp_exit(vp, &msg);
@@ -959,17 +961,14 @@ static G_NORETURN void mshv_sim_vp_msr_intercept(MshvSimVp *vp,
     struct hv_x64_msr_intercept_message *mi = (void *)msg.payload;
 
     cpu_restore_state(cs, retaddr);
-    msg.header.message_type = HVMSG_X64_MSR_INTERCEPT;
-    msg.header.payload_size = sizeof(*mi);
-    mshv_sim_fill_header(cs, &mi->header, mshv_sim_insn_length(cs),
+    mshv_sim_fill_header(cs, &msg, HVMSG_X64_MSR_INTERCEPT, sizeof(*mi),
+                         mshv_sim_insn_length(cs),
                          is_write ? HV_INTERCEPT_ACCESS_WRITE :
                                     HV_INTERCEPT_ACCESS_READ);
     mi->msr_number = index;
     mi->rdx = env->regs[R_EDX];
     mi->rax = env->regs[R_EAX];
-    mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
-    mshv_sim_vp_exit(vp, &msg);
-    mshv_sim_vp_leave(cs);
+    mshv_sim_vp_stop(vp, &msg, MSHV_SIM_CNT_INTERCEPT_OTHER);
 }
 
 static int mshv_sim_hook_msr(CPUX86State *env, uint32_t index,
@@ -1107,10 +1106,8 @@ static void mshv_sim_hook_exception(CPUX86State *env, int vector,
         return;
     }
     env->old_exception = -1;
-    msg.header.message_type = HVMSG_X64_EXCEPTION_INTERCEPT;
-    msg.header.payload_size = sizeof(*ex);
     len = mshv_sim_fetch_insn(cs, ex->instruction_bytes);
-    mshv_sim_fill_header(cs, &ex->header,
+    mshv_sim_fill_header(cs, &msg, HVMSG_X64_EXCEPTION_INTERCEPT, sizeof(*ex),
                          software ? next_eip - env->eip :
                                     mshv_sim_insn_length(cs),
                          HV_INTERCEPT_ACCESS_EXECUTE);
@@ -1147,9 +1144,7 @@ static void mshv_sim_hook_exception(CPUX86State *env, int vector,
     ex->r14 = env->regs[14];
     ex->r15 = env->regs[15];
 #endif
-    mshv_sim_count(MSHV_SIM_CNT_INTERCEPT_OTHER);
-    mshv_sim_vp_exit(vp, &msg);
-    mshv_sim_vp_leave(cs);
+    mshv_sim_vp_stop(vp, &msg, MSHV_SIM_CNT_INTERCEPT_OTHER);
 }
 
 static const X86TcgHvHooks mshv_sim_hooks = {
