@@ -716,8 +716,11 @@ struct hv_message {
 };
 
 static uint8_t hcall_page[4096] __attribute__((aligned(4096)));
-static volatile struct hv_message simp[SINTS] __attribute__((aligned(4096)));
-static volatile uint8_t siefp[SINTS][256] __attribute__((aligned(4096)));
+/* the hypervisor writes these pages behind the compiler's back */
+static volatile struct hv_message simp[SINTS] /* volatile: hypervisor's */
+    __attribute__((aligned(4096)));
+static volatile uint8_t siefp[SINTS][256] /* volatile: hypervisor's */
+    __attribute__((aligned(4096)));
 static struct {
     uint32_t conn, rsvd, type, size;
     uint8_t payload[240];
