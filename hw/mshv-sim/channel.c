@@ -33,13 +33,14 @@ int mshv_sim_recv(int fd, MshvSimHeader *hdr, void *payload, size_t max,
     struct cmsghdr *cmsg;
     ssize_t n;
 
+    /* no fds unless a packet brings some: callers close what *nfds says */
+    *nfds = 0;
     do {
         n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
         return -errno;
     }
-    *nfds = 0;
     for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
         if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
             int *p = (int *)CMSG_DATA(cmsg);
