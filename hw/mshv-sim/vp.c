@@ -9,7 +9,8 @@
  * page, and the register page is refreshed.  HLT and interrupt delivery
  * stay inside: a halted VP sleeps in TCG until its LAPIC wakes it.
  *
- * Threads: VP channel requests are handled in the main loop; everything
+ * Threads: VP channel requests are handled in the main loop (and a RUN_VP
+ * that comes right after a stop on the VP's own thread); everything
  * that reads or writes a VP's CPUX86State runs on that VP's own thread
  * (intercept hooks, run_on_cpu work), so state is always consistent.
  *
@@ -22,6 +23,7 @@
 #include "qemu/main-loop.h"
 #include "qemu/sockets.h"
 #include "qemu/cutils.h"
+#include "qemu/timer.h"
 #include "exec/exec-all.h"
 #include "exec/cputlb.h"
 #include "hw/core/cpu.h"
@@ -32,6 +34,7 @@
 #include "mshv/mshv-regs.h"
 #include "mshv/mshv-vp-state.h"
 #include "kvm/hyperv-proto.h"
+#include "hw/mshv-sim/poll-window.h"
 #include "mshv-sim.h"
 #include "trace.h"
 #include <Zydis/Zydis.h>
@@ -62,6 +65,10 @@ struct MshvSimVp {
     GArray *cpuid;              /* of MshvSimCpuid */
     GArray *msr_results;        /* of MshvSimMsrResult */
     bool injecting;             /* the exception is the VMM's: deliver it */
+
+    /* Watching for the next RUN_VP after a stop */
+    int64_t poll_ns;            /* how long (poll-window.h); set with BQL */
+    int64_t stopped_at;         /* when the last stop's reply went out */
 };
 
 typedef struct MshvSimMsrResult {
@@ -218,9 +225,10 @@ static void mshv_sim_vp_reply_run(MshvSimVp *vp, int ret,
 
 /*
  * On the VP's thread: stop the VP with a message for the VMM.  The caller
- * leaves the CPU loop right after (mshv_sim_vp_leave).
+ * leaves the CPU loop right after (mshv_sim_vp_leave).  Returns whether
+ * the message went out as a RUN_VP's reply (else it waits for the next).
  */
-static void mshv_sim_vp_exit(MshvSimVp *vp, const struct hv_message *msg)
+static bool mshv_sim_vp_exit(MshvSimVp *vp, const struct hv_message *msg)
 {
     CPUState *cs = CPU(vp->cpu);
     bool pending;
@@ -241,6 +249,7 @@ static void mshv_sim_vp_exit(MshvSimVp *vp, const struct hv_message *msg)
     if (pending) {
         mshv_sim_vp_reply_run(vp, 0, msg);
     }
+    return pending;
 }
 
 /* Leave cpu_exec() for the vCPU thread's loop, which then sees the stop. */
@@ -250,13 +259,69 @@ static G_NORETURN void mshv_sim_vp_leave(CPUState *cs)
     cpu_loop_exit(cs);
 }
 
+static void mshv_sim_vp_request(void *opaque);
+
+/*
+ * On the VP's thread, right after a stop: watch the VP channel for the
+ * VMM's next RUN_VP a little while (hw/mshv-sim/poll-window.h) and take
+ * it here, sparing two wake-ups: the main loop's, then this thread's.
+ * The main loop, which may be woken by the same request, takes it when
+ * it gets the BQL first; between looks the BQL is let go, unless the
+ * stop came with it held (a failed access to a BQL-locked region).
+ */
+static void mshv_sim_vp_await_run(MshvSimVp *vp)
+{
+    CPUState *cs = CPU(vp->cpu);
+    bool locked = bql_locked();
+    int64_t deadline;
+    MshvSimHeader hdr;
+    ssize_t n;
+
+    if (!qatomic_read(&vp->poll_ns)) {
+        return;
+    }
+    if (!locked) {
+        bql_lock();
+    }
+    deadline = qatomic_read(&vp->stopped_at) + vp->poll_ns;
+    while (qatomic_read(&cs->stop)) {
+        n = recv(vp->chan, &hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT);
+        if (n == sizeof(hdr) && hdr.op == MSHV_SIM_OP_RUN_VP) {
+            /* answered in time: the window stays as it is */
+            qatomic_set(&vp->stopped_at, 0);
+            mshv_sim_count(MSHV_SIM_CNT_RUN_WATCHED);
+            mshv_sim_vp_request(vp);
+            break;
+        }
+        if (n >= 0 || errno != EAGAIN || get_clock() >= deadline) {
+            break;
+        }
+        /* and let whatever else wants this CPU run meanwhile */
+        if (!locked) {
+            bql_unlock();
+        }
+        sched_yield();
+        if (!locked) {
+            bql_lock();
+        }
+    }
+    if (!locked) {
+        bql_unlock();
+    }
+}
+
 /* Stop the VP with @msg, counted as @counter, and leave cpu_exec(). */
 static G_NORETURN void mshv_sim_vp_stop(MshvSimVp *vp,
                                         const struct hv_message *msg,
                                         MshvSimCounter counter)
 {
     mshv_sim_count(counter);
-    mshv_sim_vp_exit(vp, msg);
+    qatomic_set(&vp->stopped_at, get_clock());
+    if (mshv_sim_vp_exit(vp, msg)) {
+        mshv_sim_vp_await_run(vp);
+    } else {
+        qatomic_set(&vp->stopped_at, 0);
+    }
     mshv_sim_vp_leave(CPU(vp->cpu));
 }
 
@@ -393,6 +458,7 @@ static void mshv_sim_vp_run(MshvSimVp *vp)
 {
     CPUState *cs = CPU(vp->cpu);
     bool busy, undelivered;
+    int64_t stopped_at;
 
     qemu_mutex_lock(&vp->lock);
     busy = vp->run_pending;
@@ -407,6 +473,13 @@ static void mshv_sim_vp_run(MshvSimVp *vp)
     if (busy) {
         mshv_sim_vp_reply_run(vp, -EBUSY, NULL);
         return;
+    }
+    stopped_at = qatomic_xchg(&vp->stopped_at, 0);
+    if (stopped_at) {
+        /* the main loop's, so the VP's watch (if any) missed it */
+        qatomic_set(&vp->poll_ns,
+                    mshv_sim_poll_window(vp->poll_ns,
+                                         get_clock() - stopped_at));
     }
     if (undelivered) {
         mshv_sim_vp_reply_run(vp, 0, vp->msgpage);

@@ -2655,6 +2655,60 @@ static void test_run_eintr(void)
     guest_fini(&g);
 }
 
+/*
+ * A signal that comes while MSHV_RUN_VP watches for its reply (the VP has
+ * just been answered quickly, so the watch window is open) interrupts it
+ * all the same.  The guest writes to RAM once it runs, so the signal is
+ * sent only after the RUN_VP is under way, and only once: a lost signal
+ * leaves the VP in its loop and the call hanging.
+ */
+static void test_run_eintr_while_watching(void)
+{
+    static const uint8_t code[] = {
+        0xe6, 0x80,                 /* out 0x80, al */
+        0xfe, 0x06, 0x00, 0x05,     /* inc byte [0x500] */
+        0xeb, 0xfe,                 /* jmp $ */
+    };
+    struct hv_message msg;
+    struct sigaction sa = { .sa_handler = on_signal };
+    volatile uint8_t *mark;     /* guest RAM the VP writes meanwhile */
+    Guest g;
+    unsigned i, j;
+
+    guest_init(&g, code, sizeof(code));
+    mark = g.ram + 0x500;
+    sigemptyset(&sa.sa_mask);
+    g_assert_cmpint(sigaction(SIGUSR1, &sa, NULL), ==, 0);
+    for (i = 0; i < 200; i++) {
+        RunThread t = { .g = &g };
+        uint8_t before = *mark;
+        struct timespec deadline;
+        gint64 give_up;
+        pthread_t thread;
+
+        /* the same OUT, not stepped past: quick answers open the window */
+        set_reg(&g, HV_X64_REGISTER_RIP, GUEST_CODE);
+        for (j = 0; j < 8; j++) {
+            run(&g, &msg);
+            g_assert_cmphex(msg.header.message_type, ==,
+                            HVMSG_X64_IO_PORT_INTERCEPT);
+        }
+        set_reg(&g, HV_X64_REGISTER_RIP, GUEST_CODE + 2);
+        g_assert_cmpint(pthread_create(&thread, NULL, run_thread, &t), ==, 0);
+        give_up = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+        while (*mark == before) {
+            g_assert_cmpint(g_get_monotonic_time(), <, give_up);
+        }
+        pthread_kill(thread, SIGUSR1);
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 10;
+        g_assert_cmpint(pthread_timedjoin_np(thread, NULL, &deadline), ==, 0);
+        g_assert_cmpint(t.ret, ==, -1);
+        g_assert_cmpint(t.err, ==, EINTR);
+    }
+    guest_fini(&g);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -2683,6 +2737,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/interrupt/level-eoi-and-resample",
                     test_level_eoi_and_resample);
     g_test_add_func("/mshv-sim/vp/run-eintr", test_run_eintr);
+    g_test_add_func("/mshv-sim/vp/run-eintr-while-watching",
+                    test_run_eintr_while_watching);
     g_test_add_func("/mshv-sim/vp/flags-survive-stop",
                     test_flags_survive_stop);
     g_test_add_func("/mshv-sim/interrupt/pending-exception",

@@ -114,6 +114,7 @@ struct MshvVp {
     MshvPartition *pt;
     uint32_t index;
     int chan;                   /* VP channel, driver end */
+    int64_t poll_ns;            /* RUN_VP's watch (poll-window.h); lock */
 };
 
 struct MshvPartition {

@@ -11,6 +11,10 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +22,7 @@
 #include <sys/socket.h>
 
 #include "hw/mshv-sim/caps.h"
+#include "hw/mshv-sim/poll-window.h"
 
 #define VP_PAGES                2
 
@@ -129,11 +134,40 @@ static bool reply_ready(int chan)
     return poll(&p, 1, 0) > 0;
 }
 
+static int64_t now_ns(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
 /*
- * Wait with poll(): unlike recvmsg it is never restarted after a signal
- * handler ran, whatever SA_RESTART says, which is what lets a signal
- * (QEMU's vCPU kick) stop the VP as it would in the kernel.  Then the VP
- * is cancelled and the single reply says whether a message got in first.
+ * Watch for the reply a little while before sleeping
+ * (hw/mshv-sim/poll-window.h): a VP that stops again within microseconds
+ * is answered without a wake-up.  Returns whether the reply is there.
+ */
+static bool await_reply(MshvVp *vp, int64_t start)
+{
+    int64_t deadline = start + vp->poll_ns;
+
+    do {
+        if (reply_ready(vp->chan)) {
+            return true;
+        }
+        sched_yield();
+    } while (now_ns() < deadline);
+    return false;
+}
+
+/*
+ * Signals are blocked for the whole call and let in only by ppoll(), so
+ * a signal that comes at any point after the call began makes it return
+ * -EINTR, as one does in the driver, where no handler can run
+ * in the middle of an ioctl.  (poll() and ppoll() are never restarted
+ * after a handler ran, whatever SA_RESTART says.)  That is how QEMU's
+ * vCPU kick stops the VP.  Then the VP is cancelled and the single reply
+ * says whether a message got in first.
  */
 static long vp_run(MshvVp *vp, uint64_t arg)
 {
@@ -143,31 +177,42 @@ static long vp_run(MshvVp *vp, uint64_t arg)
     MshvSimHeader rep;
     struct hv_message msg;
     struct pollfd p = { .fd = vp->chan, .events = POLLIN };
-    int ret;
+    sigset_t all, mask;
+    bool ready, interrupted = false;
+    int64_t start;
+    int ret, err = 0;
 
     if (__atomic_load_n(&pt->dead, __ATOMIC_ACQUIRE)) {
         return -EIO;
     }
-    ret = mshv_chan_send(vp->chan, &req, NULL, NULL, 0);
-    if (ret < 0) {
-        return mshv_partition_died(pt, ret);
-    }
-    for (;;) {
-        ret = poll(&p, 1, -1);
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &mask);
+    start = now_ns();
+    err = mshv_chan_send(vp->chan, &req, NULL, NULL, 0);
+    ready = !err && vp->poll_ns && await_reply(vp, start);
+    while (!err && !ready) {
+        ret = ppoll(&p, 1, NULL, &mask);
         if (ret > 0) {
+            /* the watch, if any, missed it */
+            vp->poll_ns = mshv_sim_poll_window(vp->poll_ns, now_ns() - start);
             break;
         }
         if (ret < 0 && errno == EINTR) {
-            if (!reply_ready(vp->chan)) {
-                ret = mshv_chan_send(vp->chan, &cancel, NULL, NULL, 0);
-                if (ret < 0) {
-                    return mshv_partition_died(pt, ret);
-                }
-            }
+            interrupted = true;
             break;
         }
         if (ret < 0 && errno != EAGAIN && errno != ENOMEM) {
-            return mshv_partition_died(pt, -errno);
+            err = -errno;
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &mask, NULL);
+    if (err) {
+        return mshv_partition_died(pt, err);
+    }
+    if (interrupted && !reply_ready(vp->chan)) {
+        ret = mshv_chan_send(vp->chan, &cancel, NULL, NULL, 0);
+        if (ret < 0) {
+            return mshv_partition_died(pt, ret);
         }
     }
 

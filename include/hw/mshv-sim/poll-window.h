@@ -1,0 +1,40 @@
+/*
+ * MSHV simulator: how long one side watches for the other's answer before
+ * it sleeps.
+ *
+ * Every intercept crosses between the client's vCPU thread and the
+ * hypervisor's.  A thread that sleeps for the answer costs a wake-up,
+ * and on a host with few cores a wake-up costs more than the exit itself;
+ * a thread that watches a little first takes a quick answer at once.
+ * Watching is only worth it while answers do come quickly, so each VP
+ * keeps a window, adapted the way KVM adapts its halt polling: a wait
+ * that a larger window would have covered doubles it, a longer one
+ * halves it, down to not watching at all.  A host that is short of cores
+ * (several busy guests, more VPs than CPUs) gives long waits, and the
+ * windows close; and a watcher yields its CPU between looks, so what it
+ * waits for, or anything else runnable there, is not held up by it.
+ * Both halves use this, so they adapt alike.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_MSHV_SIM_POLL_WINDOW_H
+#define HW_MSHV_SIM_POLL_WINDOW_H
+
+#include <stdint.h>
+
+#define MSHV_SIM_POLL_MAX_NS    50000
+#define MSHV_SIM_POLL_START_NS  5000
+
+/* The next window, after a wait of @waited_ns that @window did not cover */
+static inline int64_t mshv_sim_poll_window(int64_t window, int64_t waited_ns)
+{
+    if (waited_ns <= MSHV_SIM_POLL_MAX_NS) {
+        window = window ? window * 2 : MSHV_SIM_POLL_START_NS;
+        return window < MSHV_SIM_POLL_MAX_NS ? window : MSHV_SIM_POLL_MAX_NS;
+    }
+    window /= 2;
+    return window < MSHV_SIM_POLL_START_NS ? 0 : window;
+}
+
+#endif
