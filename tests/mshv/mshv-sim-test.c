@@ -893,6 +893,59 @@ static void test_remap_runs_new_code(void)
 }
 
 /*
+ * For the interrupt-window cases: a guest whose ExtINT vector 0x30 runs
+ * "out 0x90; hlt", entered with IF=1 and the window requested; the first
+ * RUN_VP reports the window open at the first instruction.
+ */
+static void window_guest_init(Guest *g, const uint8_t *code, size_t len)
+{
+    static const uint8_t handler[] = {
+        0xe6, 0x90,                 /* out 0x90, al */
+        0xf4,                       /* hlt */
+    };
+    struct hv_message msg;
+    struct hv_x64_interruption_deliverable_message *d = (void *)msg.payload;
+
+    guest_init(g, code, len);
+    set_handler(g, 0x30, handler, sizeof(handler));
+    set_reg(g, HV_X64_REGISTER_RFLAGS, 0x2 | 0x200);
+    set_reg(g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS,
+            HV_DELIVERABILITY_INTERRUPT);
+    g_assert_cmphex(get_reg(g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS),
+                    ==, HV_DELIVERABILITY_INTERRUPT);
+    run(g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==,
+                    HVMSG_X64_INTERRUPTION_DELIVERABLE);
+    g_assert_cmpuint(d->deliverable_type, ==, HV_X64_PENDING_INTERRUPT);
+    g_assert_cmphex(d->header.rip, ==, GUEST_CODE);
+    /* one-shot */
+    g_assert_cmphex(get_reg(g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS),
+                    ==, 0);
+}
+
+/* The VMM asserts the ExtINT whose handler window_guest_init() set up. */
+static void assert_window_extint(Guest *g)
+{
+    struct hv_input_assert_virtual_interrupt irq = {
+        .control = HV_X64_INTERRUPT_TYPE_EXTINT,
+        .vector = 0x30,
+    };
+    uint16_t status;
+
+    g_assert_cmpint(hvcall(g->pt, HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0, &irq,
+                           sizeof(irq), NULL, 0, &status), ==, 0);
+    g_assert_cmphex(status, ==, HV_STATUS_SUCCESS);
+}
+
+/* The ExtINT's handler ran: its frame returns to @rip with IF set. */
+static void assert_window_frame(Guest *g, uint64_t rip)
+{
+    g_assert_cmphex(g->ram[0x8000 - 6] | g->ram[0x8000 - 5] << 8, ==, rip);
+    g_assert_cmphex((g->ram[0x8000 - 2] | g->ram[0x8000 - 1] << 8) & 0x200,
+                    ==, 0x200);
+}
+
+/*
  * An interrupt window: requested while the guest runs with IF=0, it opens
  * only after STI and the instruction STI shadows; the ExtINT asserted
  * then reaches the guest's handler with the vector given at that time.
@@ -906,36 +959,13 @@ static void test_interrupt_window_extint(void)
         0x90,                       /* nop: in STI's shadow */
         0xeb, 0xfe,                 /* jmp $ */
     };
-    static const uint8_t handler[] = {
-        0xe6, 0x90,                 /* out 0x90, al */
-        0xf4,                       /* hlt */
-    };
-    struct hv_input_assert_virtual_interrupt irq = {
-        .control = HV_X64_INTERRUPT_TYPE_EXTINT,
-        .vector = 0x30,
-    };
     struct hv_message msg;
     struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
     struct hv_x64_interruption_deliverable_message *d = (void *)msg.payload;
-    uint16_t status;
     Guest g;
 
-    guest_init(&g, code, sizeof(code));
-    set_handler(&g, 0x30, handler, sizeof(handler));
-    set_reg(&g, HV_X64_REGISTER_RFLAGS, 0x2 | 0x200);
-    set_reg(&g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS,
-            HV_DELIVERABILITY_INTERRUPT);
-    g_assert_cmphex(get_reg(&g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS),
-                    ==, HV_DELIVERABILITY_INTERRUPT);
-
     /* IF was 1 at entry: the window is open before the CLI. */
-    run(&g, &msg);
-    g_assert_cmphex(msg.header.message_type, ==,
-                    HVMSG_X64_INTERRUPTION_DELIVERABLE);
-    g_assert_cmpuint(d->deliverable_type, ==, HV_X64_PENDING_INTERRUPT);
-    g_assert_cmphex(d->header.rip, ==, GUEST_CODE);
-    g_assert_cmphex(get_reg(&g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS),
-                    ==, 0);
+    window_guest_init(&g, code, sizeof(code));
 
     /* Asked again: no window while IF=0, nor in STI's shadow. */
     run(&g, &msg);
@@ -949,18 +979,13 @@ static void test_interrupt_window_extint(void)
                     HVMSG_X64_INTERRUPTION_DELIVERABLE);
     g_assert_cmphex(d->header.rip, ==, GUEST_CODE + 5);
 
-    g_assert_cmpint(hvcall(g.pt, HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0, &irq,
-                           sizeof(irq), NULL, 0, &status), ==, 0);
-    g_assert_cmphex(status, ==, HV_STATUS_SUCCESS);
+    assert_window_extint(&g);
     run(&g, &msg);
     g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
     g_assert_cmphex(io->port_number, ==, 0x90);
     g_assert_cmphex(io->header.rip, ==, 0x2000);
-    /* the interrupt frame: return to the JMP, IF was set */
-    g_assert_cmphex(g.ram[0x8000 - 6] | g.ram[0x8000 - 5] << 8, ==,
-                    GUEST_CODE + 5);
-    g_assert_cmphex((g.ram[0x8000 - 2] | g.ram[0x8000 - 1] << 8) & 0x200,
-                    ==, 0x200);
+    /* the interrupt frame: return to the JMP */
+    assert_window_frame(&g, GUEST_CODE + 5);
     guest_fini(&g);
 }
 
@@ -976,38 +1001,17 @@ static void test_interrupt_window_before_cli(void)
         0xe6, 0x80,                 /* out 0x80, al */
         0xf4,                       /* hlt */
     };
-    static const uint8_t handler[] = {
-        0xe6, 0x90,                 /* out 0x90, al */
-        0xf4,                       /* hlt */
-    };
-    struct hv_input_assert_virtual_interrupt irq = {
-        .control = HV_X64_INTERRUPT_TYPE_EXTINT,
-        .vector = 0x30,
-    };
     struct hv_message msg;
     struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
-    uint16_t status;
     Guest g;
 
-    guest_init(&g, code, sizeof(code));
-    set_handler(&g, 0x30, handler, sizeof(handler));
-    set_reg(&g, HV_X64_REGISTER_RFLAGS, 0x2 | 0x200);
-    set_reg(&g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS,
-            HV_DELIVERABILITY_INTERRUPT);
-    run(&g, &msg);
-    g_assert_cmphex(msg.header.message_type, ==,
-                    HVMSG_X64_INTERRUPTION_DELIVERABLE);
-    g_assert_cmphex(io->header.rip, ==, GUEST_CODE);
-    g_assert_cmpint(hvcall(g.pt, HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0, &irq,
-                           sizeof(irq), NULL, 0, &status), ==, 0);
+    window_guest_init(&g, code, sizeof(code));
+    assert_window_extint(&g);
     run(&g, &msg);
     g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
     g_assert_cmphex(io->port_number, ==, 0x90);
-    /* the frame returns to the CLI, with IF set */
-    g_assert_cmphex(g.ram[0x8000 - 6] | g.ram[0x8000 - 5] << 8, ==,
-                    GUEST_CODE);
-    g_assert_cmphex((g.ram[0x8000 - 2] | g.ram[0x8000 - 1] << 8) & 0x200,
-                    ==, 0x200);
+    /* the frame returns to the CLI */
+    assert_window_frame(&g, GUEST_CODE);
     guest_fini(&g);
 }
 
