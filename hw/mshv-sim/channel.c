@@ -9,8 +9,8 @@
 #include "mshv-sim.h"
 
 /*
- * Receive one packet.  Returns the payload length, 0 on EOF with no
- * packet, or -errno.  Attached fds beyond *nfds are closed.
+ * Receive one packet.  Returns its length (header included), 0 on EOF
+ * with no packet, or -errno.  Attached fds beyond *nfds are closed.
  */
 int mshv_sim_recv(int fd, MshvSimHeader *hdr, void *payload, size_t max,
                   int *fds, unsigned *nfds)

@@ -300,8 +300,17 @@ static uint16_t mshv_sim_translate(MshvSimPartition *pt, const void *in,
         return status;
     }
     t.gva = ti->gva_page << 12;
-    run_on_cpu(mshv_sim_vp_cpu(vp), mshv_sim_translate_work,
-               RUN_ON_CPU_HOST_PTR(&t));
+    /*
+     * A stopped VP's paging state stands still, so its page tables can be
+     * walked from here without waking its thread: that is the case of a
+     * VMM emulating the instruction the VP stopped at.
+     */
+    if (mshv_sim_vp_stopped(vp)) {
+        mshv_sim_translate_work(mshv_sim_vp_cpu(vp), RUN_ON_CPU_HOST_PTR(&t));
+    } else {
+        run_on_cpu(mshv_sim_vp_cpu(vp), mshv_sim_translate_work,
+                   RUN_ON_CPU_HOST_PTR(&t));
+    }
     memset(to, 0, sizeof(*to));
     if (t.gpa == -1) {
         to->result_code = HV_TRANSLATE_GVA_PAGE_NOT_PRESENT;

@@ -45,6 +45,7 @@ static const char *const mshv_sim_counter_names[MSHV_SIM_CNT__MAX] = {
     [MSHV_SIM_CNT_RUN] = "run_vp",
     [MSHV_SIM_CNT_RUN_CANCELLED] = "run_vp.cancelled",
     [MSHV_SIM_CNT_RUN_WATCHED] = "run_vp.watched",
+    [MSHV_SIM_CNT_TRANSLATE_WATCHED] = "translate.watched",
     [MSHV_SIM_CNT_HVCALL] = "hvcall",
     [MSHV_SIM_CNT_REGS_GET] = "registers.get",
     [MSHV_SIM_CNT_REGS_SET] = "registers.set",

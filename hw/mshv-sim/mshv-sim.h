@@ -48,6 +48,7 @@ typedef enum MshvSimCounter {
     MSHV_SIM_CNT_RUN,
     MSHV_SIM_CNT_RUN_CANCELLED,
     MSHV_SIM_CNT_RUN_WATCHED,
+    MSHV_SIM_CNT_TRANSLATE_WATCHED,
     MSHV_SIM_CNT_HVCALL,
     MSHV_SIM_CNT_REGS_GET,
     MSHV_SIM_CNT_REGS_SET,
@@ -130,6 +131,8 @@ uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
 MshvSimVp *mshv_sim_vp_find(MshvSimPartition *pt, uint32_t index);
 uint32_t mshv_sim_vp_index(MshvSimVp *vp);
 CPUState *mshv_sim_vp_cpu(MshvSimVp *vp);
+/* No RUN_VP is outstanding: the VP runs no guest code until the next. */
+bool mshv_sim_vp_stopped(MshvSimVp *vp);
 uint16_t mshv_sim_vp_get_registers(MshvSimVp *vp, const uint32_t *names,
                                    unsigned count,
                                    union hv_register_value *values,

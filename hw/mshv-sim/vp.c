@@ -24,6 +24,7 @@
 #include "qemu/sockets.h"
 #include "qemu/cutils.h"
 #include "qemu/timer.h"
+#include "system/cpus.h"
 #include "exec/exec-all.h"
 #include "exec/cputlb.h"
 #include "hw/core/cpu.h"
@@ -68,7 +69,15 @@ struct MshvSimVp {
 
     /* Watching for the next RUN_VP after a stop */
     int64_t poll_ns;            /* how long (poll-window.h); set with BQL */
-    int64_t stopped_at;         /* when the last stop's reply went out */
+    int64_t stopped_at;         /* when the VMM's turn began, or 0 */
+
+    /*
+     * The request being answered: the channel carries one at a time, and
+     * its handler may let the BQL go (run_on_cpu) while another thread
+     * answers another VP's.
+     */
+    uint8_t *req_in;            /* MSHV_SIM_MAX_PAYLOAD bytes */
+    uint8_t *req_out;           /* MSHV_HVCALL_MAX_IO_SIZE bytes */
 };
 
 typedef struct MshvSimMsrResult {
@@ -101,6 +110,16 @@ uint32_t mshv_sim_vp_index(MshvSimVp *vp)
 CPUState *mshv_sim_vp_cpu(MshvSimVp *vp)
 {
     return CPU(vp->cpu);
+}
+
+bool mshv_sim_vp_stopped(MshvSimVp *vp)
+{
+    bool stopped;
+
+    qemu_mutex_lock(&vp->lock);
+    stopped = !vp->run_pending;
+    qemu_mutex_unlock(&vp->lock);
+    return stopped;
 }
 
 static MshvSimVp *mshv_sim_vp_of(CPUState *cs)
@@ -259,22 +278,64 @@ static G_NORETURN void mshv_sim_vp_leave(CPUState *cs)
     cpu_loop_exit(cs);
 }
 
-static void mshv_sim_vp_request(void *opaque);
+static void mshv_sim_vp_serve(MshvSimVp *vp, bool watched);
+
+/* As much of a request as tells whether a watching VP may take it. */
+typedef struct MshvSimPeek {
+    MshvSimHeader hdr;
+    struct hv_input_translate_virtual_address translate;
+} MshvSimPeek;
+
+/*
+ * A translation of one of the stopped VP's own addresses: a string I/O
+ * exit asks for one before its RUN_VP, so it is part of the VMM's answer
+ * and the watching VP takes it too.  A hypercall about another VP is
+ * not taken there: waiting for that VP from inside cpu_exec() could
+ * deadlock against its exclusive work.
+ */
+static bool mshv_sim_vp_own_translate(MshvSimVp *vp, const MshvSimHeader *h,
+                                      const void *payload, size_t len)
+{
+    const struct hv_input_translate_virtual_address *t = payload;
+
+    return h->op == MSHV_SIM_OP_HVCALL &&
+           h->arg[0] == HVCALL_TRANSLATE_VIRTUAL_ADDRESS &&
+           h->len >= sizeof(*t) && len >= sizeof(*t) &&
+           t->vp_index == vp->index;
+}
+
+/*
+ * The VMM answered the VP's last stop, with its RUN_VP or a translation
+ * on the way there.  An answer the VP's own watch took leaves the window
+ * as it is; one the main loop had to take adapts it.
+ */
+static void mshv_sim_vp_answered(MshvSimVp *vp, bool watched)
+{
+    int64_t stopped_at = qatomic_xchg(&vp->stopped_at, 0);
+
+    if (stopped_at && !watched) {
+        qatomic_set(&vp->poll_ns,
+                    mshv_sim_poll_window(vp->poll_ns,
+                                         get_clock() - stopped_at));
+    }
+}
 
 /*
  * On the VP's thread, right after a stop: watch the VP channel for the
- * VMM's next RUN_VP a little while (hw/mshv-sim/poll-window.h) and take
- * it here, sparing two wake-ups: the main loop's, then this thread's.
+ * VMM's answer a little while (hw/mshv-sim/poll-window.h) and take it
+ * here, sparing two wake-ups: the main loop's, then this thread's.
  * The main loop, which may be woken by the same request, takes it when
  * it gets the BQL first; between looks the BQL is let go, unless the
  * stop came with it held (a failed access to a BQL-locked region).
+ * Work queued for the VP (the main loop took a request that needs it)
+ * ends the watch, so the VP's thread can do it.
  */
 static void mshv_sim_vp_await_run(MshvSimVp *vp)
 {
     CPUState *cs = CPU(vp->cpu);
     bool locked = bql_locked();
     int64_t deadline;
-    MshvSimHeader hdr;
+    MshvSimPeek peek;
     ssize_t n;
 
     if (!qatomic_read(&vp->poll_ns)) {
@@ -284,14 +345,22 @@ static void mshv_sim_vp_await_run(MshvSimVp *vp)
         bql_lock();
     }
     deadline = qatomic_read(&vp->stopped_at) + vp->poll_ns;
-    while (qatomic_read(&cs->stop)) {
-        n = recv(vp->chan, &hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT);
-        if (n == sizeof(hdr) && hdr.op == MSHV_SIM_OP_RUN_VP) {
-            /* answered in time: the window stays as it is */
-            qatomic_set(&vp->stopped_at, 0);
+    while (qatomic_read(&cs->stop) && cpu_work_list_empty(cs)) {
+        n = recv(vp->chan, &peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
+        if (n >= (ssize_t)sizeof(peek.hdr) &&
+            peek.hdr.op == MSHV_SIM_OP_RUN_VP) {
             mshv_sim_count(MSHV_SIM_CNT_RUN_WATCHED);
-            mshv_sim_vp_request(vp);
+            mshv_sim_vp_serve(vp, true);
             break;
+        }
+        if (n >= (ssize_t)sizeof(peek.hdr) &&
+            mshv_sim_vp_own_translate(vp, &peek.hdr, &peek.translate,
+                                      n - sizeof(peek.hdr))) {
+            mshv_sim_count(MSHV_SIM_CNT_TRANSLATE_WATCHED);
+            mshv_sim_vp_serve(vp, true);
+            /* the VMM's turn again, from now */
+            deadline = qatomic_read(&vp->stopped_at) + vp->poll_ns;
+            continue;
         }
         if (n >= 0 || errno != EAGAIN || get_clock() >= deadline) {
             break;
@@ -454,11 +523,10 @@ static void mshv_sim_vp_cancel_work(CPUState *cs, run_on_cpu_data data)
     }
 }
 
-static void mshv_sim_vp_run(MshvSimVp *vp)
+static void mshv_sim_vp_run(MshvSimVp *vp, bool watched)
 {
     CPUState *cs = CPU(vp->cpu);
     bool busy, undelivered;
-    int64_t stopped_at;
 
     qemu_mutex_lock(&vp->lock);
     busy = vp->run_pending;
@@ -474,13 +542,7 @@ static void mshv_sim_vp_run(MshvSimVp *vp)
         mshv_sim_vp_reply_run(vp, -EBUSY, NULL);
         return;
     }
-    stopped_at = qatomic_xchg(&vp->stopped_at, 0);
-    if (stopped_at) {
-        /* the main loop's, so the VP's watch (if any) missed it */
-        qatomic_set(&vp->poll_ns,
-                    mshv_sim_poll_window(vp->poll_ns,
-                                         get_clock() - stopped_at));
-    }
+    mshv_sim_vp_answered(vp, watched);
     if (undelivered) {
         mshv_sim_vp_reply_run(vp, 0, vp->msgpage);
         return;
@@ -1584,14 +1646,41 @@ static void mshv_sim_vp_state(MshvSimVp *vp, const MshvSimHeader *req,
 
 /* ---- The VP channel ------------------------------------------------------ */
 
-static void mshv_sim_vp_request(void *opaque)
+/* A hypercall on the VP's channel. */
+static void mshv_sim_vp_hvcall(MshvSimVp *vp, const MshvSimHeader *req,
+                               bool watched)
 {
-    static uint8_t in[MSHV_SIM_MAX_PAYLOAD], out[MSHV_HVCALL_MAX_IO_SIZE];
-    MshvSimVp *vp = opaque;
+    size_t out_size = MIN(req->arg[2], MSHV_HVCALL_MAX_IO_SIZE);
+    bool answer = mshv_sim_vp_own_translate(vp, req, vp->req_in, req->len) &&
+                  qatomic_read(&vp->stopped_at);
+    unsigned done = 0;
+    uint16_t status;
+
+    if (answer) {
+        mshv_sim_vp_answered(vp, watched);
+    }
+    memset(vp->req_out, 0, out_size);
+    status = mshv_sim_hvcall(vp->pt, vp, req->arg[0], req->arg[1],
+                             vp->req_in, req->len, vp->req_out, out_size,
+                             &done);
+    mshv_sim_reply(vp->chan, req, 0, status, done, vp->req_out, out_size);
+    if (answer) {
+        /* the RUN_VP it leads to is the rest of the VMM's answer */
+        qatomic_set(&vp->stopped_at, get_clock());
+    }
+}
+
+/*
+ * Take one request off the VP's channel and answer it: on the main loop,
+ * or (@watched) on the VP's thread watching after a stop.
+ */
+static void mshv_sim_vp_serve(MshvSimVp *vp, bool watched)
+{
     MshvSimHeader req;
     int fds[MSHV_SIM_MAX_FDS];
     unsigned nfds = MSHV_SIM_MAX_FDS;
-    int n = mshv_sim_recv(vp->chan, &req, in, sizeof(in), fds, &nfds);
+    int n = mshv_sim_recv(vp->chan, &req, vp->req_in, MSHV_SIM_MAX_PAYLOAD,
+                          fds, &nfds);
 
     while (nfds) {
         close(fds[--nfds]);
@@ -1608,31 +1697,28 @@ static void mshv_sim_vp_request(void *opaque)
 
     switch (req.op) {
     case MSHV_SIM_OP_RUN_VP:
-        mshv_sim_vp_run(vp);
+        mshv_sim_vp_run(vp, watched);
         break;
     case MSHV_SIM_OP_CANCEL_RUN:
         async_run_on_cpu(CPU(vp->cpu), mshv_sim_vp_cancel_work,
                          RUN_ON_CPU_HOST_PTR(vp));
         break;
-    case MSHV_SIM_OP_HVCALL: {
-        size_t out_size = MIN(req.arg[2], sizeof(out));
-        unsigned done = 0;
-        uint16_t status;
-
-        memset(out, 0, out_size);
-        status = mshv_sim_hvcall(vp->pt, vp, req.arg[0], req.arg[1], in,
-                                 req.len, out, out_size, &done);
-        mshv_sim_reply(vp->chan, &req, 0, status, done, out, out_size);
+    case MSHV_SIM_OP_HVCALL:
+        mshv_sim_vp_hvcall(vp, &req, watched);
         break;
-    }
     case MSHV_SIM_OP_GET_VP_STATE:
     case MSHV_SIM_OP_SET_VP_STATE:
-        mshv_sim_vp_state(vp, &req, in, n > 0 ? req.len : 0);
+        mshv_sim_vp_state(vp, &req, vp->req_in, req.len);
         break;
     default:
         mshv_sim_reply(vp->chan, &req, -ENOSYS, 0, 0, NULL, 0);
         break;
     }
+}
+
+static void mshv_sim_vp_request(void *opaque)
+{
+    mshv_sim_vp_serve(opaque, false);
 }
 
 uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
@@ -1673,6 +1759,8 @@ uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
     vp->regpage = state;
     vp->msgpage = (void *)((char *)state + MSHV_HV_PAGE_SIZE);
     vp->extint = -1;
+    vp->req_in = g_malloc(MSHV_SIM_MAX_PAYLOAD);
+    vp->req_out = g_malloc(MSHV_HVCALL_MAX_IO_SIZE);
     qemu_mutex_init(&vp->results_lock);
     vp->cpuid = g_array_new(false, true, sizeof(MshvSimCpuid));
     vp->msr_results = g_array_new(false, true, sizeof(MshvSimMsrResult));
@@ -1690,6 +1778,8 @@ uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
         pt->vps[index] = NULL;
         munmap(state, MSHV_SIM_STATE_SIZE);
         close(chan);
+        g_free(vp->req_in);
+        g_free(vp->req_out);
         g_free(vp);
         return HV_STATUS_INSUFFICIENT_MEMORY;
     }
