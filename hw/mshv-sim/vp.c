@@ -492,11 +492,42 @@ static void mshv_sim_vp_eoi_work(CPUState *cs, run_on_cpu_data data)
     mshv_sim_vp_report_eoi(data.host_ptr);
 }
 
+/*
+ * An event the VMM made pending (HV_REGISTER_PENDING_INTERRUPTION: the
+ * register table leaves it in env's KVM-style fields, which TCG ignores)
+ * is delivered first thing at the next entry, as VM entry injects it.
+ * Until then it reads back as pending, for a VMM saving the VP's state.
+ */
+static void mshv_sim_take_pending_event(MshvSimVp *vp)
+{
+    CPUState *cs = CPU(vp->cpu);
+    CPUX86State *env = &vp->cpu->env;
+
+    if (env->exception_injected) {
+        qatomic_set(&vp->injecting, true);
+        env->old_exception = -1;
+        cs->exception_index = env->exception_nr;
+        env->exception_is_int = 0;
+        env->exception_next_eip = env->eip;
+        env->exception_injected = 0;
+        env->has_error_code = 0;
+    }
+    if (env->nmi_injected) {
+        env->nmi_injected = 0;
+        cpu_interrupt(cs, CPU_INTERRUPT_NMI);
+    }
+    if (env->interrupt_injected >= 0) {
+        mshv_sim_vp_assert_extint(vp, env->interrupt_injected);
+        env->interrupt_injected = -1;
+    }
+}
+
 static void mshv_sim_vp_run_work(CPUState *cs, run_on_cpu_data data)
 {
     MshvSimVp *vp = data.host_ptr;
 
     mshv_sim_regpage_apply(vp);
+    mshv_sim_take_pending_event(vp);
     if (vp->shutdown) {
         vp->shutdown = false;
         cs->halted = 0;
@@ -1378,35 +1409,6 @@ static bool mshv_sim_pending_valid(uint64_t p)
     }
 }
 
-/*
- * An event the VMM made pending (HV_REGISTER_PENDING_INTERRUPTION: the
- * register table leaves it in env's KVM-style fields, which TCG ignores)
- * is delivered first thing at the next entry, as VM entry injects it.
- */
-static void mshv_sim_take_pending_event(MshvSimVp *vp)
-{
-    CPUState *cs = CPU(vp->cpu);
-    CPUX86State *env = &vp->cpu->env;
-
-    if (env->exception_injected) {
-        qatomic_set(&vp->injecting, true);
-        env->old_exception = -1;
-        cs->exception_index = env->exception_nr;
-        env->exception_is_int = 0;
-        env->exception_next_eip = env->eip;
-        env->exception_injected = 0;
-        env->has_error_code = 0;
-    }
-    if (env->nmi_injected) {
-        env->nmi_injected = 0;
-        cpu_interrupt(cs, CPU_INTERRUPT_NMI);
-    }
-    if (env->interrupt_injected >= 0) {
-        mshv_sim_vp_assert_extint(vp, env->interrupt_injected);
-        env->interrupt_injected = -1;
-    }
-}
-
 static void mshv_sim_get_regs_work(CPUState *cs, run_on_cpu_data data)
 {
     MshvSimRegsWork *w = data.host_ptr;
@@ -1493,7 +1495,6 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
     if (stimer || tsc) {
         mshv_sim_stimer_sync(w->vp, cs);
     }
-    mshv_sim_take_pending_event(w->vp);
     mshv_sim_env_changed(cs, mmu);
     /* The register page no longer matches: the VMM must re-read it. */
     w->vp->regpage->isvalid = 0;

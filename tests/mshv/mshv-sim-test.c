@@ -702,6 +702,341 @@ static void test_mmio_intercepts(void)
     munmap(rom, 0x1000);
 }
 
+/*
+ * The system registers round-trip too, set together as a VMM restoring a
+ * 64-bit guest does (values the CPU accepts, so that they read back
+ * as set): control, debug and table registers, EFER, x87 and SSE state,
+ * XCR0 and the pending-event registers.
+ */
+static void test_register_round_trip_system(void)
+{
+    static const uint8_t code[] = { 0xf4 };
+    const uint64_t pending = HV_PENDING_INTERRUPTION_PENDING |
+        (uint64_t)HV_X64_PENDING_EXCEPTION <<
+            HV_PENDING_INTERRUPTION_TYPE_SHIFT |
+        HV_PENDING_INTERRUPTION_DELIVER_ERROR_CODE |
+        13ULL << HV_PENDING_INTERRUPTION_VECTOR_SHIFT |
+        0x18ULL << HV_PENDING_INTERRUPTION_ERROR_CODE_SHIFT;
+    struct hv_register_assoc set[] = {
+        { .name = HV_X64_REGISTER_CR3, .value.reg64 = 0x7000 },
+        /* PAE, PGE, OSFXSR, OSXMMEXCPT, OSXSAVE */
+        { .name = HV_X64_REGISTER_CR4, .value.reg64 = 0x406a0 },
+        /* SCE, LME, LMA, NXE */
+        { .name = HV_X64_REGISTER_EFER, .value.reg64 = 0xd01 },
+        /* PE, MP, ET, NE, WP, AM, PG */
+        { .name = HV_X64_REGISTER_CR0, .value.reg64 = 0x80050033 },
+        { .name = HV_X64_REGISTER_CR2, .value.reg64 = 0xffffc90000123456ULL },
+        { .name = HV_X64_REGISTER_CR8, .value.reg64 = 5 },
+        { .name = HV_X64_REGISTER_XFEM, .value.reg64 = 0x3 },
+        { .name = HV_X64_REGISTER_DR1, .value.reg64 = 0xffffffff81000000ULL },
+        { .name = HV_X64_REGISTER_DR2, .value.reg64 = 0x2000 },
+        { .name = HV_X64_REGISTER_DR6, .value.reg64 = 0xffff0ff1 },
+        { .name = HV_X64_REGISTER_DR7, .value.reg64 = 0x401 },
+        { .name = HV_X64_REGISTER_IDTR,
+          .value.table = { .limit = 0xfff, .base = 0xfffffe0000000000ULL } },
+        { .name = HV_X64_REGISTER_GDTR,
+          .value.table = { .limit = 0x7f, .base = 0xfffffe0000001000ULL } },
+        { .name = HV_X64_REGISTER_LDTR,
+          .value.segment = { .base = 0x30000, .limit = 0xff,
+                             .selector = 0x28, .attributes = 0x82 } },
+        { .name = HV_X64_REGISTER_TR,
+          .value.segment = { .base = 0xfffffe0000003000ULL, .limit = 0x67,
+                             .selector = 0x40, .attributes = 0x8b } },
+        { .name = HV_X64_REGISTER_FP_MMX0 + 2,      /* 1.0 */
+          .value.reg128 = { .low_part = 0x8000000000000000ULL,
+                            .high_part = 0x3fff } },
+        { .name = HV_X64_REGISTER_FP_CONTROL_STATUS,
+          .value.fp_control_status = { .fp_control = 0x27f,
+                                       .fp_status = 0x3800,
+                                       .fp_tag = 0x80,
+                                       .last_fp_op = 0x5d9,
+                                       .last_fp_rip = 0x401234 } },
+        { .name = HV_X64_REGISTER_XMM_CONTROL_STATUS,
+          .value.xmm_control_status = { .last_fp_rdp = 0x602000,
+                                        .xmm_status_control = 0x1fa0,
+                                        .xmm_status_control_mask = 0xffff } },
+        { .name = HV_X64_REGISTER_XMM0 + 15,
+          .value.reg128 = { .low_part = 0x1111222233334444ULL,
+                            .high_part = 0x5555666677778888ULL } },
+        { .name = HV_REGISTER_PENDING_INTERRUPTION, .value.reg64 = pending },
+        { .name = HV_REGISTER_INTERRUPT_STATE,
+          .value.reg64 = HV_INTERRUPT_STATE_SHADOW },
+    };
+    const unsigned n = ARRAY_SIZE(set);
+    uint32_t names[ARRAY_SIZE(set)];
+    union hv_register_value got[ARRAY_SIZE(set)];
+    Guest g;
+    unsigned i;
+
+    guest_init(&g, code, sizeof(code));
+    set_regs(&g, set, n);
+    for (i = 0; i < n; i++) {
+        names[i] = set[i].name;
+    }
+    get_regs(&g, names, n, got);
+    for (i = 0; i < n; i++) {
+        g_test_message("register 0x%x", names[i]);
+        g_assert_cmpmem(&got[i], sizeof(got[i]), &set[i].value,
+                        sizeof(set[i].value));
+    }
+    guest_fini(&g);
+}
+
+/* ---- Protected and long mode --------------------------------------------- */
+
+/* Long-mode page tables: 4 levels, the first 2 MiB in 4 KiB pages. */
+#define GUEST_PML4          0x8000
+#define GUEST_PAGE_TABLE    0xb000
+#define PTE_P               (1ULL << 0)
+#define PTE_W               (1ULL << 1)
+#define PTE_U               (1ULL << 2)
+
+static uint64_t *guest_pte(Guest *g, uint64_t gva)
+{
+    return (uint64_t *)(g->ram + GUEST_PAGE_TABLE) + (gva >> 12);
+}
+
+/* VP 0 at GUEST_CODE in 32-bit protected mode, flat, without paging. */
+static void guest_init_protected(Guest *g, const uint8_t *code, size_t len)
+{
+    const struct hv_x64_segment_register flat = {
+        .limit = 0xffffffff, .selector = 0x10,
+        .attributes = 0x93 | HV_SEG_ATTR_DB | HV_SEG_ATTR_G,
+    };
+    struct hv_register_assoc regs[] = {
+        { .name = HV_X64_REGISTER_CR0, .value.reg64 = 0x11 },  /* PE, ET */
+        { .name = HV_X64_REGISTER_CS,
+          .value.segment = { .limit = 0xffffffff, .selector = 0x08,
+                             .attributes = 0x9b | HV_SEG_ATTR_DB |
+                                           HV_SEG_ATTR_G } },
+        { .name = HV_X64_REGISTER_DS, .value.segment = flat },
+        { .name = HV_X64_REGISTER_ES, .value.segment = flat },
+        { .name = HV_X64_REGISTER_SS, .value.segment = flat },
+    };
+
+    guest_init(g, code, len);
+    set_regs(g, regs, ARRAY_SIZE(regs));
+}
+
+/*
+ * VP 0 at GUEST_CODE in 64-bit mode, its page tables at GUEST_PML4 mapping
+ * the first 2 MiB of addresses one to one, supervisor read/write: a test
+ * changes single PTEs (guest_pte) to map pages elsewhere or not at all.
+ */
+static void guest_init_long(Guest *g, const uint8_t *code, size_t len)
+{
+    const struct hv_x64_segment_register data = {
+        .limit = 0xffffffff, .selector = 0x10,
+        .attributes = 0x93 | HV_SEG_ATTR_DB | HV_SEG_ATTR_G,
+    };
+    struct hv_register_assoc regs[] = {
+        { .name = HV_X64_REGISTER_CR3, .value.reg64 = GUEST_PML4 },
+        { .name = HV_X64_REGISTER_CR4, .value.reg64 = 1 << 5 },   /* PAE */
+        { .name = HV_X64_REGISTER_EFER,
+          .value.reg64 = 1 << 8 | 1 << 10 },                      /* LME, LMA */
+        /* PE, ET, NE, WP, PG */
+        { .name = HV_X64_REGISTER_CR0, .value.reg64 = 0x80010031 },
+        { .name = HV_X64_REGISTER_CS,
+          .value.segment = { .limit = 0xffffffff, .selector = 0x08,
+                             .attributes = 0x9b | HV_SEG_ATTR_L |
+                                           HV_SEG_ATTR_G } },
+        { .name = HV_X64_REGISTER_DS, .value.segment = data },
+        { .name = HV_X64_REGISTER_ES, .value.segment = data },
+        { .name = HV_X64_REGISTER_SS, .value.segment = data },
+    };
+    uint64_t *table;
+    unsigned i;
+
+    guest_init(g, code, len);
+    table = (uint64_t *)(g->ram + GUEST_PML4);
+    /* PML4, PDPT and PD: one entry each, to the next level's page */
+    for (i = 0; i < 3; i++) {
+        table[i * 512] = (GUEST_PML4 + (i + 1) * 0x1000) | PTE_P | PTE_W;
+    }
+    for (i = 0; i < 512; i++) {
+        *guest_pte(g, i << 12) = (uint64_t)i << 12 | PTE_P | PTE_W;
+    }
+    set_regs(g, regs, ARRAY_SIZE(regs));
+}
+
+/* HVCALL_TRANSLATE_VIRTUAL_ADDRESS of @gva for VP @index. */
+static struct hv_output_translate_virtual_address
+translate(Guest *g, uint32_t index, uint64_t gva, uint64_t flags,
+          uint16_t *status)
+{
+    struct hv_input_translate_virtual_address in = {
+        .vp_index = index,
+        .control_flags = flags,
+        .gva_page = gva >> 12,
+    };
+    struct hv_output_translate_virtual_address out;
+
+    memset(&out, 0xff, sizeof(out));
+    hvcall(g->vp, HVCALL_TRANSLATE_VIRTUAL_ADDRESS, 0, &in, sizeof(in),
+           &out, sizeof(out), status);
+    return out;
+}
+
+/* The GPA page @gva translates to; fails the test if it does not. */
+static uint64_t translate_ok(Guest *g, uint64_t gva)
+{
+    uint16_t status;
+    struct hv_output_translate_virtual_address out =
+        translate(g, g->index, gva, HV_TRANSLATE_GVA_VALIDATE_READ, &status);
+
+    g_assert_cmphex(status, ==, HV_STATUS_SUCCESS);
+    g_assert_cmpuint(out.result_code, ==, HV_TRANSLATE_GVA_SUCCESS);
+    return out.gpa_page << 12;
+}
+
+/*
+ * 32-bit protected mode: port I/O and MMIO stop with the mode in the
+ * message, and addresses translate one to one.
+ */
+static void test_protected_mode(void)
+{
+    static const uint8_t code[] = {
+        0x66, 0xba, 0xf8, 0x03,         /* mov dx, 0x3f8 */
+        0xb8, 0x44, 0x33, 0x22, 0x11,   /* mov eax, 0x11223344 */
+        0xef,                           /* out dx, eax */
+        0x89, 0x05, 0x10, 0x00, 0x02, 0x00, /* mov [0x20010], eax */
+        0xf4,
+    };
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    struct hv_x64_memory_intercept_message *mem = (void *)msg.payload;
+    Guest g;
+
+    guest_init_protected(&g, code, sizeof(code));
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmphex(io->port_number, ==, 0x3f8);
+    g_assert_cmpuint(io->access_info, ==, 4);
+    g_assert_cmphex(io->rax, ==, 0x11223344);
+    g_assert_cmphex(io->header.rip, ==, GUEST_CODE + 9);
+    g_assert_cmpuint(io->header.instruction_length_and_cr8 & 0xf, ==, 1);
+    g_assert_cmphex(io->header.execution_state &
+                    (HV_X64_EXEC_STATE_CR0_PE | HV_X64_EXEC_STATE_EFER_LMA |
+                     HV_X64_EXEC_STATE_CPL_MASK), ==, HV_X64_EXEC_STATE_CR0_PE);
+    g_assert_cmphex(io->header.cs_segment.attributes, ==,
+                    0x9b | HV_SEG_ATTR_DB | HV_SEG_ATTR_G);
+    /* no paging: every address is its own translation */
+    g_assert_cmphex(translate_ok(&g, 0x5000), ==, 0x5000);
+    g_assert_cmphex(translate_ok(&g, 0x12345000), ==, 0x12345000);
+    skip(&g, &io->header);
+
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_UNMAPPED_GPA);
+    g_assert_cmpuint(mem->header.intercept_access_type, ==,
+                     HV_INTERCEPT_ACCESS_WRITE);
+    g_assert_cmphex(mem->guest_physical_address, ==, GUEST_UNMAPPED + 0x10);
+    g_assert_cmphex(mem->guest_virtual_address, ==, GUEST_UNMAPPED + 0x10);
+    g_assert_cmpuint(mem->header.instruction_length_and_cr8 & 0xf, ==, 6);
+    g_assert_cmpuint(mem->instruction_bytes[0], ==, 0x89);
+    guest_fini(&g);
+}
+
+/*
+ * 64-bit mode with paging: messages carry the mode; translations follow
+ * the guest's page tables as they are now, for the stopped VP, asked
+ * right after its stop (when its own thread answers) and later; a string
+ * I/O stop shows the guest's virtual addresses; an access through a page
+ * mapped to an unmapped GPA reports both addresses.
+ */
+static void test_long_mode_paging(void)
+{
+    static const uint8_t code[] = {
+        0x66, 0xba, 0xf8, 0x03,         /* mov dx, 0x3f8 */
+        0xb0, 0x41,                     /* mov al, 'A' */
+        0xee,                           /* out dx, al */
+        0xf3, 0x6e,                     /* rep outsb */
+        0x48, 0xb8, 0x08, 0x70, 0, 0, 0, 0, 0, 0, /* mov rax, 0x7008 */
+        0x48, 0x89, 0x18,               /* mov [rax], rbx */
+        0xee,                           /* out dx, al */
+        0xf4,
+    };
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    struct hv_x64_memory_intercept_message *mem = (void *)msg.payload;
+    struct hv_output_translate_virtual_address out;
+    uint16_t status;
+    Guest g;
+    unsigned i;
+
+    guest_init_long(&g, code, sizeof(code));
+    *guest_pte(&g, 0x5000) = 0x6000 | PTE_P | PTE_W;    /* elsewhere */
+    *guest_pte(&g, 0x4000) = 0x4000;                    /* not present */
+    *guest_pte(&g, 0x7000) = GUEST_UNMAPPED | PTE_P | PTE_W;
+
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmphex(io->rax & 0xff, ==, 'A');
+    g_assert_cmphex(io->header.rip, ==, GUEST_CODE + 6);
+    g_assert_cmphex(io->header.execution_state &
+                    (HV_X64_EXEC_STATE_CR0_PE | HV_X64_EXEC_STATE_EFER_LMA |
+                     HV_X64_EXEC_STATE_CPL_MASK), ==,
+                    HV_X64_EXEC_STATE_CR0_PE | HV_X64_EXEC_STATE_EFER_LMA);
+    g_assert_cmphex(io->header.cs_segment.attributes, ==,
+                    0x9b | HV_SEG_ATTR_L | HV_SEG_ATTR_G);
+    /* asked at once, then again and again while the VP stays stopped */
+    for (i = 0; i < 50; i++) {
+        g_assert_cmphex(translate_ok(&g, 0x5000), ==, 0x6000);
+        g_assert_cmphex(translate_ok(&g, 0x5fff), ==, 0x6000);
+        g_assert_cmphex(translate_ok(&g, GUEST_CODE), ==, GUEST_CODE);
+    }
+    out = translate(&g, g.index, 0x4000, HV_TRANSLATE_GVA_VALIDATE_READ,
+                    &status);
+    g_assert_cmphex(status, ==, HV_STATUS_SUCCESS);
+    g_assert_cmpuint(out.result_code, ==, HV_TRANSLATE_GVA_PAGE_NOT_PRESENT);
+    /* beyond the mapped 2 MiB, and not canonical */
+    out = translate(&g, g.index, 0x40000000, 0, &status);
+    g_assert_cmpuint(out.result_code, ==, HV_TRANSLATE_GVA_PAGE_NOT_PRESENT);
+    out = translate(&g, g.index, 0x0000800000000000ULL, 0, &status);
+    g_assert_cmpuint(out.result_code, ==, HV_TRANSLATE_GVA_PAGE_NOT_PRESENT);
+    /* the tables as they are now, not as when the VP stopped */
+    *guest_pte(&g, 0x4000) = 0x9000 | PTE_P;
+    g_assert_cmphex(translate_ok(&g, 0x4000), ==, 0x9000);
+    /* no such VP */
+    translate(&g, 5, 0x5000, 0, &status);
+    g_assert_cmphex(status, ==, HV_STATUS_INVALID_VP_INDEX);
+    skip(&g, &io->header);
+
+    /* rep outsb from virtual 0x5000: the VP stops before the first byte */
+    set_reg(&g, HV_X64_REGISTER_RCX, 4);
+    set_reg(&g, HV_X64_REGISTER_RSI, 0x5010);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmpuint(io->access_info, ==, 1 | HV_X64_IO_ACCESS_STRING_OP |
+                                         HV_X64_IO_ACCESS_REP_PREFIX);
+    g_assert_cmphex(io->rsi, ==, 0x5010);
+    g_assert_cmphex(io->rcx, ==, 4);
+    g_assert_cmphex(translate_ok(&g, io->rsi), ==, 0x6000);
+    /* complete it as a VMM does: all four elements, registers moved */
+    set_reg(&g, HV_X64_REGISTER_RSI, 0x5014);
+    set_reg(&g, HV_X64_REGISTER_RCX, 0);
+    skip(&g, &io->header);
+
+    /* through a page that maps an unmapped GPA: both addresses */
+    set_reg(&g, HV_X64_REGISTER_RBX, 0x1122334455667788ULL);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_UNMAPPED_GPA);
+    g_assert_cmpuint(mem->header.intercept_access_type, ==,
+                     HV_INTERCEPT_ACCESS_WRITE);
+    g_assert_cmphex(mem->guest_virtual_address, ==, 0x7008);
+    g_assert_cmphex(mem->guest_physical_address, ==, GUEST_UNMAPPED + 8);
+    g_assert_true(mem->memory_access_info & HV_X64_MEMORY_ACCESS_GVA_VALID);
+    g_assert_cmpuint(mem->header.instruction_length_and_cr8 & 0xf, ==, 3);
+    g_assert_cmpuint(mem->instruction_bytes[0], ==, 0x48);
+    g_assert_cmpuint(mem->instruction_bytes[1], ==, 0x89);
+    skip(&g, &mem->header);
+
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmphex(io->header.rip, ==, GUEST_CODE + 22);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RSI), ==, 0x5014);
+    guest_fini(&g);
+}
+
 /* Two OUTs: the register page tests complete the first through the page. */
 static const uint8_t two_outs[] = {
     0xb0, 0x11,                     /* mov al, 0x11 */
@@ -2729,11 +3064,15 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/abi/bad-requests", test_bad_requests);
     g_test_add_func("/mshv-sim/vp/register-round-trip",
                     test_register_round_trip);
+    g_test_add_func("/mshv-sim/vp/register-round-trip-system",
+                    test_register_round_trip_system);
     g_test_add_func("/mshv-sim/vp/register-page", test_register_page);
     g_test_add_func("/mshv-sim/vp/page-writes-survive-hypercall",
                     test_page_writes_survive_hypercall);
     g_test_add_func("/mshv-sim/intercept/io-port", test_io_port_intercepts);
     g_test_add_func("/mshv-sim/intercept/mmio", test_mmio_intercepts);
+    g_test_add_func("/mshv-sim/mode/protected", test_protected_mode);
+    g_test_add_func("/mshv-sim/mode/long-paging", test_long_mode_paging);
     g_test_add_func("/mshv-sim/intercept/cpuid-msr-exception",
                     test_cpuid_msr_exception_intercepts);
     g_test_add_func("/mshv-sim/ioeventfd/mmio-write", test_ioeventfd);
