@@ -272,14 +272,19 @@ static uint16_t mshv_sim_assert_interrupt(MshvSimPartition *pt,
 
 typedef struct MshvSimTranslate {
     uint64_t gva;
-    hwaddr gpa;
+    uint64_t flags;
+    uint64_t gpa;
+    uint32_t result;
 } MshvSimTranslate;
+
+/* Control flags the hypervisor knows: the HV_TRANSLATE_GVA_* bits, the VTL */
+#define MSHV_SIM_TRANSLATE_FLAGS        (0x7ffULL | 0xffULL << 56)
 
 static void mshv_sim_translate_work(CPUState *cs, run_on_cpu_data data)
 {
     MshvSimTranslate *t = data.host_ptr;
 
-    t->gpa = cpu_get_phys_page_debug(cs, t->gva);
+    t->result = mshv_sim_gva_translate(cs, t->gva, t->flags, &t->gpa);
 }
 
 static uint16_t mshv_sim_translate(MshvSimPartition *pt, const void *in,
@@ -292,7 +297,8 @@ static uint16_t mshv_sim_translate(MshvSimPartition *pt, const void *in,
     uint16_t status;
     MshvSimVp *vp;
 
-    if (in_size < sizeof(*ti) || out_size < sizeof(*to)) {
+    if (in_size < sizeof(*ti) || out_size < sizeof(*to) ||
+        (ti->control_flags & ~MSHV_SIM_TRANSLATE_FLAGS)) {
         return HV_STATUS_INVALID_PARAMETER;
     }
     vp = mshv_sim_hvcall_vp(pt, ti->vp_index, &status);
@@ -300,6 +306,7 @@ static uint16_t mshv_sim_translate(MshvSimPartition *pt, const void *in,
         return status;
     }
     t.gva = ti->gva_page << 12;
+    t.flags = ti->control_flags;
     /*
      * A stopped VP's paging state stands still, so its page tables can be
      * walked from here without waking its thread: that is the case of a
@@ -312,10 +319,8 @@ static uint16_t mshv_sim_translate(MshvSimPartition *pt, const void *in,
                    RUN_ON_CPU_HOST_PTR(&t));
     }
     memset(to, 0, sizeof(*to));
-    if (t.gpa == -1) {
-        to->result_code = HV_TRANSLATE_GVA_PAGE_NOT_PRESENT;
-    } else {
-        to->result_code = HV_TRANSLATE_GVA_SUCCESS;
+    to->result_code = t.result;
+    if (t.result == HV_TRANSLATE_GVA_SUCCESS) {
         to->gpa_page = t.gpa >> 12;
     }
     return HV_STATUS_SUCCESS;

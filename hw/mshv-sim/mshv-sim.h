@@ -133,6 +133,13 @@ uint32_t mshv_sim_vp_index(MshvSimVp *vp);
 CPUState *mshv_sim_vp_cpu(MshvSimVp *vp);
 /* No RUN_VP is outstanding: the VP runs no guest code until the next. */
 bool mshv_sim_vp_stopped(MshvSimVp *vp);
+
+/*
+ * gva.c: translate @gva on @cs's page tables with HV_TRANSLATE_GVA_* @flags;
+ * returns an HV_TRANSLATE_GVA_* result, and on success the page in *@gpa.
+ */
+uint32_t mshv_sim_gva_translate(CPUState *cs, uint64_t gva, uint64_t flags,
+                                uint64_t *gpa);
 uint16_t mshv_sim_vp_get_registers(MshvSimVp *vp, const uint32_t *names,
                                    unsigned count,
                                    union hv_register_value *values,

@@ -790,6 +790,10 @@ static void test_register_round_trip_system(void)
 #define PTE_P               (1ULL << 0)
 #define PTE_W               (1ULL << 1)
 #define PTE_U               (1ULL << 2)
+#define PTE_A               (1ULL << 5)
+#define PTE_D               (1ULL << 6)
+#define PTE_PS              (1ULL << 7)
+#define PTE_NX              (1ULL << 63)
 
 static uint64_t *guest_pte(Guest *g, uint64_t gva)
 {
@@ -819,9 +823,9 @@ static void guest_init_protected(Guest *g, const uint8_t *code, size_t len)
 }
 
 /*
- * VP 0 at GUEST_CODE in 64-bit mode, its page tables at GUEST_PML4 mapping
- * the first 2 MiB of addresses one to one, supervisor read/write: a test
- * changes single PTEs (guest_pte) to map pages elsewhere or not at all.
+ * VP 0 at GUEST_CODE in 64-bit mode (NX on), its page tables at GUEST_PML4
+ * mapping the first 2 MiB of addresses one to one, supervisor read/write
+ * (the levels above allow all): a test changes single PTEs (guest_pte).
  */
 static void guest_init_long(Guest *g, const uint8_t *code, size_t len)
 {
@@ -832,8 +836,8 @@ static void guest_init_long(Guest *g, const uint8_t *code, size_t len)
     struct hv_register_assoc regs[] = {
         { .name = HV_X64_REGISTER_CR3, .value.reg64 = GUEST_PML4 },
         { .name = HV_X64_REGISTER_CR4, .value.reg64 = 1 << 5 },   /* PAE */
-        { .name = HV_X64_REGISTER_EFER,
-          .value.reg64 = 1 << 8 | 1 << 10 },                      /* LME, LMA */
+        { .name = HV_X64_REGISTER_EFER,         /* LME, LMA, NXE */
+          .value.reg64 = 1 << 8 | 1 << 10 | 1 << 11 },
         /* PE, ET, NE, WP, PG */
         { .name = HV_X64_REGISTER_CR0, .value.reg64 = 0x80010031 },
         { .name = HV_X64_REGISTER_CS,
@@ -851,7 +855,8 @@ static void guest_init_long(Guest *g, const uint8_t *code, size_t len)
     table = (uint64_t *)(g->ram + GUEST_PML4);
     /* PML4, PDPT and PD: one entry each, to the next level's page */
     for (i = 0; i < 3; i++) {
-        table[i * 512] = (GUEST_PML4 + (i + 1) * 0x1000) | PTE_P | PTE_W;
+        table[i * 512] = (GUEST_PML4 + (i + 1) * 0x1000) | PTE_P | PTE_W |
+                         PTE_U;
     }
     for (i = 0; i < 512; i++) {
         *guest_pte(g, i << 12) = (uint64_t)i << 12 | PTE_P | PTE_W;
@@ -1034,6 +1039,135 @@ static void test_long_mode_paging(void)
     g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
     g_assert_cmphex(io->header.rip, ==, GUEST_CODE + 22);
     g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RSI), ==, 0x5014);
+    guest_fini(&g);
+}
+
+static uint32_t translate_result(Guest *g, uint64_t gva, uint64_t flags)
+{
+    uint16_t status;
+    struct hv_output_translate_virtual_address out =
+        translate(g, g->index, gva, flags, &status);
+
+    g_assert_cmphex(status, ==, HV_STATUS_SUCCESS);
+    return out.result_code;
+}
+
+/*
+ * The checks a translation makes when asked to (long mode): privilege,
+ * writability, no-execute, reserved bits; large pages; accessed and dirty
+ * bits set only on request; unknown control flags refused.
+ */
+static void test_translate_checks(void)
+{
+    static const uint8_t code[] = { 0xe6, 0x80, 0xf4 };   /* out 0x80, al */
+    const uint64_t rd = HV_TRANSLATE_GVA_VALIDATE_READ;
+    const uint64_t wr = rd | HV_TRANSLATE_GVA_VALIDATE_WRITE;
+    const uint64_t ex = HV_TRANSLATE_GVA_VALIDATE_EXECUTE;
+    const uint64_t user = HV_TRANSLATE_GVA_USER_ACCESS;
+    const uint64_t set_bits = HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS;
+    uint64_t *pd;
+    struct hv_message msg;
+    uint16_t status;
+    Guest g;
+
+    guest_init_long(&g, code, sizeof(code));
+    pd = (uint64_t *)(g.ram + GUEST_PML4 + 0x2000);
+    *guest_pte(&g, 0x2000) = 0x2000 | PTE_P | PTE_U | PTE_NX;
+    *guest_pte(&g, 0x3000) = 0x3000 | PTE_P;                /* read-only */
+    *guest_pte(&g, 0x4000) = 0x4000 | PTE_P | 1ULL << 51;   /* reserved */
+    pd[1] = 0x400000 | PTE_P | PTE_W | PTE_PS;              /* 2 MiB */
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+
+    g_assert_cmpuint(translate_result(&g, 0x3000, rd), ==,
+                     HV_TRANSLATE_GVA_SUCCESS);
+    /* CR0.WP: read-only for the supervisor too, unless exempt */
+    g_assert_cmpuint(translate_result(&g, 0x3000, wr), ==,
+                     HV_TRANSLATE_GVA_PRIVILEGE_VIOLATION);
+    g_assert_cmpuint(translate_result(&g, 0x3000, wr |
+                                      HV_TRANSLATE_GVA_PRIVILEGE_EXEMPT), ==,
+                     HV_TRANSLATE_GVA_SUCCESS);
+    /* supervisor pages are not the user's; user pages are */
+    g_assert_cmpuint(translate_result(&g, 0x5000, rd | user), ==,
+                     HV_TRANSLATE_GVA_PRIVILEGE_VIOLATION);
+    g_assert_cmpuint(translate_result(&g, 0x2000, rd | user), ==,
+                     HV_TRANSLATE_GVA_SUCCESS);
+    /* no-execute */
+    g_assert_cmpuint(translate_result(&g, 0x2000, ex), ==,
+                     HV_TRANSLATE_GVA_PRIVILEGE_VIOLATION);
+    g_assert_cmpuint(translate_result(&g, GUEST_CODE, ex), ==,
+                     HV_TRANSLATE_GVA_SUCCESS);
+    g_assert_cmpuint(translate_result(&g, 0x4000, rd), ==,
+                     HV_TRANSLATE_GVA_INVALID_PAGE_TABLE_FLAGS);
+    g_assert_cmphex(translate_ok(&g, 0x234567), ==, 0x434000);
+
+    /* accessed and dirty bits: untouched unless asked for */
+    g_assert_false(*guest_pte(&g, 0x5000) & (PTE_A | PTE_D));
+    translate_ok(&g, 0x5000);
+    g_assert_false(*guest_pte(&g, 0x5000) & (PTE_A | PTE_D));
+    g_assert_cmpuint(translate_result(&g, 0x5000, rd | set_bits), ==,
+                     HV_TRANSLATE_GVA_SUCCESS);
+    g_assert_cmphex(*guest_pte(&g, 0x5000) & (PTE_A | PTE_D), ==, PTE_A);
+    g_assert_true(pd[0] & PTE_A);
+    g_assert_cmpuint(translate_result(&g, 0x5000, wr | set_bits), ==,
+                     HV_TRANSLATE_GVA_SUCCESS);
+    g_assert_cmphex(*guest_pte(&g, 0x5000) & (PTE_A | PTE_D), ==,
+                    PTE_A | PTE_D);
+    /* a refused access sets nothing dirty */
+    g_assert_cmpuint(translate_result(&g, 0x3000, wr | set_bits), ==,
+                     HV_TRANSLATE_GVA_PRIVILEGE_VIOLATION);
+    g_assert_false(*guest_pte(&g, 0x3000) & PTE_D);
+
+    translate(&g, g.index, 0x5000, 1ULL << 20, &status);
+    g_assert_cmphex(status, ==, HV_STATUS_INVALID_PARAMETER);
+    guest_fini(&g);
+}
+
+/*
+ * 32-bit paging, with and without PAE, on a VP stopped in protected mode:
+ * 4 KiB pages and large ones (4 MiB, 2 MiB), as the tables say.
+ */
+static void test_translate_32bit_paging(void)
+{
+    static const uint8_t code[] = { 0xe6, 0x80, 0xf4 };   /* out 0x80, al */
+    uint32_t *pd, *pt;
+    uint64_t *pdpt, *pd64, *pt64;
+    struct hv_message msg;
+    Guest g;
+
+    guest_init_protected(&g, code, sizeof(code));
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+
+    /* two levels of 4-byte entries, and a 4 MiB page (CR4.PSE) */
+    pd = (uint32_t *)(g.ram + 0x8000);
+    pt = (uint32_t *)(g.ram + 0x9000);
+    pd[0] = 0x9000 | PTE_P | PTE_W;
+    pd[1] = 0x800000 | PTE_P | PTE_W | PTE_PS;
+    pt[5] = 0x7000 | PTE_P | PTE_W;
+    set_reg(&g, HV_X64_REGISTER_CR3, 0x8000);
+    set_reg(&g, HV_X64_REGISTER_CR4, 1 << 4);                  /* PSE */
+    set_reg(&g, HV_X64_REGISTER_CR0, 0x80000011);
+    g_assert_cmphex(translate_ok(&g, 0x5000), ==, 0x7000);
+    g_assert_cmphex(translate_ok(&g, 0x4abcde), ==, 0x8ab000);
+    g_assert_cmpuint(translate_result(&g, 0x6000, 0), ==,
+                     HV_TRANSLATE_GVA_PAGE_NOT_PRESENT);
+
+    /* PAE: a PDPTE, then two levels of 8-byte entries, and 2 MiB pages */
+    pdpt = (uint64_t *)(g.ram + 0xa000);
+    pd64 = (uint64_t *)(g.ram + 0xb000);
+    pt64 = (uint64_t *)(g.ram + 0xc000);
+    memset(pdpt, 0, 0x3000);
+    pdpt[1] = 0xb000 | PTE_P;                   /* 1 GiB - 2 GiB */
+    pd64[0] = 0xc000 | PTE_P | PTE_W;
+    pd64[1] = 0xa00000 | PTE_P | PTE_W | PTE_PS;
+    pt64[3] = 0x3000 | PTE_P;
+    set_reg(&g, HV_X64_REGISTER_CR3, 0xa000);
+    set_reg(&g, HV_X64_REGISTER_CR4, 1 << 5);                  /* PAE */
+    g_assert_cmphex(translate_ok(&g, 0x40003000), ==, 0x3000);
+    g_assert_cmphex(translate_ok(&g, 0x40212345), ==, 0xa12000);
+    g_assert_cmpuint(translate_result(&g, 0x3000, 0), ==,
+                     HV_TRANSLATE_GVA_PAGE_NOT_PRESENT);
     guest_fini(&g);
 }
 
@@ -3073,6 +3207,10 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/intercept/mmio", test_mmio_intercepts);
     g_test_add_func("/mshv-sim/mode/protected", test_protected_mode);
     g_test_add_func("/mshv-sim/mode/long-paging", test_long_mode_paging);
+    g_test_add_func("/mshv-sim/hvcall/translate-checks",
+                    test_translate_checks);
+    g_test_add_func("/mshv-sim/hvcall/translate-32bit-paging",
+                    test_translate_32bit_paging);
     g_test_add_func("/mshv-sim/intercept/cpuid-msr-exception",
                     test_cpuid_msr_exception_intercepts);
     g_test_add_func("/mshv-sim/ioeventfd/mmio-write", test_ioeventfd);
