@@ -4,7 +4,9 @@
  * (TCG in the simulator) executes it, and on pc-testdev's memory-like MMIO
  * window, where the VMM's executor does.  Registers, flags and memory
  * must come out the same.  An instruction the executor does not handle
- * must raise #UD (SIGILL) on MMIO.  Plus one string port I/O case.
+ * must raise #UD (SIGILL) on MMIO.  Plus string port I/O cases, and the
+ * VMM's accesses to the other operand's memory faulting as the
+ * instruction's own would (a page not yet mapped, a copy-on-write page).
  *
  * Runs as a static binary from the test initramfs (/bin/mmio-check);
  * needs "-device pc-testdev" (its 64 KiB window at 0xff000000) and
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <sys/io.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define TESTDEV_IOMEM   0xff000000UL
@@ -287,6 +290,102 @@ static int rep_insb_down(void)
     return rdi == &buf[4] && rcx == 0;
 }
 
+/* Two fresh pages: nothing mapped until the first access faults. */
+static uint8_t *fresh_pages(void)
+{
+    void *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* REP INSB of @n bytes to @dst; true if all arrived and the registers moved */
+static int rep_insb(uint8_t *dst, uint64_t n, uint8_t value)
+{
+    void *rdi = dst;
+    uint64_t rcx = n, i;
+
+    asm volatile("rep insb"
+                 : "+D"(rdi), "+c"(rcx) : "d"(0xe0) : "memory");
+    for (i = 0; i < n; i++) {
+        if (dst[i] != value) {
+            return 0;
+        }
+    }
+    return rdi == dst + n && rcx == 0;
+}
+
+/*
+ * REP INSB across two pages the guest kernel has not mapped yet: the
+ * VMM's write to each faults, the kernel maps it, the instruction goes on.
+ */
+static int rep_insb_page_fault(void)
+{
+    uint8_t *p = fresh_pages();
+    uint8_t value = inb(0xe0);
+
+    return p && rep_insb(p + 4090, 12, value) && p[4089] == 0 &&
+           p[4102] == 0;
+}
+
+/*
+ * REP INSB into a copy-on-write page (a child's, after fork): the write
+ * faults, the child gets its own copy, the parent's stays as it was.
+ */
+static int rep_insb_copy_on_write(void)
+{
+    uint8_t *p = fresh_pages();
+    uint8_t value = inb(0xe0);
+    int status;
+    pid_t pid;
+
+    if (!p) {
+        return 0;
+    }
+    memset(p, 0x5a, 64);
+    pid = fork();
+    if (pid == 0) {
+        _exit(rep_insb(p, 64, value) ? 0 : 1);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+        return 0;
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+           p[0] == 0x5a && p[63] == 0x5a;
+}
+
+/* REP MOVSB from the MMIO window to pages not mapped yet. */
+static int movs_mmio_page_fault(uint8_t *mmio)
+{
+    uint8_t *p = fresh_pages();
+    void *rsi = mmio, *rdi;
+    uint64_t rcx = 16;
+    int i;
+
+    if (!p) {
+        return 0;
+    }
+    rdi = p + 4088;
+    for (i = 0; i < 16; i++) {
+        mmio[i] = 0xa0 + i;
+    }
+    asm volatile("rep movsb"
+                 : "+S"(rsi), "+D"(rdi), "+c"(rcx) : : "memory");
+    for (i = 0; i < 16; i++) {
+        if (p[4088 + i] != 0xa0 + i) {
+            return 0;
+        }
+    }
+    return rcx == 0 && rdi == p + 4104;
+}
+
+static void report(const char *name, int ok, unsigned *passed,
+                   unsigned *failed)
+{
+    printf("mmio-check: %s %s\n", name, ok ? "ok" : "FAILED");
+    ok ? (*passed)++ : (*failed)++;
+}
+
 int main(void)
 {
     static uint8_t ram[AREA] __attribute__((aligned(64)));
@@ -361,13 +460,12 @@ int main(void)
         printf("mmio-check: unsupported-ud FAILED\n");
         failed++;
     }
-    if (rep_insb_down()) {
-        printf("mmio-check: rep-insb-down ok\n");
-        passed++;
-    } else {
-        printf("mmio-check: rep-insb-down FAILED\n");
-        failed++;
-    }
+    report("rep-insb-down", rep_insb_down(), &passed, &failed);
+    report("rep-insb-page-fault", rep_insb_page_fault(), &passed, &failed);
+    report("rep-insb-copy-on-write", rep_insb_copy_on_write(), &passed,
+           &failed);
+    report("movs-mmio-page-fault", movs_mmio_page_fault(mmio), &passed,
+           &failed);
     printf("mmio-check: %u passed, %u failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -13,6 +13,7 @@
 #include "system/runstate.h"
 #include "cpu.h"
 #include "mshv-x86.h"
+#include "trace.h"
 
 ZydisMachineMode mshv_x86_mode(uint16_t execution_state,
                                uint16_t cs_attributes)
@@ -110,6 +111,8 @@ void mshv_x86_mem_init(MshvX86Mem *mem, CPUState *cpu,
 
     mem->cpu = cpu;
     mem->page_gva = -1;
+    mem->user = (execution_state & HV_X64_EXEC_STATE_CPL_MASK) == 3;
+    mem->faulted = false;
     if (!(execution_state & HV_X64_EXEC_STATE_CR0_PE)) {
         mem->paging = false;
     } else if (s->regs && s->regs->isvalid) {
@@ -120,6 +123,51 @@ void mshv_x86_mem_init(MshvX86Mem *mem, CPUState *cpu,
     }
 }
 
+static int mshv_x86_inject_exception(CPUState *cpu, unsigned vector,
+                                     bool has_error_code, uint32_t error_code,
+                                     const char *what)
+{
+    union hv_register_value v = {
+        .reg64 = HV_PENDING_INTERRUPTION_PENDING |
+            (uint64_t)HV_X64_PENDING_EXCEPTION <<
+                HV_PENDING_INTERRUPTION_TYPE_SHIFT |
+            (uint64_t)vector << HV_PENDING_INTERRUPTION_VECTOR_SHIFT,
+    };
+
+    if (has_error_code) {
+        v.reg64 |= HV_PENDING_INTERRUPTION_DELIVER_ERROR_CODE |
+                   (uint64_t)error_code <<
+                       HV_PENDING_INTERRUPTION_ERROR_CODE_SHIFT;
+    }
+    return mshv_x86_set_reg(cpu, HV_REGISTER_PENDING_INTERRUPTION, &v, what);
+}
+
+/*
+ * The guest's page tables refuse an access of the instruction being
+ * emulated: the guest gets the #PF the instruction itself would raise.
+ */
+static int mshv_x86_page_fault(MshvX86Mem *mem, uint64_t gva, bool write,
+                               uint32_t result)
+{
+    union hv_register_value cr2 = { .reg64 = gva };
+    uint32_t error_code =
+        (result != HV_TRANSLATE_GVA_PAGE_NOT_PRESENT ? PG_ERROR_P_MASK : 0) |
+        (write ? PG_ERROR_W_MASK : 0) |
+        (mem->user ? PG_ERROR_U_MASK : 0) |
+        (result == HV_TRANSLATE_GVA_INVALID_PAGE_TABLE_FLAGS ?
+         PG_ERROR_RSVD_MASK : 0);
+
+    trace_mshv_page_fault(mem->cpu->cpu_index, gva, error_code);
+    if (mshv_x86_set_reg(mem->cpu, HV_X64_REGISTER_CR2, &cr2,
+                         "raising a page fault") < 0 ||
+        mshv_x86_inject_exception(mem->cpu, EXCP0E_PAGE, true, error_code,
+                                  "raising a page fault") < 0) {
+        return -1;
+    }
+    mem->faulted = true;
+    return -EFAULT;
+}
+
 static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
                               uint64_t *gpa)
 {
@@ -127,7 +175,8 @@ static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
     struct hv_input_translate_virtual_address in = {
         .vp_index = s->vp_index,
         .control_flags = HV_TRANSLATE_GVA_VALIDATE_READ |
-                         (write ? HV_TRANSLATE_GVA_VALIDATE_WRITE : 0),
+                         (write ? HV_TRANSLATE_GVA_VALIDATE_WRITE : 0) |
+                         HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS,
         .gva_page = gva >> 12,
     };
     struct hv_output_translate_virtual_address out;
@@ -148,7 +197,14 @@ static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
         mshv_fail(mem->cpu, "translating a guest address", -ret, status);
         return -1;
     }
-    if (out.result_code != HV_TRANSLATE_GVA_SUCCESS) {
+    switch (out.result_code) {
+    case HV_TRANSLATE_GVA_SUCCESS:
+        break;
+    case HV_TRANSLATE_GVA_PAGE_NOT_PRESENT:
+    case HV_TRANSLATE_GVA_PRIVILEGE_VIOLATION:
+    case HV_TRANSLATE_GVA_INVALID_PAGE_TABLE_FLAGS:
+        return mshv_x86_page_fault(mem, gva, write, out.result_code);
+    default:
         error_report("mshv: vCPU %d: guest address 0x%" PRIx64 " does not "
                      "translate (result %u) during instruction emulation",
                      mem->cpu->cpu_index, gva, out.result_code);
@@ -162,25 +218,41 @@ static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
     return 0;
 }
 
-int mshv_x86_mem_rw(MshvX86Mem *mem, uint64_t linear, void *buf,
-                    unsigned size, bool write)
+/* Translate each page of [linear, linear + size); with @buf, access it. */
+static int mshv_x86_mem_access(MshvX86Mem *mem, uint64_t linear, void *buf,
+                               unsigned size, bool write)
 {
     uint8_t *p = buf;
 
     while (size) {
         unsigned chunk = MIN(size, 0x1000 - (linear & 0xfff));
         uint64_t gpa;
+        int ret = mshv_x86_translate(mem, linear, write, &gpa);
 
-        if (mshv_x86_translate(mem, linear, write, &gpa) < 0) {
-            return -1;
+        if (ret < 0) {
+            return ret;
         }
-        address_space_rw(&address_space_memory, gpa, MEMTXATTRS_UNSPECIFIED,
-                         p, chunk, write);
-        p += chunk;
+        if (p) {
+            address_space_rw(&address_space_memory, gpa,
+                             MEMTXATTRS_UNSPECIFIED, p, chunk, write);
+            p += chunk;
+        }
         linear += chunk;
         size -= chunk;
     }
     return 0;
+}
+
+int mshv_x86_mem_rw(MshvX86Mem *mem, uint64_t linear, void *buf,
+                    unsigned size, bool write)
+{
+    return mshv_x86_mem_access(mem, linear, buf, size, write);
+}
+
+int mshv_x86_mem_check(MshvX86Mem *mem, uint64_t linear, unsigned size,
+                       bool write)
+{
+    return mshv_x86_mem_access(mem, linear, NULL, size, write);
 }
 
 int mshv_x86_complete(CPUState *cpu, uint64_t rip,
@@ -224,15 +296,8 @@ int mshv_x86_complete(CPUState *cpu, uint64_t rip,
 
 int mshv_x86_inject_ud(CPUState *cpu, const char *why)
 {
-    union hv_register_value v = {
-        .reg64 = HV_PENDING_INTERRUPTION_PENDING |
-            (uint64_t)HV_X64_PENDING_EXCEPTION <<
-                HV_PENDING_INTERRUPTION_TYPE_SHIFT |
-            (uint64_t)EXCP06_ILLOP << HV_PENDING_INTERRUPTION_VECTOR_SHIFT,
-    };
-
     qemu_log_mask(LOG_GUEST_ERROR | LOG_UNIMP,
                   "mshv: vCPU %d: %s: injecting #UD\n", cpu->cpu_index, why);
-    return mshv_x86_set_reg(cpu, HV_REGISTER_PENDING_INTERRUPTION, &v,
-                            "injecting #UD");
+    return mshv_x86_inject_exception(cpu, EXCP06_ILLOP, false, 0,
+                                     "injecting #UD");
 }

@@ -113,11 +113,18 @@ static int mshv_string_io(CPUState *cpu,
         if (!long_mode) {
             linear = (uint32_t)linear;
         }
+        /* the element's memory first: a fault leaves the port untouched */
+        ret = out ? mshv_x86_mem_rw(&mem, linear, &data, size, false) :
+                    mshv_x86_mem_check(&mem, linear, size, true);
+        if (ret == -EFAULT) {
+            /* the elements done so far count, the instruction stays */
+            remaining += count - i;
+            break;
+        }
+        if (ret < 0) {
+            return ret;
+        }
         if (out) {
-            ret = mshv_x86_mem_rw(&mem, linear, &data, size, false);
-            if (ret < 0) {
-                return ret;
-            }
             address_space_write(&address_space_io, io->port_number,
                                 MEMTXATTRS_UNSPECIFIED, &data, size);
         } else {

@@ -240,6 +240,11 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
         return mshv_x86_inject_ud(cpu, text);
     }
     default:
-        return -1;
+        /*
+         * The other operand's page faulted: the guest gets the #PF with
+         * nothing of the instruction done (a REP batch's earlier
+         * iterations run again after the guest's handler).
+         */
+        return m.mem.faulted ? 0 : -1;
     }
 }

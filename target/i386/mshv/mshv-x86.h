@@ -20,6 +20,8 @@ typedef struct MshvX86RegUpdate {
 typedef struct MshvX86Mem {
     CPUState *cpu;
     bool paging;
+    bool user;                  /* CPL 3: a page fault says so */
+    bool faulted;               /* a #PF for the guest is pending */
     uint64_t page_gva;          /* -1: nothing cached */
     uint64_t page_gpa;
     bool page_writable;
@@ -40,9 +42,18 @@ struct hv_x64_segment_register mshv_x86_segment(CPUState *cpu, int seg);
 
 void mshv_x86_mem_init(MshvX86Mem *mem, CPUState *cpu,
                        uint16_t execution_state);
-/* 0, or -1 after stopping the VM with the reason. */
+/*
+ * 0; -EFAULT when the guest's page tables refuse the access, as they
+ * would the instruction's own: a #PF is then pending for the guest
+ * (mem->faulted), and the caller leaves the instruction unfinished, for
+ * the guest to run again after its handler; or -1 after stopping the VM
+ * with the reason.
+ */
 int mshv_x86_mem_rw(MshvX86Mem *mem, uint64_t linear, void *buf,
                     unsigned size, bool write);
+/* The same checks, for an access still to come: 0, -EFAULT or -1. */
+int mshv_x86_mem_check(MshvX86Mem *mem, uint64_t linear, unsigned size,
+                       bool write);
 
 /*
  * Finish the intercepted instruction: RIP and the given registers, in one
