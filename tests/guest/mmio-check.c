@@ -354,7 +354,10 @@ static int rep_insb_copy_on_write(void)
            p[0] == 0x5a && p[63] == 0x5a;
 }
 
-/* REP MOVSB from the MMIO window to pages not mapped yet. */
+/*
+ * REP MOVSB from the MMIO window across two pages not mapped yet: the
+ * second faults with eight bytes done, which must count.
+ */
 static int movs_mmio_page_fault(uint8_t *mmio)
 {
     uint8_t *p = fresh_pages();

@@ -241,10 +241,10 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
     }
     default:
         /*
-         * The other operand's page faulted: the guest gets the #PF with
-         * nothing of the instruction done (a REP batch's earlier
-         * iterations run again after the guest's handler).
+         * The other operand's page faulted: the guest gets the #PF, and
+         * the REP iterations done so far count, as the CPU's own fault
+         * would leave them; RIP stays at the instruction.
          */
-        return m.mem.faulted ? 0 : -1;
+        return m.mem.faulted ? mshv_mmio_store(&m) : -1;
     }
 }
