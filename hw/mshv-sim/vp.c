@@ -287,21 +287,29 @@ typedef struct MshvSimPeek {
 } MshvSimPeek;
 
 /*
- * A translation of one of the stopped VP's own addresses: a string I/O
- * exit asks for one before its RUN_VP, so it is part of the VMM's answer
- * and the watching VP takes it too.  A hypercall about another VP is
- * not taken there: waiting for that VP from inside cpu_exec() could
- * deadlock against its exclusive work.
+ * Hypercalls that are part of the VMM's answer to a stop, which the
+ * watching VP takes too: a translation of one of the VP's own addresses
+ * (a string I/O exit asks for one), an interrupt assertion (a device the
+ * exit raised an interrupt).  Nothing that waits for another VP: from
+ * inside cpu_exec() that could deadlock against its exclusive work.
  */
-static bool mshv_sim_vp_own_translate(MshvSimVp *vp, const MshvSimHeader *h,
+static bool mshv_sim_vp_answer_hvcall(MshvSimVp *vp, const MshvSimHeader *h,
                                       const void *payload, size_t len)
 {
     const struct hv_input_translate_virtual_address *t = payload;
 
-    return h->op == MSHV_SIM_OP_HVCALL &&
-           h->arg[0] == HVCALL_TRANSLATE_VIRTUAL_ADDRESS &&
-           h->len >= sizeof(*t) && len >= sizeof(*t) &&
-           t->vp_index == vp->index;
+    if (h->op != MSHV_SIM_OP_HVCALL) {
+        return false;
+    }
+    switch (h->arg[0]) {
+    case HVCALL_ASSERT_VIRTUAL_INTERRUPT:
+        return true;
+    case HVCALL_TRANSLATE_VIRTUAL_ADDRESS:
+        return h->len >= sizeof(*t) && len >= sizeof(*t) &&
+               t->vp_index == vp->index;
+    default:
+        return false;
+    }
 }
 
 /*
@@ -354,9 +362,9 @@ static void mshv_sim_vp_await_run(MshvSimVp *vp)
             break;
         }
         if (n >= (ssize_t)sizeof(peek.hdr) &&
-            mshv_sim_vp_own_translate(vp, &peek.hdr, &peek.translate,
+            mshv_sim_vp_answer_hvcall(vp, &peek.hdr, &peek.translate,
                                       n - sizeof(peek.hdr))) {
-            mshv_sim_count(MSHV_SIM_CNT_TRANSLATE_WATCHED);
+            mshv_sim_count(MSHV_SIM_CNT_HVCALL_WATCHED);
             mshv_sim_vp_serve(vp, true);
             /* the VMM's turn again, from now */
             deadline = qatomic_read(&vp->stopped_at) + vp->poll_ns;
@@ -1652,7 +1660,7 @@ static void mshv_sim_vp_hvcall(MshvSimVp *vp, const MshvSimHeader *req,
                                bool watched)
 {
     size_t out_size = MIN(req->arg[2], MSHV_HVCALL_MAX_IO_SIZE);
-    bool answer = mshv_sim_vp_own_translate(vp, req, vp->req_in, req->len) &&
+    bool answer = mshv_sim_vp_answer_hvcall(vp, req, vp->req_in, req->len) &&
                   qatomic_read(&vp->stopped_at);
     unsigned done = 0;
     uint16_t status;

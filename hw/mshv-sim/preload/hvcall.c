@@ -234,12 +234,25 @@ long mshv_hvcall_ioctl(MshvPartition *pt, MshvVp *vp, uint64_t arg)
     if (!pt) {
         status = host_hvcall(&args, in, out);
     } else {
+        /*
+         * An interrupt a device raised while the VMM handled an exit goes
+         * where the stopped VP's thread takes it at once (any channel
+         * carries a partition's hypercalls); the hypervisor's main loop
+         * would take two more wake-ups.
+         */
+        MshvVp *via = !vp && args.code == HVCALL_ASSERT_VIRTUAL_INTERRUPT ?
+                      mshv_vp_trylock_handled(pt) : NULL;
+
         req.arg[0] = args.code;
         req.arg[1] = args.reps;
         req.arg[2] = args.out_ptr ? args.out_sz : 0;
-        ret = mshv_partition_call(pt, vp ? vp->chan : pt->chan, &req,
+        ret = mshv_partition_call(pt, vp ? vp->chan :
+                                      via ? via->chan : pt->chan, &req,
                                   in, args.in_sz, NULL, 0,
                                   &rep, out, MSHV_HVCALL_MAX_IO_SIZE);
+        if (via) {
+            pthread_mutex_unlock(&via->lock);
+        }
         if (ret < 0) {
             goto out;
         }

@@ -173,6 +173,12 @@ int mshv_partition_died(MshvPartition *pt, int err);
 
 long mshv_vp_create(MshvPartition *pt, uint64_t arg);
 long mshv_vp_ioctl(MshvVp *vp, unsigned int req, uint64_t arg);
+/*
+ * The VP this thread is handling an exit of (its last MSHV_RUN_VP's), if
+ * it is @pt's and its lock could be taken: the caller sends on its
+ * channel, where the stopped VP's thread answers at once, then unlocks.
+ */
+MshvVp *mshv_vp_trylock_handled(MshvPartition *pt);
 void *mshv_vp_mmap(MshvVp *vp, void *addr, size_t len, int prot, int flags,
                    int fd, off_t off);
 

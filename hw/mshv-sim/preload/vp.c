@@ -169,6 +169,32 @@ static bool await_reply(MshvVp *vp, int64_t start)
  * vCPU kick stops the VP.  Then the VP is cancelled and the single reply
  * says whether a message got in first.
  */
+/*
+ * The VP whose MSHV_RUN_VP this thread last returned with a message: the
+ * VP is stopped while the thread handles it, and its thread on the
+ * hypervisor side watches its channel for the VMM's answer.
+ */
+static __thread MshvVp *handled_vp;
+static __thread uint32_t handled_index;
+
+MshvVp *mshv_vp_trylock_handled(MshvPartition *pt)
+{
+    MshvVp *vp = handled_vp;
+
+    /*
+     * Compare pointers only (the VP may be another partition's, gone):
+     * it is this partition's, and alive, if the partition lists it.
+     * Another thread holding its lock (in its own MSHV_RUN_VP, say) means
+     * the partition channel instead.
+     */
+    if (!vp || __atomic_load_n(&pt->vps[handled_index],
+                               __ATOMIC_ACQUIRE) != vp ||
+        pthread_mutex_trylock(&vp->lock)) {
+        return NULL;
+    }
+    return vp;
+}
+
 static long vp_run(MshvVp *vp, uint64_t arg)
 {
     MshvPartition *pt = vp->pt;
@@ -182,6 +208,7 @@ static long vp_run(MshvVp *vp, uint64_t arg)
     int64_t start;
     int ret, err = 0;
 
+    handled_vp = NULL;
     if (__atomic_load_n(&pt->dead, __ATOMIC_ACQUIRE)) {
         return -EIO;
     }
@@ -231,6 +258,8 @@ static long vp_run(MshvVp *vp, uint64_t arg)
     if (mshv_copy_to_user(arg, &msg, sizeof(msg)) < 0) {
         return -EFAULT;
     }
+    handled_vp = vp;
+    handled_index = vp->index;
     return 0;
 }
 
