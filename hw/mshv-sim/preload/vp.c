@@ -161,15 +161,6 @@ static bool await_reply(MshvVp *vp, int64_t start)
 }
 
 /*
- * Signals are blocked for the whole call and let in only by ppoll(), so
- * a signal that comes at any point after the call began makes it return
- * -EINTR, as one does in the driver, where no handler can run
- * in the middle of an ioctl.  (poll() and ppoll() are never restarted
- * after a handler ran, whatever SA_RESTART says.)  That is how QEMU's
- * vCPU kick stops the VP.  Then the VP is cancelled and the single reply
- * says whether a message got in first.
- */
-/*
  * The VP whose MSHV_RUN_VP this thread last returned with a message: the
  * VP is stopped while the thread handles it, and its thread on the
  * hypervisor side watches its channel for the VMM's answer.
@@ -195,6 +186,15 @@ MshvVp *mshv_vp_trylock_handled(MshvPartition *pt)
     return vp;
 }
 
+/*
+ * Signals are blocked for the whole call and let in only by ppoll(), so
+ * a signal that comes at any point after the call began makes it return
+ * -EINTR, as one does in the driver, where no handler can run
+ * in the middle of an ioctl.  (poll() and ppoll() are never restarted
+ * after a handler ran, whatever SA_RESTART says.)  That is how QEMU's
+ * vCPU kick stops the VP.  Then the VP is cancelled and the single reply
+ * says whether a message got in first.
+ */
 static long vp_run(MshvVp *vp, uint64_t arg)
 {
     MshvPartition *pt = vp->pt;
