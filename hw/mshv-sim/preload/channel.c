@@ -8,9 +8,12 @@
 
 #include "preload.h"
 
+#include <poll.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #define CMSG_FDS_SPACE  CMSG_SPACE(MSHV_SIM_MAX_FDS * sizeof(int))
 
@@ -128,4 +131,31 @@ int mshv_chan_recv(int sock, MshvSimHeader *h, void *buf, size_t buf_len)
         return -EPROTO;
     }
     return got;
+}
+
+int64_t mshv_now_ns(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+bool mshv_chan_ready(int sock)
+{
+    struct pollfd p = { .fd = sock, .events = POLLIN };
+
+    return poll(&p, 1, 0) > 0;
+}
+
+bool mshv_chan_watch(int sock, int64_t deadline)
+{
+    do {
+        if (mshv_chan_ready(sock)) {
+            return true;
+        }
+        /* and let whatever else wants this CPU run meanwhile */
+        sched_yield();
+    } while (mshv_now_ns() < deadline);
+    return false;
 }

@@ -242,14 +242,16 @@ long mshv_hvcall_ioctl(MshvPartition *pt, MshvVp *vp, uint64_t arg)
          */
         MshvVp *via = !vp && args.code == HVCALL_ASSERT_VIRTUAL_INTERRUPT ?
                       mshv_vp_trylock_handled(pt) : NULL;
+        MshvVp *on = vp ? vp : via;
 
         req.arg[0] = args.code;
         req.arg[1] = args.reps;
         req.arg[2] = args.out_ptr ? args.out_sz : 0;
-        ret = mshv_partition_call(pt, vp ? vp->chan :
-                                      via ? via->chan : pt->chan, &req,
-                                  in, args.in_sz, NULL, 0,
-                                  &rep, out, MSHV_HVCALL_MAX_IO_SIZE);
+        ret = mshv_partition_call_watched(pt, on ? on->chan : pt->chan,
+                                          on ? &on->call_poll_ns :
+                                               &pt->call_poll_ns,
+                                          &req, in, args.in_sz,
+                                          &rep, out, MSHV_HVCALL_MAX_IO_SIZE);
         if (via) {
             pthread_mutex_unlock(&via->lock);
         }

@@ -7,6 +7,7 @@
  */
 
 #include "preload.h"
+#include "hw/mshv-sim/poll-window.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -280,11 +281,13 @@ int mshv_partition_died(MshvPartition *pt, int err)
     return -EIO;
 }
 
-int mshv_partition_call(MshvPartition *pt, int chan, MshvSimHeader *req,
-                        const void *payload, uint32_t len,
-                        const int *fds, unsigned nfds,
-                        MshvSimHeader *rep, void *rbuf, size_t rlen)
+static int partition_call(MshvPartition *pt, int chan, int64_t *window,
+                          MshvSimHeader *req, const void *payload,
+                          uint32_t len, const int *fds, unsigned nfds,
+                          MshvSimHeader *rep, void *rbuf, size_t rlen)
 {
+    int64_t start = window ? mshv_now_ns() : 0;
+    bool missed;
     int ret;
 
     if (__atomic_load_n(&pt->dead, __ATOMIC_ACQUIRE)) {
@@ -298,15 +301,39 @@ int mshv_partition_call(MshvPartition *pt, int chan, MshvSimHeader *req,
         return ret == -ECONNRESET || ret == -EPROTO
                ? mshv_partition_died(pt, ret) : ret;
     }
+    /* a reply the watch (if any) missed adapts the window */
+    missed = window && !(*window && mshv_chan_watch(chan, start + *window));
     memset(rep, 0, sizeof(*rep));
     ret = mshv_chan_recv(chan, rep, rbuf, rlen);
     if (ret < 0) {
         return mshv_partition_died(pt, ret);
     }
+    if (missed) {
+        *window = mshv_sim_poll_window(*window, mshv_now_ns() - start);
+    }
     if (rep->op != req->op || rep->ret > 0 || rep->ret < -4095) {
         return mshv_partition_died(pt, -EPROTO);
     }
     return rep->ret < 0 ? rep->ret : ret;
+}
+
+int mshv_partition_call(MshvPartition *pt, int chan, MshvSimHeader *req,
+                        const void *payload, uint32_t len,
+                        const int *fds, unsigned nfds,
+                        MshvSimHeader *rep, void *rbuf, size_t rlen)
+{
+    return partition_call(pt, chan, NULL, req, payload, len, fds, nfds, rep,
+                          rbuf, rlen);
+}
+
+int mshv_partition_call_watched(MshvPartition *pt, int chan,
+                                int64_t *window, MshvSimHeader *req,
+                                const void *payload, uint32_t len,
+                                MshvSimHeader *rep, void *rbuf,
+                                size_t rlen)
+{
+    return partition_call(pt, chan, window, req, payload, len, NULL, 0, rep,
+                          rbuf, rlen);
 }
 
 /* ---- Lifetime -------------------------------------------------------- */

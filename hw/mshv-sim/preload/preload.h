@@ -106,6 +106,15 @@ int mshv_check_user_readable(uint64_t addr, size_t len);
 int mshv_chan_send(int sock, const MshvSimHeader *h, const void *payload,
                    const int *fds, unsigned nfds);
 int mshv_chan_recv(int sock, MshvSimHeader *h, void *buf, size_t buf_len);
+/* CLOCK_MONOTONIC in ns */
+int64_t mshv_now_ns(void);
+/* A packet is waiting on @sock. */
+bool mshv_chan_ready(int sock);
+/*
+ * Watch @sock for a packet until @deadline (mshv_now_ns()), yielding the
+ * CPU between looks (hw/mshv-sim/poll-window.h); whether one came.
+ */
+bool mshv_chan_watch(int sock, int64_t deadline);
 
 /* ---- Partitions (partition.c) ----------------------------------------- */
 
@@ -115,6 +124,7 @@ struct MshvVp {
     uint32_t index;
     int chan;                   /* VP channel, driver end */
     int64_t poll_ns;            /* RUN_VP's watch (poll-window.h); lock */
+    int64_t call_poll_ns;       /* a hypercall's, on the VP channel; lock */
 };
 
 struct MshvPartition {
@@ -122,6 +132,7 @@ struct MshvPartition {
     unsigned refs;              /* partition fd + VP fds; atomic */
     uint64_t id;
     int chan;                   /* partition channel, driver end */
+    int64_t call_poll_ns;       /* a hypercall's watch on it; lock */
     int dead;                   /* a channel broke; atomic */
     int death_reported;         /* atomic */
 
@@ -166,6 +177,16 @@ int mshv_partition_call(MshvPartition *pt, int chan, MshvSimHeader *req,
                         const void *payload, uint32_t len,
                         const int *fds, unsigned nfds,
                         MshvSimHeader *rep, void *rbuf, size_t rlen);
+/*
+ * The same, watching for the reply for *@window ns first (the channel's
+ * window, poll-window.h, adapted here): for the hypercalls the hypervisor
+ * answers within microseconds.
+ */
+int mshv_partition_call_watched(MshvPartition *pt, int chan,
+                                int64_t *window, MshvSimHeader *req,
+                                const void *payload, uint32_t len,
+                                MshvSimHeader *rep, void *rbuf,
+                                size_t rlen);
 /* A channel broke (err: the channel error); returns -EIO. */
 int mshv_partition_died(MshvPartition *pt, int err);
 

@@ -127,39 +127,6 @@ long mshv_vp_create(MshvPartition *pt, uint64_t arg)
 /* ---- MSHV_RUN_VP ----------------------------------------------------- */
 
 /* A reply is already waiting (a message raced with the signal). */
-static bool reply_ready(int chan)
-{
-    struct pollfd p = { .fd = chan, .events = POLLIN };
-
-    return poll(&p, 1, 0) > 0;
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-/*
- * Watch for the reply a little while before sleeping
- * (hw/mshv-sim/poll-window.h): a VP that stops again within microseconds
- * is answered without a wake-up.  Returns whether the reply is there.
- */
-static bool await_reply(MshvVp *vp, int64_t start)
-{
-    int64_t deadline = start + vp->poll_ns;
-
-    do {
-        if (reply_ready(vp->chan)) {
-            return true;
-        }
-        sched_yield();
-    } while (now_ns() < deadline);
-    return false;
-}
-
 /*
  * The VP whose MSHV_RUN_VP this thread last returned with a message: the
  * VP is stopped while the thread handles it, and its thread on the
@@ -214,14 +181,17 @@ static long vp_run(MshvVp *vp, uint64_t arg)
     }
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &mask);
-    start = now_ns();
+    start = mshv_now_ns();
     err = mshv_chan_send(vp->chan, &req, NULL, NULL, 0);
-    ready = !err && vp->poll_ns && await_reply(vp, start);
+    /* a VP that stops again within microseconds costs no wake-up */
+    ready = !err && vp->poll_ns &&
+            mshv_chan_watch(vp->chan, start + vp->poll_ns);
     while (!err && !ready) {
         ret = ppoll(&p, 1, NULL, &mask);
         if (ret > 0) {
             /* the watch, if any, missed it */
-            vp->poll_ns = mshv_sim_poll_window(vp->poll_ns, now_ns() - start);
+            vp->poll_ns = mshv_sim_poll_window(vp->poll_ns,
+                                               mshv_now_ns() - start);
             break;
         }
         if (ret < 0 && errno == EINTR) {
@@ -236,7 +206,7 @@ static long vp_run(MshvVp *vp, uint64_t arg)
     if (err) {
         return mshv_partition_died(pt, err);
     }
-    if (interrupted && !reply_ready(vp->chan)) {
+    if (interrupted && !mshv_chan_ready(vp->chan)) {
         ret = mshv_chan_send(vp->chan, &cancel, NULL, NULL, 0);
         if (ret < 0) {
             return mshv_partition_died(pt, ret);
