@@ -109,7 +109,10 @@ uint32_t mshv_sim_gva_translate(CPUState *cs, uint64_t gva, uint64_t flags,
     MshvSimWalk w = {
         .cs = cs,
         .flags = flags,
-        .rsvd = ~MAKE_64BIT_MASK(0, X86_CPU(cs)->phys_bits) & ~PG_NX_MASK,
+        /* address bits the CPU lacks; 52-62 are the OS's in long mode */
+        .rsvd = MAKE_64BIT_MASK(X86_CPU(cs)->phys_bits,
+                                52 - X86_CPU(cs)->phys_bits) |
+                (env->hflags & HF_LMA_MASK ? 0 : MAKE_64BIT_MASK(52, 11)),
         .nxe = env->efer & MSR_EFER_NXE,
         .writable = true,
         .user = true,

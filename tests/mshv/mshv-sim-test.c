@@ -1179,6 +1179,7 @@ static void test_translate_checks(void)
     *guest_pte(&g, 0x2000) = 0x2000 | PTE_P | PTE_U | PTE_NX;
     *guest_pte(&g, 0x3000) = 0x3000 | PTE_P;                /* read-only */
     *guest_pte(&g, 0x4000) = 0x4000 | PTE_P | 1ULL << 51;   /* reserved */
+    *guest_pte(&g, 0x6000) = 0x6000 | PTE_P | 1ULL << 58;   /* the OS's */
     pd[1] = 0x400000 | PTE_P | PTE_W | PTE_PS;              /* 2 MiB */
     run(&g, &msg);
     g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
@@ -1203,6 +1204,7 @@ static void test_translate_checks(void)
                      HV_TRANSLATE_GVA_SUCCESS);
     g_assert_cmpuint(translate_result(&g, 0x4000, rd), ==,
                      HV_TRANSLATE_GVA_INVALID_PAGE_TABLE_FLAGS);
+    g_assert_cmphex(translate_ok(&g, 0x6000), ==, 0x6000);
     g_assert_cmphex(translate_ok(&g, 0x234567), ==, 0x434000);
 
     /* accessed and dirty bits: untouched unless asked for */
