@@ -110,8 +110,9 @@ uint32_t mshv_sim_gva_translate(CPUState *cs, uint64_t gva, uint64_t flags,
         .cs = cs,
         .flags = flags,
         /* address bits the CPU lacks; 52-62 are the OS's in long mode */
-        .rsvd = MAKE_64BIT_MASK(X86_CPU(cs)->phys_bits,
-                                52 - X86_CPU(cs)->phys_bits) |
+        .rsvd = (X86_CPU(cs)->phys_bits < 52 ?
+                 MAKE_64BIT_MASK(X86_CPU(cs)->phys_bits,
+                                 52 - X86_CPU(cs)->phys_bits) : 0) |
                 (env->hflags & HF_LMA_MASK ? 0 : MAKE_64BIT_MASK(52, 11)),
         .nxe = env->efer & MSR_EFER_NXE,
         .writable = true,

@@ -9,10 +9,13 @@
  * page, and the register page is refreshed.  HLT and interrupt delivery
  * stay inside: a halted VP sleeps in TCG until its LAPIC wakes it.
  *
- * Threads: VP channel requests are handled in the main loop (and a RUN_VP
- * that comes right after a stop on the VP's own thread); everything
- * that reads or writes a VP's CPUX86State runs on that VP's own thread
- * (intercept hooks, run_on_cpu work), so state is always consistent.
+ * Threads: VP channel requests are handled in the main loop (and the
+ * VMM's answer to a stop -- its RUN_VP, a translation, an interrupt
+ * assertion -- on the VP's own thread, which watches for it); everything
+ * that writes a VP's CPUX86State runs on that VP's own thread (intercept
+ * hooks, run_on_cpu work), so state is always consistent.  The one read
+ * elsewhere is a stopped VP's page walk (hvcall.c), under the BQL, while
+ * nothing can start the VP.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -313,9 +316,10 @@ static bool mshv_sim_vp_answer_hvcall(MshvSimVp *vp, const MshvSimHeader *h,
 }
 
 /*
- * The VMM answered the VP's last stop, with its RUN_VP or a translation
- * on the way there.  An answer the VP's own watch took leaves the window
- * as it is; one the main loop had to take adapts it.
+ * The VMM answered the VP's last stop, with its RUN_VP or a hypercall on
+ * the way there (mshv_sim_vp_answer_hvcall).  An answer the VP's own
+ * watch took leaves the window as it is; one the main loop had to take
+ * adapts it.
  */
 static void mshv_sim_vp_answered(MshvSimVp *vp, bool watched)
 {

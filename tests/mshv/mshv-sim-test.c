@@ -16,6 +16,7 @@
 #include "qemu/bswap.h"
 #include "qemu/memalign.h"
 #include "hw/hyperv/mshv-abi.h"
+#include "hw/mshv-sim/caps.h"
 
 #define GUEST_RAM_SIZE      0x10000     /* GPA 0 - 64 KiB */
 #define GUEST_CODE          0x1000
@@ -817,19 +818,6 @@ static void test_register_every_name(void)
         { 0x000a0000, 0x20 },       /* SynIC */
         { 0x000b0000, 0x10 },       /* synthetic timers */
     };
-    const uint64_t features =
-        1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
-        1ULL << HV_SYNTHETIC_PROC_HV1 |
-        1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_RUN_TIME_REG |
-        1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER |
-        1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS |
-        1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS |
-        1ULL << HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS |
-        1ULL << HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS |
-        1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_INDEX |
-        1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC |
-        1ULL << HV_SYNTHETIC_PROC_ACCESS_GUEST_IDLE_REG |
-        1ULL << HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS;
     struct {
         struct hv_input_vp_registers hdr;
         uint32_t names[1];
@@ -843,7 +831,9 @@ static void test_register_every_name(void)
     uint16_t status;
     Guest g;
 
-    guest_init_features(&g, code, sizeof(code), features);
+    /* every feature the simulator offers, so every register it has */
+    guest_init_features(&g, code, sizeof(code),
+                        MSHV_SIM_ASSIGNABLE_SYNTHETIC_PROC_FEATURES);
     for (c = 0; c < ARRAY_SIZE(classes); c++) {
         for (i = 0; i < classes[c].count; i++) {
             uint32_t name = classes[c].first + i;
