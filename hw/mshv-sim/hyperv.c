@@ -7,9 +7,8 @@
  * counter and reference TSC page, the TSC and APIC frequency MSRs, and
  * the VP assist page MSR (kept, not used).
  * the SynIC (SCONTROL, SIMP, SIEFP, SINTs, EOM) with the VMM's message
- * posting and event signalling.  Features the simulator does not
- * implement yet (synthetic timers, APIC access MSRs, guest idle) are not
- * offered to the guest, whatever the partition asked for.
+ * posting and event signalling; the guest's hypercalls, of which the TLB
+ * flush and cluster IPI ones are tlb-ipi.c's.
  *
  * Reference time is the guest's TSC in 100 ns units, so the counter MSR,
  * the TSC page and the TSC agree, and move with the TSC when the VMM
@@ -35,15 +34,11 @@
 /* TLFS bits QEMU's hyperv-proto.h does not name. */
 #define HV_HYPERCALL_LOCKED             (1ULL << 1)
 #define HV_REFERENCE_TSC_ENABLE         (1ULL << 0)
-#define HV_NOTIFY_LONG_SPIN_WAIT        0x0008
 
 static const uint8_t mshv_sim_hypercall_code[] = {
     0xe4, MSHV_SIM_HYPERCALL_PORT,
     0xc3,
 };
-
-/* The APIC timer counts QEMU_CLOCK_VIRTUAL nanoseconds. */
-#define MSHV_SIM_APIC_FREQUENCY         1000000000ULL
 
 #define MSHV_SIM_HV_BUILD               19041
 #define MSHV_SIM_HV_VERSION             0x000a0000      /* 10.0 */
@@ -52,6 +47,7 @@ typedef struct MshvSimHvFeature {
     unsigned synthetic;         /* HV_SYNTHETIC_PROC_* bit */
     uint32_t privilege;         /* CPUID 0x40000003 EAX */
     uint32_t misc;              /* CPUID 0x40000003 EDX */
+    uint32_t hints;             /* CPUID 0x40000004 EAX */
 } MshvSimHvFeature;
 
 /* What the simulator implements, and how the guest learns of it. */
@@ -73,6 +69,12 @@ static const MshvSimHvFeature mshv_sim_hv_features[] = {
     { HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS, HV_APIC_ACCESS_AVAILABLE },
     { HV_SYNTHETIC_PROC_ACCESS_GUEST_IDLE_REG, 0,
       HV_GUEST_IDLE_STATE_AVAILABLE },
+    { HV_SYNTHETIC_PROC_TB_FLUSH_HYPERCALLS, 0, 0,
+      HV_REMOTE_TLB_FLUSH_RECOMMENDED },
+    { HV_SYNTHETIC_PROC_SYNTHETIC_CLUSTER_IPI, 0, 0,
+      HV_CLUSTER_IPI_RECOMMENDED },
+    { HV_SYNTHETIC_PROC_EXTENDED_PROCESSOR_MASKS, 0, 0,
+      HV_EX_PROCESSOR_MASKS_RECOMMENDED },
 };
 
 static bool mshv_sim_hv_has(MshvSimPartition *pt, unsigned synthetic)
@@ -83,15 +85,16 @@ static bool mshv_sim_hv_has(MshvSimPartition *pt, unsigned synthetic)
            (f & (1ULL << synthetic));
 }
 
-static uint32_t mshv_sim_hv_privileges(MshvSimPartition *pt, bool misc)
+/* The CPUID bits of the partition's features, @offset into the table. */
+static uint32_t mshv_sim_hv_cpuid_bits(MshvSimPartition *pt, size_t offset)
 {
     uint32_t bits = 0;
     unsigned i;
 
     for (i = 0; i < ARRAY_SIZE(mshv_sim_hv_features); i++) {
         if (mshv_sim_hv_has(pt, mshv_sim_hv_features[i].synthetic)) {
-            bits |= misc ? mshv_sim_hv_features[i].misc :
-                           mshv_sim_hv_features[i].privilege;
+            bits |= *(const uint32_t *)((const char *)&mshv_sim_hv_features[i]
+                                        + offset);
         }
     }
     return bits;
@@ -126,10 +129,12 @@ bool mshv_sim_hv_cpuid(MshvSimPartition *pt, uint32_t leaf, uint32_t *eax,
         *ebx = MSHV_SIM_HV_VERSION;
         break;
     case HV_CPUID_FEATURES:
-        *eax = mshv_sim_hv_privileges(pt, false);
-        *edx = mshv_sim_hv_privileges(pt, true);
+        *eax = mshv_sim_hv_cpuid_bits(pt, offsetof(MshvSimHvFeature,
+                                                   privilege));
+        *edx = mshv_sim_hv_cpuid_bits(pt, offsetof(MshvSimHvFeature, misc));
         break;
     case HV_CPUID_ENLIGHTMENT_INFO:
+        *eax = mshv_sim_hv_cpuid_bits(pt, offsetof(MshvSimHvFeature, hints));
         *ebx = 0xffffffff;      /* never notify long spin waits */
         break;
     case HV_CPUID_IMPLEMENT_LIMITS:
@@ -455,37 +460,57 @@ bool mshv_sim_hv_is_hypercall(CPUState *cs)
 /*
  * A call through the hypercall page (the VP is at its trap, the caller's
  * registers as the TLFS calling convention has them).  The hypervisor
- * handles the spin-wait notification itself; every other hypercall is the
- * VMM's when it installed the hypercall intercept (false: the trap is not
- * completed), else HvPostMessage and HvSignalEvent find no connection and
- * the rest are unknown.  Otherwise completes the trap instruction.
+ * handles the spin-wait notification and, when the partition has them,
+ * the TLB flush and cluster IPI calls itself; every other hypercall is
+ * the VMM's when it installed the hypercall intercept (false: the trap is
+ * not completed), else HvPostMessage and HvSignalEvent find no connection
+ * and the rest are unknown.  Otherwise completes the trap instruction.
  */
 bool mshv_sim_hv_hypercall(CPUState *cs)
 {
     CPUX86State *env = cpu_env(cs);
+    MshvSimPartition *pt = mshv_sim_partition();
     bool longmode = env->hflags & HF_CS64_MASK;
-    uint64_t control = longmode ? env->regs[R_ECX] :
-                       (uint64_t)(uint32_t)env->regs[R_EDX] << 32 |
-                       (uint32_t)env->regs[R_EAX];
-    uint16_t code = control & 0xffff;
+    MshvSimHcall hc;
     uint64_t result;
+    uint16_t status;
 
-    switch (code) {
-    case HV_NOTIFY_LONG_SPIN_WAIT:
-        result = HV_STATUS_SUCCESS;
-        break;
-    default:
-        if (mshv_sim_intercepted(mshv_sim_partition(),
-                                 HV_INTERCEPT_TYPE_HYPERCALL, 0, 0)) {
-            trace_mshv_sim_hv_hypercall(code, -1);
-            return false;
-        }
-        result = code == HV_POST_MESSAGE || code == HV_SIGNAL_EVENT
+    /* 64-bit: RCX, RDX, R8; 32-bit: EDX:EAX, EBX:ECX, EDI:ESI */
+    if (longmode) {
+        hc.control = env->regs[R_ECX];
+        hc.fast_in[0] = env->regs[R_EDX];
+        hc.fast_in[1] = env->regs[8];
+    } else {
+        hc.control = (uint64_t)(uint32_t)env->regs[R_EDX] << 32 |
+                     (uint32_t)env->regs[R_EAX];
+        hc.fast_in[0] = (uint64_t)(uint32_t)env->regs[R_EBX] << 32 |
+                        (uint32_t)env->regs[R_ECX];
+        hc.fast_in[1] = (uint64_t)(uint32_t)env->regs[R_EDI] << 32 |
+                        (uint32_t)env->regs[R_ESI];
+    }
+    hc.fast = hc.control & HV_HYPERCALL_FAST_BIT;
+    hc.in_gpa = hc.fast_in[0];
+
+    if ((hc.control & 0xffff) == HVCALL_NOTIFY_LONG_SPIN_WAIT) {
+        status = HV_STATUS_SUCCESS;
+    } else if (mshv_sim_tlb_ipi_hypercall(pt, cs, &hc, &status)) {
+        /* done */
+    } else if (mshv_sim_intercepted(pt, HV_INTERCEPT_TYPE_HYPERCALL, 0, 0)) {
+        trace_mshv_sim_hv_hypercall(hc.control & 0xffff, -1);
+        return false;
+    } else {
+        status = (hc.control & 0xffff) == HV_POST_MESSAGE ||
+                 (hc.control & 0xffff) == HV_SIGNAL_EVENT
                  ? HV_STATUS_INVALID_CONNECTION_ID
                  : HV_STATUS_INVALID_HYPERCALL_CODE;
-        break;
     }
-    trace_mshv_sim_hv_hypercall(code, result);
+    result = status;
+    if (status == HV_STATUS_SUCCESS) {
+        /* every rep done */
+        result |= hc.control & (HV_HYPERCALL_REP_MASK <<
+                                HV_HYPERCALL_REP_COUNT_SHIFT);
+    }
+    trace_mshv_sim_hv_hypercall(hc.control & 0xffff, result);
     if (longmode) {
         env->regs[R_EAX] = result;
     } else {

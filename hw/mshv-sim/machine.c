@@ -52,6 +52,8 @@ static const char *const mshv_sim_counter_names[MSHV_SIM_CNT__MAX] = {
     [MSHV_SIM_CNT_INTERRUPT] = "interrupt.assert",
     [MSHV_SIM_CNT_IRQFD_SIGNAL] = "interrupt.irqfd",
     [MSHV_SIM_CNT_IOEVENTFD_SIGNAL] = "ioeventfd.signal",
+    [MSHV_SIM_CNT_GUEST_FLUSH] = "guest_hypercall.tlb_flush",
+    [MSHV_SIM_CNT_GUEST_IPI] = "guest_hypercall.ipi",
 };
 
 static GString *mshv_sim_counters_text(MshvSimPartition *pt)

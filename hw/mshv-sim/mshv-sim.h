@@ -55,6 +55,8 @@ typedef enum MshvSimCounter {
     MSHV_SIM_CNT_INTERRUPT,
     MSHV_SIM_CNT_IRQFD_SIGNAL,
     MSHV_SIM_CNT_IOEVENTFD_SIGNAL,
+    MSHV_SIM_CNT_GUEST_FLUSH,
+    MSHV_SIM_CNT_GUEST_IPI,
     MSHV_SIM_CNT__MAX,
 } MshvSimCounter;
 
@@ -185,6 +187,43 @@ uint16_t mshv_sim_synic_free_slots(CPUState *cs, uint16_t sints);
 uint16_t mshv_sim_synic_post(MshvSimVp *vp, CPUState *cs, uint32_t sint,
                              const uint8_t *message);
 uint64_t mshv_sim_hv_reference_time(CPUState *cs);
+
+/*
+ * cpu-msr.c: processor MSRs TCG lacks: 1 done, 0 not one, -1 #GP.
+ * mshv_sim_tsc_adjust: TSC_ADJUST written, which moves the TSC.
+ */
+int mshv_sim_cpu_msr(CPUState *cs, uint32_t index, bool write,
+                     uint64_t *val);
+void mshv_sim_tsc_adjust(CPUState *cs, uint64_t adjust);
+
+/*
+ * vp-extra-regs.c: VP registers the register table has no CPUX86State
+ * home for.  get/set: false if @name is none of them.
+ */
+typedef struct MshvSimExtraRegs MshvSimExtraRegs;
+MshvSimExtraRegs *mshv_sim_extra_regs_new(void);
+bool mshv_sim_extra_reg_get(MshvSimExtraRegs *x, MshvSimPartition *pt,
+                            CPUState *cs, uint32_t name,
+                            union hv_register_value *v);
+bool mshv_sim_extra_reg_set(MshvSimExtraRegs *x, MshvSimPartition *pt,
+                            CPUState *cs, uint32_t name,
+                            const union hv_register_value *v);
+bool mshv_sim_extra_regs_take_event(MshvSimExtraRegs *x, CPUState *cs);
+
+/* A guest's hypercall, as its registers give it (hyperv.c). */
+typedef struct MshvSimHcall {
+    uint64_t control;
+    bool fast;
+    uint64_t in_gpa;            /* memory input (not fast) */
+    uint64_t fast_in[2];        /* register input (fast) */
+} MshvSimHcall;
+
+/*
+ * tlb-ipi.c: false if @hc is no TLB flush or cluster IPI hypercall the
+ * partition has; else its status in *@status.
+ */
+bool mshv_sim_tlb_ipi_hypercall(MshvSimPartition *pt, CPUState *cs,
+                                const MshvSimHcall *hc, uint16_t *status);
 
 /* stimer.c: the synthetic timers */
 int mshv_sim_stimer_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,

@@ -63,6 +63,7 @@ struct MshvSimVp {
     DECLARE_BITMAP(eoi, 256);   /* level EOIs not yet reported (lock) */
     uint64_t notify;            /* DELIVERABILITY_NOTIFICATIONS requests */
     uint16_t sints_ready;       /* requested SINTs now free to report (lock) */
+    MshvSimExtraRegs *extra;    /* registers beyond the table (VP thread) */
 
     /* CPUID and MSR results the VMM registered; the hooks apply them. */
     QemuMutex results_lock;
@@ -515,7 +516,9 @@ static void mshv_sim_take_pending_event(MshvSimVp *vp)
     CPUState *cs = CPU(vp->cpu);
     CPUX86State *env = &vp->cpu->env;
 
-    if (env->exception_injected) {
+    /* PENDING_INTERRUPTION's exception first, PENDING_EVENT0's after */
+    if (env->exception_injected ||
+        mshv_sim_extra_regs_take_event(vp->extra, cs)) {
         qatomic_set(&vp->injecting, true);
         env->old_exception = -1;
         cs->exception_index = env->exception_nr;
@@ -1165,6 +1168,9 @@ static int mshv_sim_hook_msr(CPUX86State *env, uint32_t index,
         mshv_sim_vp_msr_intercept(vp, index, is_write, retaddr);
     }
     ret = mshv_sim_hv_msr(vp, env_cpu(env), index, is_write, value);
+    if (ret == 0) {
+        ret = mshv_sim_cpu_msr(env_cpu(env), index, is_write, value);
+    }
     if (ret > 0 && !is_write && index == MSHV_SIM_MSR_GUEST_IDLE) {
         /* RDMSR done (zero), then as HLT: asleep until an interrupt */
         env->regs[R_EAX] = 0;
@@ -1445,6 +1451,10 @@ static void mshv_sim_get_regs_work(CPUState *cs, run_on_cpu_data data)
             w->values[i].reg64 = qatomic_read(&w->vp->notify);
             continue;
         }
+        if (!reg && mshv_sim_extra_reg_get(w->vp->extra, w->vp->pt, cs,
+                                           w->names[i], &w->values[i])) {
+            continue;
+        }
         if (!reg) {
             w->status = HV_STATUS_INVALID_PARAMETER;
             break;
@@ -1488,9 +1498,19 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
             w->status = HV_STATUS_INVALID_PARAMETER;
             break;
         }
+        value = w->assocs[i].value;
+        if (!reg && mshv_sim_extra_reg_set(w->vp->extra, w->vp->pt, cs, name,
+                                           &value)) {
+            continue;
+        }
         if (!reg) {
             w->status = HV_STATUS_INVALID_PARAMETER;
             break;
+        }
+        if (name == HV_X64_REGISTER_TSC_ADJUST) {
+            /* as a WRMSR would: the TSC moves (an absolute TSC wins) */
+            mshv_sim_tsc_adjust(cs, w->assocs[i].value.reg64);
+            continue;
         }
         value = w->assocs[i].value;
         reg->set(reg, env, &value);
@@ -1777,6 +1797,7 @@ uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
     qemu_mutex_init(&vp->results_lock);
     vp->cpuid = g_array_new(false, true, sizeof(MshvSimCpuid));
     vp->msr_results = g_array_new(false, true, sizeof(MshvSimMsrResult));
+    vp->extra = mshv_sim_extra_regs_new();
     qemu_mutex_init(&vp->lock);
     pt->vps[index] = vp;
 

@@ -315,6 +315,41 @@ enum {
 #define HVCALL_GET_VP_CPUID_VALUES              0x00F4
 #define HVCALL_GET_PARTITION_PROPERTY_EX        0x0101
 
+/*
+ * Guest hypercalls (TLFS): what a child partition's guest calls through
+ * its hypercall page.  The control word in RCX (EDX:EAX in 32-bit mode):
+ * bits 0-15 the code, bit 16 fast (input in registers), bits 17-26 the
+ * variable header size in 8-byte units, bits 32-43 the rep count, bits
+ * 48-59 the first rep.  The result in RAX: bits 0-15 the status, bits
+ * 32-43 the reps completed.
+ */
+#define HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE      0x0002
+#define HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST       0x0003
+#define HVCALL_NOTIFY_LONG_SPIN_WAIT            0x0008
+#define HVCALL_SEND_IPI                         0x000B
+#define HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX   0x0013
+#define HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX    0x0014
+#define HVCALL_SEND_IPI_EX                      0x0015
+
+#define HV_HYPERCALL_FAST_BIT                   (1ULL << 16)
+#define HV_HYPERCALL_VARHEAD_SHIFT              17
+#define HV_HYPERCALL_VARHEAD_MASK               0x3ffULL
+#define HV_HYPERCALL_REP_COUNT_SHIFT            32
+#define HV_HYPERCALL_REP_START_SHIFT            48
+#define HV_HYPERCALL_REP_MASK                   0xfffULL
+#define HV_HYPERCALL_RESULT_REPS_SHIFT          32
+
+/* HVCALL_FLUSH_VIRTUAL_ADDRESS_* flags */
+#define HV_FLUSH_ALL_PROCESSORS                 (1ULL << 0)
+#define HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES     (1ULL << 1)
+#define HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY       (1ULL << 2)
+#define HV_FLUSH_USE_EXTENDED_RANGE_FORMAT      (1ULL << 3)
+
+/* HV_VP_SET formats (the Ex hypercalls): 64 VPs per bank */
+#define HV_GENERIC_SET_SPARSE_4K                0
+#define HV_GENERIC_SET_ALL                      1
+#define HV_VP_SET_BANK_COUNT_MAX                64
+
 /* ---- Partition properties -------------------------------------------- */
 
 #define HV_PARTITION_PROPERTY_PRIVILEGE_FLAGS                   0x00010000
@@ -501,6 +536,19 @@ union hv_register_value {
 #define HV_X64_PENDING_EXCEPTION        3
 
 /*
+ * PENDING_EVENT0/1 (128 bits): bit 0 pending, bits 1-3 the event type,
+ * bit 8 deliver the error code, bits 16-31 the vector, bits 32-63 the
+ * error code, bits 64-127 the exception parameter (#PF: CR2, #DB: DR6).
+ */
+#define HV_PENDING_EVENT_PENDING                (1ULL << 0)
+#define HV_PENDING_EVENT_TYPE_SHIFT             1
+#define HV_PENDING_EVENT_TYPE_MASK              (7ULL << 1)
+#define HV_PENDING_EVENT_DELIVER_ERROR_CODE     (1ULL << 8)
+#define HV_PENDING_EVENT_VECTOR_SHIFT           16
+#define HV_PENDING_EVENT_ERROR_CODE_SHIFT       32
+#define HV_X64_PENDING_EVENT_EXCEPTION          0
+
+/*
  * DELIVERABILITY_NOTIFICATIONS: one-shot requests for an
  * HVMSG_X64_INTERRUPTION_DELIVERABLE when the VP can take an NMI or an
  * external interrupt; bits 48-63 ask the same for SINTs.
@@ -639,11 +687,28 @@ enum hv_register_name {
     HV_X64_REGISTER_TSC_AUX                     = 0x0008007B,
     HV_X64_REGISTER_BNDCFGS                     = 0x0008007C,
     HV_X64_REGISTER_DEBUG_CTL                   = 0x0008007D,
+    HV_X64_REGISTER_SGX_LAUNCH_CONTROL0         = 0x00080080,
+    HV_X64_REGISTER_SGX_LAUNCH_CONTROL3         = 0x00080083,
     HV_X64_REGISTER_SPEC_CTRL                   = 0x00080084,
     HV_X64_REGISTER_PRED_CMD                    = 0x00080085,
+    HV_X64_REGISTER_VIRT_SPEC_CTRL              = 0x00080086,
+    HV_X64_REGISTER_TSX_CTRL                    = 0x00080088,
     HV_X64_REGISTER_U_XSS                       = 0x0008008B,
+    HV_X64_REGISTER_U_CET                       = 0x0008008C,
+    HV_X64_REGISTER_S_CET                       = 0x0008008D,
+    HV_X64_REGISTER_SSP                         = 0x0008008E,
+    HV_X64_REGISTER_PL0_SSP                     = 0x0008008F,
+    HV_X64_REGISTER_PL1_SSP                     = 0x00080090,
+    HV_X64_REGISTER_PL2_SSP                     = 0x00080091,
+    HV_X64_REGISTER_PL3_SSP                     = 0x00080092,
+    HV_X64_REGISTER_INTERRUPT_SSP_TABLE_ADDR    = 0x00080093,
+    HV_X64_REGISTER_TSC_DEADLINE                = 0x00080095,
     HV_X64_REGISTER_TSC_ADJUST                  = 0x00080096,
+    HV_X64_REGISTER_UMWAIT_CONTROL              = 0x00080098,
+    HV_X64_REGISTER_XFD                         = 0x00080099,
+    HV_X64_REGISTER_XFD_ERR                     = 0x0008009A,
     HV_X64_REGISTER_MSR_IA32_MISC_ENABLE        = 0x000800A0,
+    HV_X64_REGISTER_IA32_FEATURE_CONTROL        = 0x000800A1,
 
     /* Hyper-V synthetic MSRs */
     HV_REGISTER_VP_RUNTIME                      = 0x00090000,

@@ -45,7 +45,10 @@ static const uint64_t mshv_default_synthetic_features =
     1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_INDEX |
     1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC |
     1ULL << HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS |
-    1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS;
+    1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS |
+    1ULL << HV_SYNTHETIC_PROC_TB_FLUSH_HYPERCALLS |
+    1ULL << HV_SYNTHETIC_PROC_SYNTHETIC_CLUSTER_IPI |
+    1ULL << HV_SYNTHETIC_PROC_EXTENDED_PROCESSOR_MASKS;
 
 /*
  * QEMU's hv-* CPU properties (HYPERV_FEAT_*) as synthetic features;
@@ -78,8 +81,10 @@ static const struct {
     { HYPERV_FEAT_FREQUENCIES, "hv-frequencies", false,
       1ULL << HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS },
     { HYPERV_FEAT_REENLIGHTENMENT, "hv-reenlightenment", true },
+    /* both with the Ex forms, for VPs past 63 */
     { HYPERV_FEAT_TLBFLUSH, "hv-tlbflush", false,
-      1ULL << HV_SYNTHETIC_PROC_TB_FLUSH_HYPERCALLS },
+      1ULL << HV_SYNTHETIC_PROC_TB_FLUSH_HYPERCALLS |
+      1ULL << HV_SYNTHETIC_PROC_EXTENDED_PROCESSOR_MASKS },
     { HYPERV_FEAT_EVMCS, "hv-evmcs", false,
       1ULL << HV_SYNTHETIC_PROC_ENLIGHTENED_VMCS },
     { HYPERV_FEAT_IPI, "hv-ipi", false,
@@ -313,6 +318,33 @@ static int mshv_put_vp_state(CPUState *cpu)
                          s->xsave_size, "writing the XSAVE state");
 }
 
+/*
+ * The table's registers a VP of this CPU model has, in table order; for
+ * a put, those the VMM may write (all of them for a whole state), the
+ * put_last ones at the end.
+ */
+static size_t mshv_regs_select(CPUX86State *env, bool put, bool full,
+                               const MshvReg **sel)
+{
+    size_t i, n = 0;
+    int last;
+
+    for (last = 0; last <= put; last++) {
+        for (i = 0; i < mshv_regs_count; i++) {
+            const MshvReg *reg = &mshv_regs[i];
+
+            if ((reg->present && !reg->present(env)) ||
+                (put && (!mshv_reg_is_writable(reg) ||
+                         (!full && reg->whole_state_only) ||
+                         reg->put_last != last))) {
+                continue;
+            }
+            sel[n++] = reg;
+        }
+    }
+    return n;
+}
+
 int mshv_arch_get_registers(CPUState *cpu)
 {
     AccelCPUState *s = cpu->accel;
@@ -323,17 +355,19 @@ int mshv_arch_get_registers(CPUState *cpu)
     } QEMU_PACKED in = { .hdr.vp_index = s->vp_index };
     g_autofree union hv_register_value *values =
         g_new0(union hv_register_value, MSHV_GET_REGS_MAX);
-    size_t first, i, n;
+    g_autofree const MshvReg **sel = g_new(const MshvReg *, mshv_regs_count);
+    size_t first, i, n, count;
     uint16_t status, done;
     int ret;
 
     if (mshv_get_xsave(cpu) < 0) {
         return -1;
     }
-    for (first = 0; first < mshv_regs_count; first += n) {
-        n = MIN(mshv_regs_count - first, MSHV_GET_REGS_MAX);
+    count = mshv_regs_select(env, false, true, sel);
+    for (first = 0; first < count; first += n) {
+        n = MIN(count - first, MSHV_GET_REGS_MAX);
         for (i = 0; i < n; i++) {
-            in.names[i] = mshv_regs[first + i].name;
+            in.names[i] = sel[first + i]->name;
         }
         ret = mshv_hvcall(s->vp_fd, HVCALL_GET_VP_REGISTERS, n, &in,
                           sizeof(in.hdr) + n * sizeof(uint32_t), values,
@@ -344,9 +378,7 @@ int mshv_arch_get_registers(CPUState *cpu)
             return -1;
         }
         for (i = 0; i < n; i++) {
-            const MshvReg *reg = &mshv_regs[first + i];
-
-            reg->set(reg, env, &values[i]);
+            sel[first + i]->set(sel[first + i], env, &values[i]);
         }
     }
     /*
@@ -369,7 +401,8 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
         struct hv_input_vp_registers hdr;
         struct hv_register_assoc regs[MSHV_SET_REGS_MAX];
     } QEMU_PACKED *in = g_malloc0(sizeof(*in));
-    size_t i, n = 0;
+    g_autofree const MshvReg **sel = g_new(const MshvReg *, mshv_regs_count);
+    size_t first, i, n, count;
     uint16_t status, done;
     int ret = 0;
 
@@ -378,27 +411,25 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
     if (s->regs) {
         s->regs->dirty = 0;
     }
-    for (i = 0; i <= mshv_regs_count; i++) {
-        if (i < mshv_regs_count && mshv_reg_is_writable(&mshv_regs[i]) &&
-            (full || !mshv_regs[i].whole_state_only)) {
+    count = mshv_regs_select(env, true, full, sel);
+    for (first = 0; first < count; first += n) {
+        n = MIN(count - first, MSHV_SET_REGS_MAX);
+        for (i = 0; i < n; i++) {
             union hv_register_value value = { 0 };
 
-            mshv_regs[i].get(&mshv_regs[i], env, &value);
-            in->regs[n].name = mshv_regs[i].name;
-            in->regs[n].value = value;
-            n++;
+            sel[first + i]->get(sel[first + i], env, &value);
+            memset(&in->regs[i], 0, sizeof(in->regs[i]));
+            in->regs[i].name = sel[first + i]->name;
+            in->regs[i].value = value;
         }
-        if (n && (n == MSHV_SET_REGS_MAX || i == mshv_regs_count)) {
-            ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, n, in,
-                              sizeof(in->hdr) + n * sizeof(in->regs[0]),
-                              NULL, 0, &status, &done);
-            if (ret < 0 || done != n) {
-                mshv_fail(cpu, "writing registers", ret < 0 ? -ret : EIO,
-                          status);
-                ret = -1;
-                break;
-            }
-            n = 0;
+        ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, n, in,
+                          sizeof(in->hdr) + n * sizeof(in->regs[0]),
+                          NULL, 0, &status, &done);
+        if (ret < 0 || done != n) {
+            mshv_fail(cpu, "writing registers", ret < 0 ? -ret : EIO,
+                      status);
+            ret = -1;
+            break;
         }
     }
     g_free(in);

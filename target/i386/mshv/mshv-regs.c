@@ -421,6 +421,53 @@ static void get_zero(const MshvReg *reg, CPUX86State *env,
     v->reg64 = 0;
 }
 
+/* ---- Registers of optional processor features ----------------------- */
+
+static bool has_spec_ctrl(const CPUX86State *env)
+{
+    return (env->features[FEAT_7_0_EDX] & CPUID_7_0_EDX_SPEC_CTRL) ||
+           (env->features[FEAT_8000_0008_EBX] & CPUID_8000_0008_EBX_IBRS);
+}
+
+static bool has_virt_ssbd(const CPUX86State *env)
+{
+    return env->features[FEAT_8000_0008_EBX] & CPUID_8000_0008_EBX_VIRT_SSBD;
+}
+
+static bool has_mpx(const CPUX86State *env)
+{
+    return env->features[FEAT_7_0_EBX] & CPUID_7_0_EBX_MPX;
+}
+
+static bool has_xsaves(const CPUX86State *env)
+{
+    return env->features[FEAT_XSAVE] & CPUID_XSAVE_XSAVES;
+}
+
+static bool has_tsc_deadline(const CPUX86State *env)
+{
+    return env->features[FEAT_1_ECX] & CPUID_EXT_TSC_DEADLINE_TIMER;
+}
+
+static bool has_tsc_adjust(const CPUX86State *env)
+{
+    return env->features[FEAT_7_0_EBX] & CPUID_7_0_EBX_TSC_ADJUST;
+}
+
+static bool has_xfd(const CPUX86State *env)
+{
+    return env->features[FEAT_XSAVE] & CPUID_D_1_EAX_XFD;
+}
+
+static bool is_intel(const CPUX86State *env)
+{
+    return IS_INTEL_CPU(env);
+}
+
+#define REG_FEATURE(n, f, p) \
+    { .name = (n), .label = #f, .get = get_u64, .set = set_u64, \
+      .offset = offsetof(CPUX86State, f), .present = (p) }
+
 #define GPR(n, i) REG_FIELD_ELEM(n, regs, i)
 #define XMM(i) \
     { .name = HV_X64_REGISTER_XMM0 + (i), .label = "xmm" #i, \
@@ -487,7 +534,9 @@ const MshvReg mshv_regs[] = {
       .set = set_table, .index = 0 },
     { .name = HV_X64_REGISTER_GDTR, .label = "gdtr", .get = get_table,
       .set = set_table, .index = 1 },
-    REG_FIELD_WHOLE(HV_X64_REGISTER_TSC, tsc),
+    { .name = HV_X64_REGISTER_TSC, .label = "tsc", .get = get_u64,
+      .set = set_u64, .offset = offsetof(CPUX86State, tsc),
+      .whole_state_only = true, .put_last = true },
     REG_FIELD(HV_X64_REGISTER_EFER, efer),
     REG_FIELD(HV_X64_REGISTER_KERNEL_GS_BASE, kernelgsbase),
     CUSTOM(HV_X64_REGISTER_APIC_BASE, "apic_base",
@@ -520,6 +569,19 @@ const MshvReg mshv_regs[] = {
     REG_FIELD_ELEM(HV_X64_REGISTER_MSR_MTRR_FIX4KC0000 + 6, mtrr_fixed, 9),
     REG_FIELD_ELEM(HV_X64_REGISTER_MSR_MTRR_FIX4KF8000, mtrr_fixed, 10),
     REG_FIELD(HV_X64_REGISTER_TSC_AUX, tsc_aux),
+    REG_FEATURE(HV_X64_REGISTER_BNDCFGS, msr_bndcfgs, has_mpx),
+    REG_FEATURE(HV_X64_REGISTER_SPEC_CTRL, spec_ctrl, has_spec_ctrl),
+    REG_FEATURE(HV_X64_REGISTER_VIRT_SPEC_CTRL, virt_ssbd, has_virt_ssbd),
+    REG_FEATURE(HV_X64_REGISTER_U_XSS, xss, has_xsaves),
+    REG_FEATURE(HV_X64_REGISTER_TSC_DEADLINE, tsc_deadline,
+                has_tsc_deadline),
+    REG_FEATURE(HV_X64_REGISTER_TSC_ADJUST, tsc_adjust, has_tsc_adjust),
+    REG_FEATURE(HV_X64_REGISTER_XFD, msr_xfd, has_xfd),
+    REG_FEATURE(HV_X64_REGISTER_XFD_ERR, msr_xfd_err, has_xfd),
+    REG_FEATURE(HV_X64_REGISTER_MSR_IA32_MISC_ENABLE, msr_ia32_misc_enable,
+                is_intel),
+    REG_FEATURE(HV_X64_REGISTER_IA32_FEATURE_CONTROL,
+                msr_ia32_feature_control, is_intel),
     REG_FIELD_WHOLE(HV_REGISTER_VP_RUNTIME, msr_hv_runtime),
     REG_FIELD_WHOLE(HV_X64_REGISTER_HYPERCALL, msr_hv_hypercall),
     REG_FIELD_WHOLE(HV_REGISTER_GUEST_OS_ID, msr_hv_guest_os_id),

@@ -33,6 +33,16 @@ struct MshvReg {
      * must not overwrite.
      */
     bool whole_state_only;
+    /*
+     * Written after every other register of a whole state: the TSC, which
+     * a TSC_ADJUST write moves.
+     */
+    bool put_last;
+    /*
+     * Whether a VP of ENV's CPU model has the register (NULL: every VP):
+     * the hypervisor refuses the MSRs of features the processor lacks.
+     */
+    bool (*present)(const CPUX86State *env);
 };
 
 /* Every register the table knows, in hypervisor-name order. */
