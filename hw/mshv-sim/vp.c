@@ -210,6 +210,9 @@ static void mshv_sim_regpage_flush(MshvSimVp *vp)
     CPUX86State *env = &vp->cpu->env;
     uint32_t dirty = qatomic_read(&rp->dirty);
 
+    if (dirty) {
+        trace_mshv_sim_vp_regpage_dirty(vp->index, rp->isvalid, dirty);
+    }
     if (!rp->isvalid || !dirty) {
         return;
     }
@@ -1014,6 +1017,11 @@ uint16_t mshv_sim_vp_register_cpuid(MshvSimVp *vp,
     };
     unsigned i;
 
+    trace_mshv_sim_vp_register_cpuid(vp->index, c.leaf, c.subleaf,
+                                     c.subleaf_specific ? " (subleaf)" : "",
+                                     in->eax, in->ebx, in->ecx, in->edx);
+    trace_mshv_sim_vp_register_cpuid_masks(in->eax_mask, in->ebx_mask,
+                                           in->ecx_mask, in->edx_mask);
     qemu_mutex_lock(&vp->results_lock);
     for (i = 0; i < vp->cpuid->len; i++) {
         MshvSimCpuid *old = &g_array_index(vp->cpuid, MshvSimCpuid, i);
@@ -1463,6 +1471,12 @@ static void mshv_sim_get_regs_work(CPUState *cs, run_on_cpu_data data)
         reg->get(reg, env, &w->values[i]);
     }
     w->done = i;
+    for (i = 0; trace_event_get_state_backends(TRACE_MSHV_SIM_VP_GET_REG) &&
+                i < w->done; i++) {
+        trace_mshv_sim_vp_get_reg(w->vp->index, w->names[i],
+                                  w->values[i].reg128.low_part,
+                                  w->values[i].reg128.high_part);
+    }
 }
 
 static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
@@ -1477,9 +1491,12 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
     for (i = 0; i < w->count; i++) {
         uint32_t name = w->assocs[i].name;
         const MshvReg *reg = mshv_reg_find(name);
-        union hv_register_value value;
+        union hv_register_value value = w->assocs[i].value, scratch;
 
-        if (mshv_sim_get_hv_reg(w->vp, name, &value)) {
+        trace_mshv_sim_vp_set_reg(w->vp->index, name,
+                                  value.reg128.low_part,
+                                  value.reg128.high_part);
+        if (mshv_sim_get_hv_reg(w->vp, name, &scratch)) {
             /* The VMM must not write suspend registers: ignore, as Linux. */
             continue;
         }
@@ -1498,7 +1515,6 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
             w->status = HV_STATUS_INVALID_PARAMETER;
             break;
         }
-        value = w->assocs[i].value;
         if (!reg && mshv_sim_extra_reg_set(w->vp->extra, w->vp->pt, cs, name,
                                            &value)) {
             continue;
@@ -1512,7 +1528,6 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
             mshv_sim_tsc_adjust(cs, w->assocs[i].value.reg64);
             continue;
         }
-        value = w->assocs[i].value;
         reg->set(reg, env, &value);
         tsc |= name == HV_X64_REGISTER_TSC;
         mmu |= mshv_sim_reg_is_mmu(name);
