@@ -12,7 +12,9 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+import unittest
 from pathlib import Path
 
 
@@ -29,6 +31,7 @@ if _PYCOTAP.is_dir():
     sys.path.insert(0, str(_PYCOTAP))
 
 # pylint: disable=wrong-import-position
+import pycotap  # noqa: E402
 from qemu_test import QemuSystemTest, wait_for_console_pattern  # noqa: E402
 
 # The top of the qemu-mshv clone (our files are linked into the build's
@@ -195,3 +198,105 @@ class MshvSimTest(MshvBootTest):
         vm._wrapper = [SIM_RUN, '--hv', self.qemu_bin,
                        '--preload', sim_preload(), '--']
         return vm
+
+
+# ---- Debian's upstream QEMU (its own -accel mshv) on the simulator --------
+
+# scripts/upstream-run: runs a command from the trixie root that
+# scripts/install-upstream makes, on the MSHV simulator.
+UPSTREAM_RUN = str(MSHV_TOP / 'scripts' / 'upstream-run')
+UPSTREAM_ROOT = cache_dir() / 'upstream-root'
+# The root's QEMU, as the chrooted command sees it.
+UPSTREAM_QEMU = '/usr/bin/qemu-system-x86_64'
+
+# The simulated host's processor: TCG's "max" without LA57.  Upstream
+# registers no CPUID leaf 7, so its guests see the host's own structured
+# features beside its model's 48-bit linear address width; on a host with
+# LA57 their 5-level paging breaks (docs/devel/mshv/upstream.rst, U2).
+UPSTREAM_HOST_CPU = '-cpu max,la57=off'
+
+
+def upstream_version():
+    """The upstream QEMU package installed in the root ('' if none)."""
+    stamp = UPSTREAM_ROOT / '.mshv-upstream'
+    if not stamp.exists():
+        return ''
+    lines = stamp.read_text().splitlines()
+    return lines[1].split()[-1] if len(lines) > 1 else ''
+
+
+def upstream_defect(reason):
+    """An expected failure caused by a proven upstream defect: REASON
+    names it (docs/devel/mshv/upstream.rst).  TAP reports it as "not ok
+    ... # TODO", and a pass as a failure, so a fixed defect shows."""
+    def wrap(func):
+        func = unittest.expectedFailure(func)
+        func.upstream_defect = reason
+        return func
+    return wrap
+
+
+def _tap_expected_failure(self, test, err):
+    super(pycotap.TAPTestResult, self).addExpectedFailure(test, err)
+    method = getattr(test, test._testMethodName, None)
+    reason = getattr(method, 'upstream_defect', 'expected failure')
+    self.message.write(self.expectedFailures[-1][1] + '\n')
+    self.print_result('not ok', test, 'TODO ' + reason)
+
+
+pycotap.TAPTestResult.addExpectedFailure = _tap_expected_failure
+
+
+class UpstreamTest(MshvBootTest):
+    """Tests of Debian's upstream QEMU and its -accel mshv, unmodified, on
+    the MSHV simulator: what works is checked as for ours; what fails for
+    a proven upstream defect is an expected failure naming it."""
+
+    timeout = 300
+
+    def setUp(self):
+        super().setUp()
+        if not upstream_version():
+            self.fail(f'no upstream QEMU root in {UPSTREAM_ROOT}: '
+                      'run scripts/install-upstream')
+
+    def tearDown(self):
+        # Upstream may not quit when asked (U1): stop it for sure.
+        for vm in self._vms.values():
+            vm.kill()
+        super().tearDown()
+
+    def upstream_vm(self, vm=None, host_cpu=UPSTREAM_HOST_CPU):
+        """The test VM (or VM) as upstream's QEMU on the simulator, whose
+        hypervisor process runs HOST_CPU's processor."""
+        vm = vm or self.vm
+        vm._binary = UPSTREAM_QEMU
+        vm._wrapper = [UPSTREAM_RUN, '--hv', self.qemu_bin,
+                       '--preload', sim_preload(), '--hv-args', host_cpu,
+                       '--']
+        return vm
+
+    def killed_after(self, seconds, vm=None):
+        """A context in which VM (self.vm) is killed if the block takes
+        more than SECONDS: a QMP or HMP command that waits for its vCPUs
+        to stop (U1) would otherwise block the test for ever."""
+        vm = vm or self.vm
+        timer = threading.Timer(seconds, os.kill, (vm.get_pid(),
+                                                   signal.SIGKILL))
+
+        class Deadline:
+            def __enter__(self):
+                timer.start()
+
+            def __exit__(self, *exc):
+                timer.cancel()
+        return Deadline()
+
+    def wait_exit(self, vm=None, timeout=30):
+        """QEMU exits by itself within TIMEOUT seconds; else it is killed
+        and the test fails."""
+        vm = vm or self.vm
+        try:
+            vm.wait(timeout=timeout)
+        except Exception as exc:   # AbnormalShutdown: it has been killed
+            self.fail(f'QEMU did not exit within {timeout} s ({exc})')
