@@ -709,6 +709,28 @@ static void test_mmio_intercepts(void)
  * as set): control, debug and table registers, EFER, x87 and SSE state,
  * XCR0 and the pending-event registers.
  */
+/* Set the N registers of SET in one call; each reads back as written. */
+static void assert_regs_round_trip(Guest *g,
+                                   const struct hv_register_assoc *set,
+                                   unsigned n)
+{
+    g_autofree uint32_t *names = g_new(uint32_t, n);
+    g_autofree union hv_register_value *got =
+        g_new(union hv_register_value, n);
+    unsigned i;
+
+    set_regs(g, set, n);
+    for (i = 0; i < n; i++) {
+        names[i] = set[i].name;
+    }
+    get_regs(g, names, n, got);
+    for (i = 0; i < n; i++) {
+        g_test_message("register 0x%x", names[i]);
+        g_assert_cmpmem(&got[i], sizeof(got[i]), &set[i].value,
+                        sizeof(set[i].value));
+    }
+}
+
 static void test_register_round_trip_system(void)
 {
     static const uint8_t code[] = { 0xf4 };
@@ -763,23 +785,10 @@ static void test_register_round_trip_system(void)
         { .name = HV_REGISTER_INTERRUPT_STATE,
           .value.reg64 = HV_INTERRUPT_STATE_SHADOW },
     };
-    const unsigned n = ARRAY_SIZE(set);
-    uint32_t names[ARRAY_SIZE(set)];
-    union hv_register_value got[ARRAY_SIZE(set)];
     Guest g;
-    unsigned i;
 
     guest_init(&g, code, sizeof(code));
-    set_regs(&g, set, n);
-    for (i = 0; i < n; i++) {
-        names[i] = set[i].name;
-    }
-    get_regs(&g, names, n, got);
-    for (i = 0; i < n; i++) {
-        g_test_message("register 0x%x", names[i]);
-        g_assert_cmpmem(&got[i], sizeof(got[i]), &set[i].value,
-                        sizeof(set[i].value));
-    }
+    assert_regs_round_trip(&g, set, ARRAY_SIZE(set));
     guest_fini(&g);
 }
 
@@ -3313,8 +3322,7 @@ static void test_register_tlfs_names(void)
         HV_X64_REGISTER_INITIAL_APIC_ID, HV_X64_REGISTER_PRED_CMD,
     };
     struct hv_register_assoc set[ARRAY_SIZE(writable) + 32];
-    uint32_t names[ARRAY_SIZE(set)];
-    union hv_register_value got[ARRAY_SIZE(set)], before, after;
+    union hv_register_value before, after;
     unsigned i, n = 0;
     Guest g;
 
@@ -3332,15 +3340,7 @@ static void test_register_tlfs_names(void)
         set[++n].name = HV_X64_REGISTER_MSR_MTRR_PHYS_MASK0 + i;
         set[n].value.reg64 = 0xfff00000ULL | 1 << 11;
     }
-    set_regs(&g, set, n);
-    for (i = 0; i < n; i++) {
-        names[i] = set[i].name;
-    }
-    get_regs(&g, names, n, got);
-    for (i = 0; i < n; i++) {
-        g_test_message("register 0x%x", names[i]);
-        g_assert_cmphex(got[i].reg64, ==, set[i].value.reg64);
-    }
+    assert_regs_round_trip(&g, set, n);
 
     for (i = 0; i < ARRAY_SIZE(read_only); i++) {
         get_regs(&g, &read_only[i], 1, &before);

@@ -76,9 +76,10 @@ class Upstream(UpstreamTest):
         self.boot_guest(accel='mshv', kernel='vmlinux', append='mshvtest=cpus',
                         end='wait', no_reboot=False,
                         args=('-smp', '2', *NO_DEVICES))
-        with self.killed_after(120):
+        with self.killed_after(90):
             self.vm.cmd('system_reset')
-            self.wait_console(DONE_OK, failure_message='Kernel panic')
+            self.wait_console(DONE_OK, failure_message='Kernel panic',
+                              timeout=60)
         self.assertEqual(len(self.console_lines(INIT)), 2)
         self.assertEqual(len(self.console_lines('cpus online: 0-1$')), 2)
         self.vm.kill()
@@ -196,7 +197,7 @@ class Upstream(UpstreamTest):
                                 f'file={disk},format=qcow2,if=none,id=d0',
                                 '-device', 'virtio-blk-pci,drive=d0'))
         self.wait_console('clock: start', failure_message='Kernel panic')
-        with self.killed_after(120):
+        with self.killed_after(90):
             self.hmp('savevm s1')
             self.assertIn('s1', self.hmp('info snapshots'))
             self.wait_console(DONE_OK, failure_message='Kernel panic')
