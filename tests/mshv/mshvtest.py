@@ -7,6 +7,7 @@ lacks; scripts/install-deps unpacks trixie's python3-pycotap into the cache
 and this module puts it on sys.path before qemu_test is imported.
 """
 
+import ctypes
 import os
 import re
 import signal
@@ -209,6 +210,10 @@ UPSTREAM_ROOT = cache_dir() / 'upstream-root'
 # The root's QEMU, as the chrooted command sees it.
 UPSTREAM_QEMU = '/usr/bin/qemu-system-x86_64'
 
+# tgkill(2), and QEMU's vCPU kick signal (SIGUSR1 on Linux).
+SYS_TGKILL = 234
+SIG_IPI = signal.SIGUSR1
+
 # The simulated host's processor: TCG's "max" without LA57.  Upstream
 # registers no CPUID leaf 7, so its guests see the host's own structured
 # features beside its model's 48-bit linear address width; on a host with
@@ -291,6 +296,38 @@ class UpstreamTest(MshvBootTest):
             def __exit__(self, *exc):
                 timer.cancel()
         return Deadline()
+
+    def rekicked(self, vm=None, period=0.1):
+        """A context in which VM's (self.vm's) vCPU threads get SIG_IPI
+        every PERIOD seconds, as our accelerator's re-kick thread does:
+        where a test is about another feature, U1 (a lost kick) must not
+        hang it.  The tests of U1 itself run without."""
+        vm = vm or self.vm
+        stop = threading.Event()
+        libc = ctypes.CDLL(None, use_errno=True)
+
+        def kick():
+            pid = vm.get_pid()
+            while pid and not stop.wait(period):
+                for task in Path(f'/proc/{pid}/task').glob('*'):
+                    try:
+                        comm = (task / 'comm').read_text()
+                    except OSError:
+                        continue
+                    if comm.startswith('CPU ') and '/MSHV' in comm:
+                        libc.syscall(SYS_TGKILL, pid, int(task.name),
+                                     SIG_IPI)
+
+        thread = threading.Thread(target=kick, daemon=True)
+
+        class Rekicked:
+            def __enter__(self):
+                thread.start()
+
+            def __exit__(self, *exc):
+                stop.set()
+                thread.join()
+        return Rekicked()
 
     def wait_exit(self, vm=None, timeout=30):
         """QEMU exits by itself within TIMEOUT seconds; else it is killed

@@ -36,6 +36,11 @@ class AccelSmp(MshvSimTest):
         ids = [int(x) for x in line.split('apicids:', 1)[1].split()]
         self.assertEqual(sorted(ids), [0, 1, 2, 4])
         self.assertEqual(len(self.console_lines('CHECK: cpus ok')), 1)
+        # remote TLB flushes and IPIs by hypercall, not by IPI and exits
+        self.assertEqual(len(self.console_lines(
+            'Hyper-V: Using hypercall for remote TLB flush')), 1)
+        self.assertEqual(len(self.console_lines(
+            'Hyper-V: Using IPI hypercalls')), 1)
 
     def boots(self):
         return len(self.console_lines(INIT))
