@@ -76,7 +76,9 @@ class AccelSmp(MshvSimTest):
         (guest check 'clock'), started and at its first line."""
         self.set_machine('pc')
         self.sim_vm()
-        self.launch_guest(accel='mshv',
+        # the guest idles at its end: powering off then would race with
+        # the test's own quit
+        self.launch_guest(accel='mshv', end='wait',
                           append=f'mshvtest=clock CLOCK_TICKS={ticks}',
                           args=('-vga', 'none', '-net', 'none'))
         self.wait_console('clock: start', failure_message='Kernel panic')
