@@ -1682,6 +1682,7 @@ static void mshv_sim_vp_state(MshvSimVp *vp, const MshvSimHeader *req,
         .status = HV_STATUS_INVALID_PARAMETER,
     };
 
+    trace_mshv_sim_vp_state(vp->index, w.type, w.set, w.len);
     if (w.type < MSHV_VP_STATE_COUNT) {
         if (w.set) {
             memcpy(buf, in, w.len);
