@@ -18,8 +18,6 @@
 #include "mshv-sim.h"
 #include "trace.h"
 
-#define HV_X64_MSI_ADDRESS_BASE         0xfee00000ULL
-
 static MshvSimVp *mshv_sim_hvcall_vp(MshvSimPartition *pt, uint32_t index,
                                      uint16_t *status)
 {
@@ -203,54 +201,6 @@ static uint16_t mshv_sim_set_property(MshvSimPartition *pt, uint32_t code,
     return HV_STATUS_SUCCESS;
 }
 
-/*
- * One interrupt to the guest's local APICs, as an MSI would arrive: what
- * HVCALL_ASSERT_VIRTUAL_INTERRUPT and an irqfd's route both come to.
- */
-uint16_t mshv_sim_deliver_interrupt(MshvSimPartition *pt, uint32_t type,
-                                    uint64_t dest, bool logical, bool level,
-                                    uint32_t vector)
-{
-    uint32_t data;
-    uint64_t addr;
-
-    switch (type) {
-    case HV_X64_INTERRUPT_TYPE_FIXED:
-    case HV_X64_INTERRUPT_TYPE_LOWESTPRIORITY:
-    case HV_X64_INTERRUPT_TYPE_SMI:
-    case HV_X64_INTERRUPT_TYPE_NMI:
-    case HV_X64_INTERRUPT_TYPE_INIT:
-    case HV_X64_INTERRUPT_TYPE_EXTINT:
-        break;
-    default:
-        return HV_STATUS_INVALID_PARAMETER;
-    }
-    if (vector > 0xff || dest > 0xff) {
-        return HV_STATUS_INVALID_PARAMETER;
-    }
-    /* The LAPIC would refuse it ("received illegal vector"). */
-    if ((type == HV_X64_INTERRUPT_TYPE_FIXED ||
-         type == HV_X64_INTERRUPT_TYPE_LOWESTPRIORITY) && vector < 16) {
-        return HV_STATUS_INVALID_PARAMETER;
-    }
-    trace_mshv_sim_assert_interrupt(type, dest, vector);
-    if (type == HV_X64_INTERRUPT_TYPE_EXTINT) {
-        /* Not an APIC message: the vector goes straight to the VP. */
-        MshvSimVp *vp = mshv_sim_vp_find(pt, dest);
-
-        if (!vp) {
-            return HV_STATUS_INVALID_PARAMETER;
-        }
-        mshv_sim_vp_assert_extint(vp, vector);
-        return HV_STATUS_SUCCESS;
-    }
-    addr = HV_X64_MSI_ADDRESS_BASE | dest << 12 | (logical ? 1 << 2 : 0);
-    data = vector | type << 8 | 1 << 14 | (level ? 1 << 15 : 0);
-    address_space_stl_le(&address_space_memory, addr, data,
-                         MEMTXATTRS_UNSPECIFIED, NULL);
-    return HV_STATUS_SUCCESS;
-}
-
 static uint16_t mshv_sim_assert_interrupt(MshvSimPartition *pt,
                                           const void *in, size_t in_size)
 {
@@ -265,7 +215,7 @@ static uint16_t mshv_sim_assert_interrupt(MshvSimPartition *pt,
         ai->control & HV_INTERRUPT_CONTROL_LOGICAL_DEST_MODE,
         ai->control & HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED, ai->vector);
     if (status == HV_STATUS_SUCCESS) {
-        mshv_sim_count(MSHV_SIM_CNT_INTERRUPT);
+        mshv_sim_count(pt, MSHV_SIM_CNT_INTERRUPT);
     }
     return status;
 }
@@ -334,7 +284,7 @@ uint16_t mshv_sim_hvcall(MshvSimPartition *pt, MshvSimVp *caller,
     uint16_t status;
 
     *reps_done = 0;
-    mshv_sim_count(MSHV_SIM_CNT_HVCALL);
+    mshv_sim_count(pt, MSHV_SIM_CNT_HVCALL);
     if (code < ARRAY_SIZE(pt->hvcall_counts)) {
         qatomic_inc(&pt->hvcall_counts[code]);
     }

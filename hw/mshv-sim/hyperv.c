@@ -294,7 +294,7 @@ static void mshv_sim_hv_apic_msr(CPUState *cs, uint32_t index, bool write,
 int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
                     bool write, uint64_t *val)
 {
-    MshvSimPartition *pt = mshv_sim_partition();
+    MshvSimPartition *pt = mshv_sim_vp_partition(vp);
     CPUX86State *env = cpu_env(cs);
     uint64_t *field;
     unsigned need;
@@ -444,7 +444,8 @@ bool mshv_sim_hv_is_hypercall(CPUState *cs)
     CPUX86State *env = cpu_env(cs);
     hwaddr gpa;
 
-    uint64_t hypercall = mshv_sim_partition()->hv_hypercall;
+    uint64_t hypercall =
+        mshv_sim_vp_partition(mshv_sim_cpu_vp(cs))->hv_hypercall;
 
     if (!(hypercall & HV_HYPERCALL_ENABLE) ||
         (env->hflags & HF_CPL_MASK)) {
@@ -469,7 +470,7 @@ bool mshv_sim_hv_is_hypercall(CPUState *cs)
 bool mshv_sim_hv_hypercall(CPUState *cs)
 {
     CPUX86State *env = cpu_env(cs);
-    MshvSimPartition *pt = mshv_sim_partition();
+    MshvSimPartition *pt = mshv_sim_vp_partition(mshv_sim_cpu_vp(cs));
     bool longmode = env->hflags & HF_CS64_MASK;
     MshvSimHcall hc;
     uint64_t result;
@@ -606,7 +607,7 @@ void mshv_sim_synic_auto_eoi(CPUState *cs, int vector)
 static void mshv_sim_synic_raise(MshvSimVp *vp, CPUX86State *env,
                                  uint32_t sint)
 {
-    mshv_sim_deliver_interrupt(mshv_sim_partition(),
+    mshv_sim_deliver_interrupt(mshv_sim_vp_partition(vp),
                                HV_X64_INTERRUPT_TYPE_FIXED,
                                mshv_sim_vp_index(vp), false, false,
                                env->msr_hv_synic_sint[sint] & 0xff);

@@ -22,7 +22,10 @@
 #include "qemu/error-report.h"
 #include "hw/i386/apic-msidef.h"
 #include "mshv-sim.h"
+#include "exec/address-spaces.h"
 #include "trace.h"
+
+#define HV_X64_MSI_ADDRESS_BASE         0xfee00000ULL
 
 struct MshvSimIrqfd {
     QLIST_ENTRY(MshvSimIrqfd) next;
@@ -70,6 +73,54 @@ uint16_t mshv_sim_set_msi_routing(MshvSimPartition *pt, const void *payload,
 }
 
 /*
+ * One interrupt to the guest's local APICs, as an MSI would arrive: what
+ * HVCALL_ASSERT_VIRTUAL_INTERRUPT and an irqfd's route both come to.
+ */
+uint16_t mshv_sim_deliver_interrupt(MshvSimPartition *pt, uint32_t type,
+                                    uint64_t dest, bool logical, bool level,
+                                    uint32_t vector)
+{
+    uint32_t data;
+    uint64_t addr;
+
+    switch (type) {
+    case HV_X64_INTERRUPT_TYPE_FIXED:
+    case HV_X64_INTERRUPT_TYPE_LOWESTPRIORITY:
+    case HV_X64_INTERRUPT_TYPE_SMI:
+    case HV_X64_INTERRUPT_TYPE_NMI:
+    case HV_X64_INTERRUPT_TYPE_INIT:
+    case HV_X64_INTERRUPT_TYPE_EXTINT:
+        break;
+    default:
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    if (vector > 0xff || dest > 0xff) {
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    /* The LAPIC would refuse it ("received illegal vector"). */
+    if ((type == HV_X64_INTERRUPT_TYPE_FIXED ||
+         type == HV_X64_INTERRUPT_TYPE_LOWESTPRIORITY) && vector < 16) {
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    trace_mshv_sim_assert_interrupt(type, dest, vector);
+    if (type == HV_X64_INTERRUPT_TYPE_EXTINT) {
+        /* Not an APIC message: the vector goes straight to the VP. */
+        MshvSimVp *vp = mshv_sim_vp_find(pt, dest);
+
+        if (!vp) {
+            return HV_STATUS_INVALID_PARAMETER;
+        }
+        mshv_sim_vp_assert_extint(vp, vector);
+        return HV_STATUS_SUCCESS;
+    }
+    addr = HV_X64_MSI_ADDRESS_BASE | dest << 12 | (logical ? 1 << 2 : 0);
+    data = vector | type << 8 | 1 << 14 | (level ? 1 << 15 : 0);
+    address_space_stl_le(&address_space_memory, addr, data,
+                         MEMTXATTRS_UNSPECIFIED, NULL);
+    return HV_STATUS_SUCCESS;
+}
+
+/*
  * A route's MSI, decoded as the driver turns it into an interrupt (it is
  * never a memory write: any address is read as an MSI address).
  */
@@ -96,7 +147,7 @@ static void mshv_sim_irqfd_read(void *opaque)
     route = mshv_sim_route_find(irqfd->pt, irqfd->gsi);
     trace_mshv_sim_irqfd(irqfd->gsi, route != NULL);
     if (route) {
-        mshv_sim_count(MSHV_SIM_CNT_IRQFD_SIGNAL);
+        mshv_sim_count(irqfd->pt, MSHV_SIM_CNT_IRQFD_SIGNAL);
         mshv_sim_route_deliver(irqfd->pt, route);
     }
 }
@@ -203,7 +254,7 @@ bool mshv_sim_ioeventfd_write(MshvSimPartition *pt, uint64_t gpa,
             (e->datamatch && (e->data & mask) != (data & mask))) {
             continue;
         }
-        mshv_sim_count(MSHV_SIM_CNT_IOEVENTFD_SIGNAL);
+        mshv_sim_count(pt, MSHV_SIM_CNT_IOEVENTFD_SIGNAL);
         trace_mshv_sim_ioeventfd(gpa, size, data);
         if (write(e->efd, &one, sizeof(one)) < 0) {
             /* a full counter still wakes the reader */

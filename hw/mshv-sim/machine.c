@@ -25,16 +25,6 @@
 
 static uint8_t mshv_sim_payload[MSHV_SIM_MAX_PAYLOAD];
 
-MshvSimPartition *mshv_sim_partition(void)
-{
-    return MSHV_SIM_MACHINE(qdev_get_machine());
-}
-
-void mshv_sim_count(MshvSimCounter c)
-{
-    qatomic_inc(&mshv_sim_partition()->counters[c]);
-}
-
 static const char *const mshv_sim_counter_names[MSHV_SIM_CNT__MAX] = {
     [MSHV_SIM_CNT_INTERCEPT_IO] = "intercept.io_port",
     [MSHV_SIM_CNT_INTERCEPT_IO_STRING] = "intercept.io_port_string",
@@ -199,7 +189,8 @@ static void mshv_sim_partition_request(void *opaque)
             mshv_sim_reply(pt->channel, &req, -EBADF, 0, 0, NULL, 0);
             break;
         }
-        status = mshv_sim_vp_create(pt, req.arg[0], fds[0], fds[1]);
+        status = mshv_sim_vp_create(pt, req.arg[0], fds[0], fds[1],
+                                        mshv_sim_vp_serve);
         mshv_sim_reply(pt->channel, &req, 0, status, 0, NULL, 0);
         break;
 

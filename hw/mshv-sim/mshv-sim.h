@@ -10,6 +10,7 @@
 
 #include "qom/object.h"
 #include "hw/boards.h"
+#include "hw/core/cpu.h"
 #include "exec/memory.h"
 #include "hw/hyperv/mshv-abi.h"
 #include "hw/mshv-sim/protocol.h"
@@ -102,9 +103,11 @@ uint16_t mshv_sim_install_intercept(MshvSimPartition *pt, const void *in,
 bool mshv_sim_intercepted(MshvSimPartition *pt, uint32_t type,
                           uint64_t parameter, uint32_t access);
 
-/* machine.c */
-MshvSimPartition *mshv_sim_partition(void);
-void mshv_sim_count(MshvSimCounter c);
+/* Counted events, reported by the machine's counters request. */
+static inline void mshv_sim_count(MshvSimPartition *pt, MshvSimCounter c)
+{
+    qatomic_inc(&pt->counters[c]);
+}
 
 /* channel.c */
 int mshv_sim_recv(int fd, MshvSimHeader *hdr, void *payload, size_t max,
@@ -127,12 +130,22 @@ uint16_t mshv_sim_gpa_access_states(MshvSimPartition *pt, uint64_t pfn,
                                     uint64_t count, uint64_t flags,
                                     uint8_t *states, unsigned *done);
 
-/* vp.c */
+/*
+ * vp.c and the vp-*.c files below it (vp.h).  @serve takes the VP
+ * channel's requests: the top layer's mshv_sim_vp_serve.
+ */
+typedef void MshvSimVpServe(MshvSimVp *vp, bool watched);
 uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
-                            int state_fd);
+                            int state_fd, MshvSimVpServe *serve);
 MshvSimVp *mshv_sim_vp_find(MshvSimPartition *pt, uint32_t index);
 uint32_t mshv_sim_vp_index(MshvSimVp *vp);
 CPUState *mshv_sim_vp_cpu(MshvSimVp *vp);
+/* The VP a CPU of the partition is (set when the VP is created). */
+static inline MshvSimVp *mshv_sim_cpu_vp(CPUState *cs)
+{
+    return cs->opaque;
+}
+MshvSimPartition *mshv_sim_vp_partition(MshvSimVp *vp);
 /* No RUN_VP is outstanding: the VP runs no guest code until the next. */
 bool mshv_sim_vp_stopped(MshvSimVp *vp);
 
@@ -236,7 +249,13 @@ void mshv_sim_stimer_set_state(MshvSimVp *vp, CPUState *cs,
                                const struct hv_synthetic_timers_state *st);
 void mshv_sim_synic_auto_eoi(CPUState *cs, int vector);
 
-/* irq.c */
+/*
+ * irq.c: interrupt delivery, MSI routes, irqfds and ioeventfds.
+ * mshv_sim_deliver_interrupt: one interrupt, as an MSI (HV_STATUS_*).
+ */
+uint16_t mshv_sim_deliver_interrupt(MshvSimPartition *pt, uint32_t type,
+                                    uint64_t dest, bool logical, bool level,
+                                    uint32_t vector);
 uint16_t mshv_sim_set_msi_routing(MshvSimPartition *pt, const void *payload,
                                   size_t len, uint32_t nr);
 uint16_t mshv_sim_irqfd(MshvSimPartition *pt, uint32_t gsi, uint32_t flags,
@@ -249,13 +268,13 @@ bool mshv_sim_ioeventfd_write(MshvSimPartition *pt, uint64_t gpa,
                               uint64_t data, unsigned size);
 void mshv_sim_irq_release(MshvSimPartition *pt);
 
-/* hvcall.c */
-uint16_t mshv_sim_deliver_interrupt(MshvSimPartition *pt, uint32_t type,
-                                    uint64_t dest, bool logical, bool level,
-                                    uint32_t vector);
+/* hvcall.c: the dispatcher */
 uint16_t mshv_sim_hvcall(MshvSimPartition *pt, MshvSimVp *caller,
                          uint16_t code, uint16_t reps,
                          const void *in, size_t in_size,
                          void *out, size_t out_size, unsigned *reps_done);
+
+/* vp-channel.c: the VP channel's requests (the dispatcher's layer) */
+void mshv_sim_vp_serve(MshvSimVp *vp, bool watched);
 
 #endif /* HW_MSHV_SIM_H */

@@ -115,7 +115,7 @@ static void mshv_sim_stimer_expire_work(CPUState *cs, run_on_cpu_data data)
         return;
     }
     if (*config & STIMER_DIRECT) {
-        mshv_sim_deliver_interrupt(mshv_sim_partition(),
+        mshv_sim_deliver_interrupt(mshv_sim_vp_partition(t->vp),
                                    HV_X64_INTERRUPT_TYPE_FIXED,
                                    mshv_sim_vp_index(t->vp), false, false,
                                    STIMER_VECTOR(*config));
@@ -181,7 +181,7 @@ int mshv_sim_stimer_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
         }
     } else {
         if ((*val & STIMER_DIRECT) &&
-            !(mshv_sim_partition()->synthetic_proc_features &
+            !(mshv_sim_vp_partition(vp)->synthetic_proc_features &
               (1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS))) {
             return -1;
         }

@@ -171,7 +171,7 @@ static uint16_t mshv_sim_flush(MshvSimPartition *pt, CPUState *cs,
     }
     /* the caller's flush last, once every VP has left its CPU loop */
     async_safe_run_on_cpu(cs, mshv_sim_flush_self, RUN_ON_CPU_NULL);
-    mshv_sim_count(MSHV_SIM_CNT_GUEST_FLUSH);
+    mshv_sim_count(pt, MSHV_SIM_CNT_GUEST_FLUSH);
     return HV_STATUS_SUCCESS;
 }
 
@@ -217,7 +217,7 @@ static uint16_t mshv_sim_send_ipi(MshvSimPartition *pt,
                                        false, false, vector);
         }
     }
-    mshv_sim_count(MSHV_SIM_CNT_GUEST_IPI);
+    mshv_sim_count(pt, MSHV_SIM_CNT_GUEST_IPI);
     return HV_STATUS_SUCCESS;
 }
 

@@ -1,0 +1,101 @@
+/*
+ * MSHV simulator: requests on a VP channel
+ *
+ * The top layer, beside the hypercall dispatcher: RUN_VP and its
+ * cancellation, hypercalls the VMM makes through the VP's fd, and VP state
+ * blobs.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/main-loop.h"
+#include "vp.h"
+#include "trace.h"
+
+/* GET_VP_STATE / SET_VP_STATE: a page each way. */
+static void mshv_sim_vp_state_request(MshvSimVp *vp, const MshvSimHeader *req,
+                                      const uint8_t *in, uint32_t len)
+{
+    g_autofree uint8_t *buf = g_malloc0(MSHV_HV_PAGE_SIZE);
+    bool set = req->op == MSHV_SIM_OP_SET_VP_STATE;
+    uint16_t status;
+
+    len = MIN(len, MSHV_HV_PAGE_SIZE);
+    if (set) {
+        memcpy(buf, in, len);
+    }
+    status = mshv_sim_vp_state_io(vp, req->arg[0], set, buf, len);
+    mshv_sim_reply(vp->chan, req, 0, status, 0, buf,
+                   set || status ? 0 : MSHV_HV_PAGE_SIZE);
+}
+
+/* A hypercall on the VP's channel. */
+static void mshv_sim_vp_hvcall(MshvSimVp *vp, const MshvSimHeader *req,
+                               bool watched)
+{
+    size_t out_size = MIN(req->arg[2], MSHV_HVCALL_MAX_IO_SIZE);
+    bool answer = mshv_sim_vp_answer_hvcall(vp, req, vp->req_in, req->len) &&
+                  qatomic_read(&vp->stopped_at);
+    unsigned done = 0;
+    uint16_t status;
+
+    if (answer) {
+        mshv_sim_vp_answered(vp, watched);
+    }
+    memset(vp->req_out, 0, out_size);
+    status = mshv_sim_hvcall(vp->pt, vp, req->arg[0], req->arg[1],
+                             vp->req_in, req->len, vp->req_out, out_size,
+                             &done);
+    mshv_sim_reply(vp->chan, req, 0, status, done, vp->req_out, out_size);
+    if (answer) {
+        /* the RUN_VP it leads to is the rest of the VMM's answer */
+        qatomic_set(&vp->stopped_at, get_clock());
+    }
+}
+
+/*
+ * Take one request off the VP's channel and answer it: on the main loop,
+ * or (@watched) on the VP's thread watching after a stop.
+ */
+void mshv_sim_vp_serve(MshvSimVp *vp, bool watched)
+{
+    MshvSimHeader req;
+    int fds[MSHV_SIM_MAX_FDS];
+    unsigned nfds = MSHV_SIM_MAX_FDS;
+    int n = mshv_sim_recv(vp->chan, &req, vp->req_in, MSHV_SIM_MAX_PAYLOAD,
+                          fds, &nfds);
+
+    while (nfds) {
+        close(fds[--nfds]);
+    }
+    if (n == -EAGAIN) {
+        return;
+    }
+    if (n <= 0) {
+        /* The VP fd was closed; the VP itself lives on (as in Linux). */
+        qemu_set_fd_handler(vp->chan, NULL, NULL, NULL);
+        return;
+    }
+    trace_mshv_sim_vp_request(vp->index, req.op);
+
+    switch (req.op) {
+    case MSHV_SIM_OP_RUN_VP:
+        mshv_sim_vp_run(vp, watched);
+        break;
+    case MSHV_SIM_OP_CANCEL_RUN:
+        async_run_on_cpu(CPU(vp->cpu), mshv_sim_vp_cancel_work,
+                         RUN_ON_CPU_HOST_PTR(vp));
+        break;
+    case MSHV_SIM_OP_HVCALL:
+        mshv_sim_vp_hvcall(vp, &req, watched);
+        break;
+    case MSHV_SIM_OP_GET_VP_STATE:
+    case MSHV_SIM_OP_SET_VP_STATE:
+        mshv_sim_vp_state_request(vp, &req, vp->req_in, req.len);
+        break;
+    default:
+        mshv_sim_reply(vp->chan, &req, -ENOSYS, 0, 0, NULL, 0);
+        break;
+    }
+}

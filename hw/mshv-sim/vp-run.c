@@ -1,0 +1,381 @@
+/*
+ * MSHV simulator: running and stopping a VP
+ *
+ * RUN_VP releases the VP; a stop fills the register and message pages and
+ * answers the outstanding RUN_VP (or the next one).  After a stop, the VP's
+ * thread watches a while for the VMM's answer (poll-window.h).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "qemu/timer.h"
+#include "system/cpus.h"
+#include "exec/exec-all.h"
+#include "hw/mshv-sim/poll-window.h"
+#include "vp.h"
+#include "trace.h"
+
+static void mshv_sim_vp_reply_run(MshvSimVp *vp, int ret,
+                                  const struct hv_message *msg)
+{
+    MshvSimHeader hdr = {
+        .op = MSHV_SIM_OP_RUN_VP,
+        .ret = ret,
+        .len = msg ? sizeof(*msg) : 0,
+    };
+    int err = mshv_sim_send(vp->chan, &hdr, msg, NULL, 0);
+
+    if (err < 0 && err != -EPIPE && err != -ECONNRESET) {
+        error_report("mshv-sim: VP %u: cannot answer RUN_VP: %s",
+                     vp->index, strerror(-err));
+    }
+}
+
+/*
+ * On the VP's thread: stop the VP with a message for the VMM.  The caller
+ * leaves the CPU loop right after (mshv_sim_vp_leave).  Returns whether
+ * the message went out as a RUN_VP's reply (else it waits for the next).
+ */
+bool mshv_sim_vp_exit(MshvSimVp *vp, const struct hv_message *msg)
+{
+    CPUState *cs = CPU(vp->cpu);
+    bool pending;
+
+    mshv_sim_regpage_fill(vp);
+    memcpy(vp->msgpage, msg, sizeof(*msg));
+    qatomic_set(&cs->stop, true);
+
+    qemu_mutex_lock(&vp->lock);
+    pending = vp->run_pending;
+    vp->run_pending = false;
+    vp->intercepted = true;
+    vp->undelivered = !pending;
+    qemu_mutex_unlock(&vp->lock);
+
+    trace_mshv_sim_vp_exit(vp->index, msg->header.message_type,
+                           vp->cpu->env.eip);
+    if (pending) {
+        mshv_sim_vp_reply_run(vp, 0, msg);
+    }
+    return pending;
+}
+
+/* Leave cpu_exec() for the vCPU thread's loop, which then sees the stop. */
+G_NORETURN void mshv_sim_vp_leave(CPUState *cs)
+{
+    cs->exception_index = EXCP_INTERRUPT;
+    cpu_loop_exit(cs);
+}
+
+/* As much of a request as tells whether a watching VP may take it. */
+typedef struct MshvSimPeek {
+    MshvSimHeader hdr;
+    struct hv_input_translate_virtual_address translate;
+} MshvSimPeek;
+
+/*
+ * Hypercalls that are part of the VMM's answer to a stop, which the
+ * watching VP takes too: a translation of one of the VP's own addresses
+ * (a string I/O exit asks for one), an interrupt assertion (a device the
+ * exit raised an interrupt).  Nothing that waits for another VP: from
+ * inside cpu_exec() that could deadlock against its exclusive work.
+ */
+bool mshv_sim_vp_answer_hvcall(MshvSimVp *vp, const MshvSimHeader *h,
+                               const void *payload, size_t len)
+{
+    const struct hv_input_translate_virtual_address *t = payload;
+
+    if (h->op != MSHV_SIM_OP_HVCALL) {
+        return false;
+    }
+    switch (h->arg[0]) {
+    case HVCALL_ASSERT_VIRTUAL_INTERRUPT:
+        return true;
+    case HVCALL_TRANSLATE_VIRTUAL_ADDRESS:
+        return h->len >= sizeof(*t) && len >= sizeof(*t) &&
+               t->vp_index == vp->index;
+    default:
+        return false;
+    }
+}
+
+/*
+ * The VMM answered the VP's last stop, with its RUN_VP or a hypercall on
+ * the way there (mshv_sim_vp_answer_hvcall).  An answer the VP's own
+ * watch took leaves the window as it is; one the main loop had to take
+ * adapts it.
+ */
+void mshv_sim_vp_answered(MshvSimVp *vp, bool watched)
+{
+    int64_t stopped_at = qatomic_xchg(&vp->stopped_at, 0);
+
+    if (stopped_at && !watched) {
+        qatomic_set(&vp->poll_ns,
+                    mshv_sim_poll_window(vp->poll_ns,
+                                         get_clock() - stopped_at));
+    }
+}
+
+/*
+ * On the VP's thread, right after a stop: watch the VP channel for the
+ * VMM's answer a little while (hw/mshv-sim/poll-window.h) and take it
+ * here, sparing two wake-ups: the main loop's, then this thread's.
+ * The main loop, which may be woken by the same request, takes it when
+ * it gets the BQL first; between looks the BQL is let go, unless the
+ * stop came with it held (a failed access to a BQL-locked region).
+ * Work queued for the VP (the main loop took a request that needs it)
+ * ends the watch, so the VP's thread can do it.
+ */
+static void mshv_sim_vp_await_run(MshvSimVp *vp)
+{
+    CPUState *cs = CPU(vp->cpu);
+    bool locked = bql_locked();
+    int64_t deadline;
+    MshvSimPeek peek;
+    ssize_t n;
+
+    if (!qatomic_read(&vp->poll_ns)) {
+        return;
+    }
+    if (!locked) {
+        bql_lock();
+    }
+    deadline = qatomic_read(&vp->stopped_at) + vp->poll_ns;
+    while (qatomic_read(&cs->stop) && cpu_work_list_empty(cs)) {
+        n = recv(vp->chan, &peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
+        if (n >= (ssize_t)sizeof(peek.hdr) &&
+            peek.hdr.op == MSHV_SIM_OP_RUN_VP) {
+            mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_WATCHED);
+            vp->serve(vp, true);
+            break;
+        }
+        if (n >= (ssize_t)sizeof(peek.hdr) &&
+            mshv_sim_vp_answer_hvcall(vp, &peek.hdr, &peek.translate,
+                                      n - sizeof(peek.hdr))) {
+            mshv_sim_count(vp->pt, MSHV_SIM_CNT_HVCALL_WATCHED);
+            vp->serve(vp, true);
+            /* the VMM's turn again, from now */
+            deadline = qatomic_read(&vp->stopped_at) + vp->poll_ns;
+            continue;
+        }
+        if (n >= 0 || errno != EAGAIN || get_clock() >= deadline) {
+            break;
+        }
+        /* and let whatever else wants this CPU run meanwhile */
+        if (!locked) {
+            bql_unlock();
+        }
+        sched_yield();
+        if (!locked) {
+            bql_lock();
+        }
+    }
+    if (!locked) {
+        bql_unlock();
+    }
+}
+
+/* Stop the VP with @msg, counted as @counter, and leave cpu_exec(). */
+G_NORETURN void mshv_sim_vp_stop(MshvSimVp *vp,
+                                 const struct hv_message *msg,
+                                 MshvSimCounter counter)
+{
+    mshv_sim_count(vp->pt, counter);
+    qatomic_set(&vp->stopped_at, get_clock());
+    if (mshv_sim_vp_exit(vp, msg)) {
+        mshv_sim_vp_await_run(vp);
+    } else {
+        qatomic_set(&vp->stopped_at, 0);
+    }
+    mshv_sim_vp_leave(CPU(vp->cpu));
+}
+
+/*
+ * On the VP's thread, between instructions: report one EOI of a
+ * level-triggered vector, if a RUN_VP is there to carry it.  Each RUN_VP
+ * then reports the next, before the VP runs again.
+ */
+static bool mshv_sim_vp_report_eoi(MshvSimVp *vp)
+{
+    struct hv_message msg = { 0 };
+    struct hv_x64_apic_eoi_message *eoi = (void *)msg.payload;
+    unsigned long vector;
+
+    qemu_mutex_lock(&vp->lock);
+    vector = find_first_bit(vp->eoi, 256);
+    if (!vp->run_pending || vector >= 256) {
+        qemu_mutex_unlock(&vp->lock);
+        return false;
+    }
+    clear_bit(vector, vp->eoi);
+    qemu_mutex_unlock(&vp->lock);
+
+    msg.header.message_type = HVMSG_X64_APIC_EOI;
+    msg.header.payload_size = sizeof(*eoi);
+    eoi->vp_index = vp->index;
+    eoi->interrupt_vector = vector;
+    mshv_sim_count(vp->pt, MSHV_SIM_CNT_INTERCEPT_APIC_EOI);
+    trace_mshv_sim_vp_eoi(vp->index, vector);
+    /* only the VP's thread clears run_pending: it still holds */
+    mshv_sim_vp_exit(vp, &msg);
+    return true;
+}
+
+/*
+ * On the VP's thread: requested SINT-deliverable notifications whose
+ * message slot is now free become due.
+ */
+void mshv_sim_vp_check_sints(MshvSimVp *vp)
+{
+    uint16_t want = qatomic_read(&vp->notify) >> HV_DELIVERABILITY_SINTS_SHIFT;
+    uint16_t ready;
+
+    if (!want) {
+        return;
+    }
+    ready = mshv_sim_synic_free_slots(CPU(vp->cpu), want);
+    if (ready) {
+        qatomic_and(&vp->notify,
+                    ~((uint64_t)ready << HV_DELIVERABILITY_SINTS_SHIFT));
+        qemu_mutex_lock(&vp->lock);
+        vp->sints_ready |= ready;
+        qemu_mutex_unlock(&vp->lock);
+    }
+}
+
+/*
+ * Report the due SINT-deliverable notifications (one message for all), if
+ * a RUN_VP is there to carry them; @insn_len completes the instruction the
+ * VP is at first.
+ */
+bool mshv_sim_vp_report_sints(MshvSimVp *vp, unsigned insn_len)
+{
+    CPUState *cs = CPU(vp->cpu);
+    struct hv_message msg = { 0 };
+    struct hv_synic_sint_deliverable_message *d = (void *)msg.payload;
+    uint16_t ready;
+
+    qemu_mutex_lock(&vp->lock);
+    ready = vp->sints_ready;
+    if (!vp->run_pending || !ready) {
+        qemu_mutex_unlock(&vp->lock);
+        return false;
+    }
+    vp->sints_ready = 0;
+    qemu_mutex_unlock(&vp->lock);
+
+    vp->cpu->env.eip += insn_len;
+    mshv_sim_fill_header(cs, &msg, HVMSG_SYNIC_SINT_DELIVERABLE, sizeof(*d),
+                         0, HV_INTERCEPT_ACCESS_READ);
+    d->deliverable_sints = ready;
+    mshv_sim_count(vp->pt, MSHV_SIM_CNT_INTERCEPT_OTHER);
+    mshv_sim_vp_exit(vp, &msg);
+    return true;
+}
+
+/* What the hypervisor has to tell the VMM, one message per RUN_VP. */
+static bool mshv_sim_vp_report_pending(MshvSimVp *vp)
+{
+    return mshv_sim_vp_report_eoi(vp) || mshv_sim_vp_report_sints(vp, 0);
+}
+
+void mshv_sim_vp_eoi_work(CPUState *cs, run_on_cpu_data data)
+{
+    mshv_sim_vp_report_eoi(data.host_ptr);
+}
+
+/*
+ * An event the VMM made pending (HV_REGISTER_PENDING_INTERRUPTION: the
+ * register table leaves it in env's KVM-style fields, which TCG ignores)
+ * is delivered first thing at the next entry, as VM entry injects it.
+ * Until then it reads back as pending, for a VMM saving the VP's state.
+ */
+void mshv_sim_take_pending_event(MshvSimVp *vp)
+{
+    CPUState *cs = CPU(vp->cpu);
+    CPUX86State *env = &vp->cpu->env;
+
+    /* PENDING_INTERRUPTION's exception first, PENDING_EVENT0's after */
+    if (env->exception_injected ||
+        mshv_sim_extra_regs_take_event(vp->extra, cs)) {
+        qatomic_set(&vp->injecting, true);
+        env->old_exception = -1;
+        cs->exception_index = env->exception_nr;
+        env->exception_is_int = 0;
+        env->exception_next_eip = env->eip;
+        env->exception_injected = 0;
+        env->has_error_code = 0;
+    }
+    if (env->nmi_injected) {
+        env->nmi_injected = 0;
+        cpu_interrupt(cs, CPU_INTERRUPT_NMI);
+    }
+    if (env->interrupt_injected >= 0) {
+        mshv_sim_vp_assert_extint(vp, env->interrupt_injected);
+        env->interrupt_injected = -1;
+    }
+}
+
+static void mshv_sim_vp_run_work(CPUState *cs, run_on_cpu_data data)
+{
+    MshvSimVp *vp = data.host_ptr;
+
+    mshv_sim_regpage_apply(vp);
+    mshv_sim_take_pending_event(vp);
+    if (vp->shutdown) {
+        vp->shutdown = false;
+        cs->halted = 0;
+    }
+    mshv_sim_vp_report_pending(vp);
+}
+
+void mshv_sim_vp_cancel_work(CPUState *cs, run_on_cpu_data data)
+{
+    MshvSimVp *vp = data.host_ptr;
+    bool pending;
+
+    qemu_mutex_lock(&vp->lock);
+    pending = vp->run_pending;
+    vp->run_pending = false;
+    qemu_mutex_unlock(&vp->lock);
+
+    if (pending) {
+        /* Explicit suspend: the VP stops where it is. */
+        qatomic_set(&cs->stop, true);
+        mshv_sim_regpage_fill(vp);
+        mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_CANCELLED);
+        mshv_sim_vp_reply_run(vp, -EINTR, NULL);
+    }
+}
+
+void mshv_sim_vp_run(MshvSimVp *vp, bool watched)
+{
+    CPUState *cs = CPU(vp->cpu);
+    bool busy, undelivered;
+
+    qemu_mutex_lock(&vp->lock);
+    busy = vp->run_pending;
+    undelivered = vp->undelivered;
+    if (!busy && !undelivered) {
+        vp->run_pending = true;
+        vp->intercepted = false;
+    }
+    vp->undelivered = false;
+    qemu_mutex_unlock(&vp->lock);
+
+    if (busy) {
+        mshv_sim_vp_reply_run(vp, -EBUSY, NULL);
+        return;
+    }
+    mshv_sim_vp_answered(vp, watched);
+    if (undelivered) {
+        mshv_sim_vp_reply_run(vp, 0, vp->msgpage);
+        return;
+    }
+    mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN);
+    async_run_on_cpu(cs, mshv_sim_vp_run_work, RUN_ON_CPU_HOST_PTR(vp));
+    cpu_resume(cs);
+}
