@@ -11,6 +11,7 @@
 
 #include "qemu/osdep.h"
 #include "exec/exec-all.h"
+#include "tcg/helper-tcg.h"
 #include "vp.h"
 #include "trace.h"
 
@@ -173,9 +174,9 @@ uint16_t mshv_sim_vp_register_cpuid(MshvSimVp *vp,
     return HV_STATUS_SUCCESS;
 }
 
-int mshv_sim_hook_msr(CPUX86State *env, uint32_t index,
-                      bool is_write, uint64_t *value,
-                      uintptr_t retaddr)
+/* RDMSR/WRMSR: 1 done, 0 not the hypervisor's, -1 #GP. */
+static int mshv_sim_msr(CPUX86State *env, uint32_t index, bool is_write,
+                        uint64_t *value, uintptr_t retaddr)
 {
     MshvSimVp *vp = mshv_sim_cpu_vp(env_cpu(env));
     int ret;
@@ -214,14 +215,29 @@ int mshv_sim_hook_msr(CPUX86State *env, uint32_t index,
     return ret;
 }
 
+bool mshv_sim_hook_msr(CPUX86State *env, uint32_t index, bool is_write,
+                       uint64_t value, uintptr_t retaddr)
+{
+    int ret = mshv_sim_msr(env, index, is_write, &value, retaddr);
+
+    if (ret < 0) {
+        raise_exception_err_ra(env, EXCP0D_GPF, 0, retaddr);
+    }
+    if (ret > 0 && !is_write) {
+        env->regs[R_EAX] = (uint32_t)value;
+        env->regs[R_EDX] = (uint32_t)(value >> 32);
+    }
+    return ret > 0;
+}
+
 /*
  * An MSR neither the hypervisor nor the processor implements: the VMM's
  * if it installed the MSR intercept, else the action the VMM registered
  * for this MSR, else the partition's unimplemented-MSR action.
  */
-int mshv_sim_hook_msr_unimplemented(CPUX86State *env, uint32_t index,
-                                    bool is_write, uint64_t *value,
-                                    uintptr_t retaddr)
+void mshv_sim_hook_msr_unimplemented(CPUX86State *env, uint32_t index,
+                                     bool is_write, uint64_t *value,
+                                     uintptr_t retaddr)
 {
     MshvSimVp *vp = mshv_sim_cpu_vp(env_cpu(env));
     uint32_t access = is_write ? HV_INTERCEPT_ACCESS_MASK_WRITE :
@@ -230,7 +246,7 @@ int mshv_sim_hook_msr_unimplemented(CPUX86State *env, uint32_t index,
     unsigned i;
 
     if (!vp) {
-        return 0;
+        return;
     }
     if (mshv_sim_intercepted(vp->pt, HV_INTERCEPT_TYPE_X64_MSR, 0, access)) {
         mshv_sim_vp_msr_intercept(vp, index, is_write, retaddr);
@@ -249,10 +265,9 @@ int mshv_sim_hook_msr_unimplemented(CPUX86State *env, uint32_t index,
     qemu_mutex_unlock(&vp->results_lock);
     trace_mshv_sim_msr_unimplemented(vp->index, index, is_write, action);
     if (action == HV_UNIMPLEMENTED_MSR_ACTION_FAULT) {
-        return -1;
+        raise_exception_err_ra(env, EXCP0D_GPF, 0, retaddr);
     }
     *value = 0;
-    return 0;
 }
 
 uint16_t mshv_sim_vp_register_msr_result(MshvSimVp *vp,

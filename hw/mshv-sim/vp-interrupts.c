@@ -53,11 +53,19 @@ int mshv_sim_hook_pic_interrupt(CPUX86State *env)
     mshv_sim_vp_leave(cs);
 }
 
+/*
+ * The APIC gave the CPU @vector: ExtINT work waits behind it (raised
+ * again, or TCG would not look), and a SynIC auto-EOI vector is EOIed.
+ */
 void mshv_sim_hook_apic_interrupt(CPUX86State *env, int vector)
 {
-    if (mshv_sim_cpu_vp(env_cpu(env))) {
-        mshv_sim_synic_auto_eoi(env_cpu(env), vector);
+    if (!mshv_sim_cpu_vp(env_cpu(env))) {
+        return;
     }
+    if (mshv_sim_hook_pic_pending(env)) {
+        cpu_interrupt(env_cpu(env), CPU_INTERRUPT_HARD);
+    }
+    mshv_sim_synic_auto_eoi(env_cpu(env), vector);
 }
 
 bool mshv_sim_hook_pic_pending(CPUX86State *env)

@@ -110,11 +110,11 @@ G_NORETURN void mshv_sim_vp_msr_intercept(MshvSimVp *vp, uint32_t index,
 void mshv_sim_hook_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
                          uint32_t *eax, uint32_t *ebx, uint32_t *ecx,
                          uint32_t *edx, uintptr_t retaddr);
-int mshv_sim_hook_msr(CPUX86State *env, uint32_t index, bool is_write,
-                      uint64_t *value, uintptr_t retaddr);
-int mshv_sim_hook_msr_unimplemented(CPUX86State *env, uint32_t index,
-                                    bool is_write, uint64_t *value,
-                                    uintptr_t retaddr);
+bool mshv_sim_hook_msr(CPUX86State *env, uint32_t index, bool is_write,
+                       uint64_t value, uintptr_t retaddr);
+void mshv_sim_hook_msr_unimplemented(CPUX86State *env, uint32_t index,
+                                     bool is_write, uint64_t *value,
+                                     uintptr_t retaddr);
 
 /* vp-interrupts.c */
 int mshv_sim_hook_pic_interrupt(CPUX86State *env);

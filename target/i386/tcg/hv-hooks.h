@@ -2,17 +2,22 @@
  * Hooks that let a hypervisor built on x86 TCG (the MSHV simulator) take
  * over what a hardware hypervisor intercepts: port I/O, accesses the
  * memory map cannot serve (unmapped GPAs, writes to read-only regions),
- * CPUID, MSRs, exceptions, EOIs of level-triggered vectors and triple
- * faults.  With no hooks installed (every other machine) TCG behaves
- * exactly as before.
+ * CPUID, MSRs, exceptions, external interrupts, EOIs of level-triggered
+ * vectors and triple faults.
  *
- * The cpuid hook may change the result of every CPUID instruction.
+ * The base calls the x86_hv_*() wrappers below, one line at each hook
+ * point (patches/tcg-x86-hypervisor-hooks.patch, patches/x86-apic-tcg-
+ * hypervisor-hooks.patch); all they do is check the one pointer
+ * x86_tcg_hv_hooks.  Without hooks installed (every other machine) TCG
+ * and the APIC behave exactly as before.  A hypervisor installs every
+ * hook.
  *
  * A hook that takes an instruction over does not return: it stops the
  * instruction before it has any effect (cpu_restore_state with the given
  * retaddr, then cpu_loop_exit), so the guest's architectural state is
  * that of the instruction's start.  An exception taken over is left
- * undelivered the same way.
+ * undelivered the same way.  A hook that faults the instruction raises
+ * the exception itself (raise_exception_err_ra with retaddr).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -24,7 +29,7 @@
 #include "exec/mmu-access-type.h"
 
 typedef struct X86TcgHvHooks {
-    /* IN/OUT/INS/OUTS; *data is the value written (OUT).  */
+    /* IN/OUT/INS/OUTS; @data is the value written (OUT).  */
     void (*io)(CPUX86State *env, uint32_t port, unsigned size,
                bool is_write, uint32_t data, uintptr_t retaddr);
     /* A load or store the memory map answered with an error. */
@@ -40,28 +45,31 @@ typedef struct X86TcgHvHooks {
                   uint32_t *eax, uint32_t *ebx, uint32_t *ecx,
                   uint32_t *edx, uintptr_t retaddr);
     /*
-     * RDMSR/WRMSR of @index (*value: the value written, or read):
-     * 0 not the hypervisor's (TCG goes on), 1 done, -1 #GP.
+     * RDMSR/WRMSR of @index (@value: the value written): true if the
+     * hypervisor completed it (a read's result is then in EDX:EAX), false
+     * if it is not the hypervisor's (TCG goes on).
      */
-    int (*msr)(CPUX86State *env, uint32_t index, bool is_write,
-               uint64_t *value, uintptr_t retaddr);
+    bool (*msr)(CPUX86State *env, uint32_t index, bool is_write,
+                uint64_t value, uintptr_t retaddr);
     /*
      * RDMSR/WRMSR of an MSR TCG does not implement, which it would read
-     * as 0 and ignore writes to: 0 do that (*value: what a read gives),
-     * -1 #GP.
+     * as 0 and ignore writes to: *@value is what a read gives.
      */
-    int (*msr_unimplemented)(CPUX86State *env, uint32_t index,
-                             bool is_write, uint64_t *value,
-                             uintptr_t retaddr);
+    void (*msr_unimplemented)(CPUX86State *env, uint32_t index,
+                              bool is_write, uint64_t *value,
+                              uintptr_t retaddr);
     /*
      * Exception @vector (below 32; @is_int: raised by INT n, INT3 or
      * INTO, @next_eip the instruction after it) about to be delivered.
      */
     void (*exception)(CPUX86State *env, int vector, bool is_int,
                       int error_code, target_ulong next_eip);
-    /* The vector of a pending ExtINT, or -1 (no APIC vector pending). */
+    /*
+     * No APIC vector is pending: the vector of the hypervisor's pending
+     * ExtINT, or -1 (it raises no interrupt cycle then).
+     */
     int (*pic_interrupt)(CPUX86State *env);
-    /* Whether pic_interrupt has work (checked when an APIC vector won). */
+    /* Whether pic_interrupt has work (ExtINT ignores APIC priorities). */
     bool (*pic_pending)(CPUX86State *env);
     /* The APIC gave the CPU @vector (its ISR bit now set). */
     void (*apic_interrupt)(CPUX86State *env, int vector);
@@ -74,6 +82,148 @@ typedef struct X86TcgHvHooks {
     void (*triple_fault)(CPUX86State *env);
 } X86TcgHvHooks;
 
+#if defined(CONFIG_TCG) && !defined(CONFIG_USER_ONLY)
 extern const X86TcgHvHooks *x86_tcg_hv_hooks;
+
+static inline const X86TcgHvHooks *x86_hv_hooks(void)
+{
+    return unlikely(x86_tcg_hv_hooks) ? x86_tcg_hv_hooks : NULL;
+}
+#else
+static inline const X86TcgHvHooks *x86_hv_hooks(void)
+{
+    return NULL;
+}
+#endif
+
+/* Port I/O helpers, before the access. */
+static inline void x86_hv_io(CPUX86State *env, uint32_t port, unsigned size,
+                             bool is_write, uint32_t data, uintptr_t ra)
+{
+    const X86TcgHvHooks *h = x86_hv_hooks();
+
+    if (h) {
+        h->io(env, port, size, is_write, data, ra);
+    }
+}
+
+/* helper_cpuid, on the model's result. */
+static inline void x86_hv_cpuid(CPUX86State *env, uint32_t *eax,
+                                uint32_t *ebx, uint32_t *ecx, uint32_t *edx,
+                                uintptr_t ra)
+{
+    const X86TcgHvHooks *h = x86_hv_hooks();
+
+    if (h) {
+        h->cpuid(env, env->regs[R_EAX], env->regs[R_ECX], eax, ebx, ecx, edx,
+                 ra);
+    }
+}
+
+/* helper_rdmsr/helper_wrmsr, first: true if done (return then). */
+static inline bool x86_hv_msr(CPUX86State *env, bool is_write,
+                              uint64_t value, uintptr_t ra)
+{
+    const X86TcgHvHooks *h = x86_hv_hooks();
+
+    return h && h->msr(env, env->regs[R_ECX], is_write, value, ra);
+}
+
+/* helper_rdmsr/helper_wrmsr, at an MSR TCG lacks (a read's *@value). */
+static inline void x86_hv_msr_unimplemented(CPUX86State *env, bool is_write,
+                                            uint64_t *value, uintptr_t ra)
+{
+    const X86TcgHvHooks *h = x86_hv_hooks();
+
+    if (h) {
+        h->msr_unimplemented(env, env->regs[R_ECX], is_write, value, ra);
+    }
+}
+
+/* x86_cpu_do_interrupt, before an exception is delivered. */
+static inline void x86_hv_exception(CPUX86State *env, CPUState *cs)
+{
+    const X86TcgHvHooks *h = x86_hv_hooks();
+
+    if (h && cs->exception_index < 32) {
+        h->exception(env, cs->exception_index, env->exception_is_int,
+                     env->error_code, env->exception_next_eip);
+    }
+}
+
+/* A triple fault: true if the hypervisor took it (no reset request). */
+static inline bool x86_hv_triple_fault(CPUX86State *env)
+{
+    const X86TcgHvHooks *h = x86_hv_hooks();
+
+    if (h) {
+        h->triple_fault(env);
+    }
+    return h;
+}
+
+/* TCGCPUOps::do_transaction_failed (real x86 ignores them). */
+static inline void x86_hv_transaction_failed(CPUState *cs, hwaddr physaddr,
+                                             vaddr addr, unsigned size,
+                                             MMUAccessType access_type,
+                                             int mmu_idx, MemTxAttrs attrs,
+                                             MemTxResult response,
+                                             uintptr_t ra)
+{
+    const X86TcgHvHooks *h = x86_hv_hooks();
+
+    if (h) {
+        h->transaction_failed(cs, physaddr, addr, size, access_type, attrs,
+                              response, ra);
+    }
+}
+
+/* The APIC gave the CPU @vector. */
+static inline void x86_hv_apic_interrupt(CPUX86State *env, int vector)
+{
+    const X86TcgHvHooks *h = x86_hv_hooks();
+
+    if (h) {
+        h->apic_interrupt(env, vector);
+    }
+}
+
+/*
+ * No APIC vector: true if the hypervisor answers the interrupt cycle
+ * (*@vector, or -1) instead of the 8259, which it has none of.
+ */
+static inline bool x86_hv_pic_interrupt(CPUX86State *env, int *vector)
+{
+    const X86TcgHvHooks *h = x86_hv_hooks();
+
+    if (h) {
+        *vector = h->pic_interrupt(env);
+    }
+    return h;
+}
+
+/*
+ * The hypervisor has ExtINT work for the CPU: the APIC raises
+ * CPU_INTERRUPT_HARD again (not just keeps it: handling a poll took
+ * TCG's one look at interrupts, and the ExtINT must be taken at the next
+ * instruction boundary), and the 8259's output counts as up.
+ */
+static inline bool x86_hv_extint_pending(CPUX86State *env)
+{
+    const X86TcgHvHooks *h = x86_hv_hooks();
+
+    return h && h->pic_pending(env);
+}
+
+/* A level-triggered EOI: true if the hypervisor took it from the IOAPIC. */
+static inline bool x86_hv_level_eoi(CPUX86State *env, int vector)
+{
+    const X86TcgHvHooks *h = x86_hv_hooks();
+
+    if (h) {
+        h->level_eoi(env, vector);
+    }
+    return h;
+}
 
 #endif /* TARGET_I386_TCG_HV_HOOKS_H */
