@@ -15,6 +15,18 @@
 #include "vp.h"
 #include "trace.h"
 
+/* Registers the messages carry in the hypervisor's format, looked up once */
+static const MshvReg *mshv_sim_rp_rflags, *mshv_sim_rp_cr8,
+                     *mshv_sim_rp_seg[6];
+
+static uint64_t mshv_sim_reg64(const MshvReg *reg, CPUX86State *env)
+{
+    union hv_register_value v;
+
+    reg->get(reg, env, &v);
+    return v.reg64;
+}
+
 /* Up to 16 bytes at CS:RIP, as far as they can be read. */
 unsigned mshv_sim_fetch_insn(CPUState *cs, uint8_t *buf)
 {
@@ -405,6 +417,12 @@ static const X86TcgHvHooks mshv_sim_hooks = {
 
 void mshv_sim_vp_install_hooks(void)
 {
-    mshv_sim_vp_regs_init();
+    int i;
+
+    mshv_sim_rp_rflags = mshv_reg_find(HV_X64_REGISTER_RFLAGS);
+    mshv_sim_rp_cr8 = mshv_reg_find(HV_X64_REGISTER_CR8);
+    for (i = 0; i < 6; i++) {
+        mshv_sim_rp_seg[i] = mshv_reg_find(HV_X64_REGISTER_ES + i);
+    }
     x86_tcg_hv_hooks = &mshv_sim_hooks;
 }

@@ -14,58 +14,11 @@
 #include "vp.h"
 #include "trace.h"
 
-const MshvReg *mshv_sim_rp_rflags, *mshv_sim_rp_seg[6], *mshv_sim_rp_xmm[6],
-              *mshv_sim_rp_cr8, *mshv_sim_rp_pending, *mshv_sim_rp_istate;
-
-void mshv_sim_vp_regs_init(void)
-{
-    int i;
-
-    mshv_sim_rp_rflags = mshv_reg_find(HV_X64_REGISTER_RFLAGS);
-    mshv_sim_rp_cr8 = mshv_reg_find(HV_X64_REGISTER_CR8);
-    mshv_sim_rp_pending = mshv_reg_find(HV_REGISTER_PENDING_INTERRUPTION);
-    mshv_sim_rp_istate = mshv_reg_find(HV_REGISTER_INTERRUPT_STATE);
-    for (i = 0; i < 6; i++) {
-        mshv_sim_rp_seg[i] = mshv_reg_find(HV_X64_REGISTER_ES + i);
-        mshv_sim_rp_xmm[i] = mshv_reg_find(HV_X64_REGISTER_XMM0 + i);
-    }
-}
-
-uint64_t mshv_sim_reg64(const MshvReg *reg, CPUX86State *env)
-{
-    union hv_register_value v;
-
-    reg->get(reg, env, &v);
-    return v.reg64;
-}
-
 void mshv_sim_regpage_fill(MshvSimVp *vp)
 {
     struct hv_vp_register_page *rp = vp->regpage;
-    CPUX86State *env = &vp->cpu->env;
-    union hv_register_value v;
-    int i;
 
-    for (i = 0; i < 16; i++) {
-        rp->gp_registers[i] = env->regs[i];
-    }
-    rp->rip = env->eip;
-    rp->rflags = mshv_sim_reg64(mshv_sim_rp_rflags, env);
-    for (i = 0; i < 6; i++) {
-        mshv_sim_rp_xmm[i]->get(mshv_sim_rp_xmm[i], env, &v);
-        rp->xmm[i] = v.reg128;
-        mshv_sim_rp_seg[i]->get(mshv_sim_rp_seg[i], env, &v);
-        rp->segment[i] = v.segment;
-    }
-    rp->cr0 = env->cr[0];
-    rp->cr3 = env->cr[3];
-    rp->cr4 = env->cr[4];
-    rp->cr8 = mshv_sim_reg64(mshv_sim_rp_cr8, env);
-    rp->efer = env->efer;
-    rp->dr7 = env->dr[7];
-    rp->pending_interruption = mshv_sim_reg64(mshv_sim_rp_pending, env);
-    rp->interrupt_state = mshv_sim_reg64(mshv_sim_rp_istate, env);
-    rp->xfem = env->xcr0;
+    mshv_regs_to_page(&vp->cpu->env, rp);
     rp->dirty = 0;
     /* The VMM may read the page as soon as it sees isvalid. */
     smp_wmb();

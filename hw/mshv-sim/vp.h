@@ -123,12 +123,7 @@ bool mshv_sim_hook_pic_pending(CPUX86State *env);
 void mshv_sim_hook_level_eoi(CPUX86State *env, int vector);
 void mshv_sim_request_notify(MshvSimVp *vp, uint64_t bits);
 
-/* vp-regs.c: registers the register page mirrors, looked up once */
-extern const MshvReg *mshv_sim_rp_rflags, *mshv_sim_rp_seg[6],
-                     *mshv_sim_rp_xmm[6], *mshv_sim_rp_cr8,
-                     *mshv_sim_rp_pending, *mshv_sim_rp_istate;
-void mshv_sim_vp_regs_init(void);
-uint64_t mshv_sim_reg64(const MshvReg *reg, CPUX86State *env);
+/* vp-regs.c */
 void mshv_sim_regpage_fill(MshvSimVp *vp);
 void mshv_sim_regpage_flush(MshvSimVp *vp);
 void mshv_sim_regpage_apply(MshvSimVp *vp);

@@ -639,36 +639,3 @@ bool mshv_reg_is_writable(const MshvReg *reg)
 {
     return reg->set != set_ignore;
 }
-
-void mshv_regs_from_page(const struct hv_vp_register_page *rp,
-                         uint32_t dirty, CPUX86State *env)
-{
-    union hv_register_value v;
-    const MshvReg *reg;
-    int i;
-
-    if (dirty & (1u << HV_X64_REGISTER_CLASS_GENERAL)) {
-        for (i = 0; i < 16; i++) {
-            env->regs[i] = rp->gp_registers[i];
-        }
-    }
-    if (dirty & (1u << HV_X64_REGISTER_CLASS_IP)) {
-        env->eip = rp->rip;
-    }
-    if (dirty & (1u << HV_X64_REGISTER_CLASS_FLAGS)) {
-        v.reg64 = rp->rflags;
-        set_rflags(NULL, env, &v);
-    }
-    for (i = 0; i < 6; i++) {
-        if (dirty & (1u << HV_X64_REGISTER_CLASS_XMM)) {
-            reg = mshv_reg_find(HV_X64_REGISTER_XMM0 + i);
-            v.reg128 = rp->xmm[i];
-            reg->set(reg, env, &v);
-        }
-        if (dirty & (1u << HV_X64_REGISTER_CLASS_SEGMENT)) {
-            reg = mshv_reg_find(HV_X64_REGISTER_ES + i);
-            v.segment = rp->segment[i];
-            reg->set(reg, env, &v);
-        }
-    }
-}

@@ -53,11 +53,15 @@ extern const size_t mshv_regs_count;
 const MshvReg *mshv_reg_find(uint32_t name);
 
 /*
- * Copy the register-page classes in DIRTY (HV_X64_REGISTER_CLASS_* bits)
- * into ENV: what a VMM wrote to the page, as the hypervisor consumes it.
+ * mshv-regpage.c: copy the register-page classes in DIRTY
+ * (HV_X64_REGISTER_CLASS_* bits) into ENV: what a VMM wrote to the page,
+ * as the hypervisor consumes it; fill every field of the page from ENV,
+ * as the hypervisor does at an intercept (the valid and dirty flags are
+ * the caller's).
  */
 void mshv_regs_from_page(const struct hv_vp_register_page *rp,
                          uint32_t dirty, CPUX86State *env);
+void mshv_regs_to_page(CPUX86State *env, struct hv_vp_register_page *rp);
 
 /* False for registers the guest's VMM cannot set (read-only ones). */
 bool mshv_reg_is_writable(const MshvReg *reg);
