@@ -80,6 +80,17 @@ MshvFile *mshv_file_get(int fd);
 void mshv_file_put(MshvFile *f);
 
 /* Raw system calls, so internal fds never pass through our interposers. */
+/*
+ * libc's own function NAME, looked up once into its slot real_NAME (the
+ * interposer's file defines the slot): NULL if libc has none, or while
+ * the lookup itself re-enters an interposer (use the system call then).
+ */
+void *mshv_real_sym(void **slot, const char *name);
+#define REAL_ABSENT     ((void *)1)     /* a slot's value once none found */
+#define REAL(name, type) ((type)mshv_real_sym(&real_##name, #name))
+/* paths.c: resolve the open family's slots (the library's constructor) */
+void mshv_paths_init(void);
+
 int mshv_sys_close(int fd);
 int mshv_sys_open(const char *path, int flags);
 int mshv_sys_dupfd(int fd);
