@@ -5,10 +5,10 @@
  * (TLFS): the hypervisor CPUID leaves, the guest OS ID and hypercall
  * MSRs with the hypercall page, the VP index, the partition reference
  * counter and reference TSC page, the TSC and APIC frequency MSRs, and
- * the VP assist page MSR (kept, not used).
- * the SynIC (SCONTROL, SIMP, SIEFP, SINTs, EOM) with the VMM's message
- * posting and event signalling; the guest's hypercalls, of which the TLB
- * flush and cluster IPI ones are tlb-ipi.c's.
+ * the VP assist page MSR (kept, not used), the SynIC's MSRs (SCONTROL,
+ * SIMP, SIEFP, SINTs, EOM; their messages and events are synic.c's); the
+ * guest's hypercalls, of which the TLB flush and cluster IPI ones are
+ * tlb-ipi.c's.
  *
  * Reference time is the guest's TSC in 100 ns units, so the counter MSR,
  * the TSC page and the TSC agree, and move with the TSC when the VMM
@@ -24,7 +24,6 @@
 #include "exec/cpu-common.h"
 #include "exec/exec-all.h"
 #include "exec/address-spaces.h"
-#include "exec/cpu-common.h"
 #include "cpu.h"
 #include "hw/i386/apic.h"
 #include "kvm/hyperv-proto.h"
@@ -520,206 +519,4 @@ bool mshv_sim_hv_hypercall(CPUState *cs)
     }
     env->eip += MSHV_SIM_HYPERCALL_INSN_LEN;
     return true;
-}
-
-/* ---- SynIC: the VMM posts messages and signals events ------------------ */
-
-typedef struct MshvSimSynicWork {
-    MshvSimVp *vp;
-    uint32_t sint;
-    const uint8_t *message;     /* post: HV_MESSAGE_SIZE bytes */
-    uint32_t flag;              /* signal: the event flag */
-    bool newly_signaled;
-    uint16_t status;
-} MshvSimSynicWork;
-
-/*
- * The guest page of @page_msr (SIMP, SIEFP) for SINT @sint, if the SynIC,
- * the page and the SINT are all enabled; else 0 and the status why.
- */
-static hwaddr mshv_sim_synic_slot(CPUX86State *env, uint64_t page_msr,
-                                  uint32_t sint, uint16_t *status)
-{
-    if (sint >= HV_SYNIC_SINT_COUNT) {
-        *status = HV_STATUS_INVALID_PARAMETER;
-        return 0;
-    }
-    /* (vectors 0-15 are illegal for a LAPIC: such a SINT is unusable) */
-    if (!(env->msr_hv_synic_control & HV_SYNIC_ENABLE) ||
-        !(page_msr & HV_SIMP_ENABLE) ||
-        (env->msr_hv_synic_sint[sint] & HV_SINT_MASKED) ||
-        (env->msr_hv_synic_sint[sint] & 0xff) < 16) {
-        *status = HV_STATUS_INVALID_VP_STATE;
-        return 0;
-    }
-    *status = HV_STATUS_SUCCESS;
-    return (page_msr & TARGET_PAGE_MASK) + sint * HV_MESSAGE_SIZE;
-}
-
-/* Of the SINTs in @sints, those whose message slot is free to post to. */
-uint16_t mshv_sim_synic_free_slots(CPUState *cs, uint16_t sints)
-{
-    CPUX86State *env = cpu_env(cs);
-    uint16_t free = 0, status;
-    unsigned i;
-    hwaddr slot;
-
-    for (i = 0; i < HV_SYNIC_SINT_COUNT; i++) {
-        if (!(sints & (1u << i))) {
-            continue;
-        }
-        slot = mshv_sim_synic_slot(env, env->msr_hv_synic_msg_page, i,
-                                   &status);
-        if (slot && ldl_le_phys(&address_space_memory, slot) == HVMSG_NONE) {
-            free |= 1u << i;
-        }
-    }
-    return free;
-}
-
-/*
- * The APIC gave the VP @vector: a SINT with auto-EOI has it EOIed at once,
- * as the hypervisor does (the guest's handler writes no EOI).
- */
-void mshv_sim_synic_auto_eoi(CPUState *cs, int vector)
-{
-    CPUX86State *env = cpu_env(cs);
-    uint64_t sint;
-    unsigned i;
-
-    if (!(env->msr_hv_synic_control & HV_SYNIC_ENABLE)) {
-        return;
-    }
-    for (i = 0; i < HV_SYNIC_SINT_COUNT; i++) {
-        sint = env->msr_hv_synic_sint[i];
-        if (!(sint & HV_SINT_MASKED) && (sint & HV_SINT_AUTO_EOI) &&
-            (sint & HV_SINT_VECTOR_MASK) == vector) {
-            /* the APIC's EOI register, on the VP's own APIC */
-            address_space_stl(&address_space_memory,
-                              (cpu_get_apic_base(X86_CPU(cs)->apic_state) &
-                               MSR_IA32_APICBASE_BASE) + 0xb0, 0,
-                              MEMTXATTRS_UNSPECIFIED, NULL);
-            return;
-        }
-    }
-}
-
-static void mshv_sim_synic_raise(MshvSimVp *vp, CPUX86State *env,
-                                 uint32_t sint)
-{
-    mshv_sim_deliver_interrupt(mshv_sim_vp_partition(vp),
-                               HV_X64_INTERRUPT_TYPE_FIXED,
-                               mshv_sim_vp_index(vp), false, false,
-                               env->msr_hv_synic_sint[sint] & 0xff);
-}
-
-/*
- * Post @message (HV_MESSAGE_SIZE bytes) to SINT @sint of the VP whose
- * thread this is: the VMM's messages and the hypervisor's own (timers).
- */
-uint16_t mshv_sim_synic_post(MshvSimVp *vp, CPUState *cs, uint32_t sint,
-                             const uint8_t *message)
-{
-    CPUX86State *env = cpu_env(cs);
-    uint16_t status;
-    hwaddr slot = mshv_sim_synic_slot(env, env->msr_hv_synic_msg_page, sint,
-                                      &status);
-    uint32_t type;
-    uint8_t flags;
-
-    if (!slot) {
-        return status;
-    }
-    type = ldl_le_phys(&address_space_memory, slot);
-    if (type != HVMSG_NONE) {
-        /* busy: the guest is to write EOM when it has emptied the slot */
-        flags = ldub_phys(&address_space_memory, slot + 5);
-        stb_phys(&address_space_memory, slot + 5,
-                 flags | HV_MESSAGE_FLAG_PENDING);
-        return HV_STATUS_INSUFFICIENT_BUFFERS;
-    }
-    /* the type last: the guest never sees half a message */
-    cpu_physical_memory_write(slot + 4, message + 4, HV_MESSAGE_SIZE - 4);
-    /* the body before the type, for a guest reading on another VP */
-    smp_wmb();
-    stl_le_phys(&address_space_memory, slot, ldl_le_p(message));
-    mshv_sim_synic_raise(vp, env, sint);
-    return HV_STATUS_SUCCESS;
-}
-
-static void mshv_sim_synic_post_work(CPUState *cs, run_on_cpu_data data)
-{
-    MshvSimSynicWork *w = data.host_ptr;
-
-    w->status = mshv_sim_synic_post(w->vp, cs, w->sint, w->message);
-}
-
-static void mshv_sim_synic_signal_work(CPUState *cs, run_on_cpu_data data)
-{
-    MshvSimSynicWork *w = data.host_ptr;
-    CPUX86State *env = cpu_env(cs);
-    hwaddr slot = mshv_sim_synic_slot(env, env->msr_hv_synic_evt_page,
-                                      w->sint, &w->status);
-    hwaddr byte = slot + w->flag / 8;
-    uint8_t bits;
-
-    if (!slot) {
-        return;
-    }
-    bits = ldub_phys(&address_space_memory, byte);
-    w->newly_signaled = !(bits & (1u << (w->flag % 8)));
-    if (w->newly_signaled) {
-        stb_phys(&address_space_memory, byte, bits | 1u << (w->flag % 8));
-        mshv_sim_synic_raise(w->vp, env, w->sint);
-    }
-}
-
-/* @fn on the VP's thread, which owns its SynIC registers. */
-static uint16_t mshv_sim_synic_call(MshvSimPartition *pt, uint32_t vp_index,
-                                    run_on_cpu_func fn, MshvSimSynicWork *w)
-{
-    w->vp = mshv_sim_vp_find(pt, vp_index);
-    if (!w->vp) {
-        return HV_STATUS_INVALID_VP_INDEX;
-    }
-    run_on_cpu(mshv_sim_vp_cpu(w->vp), fn, RUN_ON_CPU_HOST_PTR(w));
-    return w->status;
-}
-
-uint16_t mshv_sim_hv_post_message(MshvSimPartition *pt, const void *in,
-                                  size_t in_size)
-{
-    const struct hv_input_post_message_direct *pm = in;
-    MshvSimSynicWork w = { .status = HV_STATUS_INVALID_PARAMETER };
-
-    if (in_size < sizeof(*pm)) {
-        return HV_STATUS_INVALID_PARAMETER;
-    }
-    w.sint = pm->sint_index;
-    w.message = pm->message;
-    return mshv_sim_synic_call(pt, pm->vp_index, mshv_sim_synic_post_work,
-                               &w);
-}
-
-uint16_t mshv_sim_hv_signal_event(MshvSimPartition *pt, const void *in,
-                                  size_t in_size, void *out, size_t out_size)
-{
-    const struct hv_input_signal_event_direct *se = in;
-    struct hv_output_signal_event_direct *so = out;
-    MshvSimSynicWork w = { .status = HV_STATUS_INVALID_PARAMETER };
-    uint16_t status;
-
-    if (in_size < sizeof(*se) || out_size < sizeof(*so) ||
-        se->flag_number >= HV_MESSAGE_SIZE * 8) {
-        return HV_STATUS_INVALID_PARAMETER;
-    }
-    w.sint = se->target_sint;
-    w.flag = se->flag_number;
-    memset(so, 0, sizeof(*so));
-    status = mshv_sim_synic_call(pt, se->target_vp,
-                                 mshv_sim_synic_signal_work, &w);
-    if (status == HV_STATUS_SUCCESS) {
-        so->newly_signaled = w.newly_signaled;
-    }
-    return status;
 }

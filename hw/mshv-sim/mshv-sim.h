@@ -190,16 +190,22 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
                     bool write, uint64_t *val);
 bool mshv_sim_hv_is_hypercall(CPUState *cs);
 uint64_t *mshv_sim_hv_partition_reg(MshvSimPartition *pt, uint32_t name);
+/* false: the VMM's (hypercall intercept installed), trap not completed */
+bool mshv_sim_hv_hypercall(CPUState *cs);
+uint64_t mshv_sim_hv_reference_time(CPUState *cs);
+
+/*
+ * synic.c: SynIC messages and events, from the VMM (HvPostMessageDirect,
+ * HvSignalEventDirect) and the hypervisor's timers
+ */
 uint16_t mshv_sim_hv_post_message(MshvSimPartition *pt, const void *in,
                                   size_t in_size);
 uint16_t mshv_sim_hv_signal_event(MshvSimPartition *pt, const void *in,
                                   size_t in_size, void *out, size_t out_size);
-/* false: the VMM's (hypercall intercept installed), trap not completed */
-bool mshv_sim_hv_hypercall(CPUState *cs);
 uint16_t mshv_sim_synic_free_slots(CPUState *cs, uint16_t sints);
 uint16_t mshv_sim_synic_post(MshvSimVp *vp, CPUState *cs, uint32_t sint,
                              const uint8_t *message);
-uint64_t mshv_sim_hv_reference_time(CPUState *cs);
+void mshv_sim_synic_auto_eoi(CPUState *cs, int vector);
 
 /*
  * cpu-msr.c: processor MSRs TCG lacks: 1 done, 0 not one, -1 #GP.
@@ -247,7 +253,6 @@ void mshv_sim_stimer_get_state(MshvSimVp *vp, CPUState *cs,
                                struct hv_synthetic_timers_state *st);
 void mshv_sim_stimer_set_state(MshvSimVp *vp, CPUState *cs,
                                const struct hv_synthetic_timers_state *st);
-void mshv_sim_synic_auto_eoi(CPUState *cs, int vector);
 
 /*
  * irq.c: interrupt delivery, MSI routes, irqfds and ioeventfds.
