@@ -236,6 +236,59 @@ void mshv_arch_vcpu_destroy(CPUState *cpu)
 
 /* ---- Registers ----------------------------------------------------------- */
 
+/* One register by hypercall: for the intercept handlers' one-offs. */
+int mshv_x86_get_reg(CPUState *cpu, uint32_t name,
+                     union hv_register_value *value)
+{
+    AccelCPUState *s = cpu->accel;
+    struct {
+        struct hv_input_vp_registers hdr;
+        uint32_t name;
+    } QEMU_PACKED in = { .hdr.vp_index = s->vp_index, .name = name };
+    uint16_t status;
+    int ret = mshv_hvcall(s->vp_fd, HVCALL_GET_VP_REGISTERS, 1, &in,
+                          sizeof(in), value, sizeof(*value), &status, NULL);
+
+    if (ret < 0) {
+        mshv_fail(cpu, "reading a register", -ret, status);
+    }
+    return ret;
+}
+
+int mshv_x86_set_reg(CPUState *cpu, uint32_t name,
+                     const union hv_register_value *value, const char *what)
+{
+    AccelCPUState *s = cpu->accel;
+    struct {
+        struct hv_input_vp_registers hdr;
+        struct hv_register_assoc reg;
+    } QEMU_PACKED in = {
+        .hdr.vp_index = s->vp_index,
+        .reg.name = name,
+        .reg.value = *value,
+    };
+    uint16_t status;
+    int ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, 1, &in,
+                          sizeof(in), NULL, 0, &status, NULL);
+
+    if (ret < 0) {
+        mshv_fail(cpu, what, -ret, status);
+    }
+    return ret;
+}
+
+struct hv_x64_segment_register mshv_x86_segment(CPUState *cpu, int seg)
+{
+    AccelCPUState *s = cpu->accel;
+    union hv_register_value v = { 0 };
+
+    if (s->regs && s->regs->isvalid) {
+        return s->regs->segment[seg];
+    }
+    mshv_x86_get_reg(cpu, HV_X64_REGISTER_ES + seg, &v);
+    return v.segment;
+}
+
 static int mshv_vp_state(CPUState *cpu, bool set, uint8_t type, void *buf,
                          uint32_t size, const char *what)
 {

@@ -8,7 +8,7 @@
 #define TARGET_I386_MSHV_X86_H
 
 #include "hw/hyperv/mshv-abi.h"
-#include <Zydis/Zydis.h>
+#include "mshv-decode.h"
 
 /* A general purpose register (R_EAX...) and its new value. */
 typedef struct MshvX86RegUpdate {
@@ -27,18 +27,17 @@ typedef struct MshvX86Mem {
     bool page_writable;
 } MshvX86Mem;
 
-/* The decoding mode of a VP, from its execution state and CS. */
-ZydisMachineMode mshv_x86_mode(uint16_t execution_state,
-                               uint16_t cs_attributes);
+/* mshv-cpu.c: one register of the stopped VP */
 
-/* Decode the intercepted instruction in the mode the VP was in. */
-bool mshv_x86_decode(uint16_t execution_state, uint16_t cs_attributes,
-                     const uint8_t *bytes, unsigned len,
-                     ZydisDecodedInstruction *insn,
-                     ZydisDecodedOperand *operands);
-
+/* One register by hypercall; failures are reported (WHAT) and stop the VM. */
+int mshv_x86_get_reg(CPUState *cpu, uint32_t name,
+                     union hv_register_value *value);
+int mshv_x86_set_reg(CPUState *cpu, uint32_t name,
+                     const union hv_register_value *value, const char *what);
 /* A segment register of the stopped VP (register page, else hypercall). */
 struct hv_x64_segment_register mshv_x86_segment(CPUState *cpu, int seg);
+
+/* mshv-gmem.c: guest memory as the emulated instruction reaches it */
 
 void mshv_x86_mem_init(MshvX86Mem *mem, CPUState *cpu,
                        uint16_t execution_state);
@@ -55,6 +54,8 @@ int mshv_x86_mem_rw(MshvX86Mem *mem, uint64_t linear, void *buf,
 int mshv_x86_mem_check(MshvX86Mem *mem, uint64_t linear, unsigned size,
                        bool write);
 
+/* mshv-complete.c: finishing an intercepted instruction */
+
 /*
  * Finish the intercepted instruction: RIP and the given registers, in one
  * register-page write or one hypercall.
@@ -62,13 +63,15 @@ int mshv_x86_mem_check(MshvX86Mem *mem, uint64_t linear, unsigned size,
 int mshv_x86_complete(CPUState *cpu, uint64_t rip,
                       const MshvX86RegUpdate *upd, unsigned n);
 
+/*
+ * Make exception VECTOR pending, to be raised when the VP runs again in
+ * place of the instruction; failures are reported (WHAT) and stop the VM.
+ */
+int mshv_x86_inject_exception(CPUState *cpu, unsigned vector,
+                              bool has_error_code, uint32_t error_code,
+                              const char *what);
 /* Raise #UD in the guest for an instruction QEMU cannot emulate. */
 int mshv_x86_inject_ud(CPUState *cpu, const char *why);
-/* One register by hypercall; failures are reported (WHAT) and stop the VM. */
-int mshv_x86_get_reg(CPUState *cpu, uint32_t name,
-                     union hv_register_value *value);
-int mshv_x86_set_reg(CPUState *cpu, uint32_t name,
-                     const union hv_register_value *value, const char *what);
 
 int mshv_x86_setup_cpuid(CPUState *cpu, Error **errp);
 /* How many subleaves of CPUID @leaf to program or ask for (0: no ECX). */
