@@ -30,38 +30,49 @@ int mshv_x86_inject_exception(CPUState *cpu, unsigned vector,
     return mshv_x86_set_reg(cpu, HV_REGISTER_PENDING_INTERRUPTION, &v, what);
 }
 
-int mshv_x86_complete(CPUState *cpu, uint64_t rip,
-                      const MshvX86RegUpdate *upd, unsigned n)
+int mshv_x86_complete(CPUState *cpu, uint64_t rip, const uint64_t *rflags,
+                      const uint64_t *gpr, uint32_t gpr_written)
 {
     AccelCPUState *s = cpu->accel;
     struct {
         struct hv_input_vp_registers hdr;
-        struct hv_register_assoc regs[8];
+        struct hv_register_assoc regs[2 + MSHV_X86_GPRS];
     } QEMU_PACKED in = { .hdr.vp_index = s->vp_index };
     uint16_t status;
-    unsigned i;
-    int ret;
+    unsigned n = 0;
+    int i, ret;
 
-    assert(n < ARRAY_SIZE(in.regs));
     if (s->regs && s->regs->isvalid) {
         s->regs->rip = rip;
         s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_IP;
-        for (i = 0; i < n; i++) {
-            s->regs->gp_registers[upd[i].reg] = upd[i].value;
+        if (rflags) {
+            s->regs->rflags = *rflags;
+            s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_FLAGS;
         }
-        if (n) {
+        for (i = 0; i < MSHV_X86_GPRS; i++) {
+            if (gpr_written & (1u << i)) {
+                s->regs->gp_registers[i] = gpr[i];
+            }
+        }
+        if (gpr_written) {
             s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_GENERAL;
         }
         return 0;
     }
-    in.regs[0].name = HV_X64_REGISTER_RIP;
-    in.regs[0].value.reg64 = rip;
-    for (i = 0; i < n; i++) {
-        in.regs[i + 1].name = HV_X64_REGISTER_RAX + upd[i].reg;
-        in.regs[i + 1].value.reg64 = upd[i].value;
+    in.regs[n].name = HV_X64_REGISTER_RIP;
+    in.regs[n++].value.reg64 = rip;
+    if (rflags) {
+        in.regs[n].name = HV_X64_REGISTER_RFLAGS;
+        in.regs[n++].value.reg64 = *rflags;
     }
-    ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, n + 1, &in,
-                      sizeof(in.hdr) + (n + 1) * sizeof(in.regs[0]), NULL, 0,
+    for (i = 0; i < MSHV_X86_GPRS; i++) {
+        if (gpr_written & (1u << i)) {
+            in.regs[n].name = HV_X64_REGISTER_RAX + i;
+            in.regs[n++].value.reg64 = gpr[i];
+        }
+    }
+    ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, n, &in,
+                      sizeof(in.hdr) + n * sizeof(in.regs[0]), NULL, 0,
                       &status, NULL);
     if (ret < 0) {
         mshv_fail(cpu, "completing an instruction", -ret, status);

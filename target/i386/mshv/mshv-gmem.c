@@ -150,3 +150,17 @@ int mshv_x86_mem_check(MshvX86Mem *mem, uint64_t linear, unsigned size,
 {
     return mshv_x86_mem_access(mem, linear, NULL, size, write);
 }
+
+uint64_t mshv_x86_seg_base(CPUState *cpu, MshvX86KnownSegs known,
+                           ZydisRegister seg)
+{
+    int r = seg >= ZYDIS_REGISTER_ES && seg <= ZYDIS_REGISTER_GS ?
+            R_ES + (seg - ZYDIS_REGISTER_ES) : R_DS;
+
+    QEMU_BUILD_BUG_ON(R_CS != R_ES + ZYDIS_REGISTER_CS - ZYDIS_REGISTER_ES ||
+                      R_SS != R_ES + ZYDIS_REGISTER_SS - ZYDIS_REGISTER_ES ||
+                      R_DS != R_ES + ZYDIS_REGISTER_DS - ZYDIS_REGISTER_ES ||
+                      R_FS != R_ES + ZYDIS_REGISTER_FS - ZYDIS_REGISTER_ES ||
+                      R_GS != R_ES + ZYDIS_REGISTER_GS - ZYDIS_REGISTER_ES);
+    return known[r] ? known[r]->base : mshv_x86_segment(cpu, r).base;
+}

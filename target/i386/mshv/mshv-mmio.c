@@ -28,6 +28,7 @@ typedef struct MshvMmio {
     CPUState *cpu;
     const struct hv_x64_memory_intercept_message *msg;
     MshvX86Mem mem;
+    MshvX86KnownSegs segs;
 } MshvMmio;
 
 static int mshv_mmio_mem(MshvEmu *emu, uint64_t linear, void *buf,
@@ -55,20 +56,7 @@ static uint64_t mshv_mmio_seg_base(MshvEmu *emu, ZydisRegister seg)
 {
     MshvMmio *m = container_of(emu, MshvMmio, emu);
 
-    switch (seg) {
-    case ZYDIS_REGISTER_CS:
-        return m->msg->header.cs_segment.base;
-    case ZYDIS_REGISTER_ES:
-        return mshv_x86_segment(m->cpu, R_ES).base;
-    case ZYDIS_REGISTER_SS:
-        return mshv_x86_segment(m->cpu, R_SS).base;
-    case ZYDIS_REGISTER_FS:
-        return mshv_x86_segment(m->cpu, R_FS).base;
-    case ZYDIS_REGISTER_GS:
-        return mshv_x86_segment(m->cpu, R_GS).base;
-    default:
-        return mshv_x86_segment(m->cpu, R_DS).base;
-    }
+    return mshv_x86_seg_base(m->cpu, m->segs, seg);
 }
 
 /* XMM0-5 are in the register page; the others cost a hypercall. */
@@ -140,42 +128,8 @@ static int mshv_mmio_load_gprs(MshvMmio *m)
 
 static int mshv_mmio_store(MshvMmio *m)
 {
-    AccelCPUState *s = m->cpu->accel;
-    struct {
-        struct hv_input_vp_registers hdr;
-        struct hv_register_assoc regs[18];
-    } QEMU_PACKED in = { .hdr.vp_index = s->vp_index };
-    uint16_t status;
-    unsigned n = 0;
-    int i, ret;
-
-    if (s->regs && s->regs->isvalid) {
-        memcpy(s->regs->gp_registers, m->emu.gpr, sizeof(m->emu.gpr));
-        s->regs->rip = m->emu.rip;
-        s->regs->rflags = m->emu.rflags;
-        s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_IP |
-                          1u << HV_X64_REGISTER_CLASS_FLAGS |
-                          (m->emu.gpr_written ?
-                           1u << HV_X64_REGISTER_CLASS_GENERAL : 0);
-        return 0;
-    }
-    in.regs[n].name = HV_X64_REGISTER_RIP;
-    in.regs[n++].value.reg64 = m->emu.rip;
-    in.regs[n].name = HV_X64_REGISTER_RFLAGS;
-    in.regs[n++].value.reg64 = m->emu.rflags;
-    for (i = 0; i < 16; i++) {
-        if (m->emu.gpr_written & (1u << i)) {
-            in.regs[n].name = HV_X64_REGISTER_RAX + i;
-            in.regs[n++].value.reg64 = m->emu.gpr[i];
-        }
-    }
-    ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, n, &in,
-                      sizeof(in.hdr) + n * sizeof(in.regs[0]), NULL, 0,
-                      &status, NULL);
-    if (ret < 0) {
-        mshv_fail(m->cpu, "completing MMIO emulation", -ret, status);
-    }
-    return ret;
+    return mshv_x86_complete(m->cpu, m->emu.rip, &m->emu.rflags, m->emu.gpr,
+                             m->emu.gpr_written);
 }
 
 static void mshv_mmio_format(const ZydisDecodedInstruction *insn,
@@ -200,6 +154,7 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
         .emu.ops = &mshv_mmio_ops,
         .cpu = cpu,
         .msg = mem,
+        .segs = { [R_CS] = &mem->header.cs_segment },
     };
     uint8_t bytes[16];
     unsigned len = MIN(mem->instruction_byte_count, sizeof(bytes));

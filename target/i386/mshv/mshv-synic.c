@@ -263,7 +263,7 @@ int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg)
                                   hc->header.cs_segment.attributes) ==
                     ZYDIS_MACHINE_MODE_LONG_64;
     uint64_t control, in, out, result;
-    MshvX86RegUpdate upd[2];
+    uint64_t gpr[MSHV_X86_GPRS];
     bool fast;
 
     if (longmode) {
@@ -301,12 +301,12 @@ int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg)
     bql_unlock();
     trace_mshv_hypercall(cpu->cpu_index, control, result);
 
-    upd[0] = (MshvX86RegUpdate) { R_EAX, longmode ? result
-                                                  : (uint32_t)result };
-    upd[1] = (MshvX86RegUpdate) { R_EDX, result >> 32 };
+    gpr[R_EAX] = longmode ? result : (uint32_t)result;
+    gpr[R_EDX] = result >> 32;
     return mshv_x86_complete(cpu, hc->header.rip +
                              (hc->header.instruction_length_and_cr8 & 0xf),
-                             upd, longmode ? 1 : 2);
+                             NULL, gpr,
+                             1u << R_EAX | (longmode ? 0 : 1u << R_EDX));
 }
 
 #else
@@ -337,11 +337,13 @@ int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg)
 {
     const struct hv_x64_hypercall_intercept_message *hc =
         (const void *)msg->payload;
-    MshvX86RegUpdate upd = { R_EAX, HV_STATUS_INVALID_HYPERCALL_CODE };
+    uint64_t gpr[MSHV_X86_GPRS] = {
+        [R_EAX] = HV_STATUS_INVALID_HYPERCALL_CODE,
+    };
 
     return mshv_x86_complete(cpu, hc->header.rip +
                              (hc->header.instruction_length_and_cr8 & 0xf),
-                             &upd, 1);
+                             NULL, gpr, 1u << R_EAX);
 }
 
 #endif

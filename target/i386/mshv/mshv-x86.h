@@ -10,11 +10,14 @@
 #include "hw/hyperv/mshv-abi.h"
 #include "mshv-decode.h"
 
-/* A general purpose register (R_EAX...) and its new value. */
-typedef struct MshvX86RegUpdate {
-    int reg;
-    uint64_t value;
-} MshvX86RegUpdate;
+/* General purpose registers, RAX... R15 (R_EAX... order). */
+#define MSHV_X86_GPRS   16
+
+/*
+ * The segment registers an intercept message carries, indexed R_ES...
+ * R_GS; NULL for those it does not.
+ */
+typedef const struct hv_x64_segment_register *MshvX86KnownSegs[6];
 
 /* Guest memory by linear address, with a one-page translation cache. */
 typedef struct MshvX86Mem {
@@ -53,15 +56,23 @@ int mshv_x86_mem_rw(MshvX86Mem *mem, uint64_t linear, void *buf,
 /* The same checks, for an access still to come: 0, -EFAULT or -1. */
 int mshv_x86_mem_check(MshvX86Mem *mem, uint64_t linear, unsigned size,
                        bool write);
+/*
+ * The base of segment register @seg (ZYDIS_REGISTER_ES... GS, any other
+ * DS) of the stopped VP: from @known when the intercept message carried
+ * it, else from the register page or by hypercall.
+ */
+uint64_t mshv_x86_seg_base(CPUState *cpu, MshvX86KnownSegs known,
+                           ZydisRegister seg);
 
 /* mshv-complete.c: finishing an intercepted instruction */
 
 /*
- * Finish the intercepted instruction: RIP and the given registers, in one
- * register-page write or one hypercall.
+ * Finish the intercepted instruction: RIP, RFLAGS unless @rflags is
+ * NULL, and each GPR whose bit is set in @gpr_written (bit n: @gpr[n]),
+ * in one register-page write or one hypercall.
  */
-int mshv_x86_complete(CPUState *cpu, uint64_t rip,
-                      const MshvX86RegUpdate *upd, unsigned n);
+int mshv_x86_complete(CPUState *cpu, uint64_t rip, const uint64_t *rflags,
+                      const uint64_t *gpr, uint32_t gpr_written);
 
 /*
  * Make exception VECTOR pending, to be raised when the VP runs again in
