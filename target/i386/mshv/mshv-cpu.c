@@ -1,5 +1,6 @@
 /*
- * MSHV accelerator, x86: VPs, register state and the run loop
+ * MSHV accelerator, x86: VPs (creation, reset, destruction) and their
+ * register state
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -8,17 +9,12 @@
 #include <sys/ioctl.h>
 #include "qapi/error.h"
 #include "qemu/error-report.h"
-#include "qemu/log.h"
 #include "qemu/main-loop.h"
-#include "exec/address-spaces.h"
 #include "system/mshv.h"
 #include "system/mshv_int.h"
-#include "system/runstate.h"
 #include "cpu.h"
 #include "hw/i386/apic.h"
-#include "hw/intc/ioapic.h"
 #include "qemu/memalign.h"
-#include "hw/boards.h"
 #include "hw/i386/apic_internal.h"
 #include "mshv-regs.h"
 #include "mshv-vp-state.h"
@@ -31,115 +27,6 @@
                              sizeof(struct hv_register_assoc))
 #define MSHV_GET_REGS_MAX   (MSHV_HVCALL_MAX_IO_SIZE / \
                              sizeof(union hv_register_value))
-
-/* What Linux and Windows guests expect of Hyper-V when -cpu names none. */
-static const uint64_t mshv_default_synthetic_features =
-    1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
-    1ULL << HV_SYNTHETIC_PROC_HV1 |
-    1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_RUN_TIME_REG |
-    1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER |
-    1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS |
-    1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS |
-    1ULL << HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS |
-    1ULL << HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS |
-    1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_INDEX |
-    1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC |
-    1ULL << HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS |
-    1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS |
-    1ULL << HV_SYNTHETIC_PROC_TB_FLUSH_HYPERCALLS |
-    1ULL << HV_SYNTHETIC_PROC_SYNTHETIC_CLUSTER_IPI |
-    1ULL << HV_SYNTHETIC_PROC_EXTENDED_PROCESSOR_MASKS;
-
-/*
- * QEMU's hv-* CPU properties (HYPERV_FEAT_*) as synthetic features;
- * "none" where the Microsoft Hypervisor has no partition feature for one.
- */
-static const struct {
-    unsigned feat;
-    const char *name;
-    bool none;
-    uint64_t synthetic;
-} mshv_hv_props[] = {
-    /* a recommendation the hypervisor makes by itself: nothing to ask */
-    { HYPERV_FEAT_RELAXED, "hv-relaxed" },
-    { HYPERV_FEAT_VAPIC, "hv-vapic", false,
-      1ULL << HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS },
-    { HYPERV_FEAT_TIME, "hv-time", false,
-      1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER |
-      1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC },
-    { HYPERV_FEAT_CRASH, "hv-crash", true },
-    { HYPERV_FEAT_RESET, "hv-reset", true },
-    { HYPERV_FEAT_VPINDEX, "hv-vpindex", false,
-      1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_INDEX },
-    { HYPERV_FEAT_RUNTIME, "hv-runtime", false,
-      1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_RUN_TIME_REG },
-    { HYPERV_FEAT_SYNIC, "hv-synic", false,
-      1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS |
-      1ULL << HV_SYNTHETIC_PROC_SIGNAL_EVENTS },
-    { HYPERV_FEAT_STIMER, "hv-stimer", false,
-      1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS },
-    { HYPERV_FEAT_FREQUENCIES, "hv-frequencies", false,
-      1ULL << HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS },
-    { HYPERV_FEAT_REENLIGHTENMENT, "hv-reenlightenment", true },
-    /* both with the Ex forms, for VPs past 63 */
-    { HYPERV_FEAT_TLBFLUSH, "hv-tlbflush", false,
-      1ULL << HV_SYNTHETIC_PROC_TB_FLUSH_HYPERCALLS |
-      1ULL << HV_SYNTHETIC_PROC_EXTENDED_PROCESSOR_MASKS },
-    { HYPERV_FEAT_EVMCS, "hv-evmcs", false,
-      1ULL << HV_SYNTHETIC_PROC_ENLIGHTENED_VMCS },
-    { HYPERV_FEAT_IPI, "hv-ipi", false,
-      1ULL << HV_SYNTHETIC_PROC_SYNTHETIC_CLUSTER_IPI |
-      1ULL << HV_SYNTHETIC_PROC_EXTENDED_PROCESSOR_MASKS },
-    { HYPERV_FEAT_STIMER_DIRECT, "hv-stimer-direct", false,
-      1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS },
-    { HYPERV_FEAT_AVIC, "hv-avic", true },
-    { HYPERV_FEAT_SYNDBG, "hv-syndbg", true },
-    { HYPERV_FEAT_MSR_BITMAP, "hv-emsr-bitmap", true },
-    { HYPERV_FEAT_XMM_INPUT, "hv-xmm-input", true },
-    { HYPERV_FEAT_TLBFLUSH_EXT, "hv-tlbflush-ext", true },
-    { HYPERV_FEAT_TLBFLUSH_DIRECT, "hv-tlbflush-direct", true },
-};
-
-/*
- * No hv-* property on -cpu: the defaults above.  Otherwise what they
- * ask for, with the hypercall interface every enlightenment needs.
- */
-int mshv_arch_synthetic_features(uint64_t *features, Error **errp)
-{
-    g_autoptr(GString) ignored = g_string_new(NULL);
-    uint64_t hv = 0;
-    Object *model;
-    unsigned i;
-
-    /* The -cpu model with its properties, as every vCPU will have it. */
-    if (current_machine && current_machine->cpu_type) {
-        model = object_new(current_machine->cpu_type);
-        hv = X86_CPU(model)->hyperv_features;
-        object_unref(model);
-    }
-    if (!hv) {
-        *features = mshv_default_synthetic_features;
-        return 0;
-    }
-    *features = 1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
-                1ULL << HV_SYNTHETIC_PROC_HV1 |
-                1ULL << HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS;
-    for (i = 0; i < ARRAY_SIZE(mshv_hv_props); i++) {
-        if (!(hv & (1ULL << mshv_hv_props[i].feat))) {
-            continue;
-        }
-        *features |= mshv_hv_props[i].synthetic;
-        if (mshv_hv_props[i].none) {
-            g_string_append_printf(ignored, "%s%s", ignored->len ? ", " : "",
-                                   mshv_hv_props[i].name);
-        }
-    }
-    if (ignored->len) {
-        warn_report("-accel mshv: the Microsoft Hypervisor has no partition "
-                    "feature for %s; ignored", ignored->str);
-    }
-    return 0;
-}
 
 /* ---- VPs ----------------------------------------------------------------- */
 
@@ -496,143 +383,5 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
     if (ret == 0 && full) {
         ret = mshv_x86_synic_put_pages(cpu);
     }
-    return ret;
-}
-
-/*
- * The 8259 raises CPU_INTERRUPT_HARD.  Its vector is only known when the
- * CPU acknowledges (INTA), which must wait until the guest can take an
- * interrupt -- a vector read early goes stale when the guest reprograms
- * the PIC meanwhile.  So ask the hypervisor to stop the VP once it can
- * (HVMSG_X64_INTERRUPTION_DELIVERABLE), and acknowledge then.  The same
- * register asks to hear when SINT message slots the SynIC backend found
- * full are free (HVMSG_SYNIC_SINT_DELIVERABLE); each request fires once.
- */
-static int mshv_update_notifications(CPUState *cpu)
-{
-    AccelCPUState *s = cpu->accel;
-    bool extint = !s->extint_window &&
-                  (qatomic_read(&cpu->interrupt_request) & CPU_INTERRUPT_HARD);
-    uint16_t sints = qatomic_xchg(&s->sints_wanted, 0) & ~s->sints_notify;
-    union hv_register_value v;
-
-    if (!extint && !sints) {
-        return 0;
-    }
-    s->sints_notify |= sints;
-    v.reg64 = (extint || s->extint_window ? HV_DELIVERABILITY_INTERRUPT : 0) |
-              (uint64_t)s->sints_notify << HV_DELIVERABILITY_SINTS_SHIFT;
-    if (mshv_x86_set_reg(cpu, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS, &v,
-                         "requesting interrupt and SINT notifications") < 0) {
-        return -1;
-    }
-    s->extint_window |= extint;
-    return 0;
-}
-
-static void mshv_deliver_extint(CPUState *cpu)
-{
-    int irq = -1;
-
-    cpu->accel->extint_window = false;
-    bql_lock();
-    if (cpu->interrupt_request & CPU_INTERRUPT_HARD) {
-        cpu_reset_interrupt(cpu, CPU_INTERRUPT_HARD);
-        irq = cpu_get_pic_interrupt(cpu_env(cpu));
-    }
-    bql_unlock();
-    /* The 8259 was acknowledged: an interrupt lost now would wedge it. */
-    if (irq >= 0 &&
-        mshv_assert_interrupt(HV_X64_INTERRUPT_TYPE_EXTINT,
-                              cpu->accel->vp_index, false, false, irq) < 0) {
-        qemu_system_vmstop_request(RUN_STATE_INTERNAL_ERROR);
-    }
-}
-
-int mshv_arch_vcpu_exec(CPUState *cpu)
-{
-    struct hv_message msg;
-    int ret = 0;
-    int r;
-
-    if (cpu->vcpu_dirty) {
-        if (mshv_arch_put_registers(cpu, false) < 0) {
-            return EXCP_HLT;
-        }
-        cpu->vcpu_dirty = false;
-    }
-    bql_unlock();
-    while (!ret) {
-        if (qatomic_read(&cpu->exit_request)) {
-            ret = EXCP_INTERRUPT;
-            break;
-        }
-        if (mshv_update_notifications(cpu) < 0) {
-            ret = EXCP_HLT;
-            break;
-        }
-        r = mshv_vcpu_run(cpu, &msg);
-        if (r == -EINTR) {
-            ret = EXCP_INTERRUPT;
-            break;
-        }
-        if (r < 0) {
-            mshv_fail(cpu, "MSHV_RUN_VP", -r, 0);
-            ret = EXCP_HLT;
-            break;
-        }
-        switch (msg.header.message_type) {
-        case HVMSG_X64_IO_PORT_INTERCEPT:
-            if (mshv_x86_handle_io(cpu, &msg) < 0) {
-                ret = EXCP_HLT;
-            }
-            break;
-        case HVMSG_UNMAPPED_GPA:
-        case HVMSG_GPA_INTERCEPT:
-            if (mshv_x86_handle_mmio(cpu, &msg) < 0) {
-                ret = EXCP_HLT;
-            }
-            break;
-        case HVMSG_UNRECOVERABLE_EXCEPTION: {
-            const struct hv_x64_intercept_message_header *h =
-                (const void *)msg.payload;
-
-            /* A triple fault resets the machine, as on hardware. */
-            qemu_log_mask(LOG_GUEST_ERROR, "mshv: vCPU %d: triple fault at "
-                          "%04x:%016" PRIx64 " (execution state 0x%x, "
-                          "RFLAGS 0x%" PRIx64 "); resetting\n",
-                          cpu->cpu_index, h->cs_segment.selector, h->rip,
-                          h->execution_state, h->rflags);
-            qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
-            ret = EXCP_INTERRUPT;
-            break;
-        }
-        case HVMSG_X64_INTERRUPTION_DELIVERABLE:
-            mshv_deliver_extint(cpu);
-            break;
-        case HVMSG_SYNIC_SINT_DELIVERABLE:
-            mshv_x86_synic_ready(cpu, &msg);
-            break;
-        case HVMSG_HYPERCALL_INTERCEPT:
-            if (mshv_x86_handle_hypercall(cpu, &msg) < 0) {
-                ret = EXCP_HLT;
-            }
-            break;
-        case HVMSG_X64_APIC_EOI:
-            /* Level-triggered lines see their EOI (IOAPIC remote IRR). */
-            ioapic_eoi_broadcast(
-                ((const struct hv_x64_apic_eoi_message *)
-                 msg.payload)->interrupt_vector);
-            break;
-        default:
-            error_report("mshv: vCPU %d: message 0x%x is not handled yet",
-                         cpu->cpu_index, msg.header.message_type);
-            vm_stop(RUN_STATE_INTERNAL_ERROR);
-            ret = EXCP_HLT;
-            break;
-        }
-    }
-    bql_lock();
-    qatomic_set(&cpu->exit_request, 0);
     return ret;
 }

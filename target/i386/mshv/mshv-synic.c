@@ -103,29 +103,6 @@ static const HvSynicBackend mshv_synic_backend = {
     .set_event_flag = mshv_synic_set_event_flag,
 };
 
-/* The guest's hypercalls QEMU's devices answer come to QEMU. */
-int mshv_arch_partition_init(MshvState *s, Error **errp)
-{
-    struct hv_input_install_intercept in = {
-        .access_type = HV_INTERCEPT_ACCESS_MASK_EXECUTE,
-        .intercept_type = HV_INTERCEPT_TYPE_HYPERCALL,
-    };
-    uint16_t status = 0;
-    int ret;
-
-    if (!(s->synthetic_features &
-          (1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS))) {
-        return 0;
-    }
-    ret = mshv_hvcall(s->pt_fd, HVCALL_INSTALL_INTERCEPT, 0, &in, sizeof(in),
-                      NULL, 0, &status, NULL);
-    if (ret < 0) {
-        error_setg(errp, "installing the hypercall intercept failed: %s "
-                   "(hypervisor status 0x%x)", strerror(-ret), status);
-    }
-    return ret;
-}
-
 /* The SynIC pages, MSHV_VP_STATE_SIMP then _SIEFP; 0 or -errno. */
 static int mshv_synic_pages(AccelCPUState *s, bool set)
 {
@@ -316,11 +293,6 @@ void mshv_x86_synic_vcpu_destroy(CPUState *cpu)
 }
 
 int mshv_x86_synic_put_pages(CPUState *cpu)
-{
-    return 0;
-}
-
-int mshv_arch_partition_init(MshvState *s, Error **errp)
 {
     return 0;
 }
