@@ -33,29 +33,14 @@ OBJECT_DECLARE_SIMPLE_TYPE(MshvState, MSHV_ACCEL)
 
 extern MshvState *mshv_state;
 
-/* Per-vCPU state: CPUState::accel. */
+/*
+ * Per-vCPU state: CPUState::accel.  The architecture allocates it inside
+ * its own per-vCPU state (mshv_arch_vcpu_init).
+ */
 struct AccelCPUState {
     int vp_fd;
     uint32_t vp_index;
-    struct hv_vp_register_page *regs;   /* NULL: no register page */
-    struct hv_message *msg_page;
-    bool dirty;                 /* QEMU's copy of the state is newer */
     bool in_run;                /* inside MSHV_RUN_VP, or about to be */
-    bool extint_window;         /* PIC interrupt window requested */
-    uint32_t sints_wanted;      /* SINT-deliverable requests to make */
-    uint16_t sints_notify;      /* ... made (vCPU thread) */
-    /*
-     * The VP's XSAVE area as the hypervisor last gave it (compacted);
-     * components QEMU does not model go back unchanged.
-     */
-    void *xsave;
-    uint32_t xsave_size;        /* page multiple */
-    /*
-     * The SynIC message and event pages (overlay pages the hypervisor
-     * keeps) as migration carries them; NULL without a SynIC.
-     */
-    void *synic_pages;
-    bool synic_pages_loaded;    /* ... arrived, for the hypervisor */
 };
 
 /* accel/mshv/mshv-all.c */

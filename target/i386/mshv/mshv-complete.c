@@ -33,11 +33,11 @@ int mshv_x86_inject_exception(CPUState *cpu, unsigned vector,
 int mshv_x86_complete(CPUState *cpu, uint64_t rip, const uint64_t *rflags,
                       const uint64_t *gpr, uint32_t gpr_written)
 {
-    AccelCPUState *s = cpu->accel;
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
     struct {
         struct hv_input_vp_registers hdr;
         struct hv_register_assoc regs[2 + MSHV_X86_GPRS];
-    } QEMU_PACKED in = { .hdr.vp_index = s->vp_index };
+    } QEMU_PACKED in = { .hdr.vp_index = s->accel.vp_index };
     uint16_t status;
     unsigned n = 0;
     int i, ret;
@@ -71,7 +71,7 @@ int mshv_x86_complete(CPUState *cpu, uint64_t rip, const uint64_t *rflags,
             in.regs[n++].value.reg64 = gpr[i];
         }
     }
-    ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, n, &in,
+    ret = mshv_hvcall(s->accel.vp_fd, HVCALL_SET_VP_REGISTERS, n, &in,
                       sizeof(in.hdr) + n * sizeof(in.regs[0]), NULL, 0,
                       &status, NULL);
     if (ret < 0) {

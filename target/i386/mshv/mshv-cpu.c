@@ -31,7 +31,7 @@
 /* ---- VPs ----------------------------------------------------------------- */
 
 /* The VP's XSAVE area: as large as the partition's, laid out as its. */
-static int mshv_xsave_area_init(AccelCPUState *s, Error **errp)
+static int mshv_xsave_area_init(MshvX86CPUState *s, Error **errp)
 {
     uint64_t size, states;
 
@@ -58,7 +58,7 @@ static int mshv_xsave_area_init(AccelCPUState *s, Error **errp)
 
 int mshv_arch_vcpu_init(CPUState *cpu, Error **errp)
 {
-    AccelCPUState *s = g_new0(AccelCPUState, 1);
+    MshvX86CPUState *s = g_new0(MshvX86CPUState, 1);
     struct mshv_create_vp args = { .vp_index = X86_CPU(cpu)->apic_id };
     void *page;
 
@@ -68,18 +68,20 @@ int mshv_arch_vcpu_init(CPUState *cpu, Error **errp)
         return -1;
     }
     /* The hypervisor's APIC ID is the VP index. */
-    s->vp_index = args.vp_index;
-    s->vp_fd = ioctl(mshv_state->pt_fd, MSHV_CREATE_VP, &args);
-    if (s->vp_fd < 0) {
-        error_setg_errno(errp, errno, "creating VP %u failed", s->vp_index);
+    s->accel.vp_index = args.vp_index;
+    s->accel.vp_fd = ioctl(mshv_state->pt_fd, MSHV_CREATE_VP, &args);
+    if (s->accel.vp_fd < 0) {
+        error_setg_errno(errp, errno, "creating VP %u failed",
+                         s->accel.vp_index);
         g_free(s);
         return -1;
     }
     page = mmap(NULL, MSHV_HV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                s->vp_fd, MSHV_VP_MMAP_OFFSET_REGISTERS * MSHV_HV_PAGE_SIZE);
+                s->accel.vp_fd,
+                MSHV_VP_MMAP_OFFSET_REGISTERS * MSHV_HV_PAGE_SIZE);
     /* Without a register page every register access is a hypercall. */
     s->regs = page == MAP_FAILED ? NULL : page;
-    cpu->accel = s;
+    cpu->accel = &s->accel;
     cpu->vcpu_dirty = true;
     if (mshv_xsave_area_init(s, errp) < 0 ||
         mshv_x86_setup_cpuid(cpu, errp) < 0) {
@@ -108,7 +110,7 @@ void mshv_arch_reset_vcpu(CPUState *cpu)
 
 void mshv_arch_vcpu_destroy(CPUState *cpu)
 {
-    AccelCPUState *s = cpu->accel;
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
 
     if (s->regs) {
         munmap(s->regs, MSHV_HV_PAGE_SIZE);
@@ -116,7 +118,7 @@ void mshv_arch_vcpu_destroy(CPUState *cpu)
     mshv_x86_synic_vcpu_destroy(cpu);
     qemu_vfree(s->xsave);
     qemu_vfree(s->synic_pages);
-    close(s->vp_fd);
+    close(s->accel.vp_fd);
     g_free(s);
     cpu->accel = NULL;
 }
@@ -166,7 +168,7 @@ int mshv_x86_set_reg(CPUState *cpu, uint32_t name,
 
 struct hv_x64_segment_register mshv_x86_segment(CPUState *cpu, int seg)
 {
-    AccelCPUState *s = cpu->accel;
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
     union hv_register_value v = { 0 };
 
     if (s->regs && s->regs->isvalid) {
@@ -199,7 +201,7 @@ static int mshv_vp_state(CPUState *cpu, bool set, uint8_t type, void *buf,
  */
 static int mshv_get_xsave(CPUState *cpu)
 {
-    AccelCPUState *s = cpu->accel;
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
 
     if (mshv_vp_state(cpu, false, MSHV_VP_STATE_XSAVE, s->xsave,
                       s->xsave_size, "reading the XSAVE state") < 0) {
@@ -234,7 +236,7 @@ static int mshv_get_lapic(CPUState *cpu)
 
 static int mshv_put_vp_state(CPUState *cpu)
 {
-    AccelCPUState *s = cpu->accel;
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
     X86CPU *x86 = X86_CPU(cpu);
     struct hv_local_interrupt_controller_state *lapic;
     int ret;
@@ -287,12 +289,12 @@ static size_t mshv_regs_select(CPUX86State *env, bool put, bool full,
 
 int mshv_arch_get_registers(CPUState *cpu)
 {
-    AccelCPUState *s = cpu->accel;
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
     CPUX86State *env = cpu_env(cpu);
     struct {
         struct hv_input_vp_registers hdr;
         uint32_t names[MSHV_GET_REGS_MAX];
-    } QEMU_PACKED in = { .hdr.vp_index = s->vp_index };
+    } QEMU_PACKED in = { .hdr.vp_index = s->accel.vp_index };
     g_autofree union hv_register_value *values =
         g_new0(union hv_register_value, MSHV_GET_REGS_MAX);
     g_autofree const MshvReg **sel = g_new(const MshvReg *, mshv_regs_count);
@@ -309,7 +311,7 @@ int mshv_arch_get_registers(CPUState *cpu)
         for (i = 0; i < n; i++) {
             in.names[i] = sel[first + i]->name;
         }
-        ret = mshv_hvcall(s->vp_fd, HVCALL_GET_VP_REGISTERS, n, &in,
+        ret = mshv_hvcall(s->accel.vp_fd, HVCALL_GET_VP_REGISTERS, n, &in,
                           sizeof(in.hdr) + n * sizeof(uint32_t), values,
                           n * sizeof(*values), &status, &done);
         if (ret < 0 || done != n) {
@@ -335,7 +337,7 @@ int mshv_arch_get_registers(CPUState *cpu)
 
 int mshv_arch_put_registers(CPUState *cpu, bool full)
 {
-    AccelCPUState *s = cpu->accel;
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
     CPUX86State *env = cpu_env(cpu);
     struct {
         struct hv_input_vp_registers hdr;
@@ -346,7 +348,7 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
     uint16_t status, done;
     int ret = 0;
 
-    in->hdr.vp_index = s->vp_index;
+    in->hdr.vp_index = s->accel.vp_index;
     /* What follows supersedes anything still pending in the page. */
     if (s->regs) {
         s->regs->dirty = 0;
@@ -362,7 +364,7 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
             in->regs[i].name = sel[first + i]->name;
             in->regs[i].value = value;
         }
-        ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, n, in,
+        ret = mshv_hvcall(s->accel.vp_fd, HVCALL_SET_VP_REGISTERS, n, in,
                           sizeof(in->hdr) + n * sizeof(in->regs[0]),
                           NULL, 0, &status, &done);
         if (ret < 0 || done != n) {

@@ -21,7 +21,7 @@
 void mshv_x86_mem_init(MshvX86Mem *mem, CPUState *cpu,
                        uint16_t execution_state)
 {
-    AccelCPUState *s = cpu->accel;
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
     union hv_register_value cr0 = { 0 };
 
     mem->cpu = cpu;

@@ -64,7 +64,7 @@ static int mshv_mmio_xmm(MshvEmu *emu, unsigned index, uint8_t value[16],
                          bool write)
 {
     MshvMmio *m = container_of(emu, MshvMmio, emu);
-    AccelCPUState *s = m->cpu->accel;
+    MshvX86CPUState *s = mshv_x86_cpu_state(m->cpu);
     union hv_register_value v = { 0 };
 
     if (s->regs && s->regs->isvalid && index < ARRAY_SIZE(s->regs->xmm)) {
@@ -97,11 +97,11 @@ static const MshvEmuOps mshv_mmio_ops = {
 /* All GPRs: from the register page, else in one hypercall. */
 static int mshv_mmio_load_gprs(MshvMmio *m)
 {
-    AccelCPUState *s = m->cpu->accel;
+    MshvX86CPUState *s = mshv_x86_cpu_state(m->cpu);
     struct {
         struct hv_input_vp_registers hdr;
         uint32_t names[16];
-    } QEMU_PACKED in = { .hdr.vp_index = s->vp_index };
+    } QEMU_PACKED in = { .hdr.vp_index = s->accel.vp_index };
     union hv_register_value out[16];
     uint16_t status;
     int i, ret;
@@ -113,8 +113,8 @@ static int mshv_mmio_load_gprs(MshvMmio *m)
     for (i = 0; i < 16; i++) {
         in.names[i] = HV_X64_REGISTER_RAX + i;
     }
-    ret = mshv_hvcall(s->vp_fd, HVCALL_GET_VP_REGISTERS, 16, &in, sizeof(in),
-                      out, sizeof(out), &status, NULL);
+    ret = mshv_hvcall(s->accel.vp_fd, HVCALL_GET_VP_REGISTERS, 16, &in,
+                      sizeof(in), out, sizeof(out), &status, NULL);
     if (ret < 0) {
         mshv_fail(m->cpu, "reading registers for MMIO emulation", -ret,
                   status);

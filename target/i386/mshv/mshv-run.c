@@ -30,7 +30,7 @@
  */
 static int mshv_update_notifications(CPUState *cpu)
 {
-    AccelCPUState *s = cpu->accel;
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
     bool extint = !s->extint_window &&
                   (qatomic_read(&cpu->interrupt_request) & CPU_INTERRUPT_HARD);
     uint16_t sints = qatomic_xchg(&s->sints_wanted, 0) & ~s->sints_notify;
@@ -54,7 +54,7 @@ static void mshv_deliver_extint(CPUState *cpu)
 {
     int irq = -1;
 
-    cpu->accel->extint_window = false;
+    mshv_x86_cpu_state(cpu)->extint_window = false;
     bql_lock();
     if (cpu->interrupt_request & CPU_INTERRUPT_HARD) {
         cpu_reset_interrupt(cpu, CPU_INTERRUPT_HARD);

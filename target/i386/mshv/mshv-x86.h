@@ -8,7 +8,34 @@
 #define TARGET_I386_MSHV_X86_H
 
 #include "hw/hyperv/mshv-abi.h"
+#include "system/mshv_int.h"
 #include "mshv-decode.h"
+
+/* x86 per-vCPU state, around the accelerator's (CPUState::accel). */
+typedef struct MshvX86CPUState {
+    AccelCPUState accel;
+    struct hv_vp_register_page *regs;   /* NULL: no register page */
+    bool extint_window;         /* PIC interrupt window requested */
+    uint32_t sints_wanted;      /* SINT-deliverable requests to make */
+    uint16_t sints_notify;      /* ... made (vCPU thread) */
+    /*
+     * The VP's XSAVE area as the hypervisor last gave it (compacted);
+     * components QEMU does not model go back unchanged.
+     */
+    void *xsave;
+    uint32_t xsave_size;        /* page multiple */
+    /*
+     * The SynIC message and event pages (overlay pages the hypervisor
+     * keeps) as migration carries them; NULL without a SynIC.
+     */
+    void *synic_pages;
+    bool synic_pages_loaded;    /* ... arrived, for the hypervisor */
+} MshvX86CPUState;
+
+static inline MshvX86CPUState *mshv_x86_cpu_state(CPUState *cpu)
+{
+    return container_of(cpu->accel, MshvX86CPUState, accel);
+}
 
 /* General purpose registers, RAX... R15 (R_EAX... order). */
 #define MSHV_X86_GPRS   16
