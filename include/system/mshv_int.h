@@ -27,6 +27,16 @@ typedef struct MshvState {
     bool time_frozen;
     bool dirty_tracking;        /* GPA_PAGE_ACCESS_TRACKING is on */
     uint64_t synthetic_features;    /* the partition's, once initialized */
+
+    /* Guest memory (mshv-all.c) */
+    GArray *slots;              /* mapped writable RAM: MshvSlot */
+    bool memory_fatal;          /* a mapping failed: stop at the commit */
+
+    /* MSI routing (mshv-irq.c) */
+    struct mshv_user_irq_entry *routes;     /* indexed by GSI */
+    unsigned long *routes_used;
+    unsigned routes_size;
+    bool routes_dirty;          /* changed since MSHV_SET_MSI_ROUTING */
 } MshvState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(MshvState, MSHV_ACCEL)
