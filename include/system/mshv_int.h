@@ -68,9 +68,10 @@ int mshv_scratch_vp_create(int *pt_fd, Error **errp);
 /* accel/mshv/mshv-accel-ops.c */
 int mshv_vcpu_run(CPUState *cpu, struct hv_message *msg);
 
-/* target/i386/mshv: the architecture part */
-int mshv_assert_interrupt(uint32_t type, uint64_t dest, bool logical,
-                          bool level, uint32_t vector);
+/*
+ * The architecture interface (target/<arch>/mshv): what accel/mshv asks
+ * of the architecture; the only functions named mshv_arch_*.
+ */
 int mshv_arch_vcpu_init(CPUState *cpu, Error **errp);
 void mshv_arch_vcpu_destroy(CPUState *cpu);
 void mshv_arch_reset_vcpu(CPUState *cpu);

@@ -34,7 +34,7 @@ static GArray *mshv_supported;  /* of MshvCpuidEntry; NULL: not asked yet */
 /* What the hypervisor is asked about: leaves without subleaves once. */
 static unsigned mshv_supported_subleaves(uint32_t leaf)
 {
-    return MAX(mshv_cpuid_subleaf_count(leaf), 1);
+    return MAX(mshv_x86_cpuid_subleaf_count(leaf), 1);
 }
 
 /* Leaves one query may carry: input and output each fit a page. */

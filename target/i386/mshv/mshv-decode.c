@@ -33,9 +33,9 @@ ZydisMachineMode mshv_x86_machine_mode(bool lma, bool pe, bool cs_l,
     return mode;
 }
 
-static ZydisMachineMode mshv_intercept_mode(uint16_t execution_state,
-                                            uint16_t cs_attributes,
-                                            ZydisStackWidth *stack_width)
+ZydisMachineMode mshv_x86_intercept_mode(uint16_t execution_state,
+                                         uint16_t cs_attributes,
+                                         ZydisStackWidth *stack_width)
 {
     return mshv_x86_machine_mode(
         execution_state & HV_X64_EXEC_STATE_EFER_LMA,
@@ -44,20 +44,14 @@ static ZydisMachineMode mshv_intercept_mode(uint16_t execution_state,
         stack_width);
 }
 
-ZydisMachineMode mshv_x86_mode(uint16_t execution_state,
-                               uint16_t cs_attributes)
-{
-    return mshv_intercept_mode(execution_state, cs_attributes, NULL);
-}
-
 bool mshv_x86_decode(uint16_t execution_state, uint16_t cs_attributes,
                      const uint8_t *bytes, unsigned len,
                      ZydisDecodedInstruction *insn,
                      ZydisDecodedOperand *operands)
 {
     ZydisStackWidth width;
-    ZydisMachineMode mode = mshv_intercept_mode(execution_state,
-                                                cs_attributes, &width);
+    ZydisMachineMode mode = mshv_x86_intercept_mode(execution_state,
+                                                    cs_attributes, &width);
     ZydisDecoder dec;
 
     return ZYAN_SUCCESS(ZydisDecoderInit(&dec, mode, width)) &&

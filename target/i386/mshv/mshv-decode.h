@@ -23,8 +23,9 @@ ZydisMachineMode mshv_x86_machine_mode(bool lma, bool pe, bool cs_l,
                                        ZydisStackWidth *stack_width);
 
 /* The same, from an intercept's execution state and CS attributes. */
-ZydisMachineMode mshv_x86_mode(uint16_t execution_state,
-                               uint16_t cs_attributes);
+ZydisMachineMode mshv_x86_intercept_mode(uint16_t execution_state,
+                                         uint16_t cs_attributes,
+                                         ZydisStackWidth *stack_width);
 
 /* Decode the intercepted instruction in the mode the VP was in. */
 bool mshv_x86_decode(uint16_t execution_state, uint16_t cs_attributes,

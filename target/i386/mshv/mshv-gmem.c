@@ -164,3 +164,19 @@ uint64_t mshv_x86_seg_base(CPUState *cpu, MshvX86KnownSegs known,
                       R_GS != R_ES + ZYDIS_REGISTER_GS - ZYDIS_REGISTER_ES);
     return known[r] ? known[r]->base : mshv_x86_segment(cpu, r).base;
 }
+
+int mshv_x86_emu_mem(MshvEmu *emu, uint64_t linear, void *buf,
+                     unsigned size, bool write)
+{
+    MshvX86EmuVp *vp = container_of(emu, MshvX86EmuVp, emu);
+
+    return buf ? mshv_x86_mem_rw(&vp->mem, linear, buf, size, write) :
+                 mshv_x86_mem_check(&vp->mem, linear, size, write);
+}
+
+uint64_t mshv_x86_emu_seg_base(MshvEmu *emu, ZydisRegister seg)
+{
+    MshvX86EmuVp *vp = container_of(emu, MshvX86EmuVp, emu);
+
+    return mshv_x86_seg_base(vp->cpu, vp->segs, seg);
+}

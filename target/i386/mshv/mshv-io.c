@@ -15,31 +15,7 @@
 #include "system/mshv_int.h"
 #include "cpu.h"
 #include "mshv-x86.h"
-#include "mshv-emu.h"
 #include "trace.h"
-
-typedef struct MshvStringIo {
-    MshvEmu emu;
-    CPUState *cpu;
-    MshvX86Mem mem;
-    MshvX86KnownSegs segs;
-} MshvStringIo;
-
-static int mshv_string_io_mem(MshvEmu *emu, uint64_t linear, void *buf,
-                              unsigned size, bool write)
-{
-    MshvStringIo *sio = container_of(emu, MshvStringIo, emu);
-
-    return buf ? mshv_x86_mem_rw(&sio->mem, linear, buf, size, write) :
-                 mshv_x86_mem_check(&sio->mem, linear, size, write);
-}
-
-static uint64_t mshv_string_io_seg_base(MshvEmu *emu, ZydisRegister seg)
-{
-    MshvStringIo *sio = container_of(emu, MshvStringIo, emu);
-
-    return mshv_x86_seg_base(sio->cpu, sio->segs, seg);
-}
 
 static int mshv_string_io_port(MshvEmu *emu, uint16_t port, void *buf,
                                unsigned size, bool write)
@@ -50,8 +26,8 @@ static int mshv_string_io_port(MshvEmu *emu, uint16_t port, void *buf,
 }
 
 static const MshvEmuOps mshv_string_io_ops = {
-    .mem = mshv_string_io_mem,
-    .seg_base = mshv_string_io_seg_base,
+    .mem = mshv_x86_emu_mem,
+    .seg_base = mshv_x86_emu_seg_base,
     .port = mshv_string_io_port,
 };
 
@@ -60,7 +36,7 @@ static int mshv_string_io(CPUState *cpu,
 {
     ZydisDecodedInstruction insn;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    MshvStringIo sio = {
+    MshvX86EmuVp sio = {
         .emu.ops = &mshv_string_io_ops,
         .cpu = cpu,
         .segs = {
@@ -78,8 +54,9 @@ static int mshv_string_io(CPUState *cpu,
                          &insn, ops)) {
         return mshv_x86_inject_ud(cpu, "undecodable string port I/O");
     }
-    sio.emu.mode = mshv_x86_mode(io->header.execution_state,
-                                 io->header.cs_segment.attributes);
+    sio.emu.mode = mshv_x86_intercept_mode(io->header.execution_state,
+                                           io->header.cs_segment.attributes,
+                                           NULL);
     sio.emu.rip = io->header.rip;
     sio.emu.rflags = io->header.rflags;
     /* The registers INS and OUTS use; DX is the port the message names. */

@@ -63,8 +63,9 @@ static void mshv_deliver_extint(CPUState *cpu)
     bql_unlock();
     /* The 8259 was acknowledged: an interrupt lost now would wedge it. */
     if (irq >= 0 &&
-        mshv_assert_interrupt(HV_X64_INTERRUPT_TYPE_EXTINT,
-                              cpu->accel->vp_index, false, false, irq) < 0) {
+        mshv_x86_assert_interrupt(HV_X64_INTERRUPT_TYPE_EXTINT,
+                                  cpu->accel->vp_index, false, false,
+                                  irq) < 0) {
         qemu_system_vmstop_request(RUN_STATE_INTERNAL_ERROR);
     }
 }

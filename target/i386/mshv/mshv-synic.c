@@ -238,8 +238,9 @@ int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg)
 {
     const struct hv_x64_hypercall_intercept_message *hc =
         (const void *)msg->payload;
-    bool longmode = mshv_x86_mode(hc->header.execution_state,
-                                  hc->header.cs_segment.attributes) ==
+    bool longmode = mshv_x86_intercept_mode(hc->header.execution_state,
+                                            hc->header.cs_segment.attributes,
+                                            NULL) ==
                     ZYDIS_MACHINE_MODE_LONG_64;
     uint64_t control, in, out, result;
     uint64_t gpr[MSHV_X86_GPRS];

@@ -1,5 +1,6 @@
 /*
- * MSHV accelerator, x86: helpers shared by the intercept handlers
+ * MSHV accelerator, x86: its per-vCPU state, and what its files share
+ * (mshv_x86_*; docs/devel/mshv/accelerator.rst, "Naming")
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -10,6 +11,7 @@
 #include "hw/hyperv/mshv-abi.h"
 #include "system/mshv_int.h"
 #include "mshv-decode.h"
+#include "mshv-emu.h"
 
 /* x86 per-vCPU state, around the accelerator's (CPUState::accel). */
 typedef struct MshvX86CPUState {
@@ -57,6 +59,10 @@ typedef struct MshvX86Mem {
     bool page_writable;
 } MshvX86Mem;
 
+/* mshv-apic.c: HVCALL_ASSERT_VIRTUAL_INTERRUPT; 0 or -errno. */
+int mshv_x86_assert_interrupt(uint32_t type, uint64_t dest, bool logical,
+                              bool level, uint32_t vector);
+
 /* mshv-cpu.c: one register of the stopped VP */
 
 /* One register by hypercall; failures are reported (WHAT) and stop the VM. */
@@ -91,6 +97,23 @@ int mshv_x86_mem_check(MshvX86Mem *mem, uint64_t linear, unsigned size,
 uint64_t mshv_x86_seg_base(CPUState *cpu, MshvX86KnownSegs known,
                            ZydisRegister seg);
 
+/*
+ * An intercepted instruction the executor (mshv-emu.c) runs on the
+ * stopped VP, and the executor callbacks for its memory and segments.
+ */
+typedef struct MshvX86EmuVp {
+    MshvEmu emu;
+    CPUState *cpu;
+    MshvX86Mem mem;
+    MshvX86KnownSegs segs;
+} MshvX86EmuVp;
+
+/* MshvEmuOps.mem: mshv_x86_mem_rw(), or with BUF NULL _check(). */
+int mshv_x86_emu_mem(MshvEmu *emu, uint64_t linear, void *buf,
+                     unsigned size, bool write);
+/* MshvEmuOps.seg_base: mshv_x86_seg_base(). */
+uint64_t mshv_x86_emu_seg_base(MshvEmu *emu, ZydisRegister seg);
+
 /* mshv-complete.c: finishing an intercepted instruction */
 
 /*
@@ -111,9 +134,12 @@ int mshv_x86_inject_exception(CPUState *cpu, unsigned vector,
 /* Raise #UD in the guest for an instruction QEMU cannot emulate. */
 int mshv_x86_inject_ud(CPUState *cpu, const char *why);
 
+/* mshv-cpuid.c: the VP's CPUID, from the CPU model */
 int mshv_x86_setup_cpuid(CPUState *cpu, Error **errp);
 /* How many subleaves of CPUID @leaf to program or ask for (0: no ECX). */
-unsigned mshv_cpuid_subleaf_count(uint32_t leaf);
+unsigned mshv_x86_cpuid_subleaf_count(uint32_t leaf);
+
+/* mshv-io.c, mshv-mmio.c: the intercepts; 0, or -1 to stop the vCPU */
 int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg);
 int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg);
 
