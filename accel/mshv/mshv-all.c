@@ -100,16 +100,12 @@ int mshv_get_property(MshvState *s, uint32_t code, uint64_t *value,
 
 /* ---- Guest memory -------------------------------------------------------- */
 
-static bool mshv_memory_fatal;
-
 /* Mapped writable RAM, for dirty page tracking. */
 typedef struct MshvSlot {
     hwaddr start;
     hwaddr size;
     bool log;                   /* QEMU wants its dirty pages */
 } MshvSlot;
-
-static GArray *mshv_slots;      /* of MshvSlot */
 
 /*
  * The whole pages of @section MSHV can map (it maps 4 KiB pages), and
@@ -144,10 +140,11 @@ static bool mshv_section_pages(MemoryRegionSection *section, hwaddr *start,
 
 static MshvSlot *mshv_slot_find(hwaddr start)
 {
+    MshvState *s = mshv_state;
     unsigned i;
 
-    for (i = 0; mshv_slots && i < mshv_slots->len; i++) {
-        MshvSlot *slot = &g_array_index(mshv_slots, MshvSlot, i);
+    for (i = 0; s->slots && i < s->slots->len; i++) {
+        MshvSlot *slot = &g_array_index(s->slots, MshvSlot, i);
 
         if (slot->start == start) {
             return slot;
@@ -158,24 +155,26 @@ static MshvSlot *mshv_slot_find(hwaddr start)
 
 static void mshv_slot_update(hwaddr start, hwaddr size, bool add, bool log)
 {
+    MshvState *s = mshv_state;
     MshvSlot slot = { .start = start, .size = size, .log = log };
     MshvSlot *old = mshv_slot_find(start);
 
-    if (!mshv_slots) {
-        mshv_slots = g_array_new(false, false, sizeof(MshvSlot));
+    if (!s->slots) {
+        s->slots = g_array_new(false, false, sizeof(MshvSlot));
     }
     if (old && add) {
         *old = slot;
     } else if (old) {
-        *old = g_array_index(mshv_slots, MshvSlot, mshv_slots->len - 1);
-        g_array_set_size(mshv_slots, mshv_slots->len - 1);
+        *old = g_array_index(s->slots, MshvSlot, s->slots->len - 1);
+        g_array_set_size(s->slots, s->slots->len - 1);
     } else if (add) {
-        g_array_append_val(mshv_slots, slot);
+        g_array_append_val(s->slots, slot);
     }
 }
 
 static void mshv_map(MemoryRegionSection *section, bool add)
 {
+    MshvState *s = mshv_state;
     MemoryRegion *mr = section->mr;
     hwaddr start, size, delta;
     struct mshv_user_mem_region region;
@@ -186,7 +185,7 @@ static void mshv_map(MemoryRegionSection *section, bool add)
         return;
     }
     if (!mshv_partition_ready()) {
-        mshv_memory_fatal = true;
+        s->memory_fatal = true;
         return;
     }
     region = (struct mshv_user_mem_region) {
@@ -199,13 +198,13 @@ static void mshv_map(MemoryRegionSection *section, bool add)
                  1 << MSHV_SET_MEM_BIT_EXECUTABLE,
     };
     trace_mshv_set_memory(add, start, size, writable);
-    ret = ioctl(mshv_state->pt_fd, MSHV_SET_GUEST_MEMORY, &region);
+    ret = ioctl(s->pt_fd, MSHV_SET_GUEST_MEMORY, &region);
     if (ret < 0) {
         error_report("mshv: %s guest memory %s at 0x%" HWADDR_PRIx
                      " (0x%" HWADDR_PRIx " bytes) failed: %s",
                      add ? "mapping" : "unmapping", memory_region_name(mr),
                      start, size, strerror(errno));
-        mshv_memory_fatal = true;
+        s->memory_fatal = true;
         return;
     }
     if (writable) {
@@ -243,18 +242,19 @@ static int mshv_dirty_bitmap(hwaddr start, hwaddr pages, uint8_t op,
  */
 static void mshv_update_tracking(void)
 {
+    MshvState *s = mshv_state;
     bool want = false;
     Error *err = NULL;
     unsigned i;
 
-    for (i = 0; mshv_slots && i < mshv_slots->len; i++) {
-        want |= g_array_index(mshv_slots, MshvSlot, i).log;
+    for (i = 0; s->slots && i < s->slots->len; i++) {
+        want |= g_array_index(s->slots, MshvSlot, i).log;
     }
-    if (want == mshv_state->dirty_tracking || !mshv_partition_ready()) {
+    if (want == s->dirty_tracking || !mshv_partition_ready()) {
         return;
     }
-    for (i = 0; !want && i < mshv_slots->len; i++) {
-        MshvSlot *slot = &g_array_index(mshv_slots, MshvSlot, i);
+    for (i = 0; !want && i < s->slots->len; i++) {
+        MshvSlot *slot = &g_array_index(s->slots, MshvSlot, i);
         g_autofree unsigned long *bitmap =
             bitmap_new(slot->size / MSHV_HV_PAGE_SIZE);
 
@@ -267,11 +267,11 @@ static void mshv_update_tracking(void)
         error_reportf_err(err, "mshv: cannot turn dirty page tracking %s: ",
                           want ? "on" : "off");
         if (want) {
-            mshv_memory_fatal = true;
+            s->memory_fatal = true;
         }
         return;
     }
-    mshv_state->dirty_tracking = want;
+    s->dirty_tracking = want;
 }
 
 static void mshv_log_start(MemoryListener *listener,
@@ -379,9 +379,11 @@ static void mshv_eventfd_del(MemoryListener *listener,
 
 static void mshv_commit(MemoryListener *listener)
 {
+    MshvState *s = mshv_state;
+
     mshv_update_tracking();
-    if (mshv_memory_fatal) {
-        mshv_memory_fatal = false;
+    if (s->memory_fatal) {
+        s->memory_fatal = false;
         if (runstate_is_running()) {
             qemu_system_vmstop_request(RUN_STATE_INTERNAL_ERROR);
         } else {

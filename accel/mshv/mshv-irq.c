@@ -21,28 +21,25 @@
 #include "system/mshv_int.h"
 #include "trace.h"
 
-static struct mshv_user_irq_entry *mshv_routes;   /* indexed by GSI */
-static unsigned long *mshv_routes_used;
-static unsigned mshv_routes_size;
-static bool mshv_routes_dirty;
-
 static bool mshv_routes_grow(void)
 {
-    unsigned size = mshv_routes_size ? mshv_routes_size * 2 : 64;
+    MshvState *s = mshv_state;
+    unsigned size = s->routes_size ? s->routes_size * 2 : 64;
 
-    if (mshv_routes_size >= MSHV_MAX_GUEST_IRQS) {
+    if (s->routes_size >= MSHV_MAX_GUEST_IRQS) {
         return false;
     }
     size = MIN(size, MSHV_MAX_GUEST_IRQS);
-    mshv_routes = g_renew(struct mshv_user_irq_entry, mshv_routes, size);
-    mshv_routes_used = bitmap_zero_extend(mshv_routes_used, mshv_routes_size,
-                                          size);
-    mshv_routes_size = size;
+    s->routes = g_renew(struct mshv_user_irq_entry, s->routes, size);
+    s->routes_used = bitmap_zero_extend(s->routes_used, s->routes_size,
+                                        size);
+    s->routes_size = size;
     return true;
 }
 
 static void mshv_route_set(int gsi, MSIMessage msg)
 {
+    MshvState *s = mshv_state;
     struct mshv_user_irq_entry e = {
         .gsi = gsi,
         .address_lo = msg.address,
@@ -50,19 +47,20 @@ static void mshv_route_set(int gsi, MSIMessage msg)
         .data = msg.data,
     };
 
-    if (memcmp(&mshv_routes[gsi], &e, sizeof(e))) {
-        mshv_routes[gsi] = e;
-        mshv_routes_dirty = true;
+    if (memcmp(&s->routes[gsi], &e, sizeof(e))) {
+        s->routes[gsi] = e;
+        s->routes_dirty = true;
     }
 }
 
 int mshv_irqchip_add_msi_route(int vector, PCIDevice *dev)
 {
+    MshvState *s = mshv_state;
     MSIMessage msg = { 0 };
     unsigned long gsi;
 
-    gsi = find_first_zero_bit(mshv_routes_used, mshv_routes_size);
-    if (gsi >= mshv_routes_size && !mshv_routes_grow()) {
+    gsi = find_first_zero_bit(s->routes_used, s->routes_size);
+    if (gsi >= s->routes_size && !mshv_routes_grow()) {
         error_report_once("mshv: all %u MSI routes are in use",
                           MSHV_MAX_GUEST_IRQS);
         return -ENOSPC;
@@ -70,9 +68,9 @@ int mshv_irqchip_add_msi_route(int vector, PCIDevice *dev)
     if (dev) {
         msg = pci_get_msi_message(dev, vector);
     }
-    set_bit(gsi, mshv_routes_used);
+    set_bit(gsi, s->routes_used);
     /* a fresh entry differs from whatever was there: always dirty */
-    memset(&mshv_routes[gsi], 0xff, sizeof(mshv_routes[gsi]));
+    memset(&s->routes[gsi], 0xff, sizeof(s->routes[gsi]));
     mshv_route_set(gsi, msg);
     trace_mshv_msi_route(gsi, msg.address, msg.data);
     return gsi;
@@ -80,8 +78,10 @@ int mshv_irqchip_add_msi_route(int vector, PCIDevice *dev)
 
 int mshv_irqchip_update_msi_route(int virq, MSIMessage msg, PCIDevice *dev)
 {
-    if (virq < 0 || virq >= mshv_routes_size ||
-        !test_bit(virq, mshv_routes_used)) {
+    MshvState *s = mshv_state;
+
+    if (virq < 0 || virq >= s->routes_size ||
+        !test_bit(virq, s->routes_used)) {
         return -EINVAL;
     }
     mshv_route_set(virq, msg);
@@ -91,41 +91,44 @@ int mshv_irqchip_update_msi_route(int virq, MSIMessage msg, PCIDevice *dev)
 
 void mshv_irqchip_release_virq(int virq)
 {
-    if (virq >= 0 && virq < mshv_routes_size &&
-        test_and_clear_bit(virq, mshv_routes_used)) {
-        mshv_routes_dirty = true;
+    MshvState *s = mshv_state;
+
+    if (virq >= 0 && virq < s->routes_size &&
+        test_and_clear_bit(virq, s->routes_used)) {
+        s->routes_dirty = true;
     }
 }
 
 void mshv_irqchip_commit_routes(void)
 {
+    MshvState *s = mshv_state;
     g_autofree struct mshv_user_irq_table *table = NULL;
     unsigned long gsi;
     unsigned n = 0;
 
-    if (!mshv_routes_dirty) {
+    if (!s->routes_dirty) {
         return;
     }
     table = g_malloc0(sizeof(*table) +
-                      mshv_routes_size * sizeof(table->entries[0]));
-    for (gsi = find_first_bit(mshv_routes_used, mshv_routes_size);
-         gsi < mshv_routes_size;
-         gsi = find_next_bit(mshv_routes_used, mshv_routes_size, gsi + 1)) {
-        table->entries[n++] = mshv_routes[gsi];
+                      s->routes_size * sizeof(table->entries[0]));
+    for (gsi = find_first_bit(s->routes_used, s->routes_size);
+         gsi < s->routes_size;
+         gsi = find_next_bit(s->routes_used, s->routes_size, gsi + 1)) {
+        table->entries[n++] = s->routes[gsi];
     }
     table->nr = n;
     trace_mshv_msi_routing_commit(n);
     if (!mshv_partition_ready()) {
         return;
     }
-    if (ioctl(mshv_state->pt_fd, MSHV_SET_MSI_ROUTING, table) < 0) {
+    if (ioctl(s->pt_fd, MSHV_SET_MSI_ROUTING, table) < 0) {
         /* the old table stays: interrupts still go where they went */
         error_report("mshv: updating the MSI routing table (%u routes) "
                      "failed: %s; MSIs of devices using irqfds may be lost",
                      n, strerror(errno));
         return;
     }
-    mshv_routes_dirty = false;
+    s->routes_dirty = false;
 }
 
 int mshv_irqchip_irqfd(EventNotifier *n, EventNotifier *rn, int virq,

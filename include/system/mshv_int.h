@@ -27,35 +27,30 @@ typedef struct MshvState {
     bool time_frozen;
     bool dirty_tracking;        /* GPA_PAGE_ACCESS_TRACKING is on */
     uint64_t synthetic_features;    /* the partition's, once initialized */
+
+    /* Guest memory (mshv-all.c) */
+    GArray *slots;              /* mapped writable RAM: MshvSlot */
+    bool memory_fatal;          /* a mapping failed: stop at the commit */
+
+    /* MSI routing (mshv-irq.c) */
+    struct mshv_user_irq_entry *routes;     /* indexed by GSI */
+    unsigned long *routes_used;
+    unsigned routes_size;
+    bool routes_dirty;          /* changed since MSHV_SET_MSI_ROUTING */
 } MshvState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(MshvState, MSHV_ACCEL)
 
 extern MshvState *mshv_state;
 
-/* Per-vCPU state: CPUState::accel. */
+/*
+ * Per-vCPU state: CPUState::accel.  The architecture allocates it inside
+ * its own per-vCPU state (mshv_arch_vcpu_init).
+ */
 struct AccelCPUState {
     int vp_fd;
     uint32_t vp_index;
-    struct hv_vp_register_page *regs;   /* NULL: no register page */
-    struct hv_message *msg_page;
-    bool dirty;                 /* QEMU's copy of the state is newer */
     bool in_run;                /* inside MSHV_RUN_VP, or about to be */
-    bool extint_window;         /* PIC interrupt window requested */
-    uint32_t sints_wanted;      /* SINT-deliverable requests to make */
-    uint16_t sints_notify;      /* ... made (vCPU thread) */
-    /*
-     * The VP's XSAVE area as the hypervisor last gave it (compacted);
-     * components QEMU does not model go back unchanged.
-     */
-    void *xsave;
-    uint32_t xsave_size;        /* page multiple */
-    /*
-     * The SynIC message and event pages (overlay pages the hypervisor
-     * keeps) as migration carries them; NULL without a SynIC.
-     */
-    void *synic_pages;
-    bool synic_pages_loaded;    /* ... arrived, for the hypervisor */
 };
 
 /* accel/mshv/mshv-all.c */
@@ -73,9 +68,10 @@ int mshv_scratch_vp_create(int *pt_fd, Error **errp);
 /* accel/mshv/mshv-accel-ops.c */
 int mshv_vcpu_run(CPUState *cpu, struct hv_message *msg);
 
-/* target/i386/mshv: the architecture part */
-int mshv_assert_interrupt(uint32_t type, uint64_t dest, bool logical,
-                          bool level, uint32_t vector);
+/*
+ * The architecture interface (target/<arch>/mshv): what accel/mshv asks
+ * of the architecture; the only functions named mshv_arch_*.
+ */
 int mshv_arch_vcpu_init(CPUState *cpu, Error **errp);
 void mshv_arch_vcpu_destroy(CPUState *cpu);
 void mshv_arch_reset_vcpu(CPUState *cpu);

@@ -18,10 +18,11 @@
 #include "system/mshv.h"
 #include "system/mshv_int.h"
 #include "cpu.h"
+#include "mshv-x86.h"
 #include "trace.h"
 
-int mshv_assert_interrupt(uint32_t type, uint64_t dest, bool logical,
-                          bool level, uint32_t vector)
+int mshv_x86_assert_interrupt(uint32_t type, uint64_t dest, bool logical,
+                              bool level, uint32_t vector)
 {
     struct hv_input_assert_virtual_interrupt in = {
         .control = type |
@@ -63,8 +64,9 @@ static void mshv_send_msi(MSIMessage *msi)
         trace_mshv_msi_illegal_vector(addr, data);
         return;
     }
-    mshv_assert_interrupt(type, dest, (addr >> MSI_ADDR_DEST_MODE_SHIFT) & 1,
-                          (data >> MSI_DATA_TRIGGER_SHIFT) & 1, vector);
+    mshv_x86_assert_interrupt(type, dest,
+                              (addr >> MSI_ADDR_DEST_MODE_SHIFT) & 1,
+                              (data >> MSI_DATA_TRIGGER_SHIFT) & 1, vector);
 }
 
 static uint64_t mshv_apic_mem_read(void *opaque, hwaddr addr, unsigned size)
@@ -122,8 +124,8 @@ static void mshv_apic_vapic_base_update(APICCommonState *s)
 
 static void mshv_apic_external_nmi(APICCommonState *s)
 {
-    mshv_assert_interrupt(HV_X64_INTERRUPT_TYPE_NMI, s->initial_apic_id,
-                          false, false, 2);
+    mshv_x86_assert_interrupt(HV_X64_INTERRUPT_TYPE_NMI, s->initial_apic_id,
+                              false, false, 2);
 }
 
 static void mshv_apic_reset(APICCommonState *s)

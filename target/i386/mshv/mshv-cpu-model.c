@@ -5,7 +5,9 @@
  * registered over it (HVCALL_GET_VP_CPUID_VALUES), asked once of a scratch
  * partition: the hypervisor already left out what the partition cannot
  * use.  QEMU filters every CPU model against it, "-cpu host" and "max"
- * take all of it, and the XSAVE layout QEMU keeps follows it.
+ * take all of it, and the XSAVE layout QEMU keeps follows it.  The hv-*
+ * properties of the model say which synthetic (Hyper-V) features the
+ * partition is created with.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -14,6 +16,7 @@
 #include "qapi/error.h"
 #include "qemu/error-report.h"
 #include "accel/accel-cpu-target.h"
+#include "hw/boards.h"
 #include "system/mshv_int.h"
 #include "cpu.h"
 #include "mshv-i386.h"
@@ -31,7 +34,7 @@ static GArray *mshv_supported;  /* of MshvCpuidEntry; NULL: not asked yet */
 /* What the hypervisor is asked about: leaves without subleaves once. */
 static unsigned mshv_supported_subleaves(uint32_t leaf)
 {
-    return MAX(mshv_cpuid_subleaf_count(leaf), 1);
+    return MAX(mshv_x86_cpuid_subleaf_count(leaf), 1);
 }
 
 /* Leaves one query may carry: input and output each fit a page. */
@@ -181,6 +184,115 @@ uint32_t mshv_get_supported_cpuid(uint32_t leaf, uint32_t subleaf, int reg)
         value |= CPUID_EXT3_CMP_LEG;
     }
     return value;
+}
+
+/* What Linux and Windows guests expect of Hyper-V when -cpu names none. */
+static const uint64_t mshv_default_synthetic_features =
+    1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+    1ULL << HV_SYNTHETIC_PROC_HV1 |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_RUN_TIME_REG |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_INDEX |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC |
+    1ULL << HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS |
+    1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS |
+    1ULL << HV_SYNTHETIC_PROC_TB_FLUSH_HYPERCALLS |
+    1ULL << HV_SYNTHETIC_PROC_SYNTHETIC_CLUSTER_IPI |
+    1ULL << HV_SYNTHETIC_PROC_EXTENDED_PROCESSOR_MASKS;
+
+/*
+ * QEMU's hv-* CPU properties (HYPERV_FEAT_*) as synthetic features;
+ * "none" where the Microsoft Hypervisor has no partition feature for one.
+ */
+static const struct {
+    unsigned feat;
+    const char *name;
+    bool none;
+    uint64_t synthetic;
+} mshv_hv_props[] = {
+    /* a recommendation the hypervisor makes by itself: nothing to ask */
+    { HYPERV_FEAT_RELAXED, "hv-relaxed" },
+    { HYPERV_FEAT_VAPIC, "hv-vapic", false,
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_INTR_CTRL_REGS },
+    { HYPERV_FEAT_TIME, "hv-time", false,
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_COUNTER |
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_PARTITION_REFERENCE_TSC },
+    { HYPERV_FEAT_CRASH, "hv-crash", true },
+    { HYPERV_FEAT_RESET, "hv-reset", true },
+    { HYPERV_FEAT_VPINDEX, "hv-vpindex", false,
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_INDEX },
+    { HYPERV_FEAT_RUNTIME, "hv-runtime", false,
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_VP_RUN_TIME_REG },
+    { HYPERV_FEAT_SYNIC, "hv-synic", false,
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS |
+      1ULL << HV_SYNTHETIC_PROC_SIGNAL_EVENTS },
+    { HYPERV_FEAT_STIMER, "hv-stimer", false,
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS },
+    { HYPERV_FEAT_FREQUENCIES, "hv-frequencies", false,
+      1ULL << HV_SYNTHETIC_PROC_ACCESS_FREQUENCY_REGS },
+    { HYPERV_FEAT_REENLIGHTENMENT, "hv-reenlightenment", true },
+    /* both with the Ex forms, for VPs past 63 */
+    { HYPERV_FEAT_TLBFLUSH, "hv-tlbflush", false,
+      1ULL << HV_SYNTHETIC_PROC_TB_FLUSH_HYPERCALLS |
+      1ULL << HV_SYNTHETIC_PROC_EXTENDED_PROCESSOR_MASKS },
+    { HYPERV_FEAT_EVMCS, "hv-evmcs", false,
+      1ULL << HV_SYNTHETIC_PROC_ENLIGHTENED_VMCS },
+    { HYPERV_FEAT_IPI, "hv-ipi", false,
+      1ULL << HV_SYNTHETIC_PROC_SYNTHETIC_CLUSTER_IPI |
+      1ULL << HV_SYNTHETIC_PROC_EXTENDED_PROCESSOR_MASKS },
+    { HYPERV_FEAT_STIMER_DIRECT, "hv-stimer-direct", false,
+      1ULL << HV_SYNTHETIC_PROC_DIRECT_SYNTHETIC_TIMERS },
+    { HYPERV_FEAT_AVIC, "hv-avic", true },
+    { HYPERV_FEAT_SYNDBG, "hv-syndbg", true },
+    { HYPERV_FEAT_MSR_BITMAP, "hv-emsr-bitmap", true },
+    { HYPERV_FEAT_XMM_INPUT, "hv-xmm-input", true },
+    { HYPERV_FEAT_TLBFLUSH_EXT, "hv-tlbflush-ext", true },
+    { HYPERV_FEAT_TLBFLUSH_DIRECT, "hv-tlbflush-direct", true },
+};
+
+/*
+ * No hv-* property on -cpu: the defaults above.  Otherwise what they
+ * ask for, with the hypercall interface every enlightenment needs.
+ */
+int mshv_arch_synthetic_features(uint64_t *features, Error **errp)
+{
+    g_autoptr(GString) ignored = g_string_new(NULL);
+    uint64_t hv = 0;
+    Object *model;
+    unsigned i;
+
+    /* The -cpu model with its properties, as every vCPU will have it. */
+    if (current_machine && current_machine->cpu_type) {
+        model = object_new(current_machine->cpu_type);
+        hv = X86_CPU(model)->hyperv_features;
+        object_unref(model);
+    }
+    if (!hv) {
+        *features = mshv_default_synthetic_features;
+        return 0;
+    }
+    *features = 1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+                1ULL << HV_SYNTHETIC_PROC_HV1 |
+                1ULL << HV_SYNTHETIC_PROC_ACCESS_HYPERCALL_REGS;
+    for (i = 0; i < ARRAY_SIZE(mshv_hv_props); i++) {
+        if (!(hv & (1ULL << mshv_hv_props[i].feat))) {
+            continue;
+        }
+        *features |= mshv_hv_props[i].synthetic;
+        if (mshv_hv_props[i].none) {
+            g_string_append_printf(ignored, "%s%s", ignored->len ? ", " : "",
+                                   mshv_hv_props[i].name);
+        }
+    }
+    if (ignored->len) {
+        warn_report("-accel mshv: the Microsoft Hypervisor has no partition "
+                    "feature for %s; ignored", ignored->str);
+    }
+    return 0;
 }
 
 /*

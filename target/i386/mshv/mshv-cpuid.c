@@ -21,7 +21,7 @@
  * asking for (0: the leaf ignores ECX).  Leaf 7's count is the CPU
  * model's, where a model is known.
  */
-unsigned mshv_cpuid_subleaf_count(uint32_t leaf)
+unsigned mshv_x86_cpuid_subleaf_count(uint32_t leaf)
 {
     switch (leaf) {
     case 0xd:
@@ -53,7 +53,7 @@ static unsigned mshv_cpuid_subleaves(CPUX86State *env, uint32_t leaf)
         /* level-func7 comes from the command line: bounded like others */
         return MIN(env->cpuid_level_func7, 0xffu) + 1;
     }
-    return mshv_cpuid_subleaf_count(leaf);
+    return mshv_x86_cpuid_subleaf_count(leaf);
 }
 
 /*

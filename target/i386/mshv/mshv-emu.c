@@ -1,31 +1,32 @@
 /*
  * MSHV accelerator, x86: the instruction executor for intercepted memory
- * accesses
+ * accesses and string port I/O
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
 #include "mshv-emu.h"
-
-#define FL_CF   0x0001
-#define FL_PF   0x0004
-#define FL_AF   0x0010
-#define FL_ZF   0x0040
-#define FL_SF   0x0080
-#define FL_DF   0x0400
-#define FL_OF   0x0800
-#define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+#include "mshv-emu-flags.h"
 
 /* General purpose register numbers, in encoding order. */
-enum { GPR_RCX = 1, GPR_RSI = 6, GPR_RDI = 7 };
+enum { GPR_RCX = 1, GPR_RDX = 2, GPR_RSI = 6, GPR_RDI = 7 };
 
-/* Iterations of a REP string instruction executed per intercept. */
+/*
+ * Iterations of a REP string instruction executed per intercept: a guest
+ * can ask for 2^64, so a bounded batch runs and the instruction runs
+ * again (as hardware may stop between iterations); the vCPU stays
+ * responsive to kicks.
+ */
 #define MSHV_EMU_STRING_BATCH   4096
 
-static uint64_t width_mask(unsigned bits)
+/* A register written with an address-size width: 32 bits zero-extend. */
+static uint64_t addr_update(uint64_t old, uint64_t val, unsigned width)
 {
-    return bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
+    if (width == 32) {
+        return (uint32_t)val;
+    }
+    return (old & ~width_mask(width)) | (val & width_mask(width));
 }
 
 static uint64_t sign_extend(uint64_t v, unsigned bits)
@@ -204,70 +205,9 @@ static OpStatus op_write(MshvEmu *e, const ZydisDecodedInstruction *insn,
 
 /* ---- Flags --------------------------------------------------------------- */
 
-static bool parity(uint64_t v)
-{
-    return !(__builtin_popcount(v & 0xff) & 1);
-}
-
 static void set_flags(MshvEmu *e, uint32_t mask, uint32_t flags)
 {
     e->rflags = (e->rflags & ~(uint64_t)mask) | (flags & mask);
-}
-
-/* PF, ZF, SF of a result. */
-static uint32_t flags_result(uint64_t r, unsigned bits)
-{
-    uint32_t f = 0;
-
-    r &= width_mask(bits);
-    if (parity(r)) {
-        f |= FL_PF;
-    }
-    if (!r) {
-        f |= FL_ZF;
-    }
-    if (r >> (bits - 1) & 1) {
-        f |= FL_SF;
-    }
-    return f;
-}
-
-static uint32_t flags_add(uint64_t a, uint64_t b, uint64_t carry,
-                          unsigned bits)
-{
-    uint64_t m = width_mask(bits);
-    uint64_t r = (a + b + carry) & m;
-    uint32_t f = flags_result(r, bits);
-
-    if (r < (a & m) || (carry && r == (a & m))) {
-        f |= FL_CF;
-    }
-    if (((a ^ r) & (b ^ r)) >> (bits - 1) & 1) {
-        f |= FL_OF;
-    }
-    if ((a ^ b ^ r) & 0x10) {
-        f |= FL_AF;
-    }
-    return f;
-}
-
-static uint32_t flags_sub(uint64_t a, uint64_t b, uint64_t borrow,
-                          unsigned bits)
-{
-    uint64_t m = width_mask(bits);
-    uint64_t r = (a - b - borrow) & m;
-    uint32_t f = flags_result(r, bits);
-
-    if ((a & m) < (b & m) || (borrow && (a & m) == (b & m))) {
-        f |= FL_CF;
-    }
-    if (((a ^ b) & (a ^ r)) >> (bits - 1) & 1) {
-        f |= FL_OF;
-    }
-    if ((a ^ b ^ r) & 0x10) {
-        f |= FL_AF;
-    }
-    return f;
 }
 
 /* ---- Instructions -------------------------------------------------------- */
@@ -472,7 +412,7 @@ static ZydisRegister accumulator(unsigned bits)
            bits == 32 ? ZYDIS_REGISTER_EAX : ZYDIS_REGISTER_RAX;
 }
 
-/* MOVS, STOS, LODS, CMPS, SCAS, with or without REP. */
+/* MOVS, STOS, LODS, CMPS, SCAS, INS, OUTS, with or without REP. */
 static MshvEmuResult exec_string(MshvEmu *e,
                                  const ZydisDecodedInstruction *insn,
                                  const ZydisDecodedOperand *ops, bool *more)
@@ -485,7 +425,8 @@ static MshvEmuResult exec_string(MshvEmu *e,
     bool repne = insn->attributes & ZYDIS_ATTRIB_HAS_REPNE;
     int64_t step = (e->rflags & FL_DF) ? -(int64_t)(bits / 8) : bits / 8;
     ZydisRegister src_seg = ZYDIS_REGISTER_DS;
-    uint64_t total, count, a, b;
+    uint16_t port = e->gpr[GPR_RDX];
+    uint64_t total, count, a = 0, b;
     int i;
 
     /* String operands are hidden ones: the source's segment may be any. */
@@ -498,7 +439,6 @@ static MshvEmuResult exec_string(MshvEmu *e,
         }
     }
     total = rep ? e->gpr[GPR_RCX] & amask : 1;
-    /* Bounded work per intercept: the rest runs when the guest re-executes. */
     count = MIN(total, MSHV_EMU_STRING_BATCH);
     *more = total > count;
     while (count) {
@@ -549,24 +489,41 @@ static MshvEmuResult exec_string(MshvEmu *e,
             moves_si = false;
             compares = true;
             break;
+        case ZYDIS_MNEMONIC_INSB: case ZYDIS_MNEMONIC_INSW:
+        case ZYDIS_MNEMONIC_INSD:
+            /* The memory first: a fault leaves the port untouched. */
+            if (e->ops->mem(e, di, NULL, bits / 8, true) < 0 ||
+                e->ops->port(e, port, &a, bits / 8, false) < 0 ||
+                mem_rw(e, di, &a, bits, true) < 0) {
+                return MSHV_EMU_STOPPED;
+            }
+            moves_si = false;
+            break;
+        case ZYDIS_MNEMONIC_OUTSB: case ZYDIS_MNEMONIC_OUTSW:
+        case ZYDIS_MNEMONIC_OUTSD:
+            if (mem_rw(e, si, &a, bits, false) < 0 ||
+                e->ops->port(e, port, &a, bits / 8, true) < 0) {
+                return MSHV_EMU_STOPPED;
+            }
+            moves_di = false;
+            break;
         default:
             return MSHV_EMU_UNSUPPORTED;
         }
         if (moves_si) {
-            e->gpr[GPR_RSI] = aw == 32 ? (uint32_t)(e->gpr[GPR_RSI] + step) :
-                (e->gpr[GPR_RSI] & ~amask) | ((e->gpr[GPR_RSI] + step) & amask);
+            e->gpr[GPR_RSI] = addr_update(e->gpr[GPR_RSI],
+                                          e->gpr[GPR_RSI] + step, aw);
             e->gpr_written |= 1u << GPR_RSI;
         }
         if (moves_di) {
-            e->gpr[GPR_RDI] = aw == 32 ? (uint32_t)(e->gpr[GPR_RDI] + step) :
-                (e->gpr[GPR_RDI] & ~amask) | ((e->gpr[GPR_RDI] + step) & amask);
+            e->gpr[GPR_RDI] = addr_update(e->gpr[GPR_RDI],
+                                          e->gpr[GPR_RDI] + step, aw);
             e->gpr_written |= 1u << GPR_RDI;
         }
         count--;
         total--;
         if (rep) {
-            e->gpr[GPR_RCX] = aw == 32 ? (uint32_t)total :
-                            (e->gpr[GPR_RCX] & ~amask) | total;
+            e->gpr[GPR_RCX] = addr_update(e->gpr[GPR_RCX], total, aw);
             e->gpr_written |= 1u << GPR_RCX;
             if (compares && !!(e->rflags & FL_ZF) == repne) {
                 *more = false;
@@ -605,26 +562,20 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
     }
 
     switch (insn->mnemonic) {
-    case ZYDIS_MNEMONIC_MOV:
-    case ZYDIS_MNEMONIC_MOVNTI:
-        if (insn->operand_count_visible != 2) {
-            break;
-        }
-        r = status(op_read(e, insn, &ops[1], &a));
-        if (r == MSHV_EMU_DONE) {
-            r = status(op_write(e, insn, &ops[0],
-                                sign_extend(a, ops[1].size) &
-                                width_mask(ops[0].size)));
-        }
-        break;
     case ZYDIS_MNEMONIC_MOVZX:
         r = status(op_read(e, insn, &ops[1], &a));
         if (r == MSHV_EMU_DONE) {
             r = status(op_write(e, insn, &ops[0], a));
         }
         break;
+    case ZYDIS_MNEMONIC_MOV:
+    case ZYDIS_MNEMONIC_MOVNTI:
     case ZYDIS_MNEMONIC_MOVSX:
     case ZYDIS_MNEMONIC_MOVSXD:
+        /* (an immediate narrower than its destination is sign-extended) */
+        if (insn->operand_count_visible != 2) {
+            break;
+        }
         r = status(op_read(e, insn, &ops[1], &a));
         if (r == MSHV_EMU_DONE) {
             r = status(op_write(e, insn, &ops[0],
@@ -703,6 +654,13 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
             break;
         }
         r = exec_string(e, insn, ops, &more);
+        break;
+    case ZYDIS_MNEMONIC_INSB: case ZYDIS_MNEMONIC_INSW:
+    case ZYDIS_MNEMONIC_INSD: case ZYDIS_MNEMONIC_OUTSB:
+    case ZYDIS_MNEMONIC_OUTSW: case ZYDIS_MNEMONIC_OUTSD:
+        if (e->ops->port) {
+            r = exec_string(e, insn, ops, &more);
+        }
         break;
     case ZYDIS_MNEMONIC_MOVD: case ZYDIS_MNEMONIC_MOVQ:
     case ZYDIS_MNEMONIC_MOVDQA: case ZYDIS_MNEMONIC_MOVDQU:

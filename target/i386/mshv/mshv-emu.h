@@ -1,6 +1,7 @@
 /*
  * MSHV accelerator, x86: the instruction executor for intercepted memory
- * accesses (emulated MMIO, writes to read-only memory).
+ * accesses (emulated MMIO, writes to read-only memory) and string port
+ * I/O (INS, OUTS), with the one REP engine for both.
  *
  * Zydis decodes; this executes one instruction on a register snapshot and
  * reaches memory only through callbacks, so it can be tested and fuzzed
@@ -17,13 +18,23 @@
 typedef struct MshvEmu MshvEmu;
 
 typedef struct MshvEmuOps {
-    /* Read or write guest memory at a linear address: 0, or -1 to stop. */
+    /*
+     * Read or write guest memory at a linear address: 0, or -1 to stop.
+     * BUF NULL (only with a port callback): check the access only, so
+     * that INS leaves the port alone when the memory would fault.
+     */
     int (*mem)(MshvEmu *emu, uint64_t linear, void *buf, unsigned size,
                bool write);
     /* The base of a segment register (ZYDIS_REGISTER_ES ... GS). */
     uint64_t (*seg_base)(MshvEmu *emu, ZydisRegister seg);
     /* Read or write XMM register INDEX (0-15): 0, or -1 to stop. */
     int (*xmm)(MshvEmu *emu, unsigned index, uint8_t value[16], bool write);
+    /*
+     * Read or write I/O port PORT: 0, or -1 to stop.  NULL: INS and OUTS
+     * are not executed (MSHV_EMU_UNSUPPORTED).
+     */
+    int (*port)(MshvEmu *emu, uint16_t port, void *buf, unsigned size,
+                bool write);
 } MshvEmuOps;
 
 struct MshvEmu {

@@ -20,20 +20,17 @@
 #include "system/runstate.h"
 #include "cpu.h"
 #include "mshv-x86.h"
-#include "mshv-emu.h"
 #include "trace.h"
 
 typedef struct MshvMmio {
-    MshvEmu emu;
-    CPUState *cpu;
+    MshvX86EmuVp vp;
     const struct hv_x64_memory_intercept_message *msg;
-    MshvX86Mem mem;
 } MshvMmio;
 
 static int mshv_mmio_mem(MshvEmu *emu, uint64_t linear, void *buf,
                          unsigned size, bool write)
 {
-    MshvMmio *m = container_of(emu, MshvMmio, emu);
+    MshvMmio *m = container_of(emu, MshvMmio, vp.emu);
     const struct hv_x64_memory_intercept_message *msg = m->msg;
 
     /* The access the hypervisor reported: use its GPA, no translation. */
@@ -48,35 +45,15 @@ static int mshv_mmio_mem(MshvEmu *emu, uint64_t linear, void *buf,
                          buf, size, write);
         return 0;
     }
-    return mshv_x86_mem_rw(&m->mem, linear, buf, size, write);
-}
-
-static uint64_t mshv_mmio_seg_base(MshvEmu *emu, ZydisRegister seg)
-{
-    MshvMmio *m = container_of(emu, MshvMmio, emu);
-
-    switch (seg) {
-    case ZYDIS_REGISTER_CS:
-        return m->msg->header.cs_segment.base;
-    case ZYDIS_REGISTER_ES:
-        return mshv_x86_segment(m->cpu, R_ES).base;
-    case ZYDIS_REGISTER_SS:
-        return mshv_x86_segment(m->cpu, R_SS).base;
-    case ZYDIS_REGISTER_FS:
-        return mshv_x86_segment(m->cpu, R_FS).base;
-    case ZYDIS_REGISTER_GS:
-        return mshv_x86_segment(m->cpu, R_GS).base;
-    default:
-        return mshv_x86_segment(m->cpu, R_DS).base;
-    }
+    return mshv_x86_emu_mem(emu, linear, buf, size, write);
 }
 
 /* XMM0-5 are in the register page; the others cost a hypercall. */
 static int mshv_mmio_xmm(MshvEmu *emu, unsigned index, uint8_t value[16],
                          bool write)
 {
-    MshvMmio *m = container_of(emu, MshvMmio, emu);
-    AccelCPUState *s = m->cpu->accel;
+    MshvMmio *m = container_of(emu, MshvMmio, vp.emu);
+    MshvX86CPUState *s = mshv_x86_cpu_state(m->vp.cpu);
     union hv_register_value v = { 0 };
 
     if (s->regs && s->regs->isvalid && index < ARRAY_SIZE(s->regs->xmm)) {
@@ -90,10 +67,10 @@ static int mshv_mmio_xmm(MshvEmu *emu, unsigned index, uint8_t value[16],
     }
     if (write) {
         memcpy(&v.reg128, value, 16);
-        return mshv_x86_set_reg(m->cpu, HV_X64_REGISTER_XMM0 + index, &v,
+        return mshv_x86_set_reg(m->vp.cpu, HV_X64_REGISTER_XMM0 + index, &v,
                                 "writing an XMM register for MMIO");
     }
-    if (mshv_x86_get_reg(m->cpu, HV_X64_REGISTER_XMM0 + index, &v) < 0) {
+    if (mshv_x86_get_reg(m->vp.cpu, HV_X64_REGISTER_XMM0 + index, &v) < 0) {
         return -1;
     }
     memcpy(value, &v.reg128, 16);
@@ -102,80 +79,48 @@ static int mshv_mmio_xmm(MshvEmu *emu, unsigned index, uint8_t value[16],
 
 static const MshvEmuOps mshv_mmio_ops = {
     .mem = mshv_mmio_mem,
-    .seg_base = mshv_mmio_seg_base,
+    .seg_base = mshv_x86_emu_seg_base,
     .xmm = mshv_mmio_xmm,
 };
 
 /* All GPRs: from the register page, else in one hypercall. */
 static int mshv_mmio_load_gprs(MshvMmio *m)
 {
-    AccelCPUState *s = m->cpu->accel;
+    MshvX86CPUState *s = mshv_x86_cpu_state(m->vp.cpu);
     struct {
         struct hv_input_vp_registers hdr;
         uint32_t names[16];
-    } QEMU_PACKED in = { .hdr.vp_index = s->vp_index };
+    } QEMU_PACKED in = { .hdr.vp_index = s->accel.vp_index };
     union hv_register_value out[16];
     uint16_t status;
     int i, ret;
 
     if (s->regs && s->regs->isvalid) {
-        memcpy(m->emu.gpr, s->regs->gp_registers, sizeof(m->emu.gpr));
+        memcpy(m->vp.emu.gpr, s->regs->gp_registers, sizeof(m->vp.emu.gpr));
         return 0;
     }
     for (i = 0; i < 16; i++) {
         in.names[i] = HV_X64_REGISTER_RAX + i;
     }
-    ret = mshv_hvcall(s->vp_fd, HVCALL_GET_VP_REGISTERS, 16, &in, sizeof(in),
-                      out, sizeof(out), &status, NULL);
+    ret = mshv_hvcall(s->accel.vp_fd, HVCALL_GET_VP_REGISTERS, 16, &in,
+                      sizeof(in), out, sizeof(out), &status, NULL);
     if (ret < 0) {
-        mshv_fail(m->cpu, "reading registers for MMIO emulation", -ret,
+        mshv_fail(m->vp.cpu, "reading registers for MMIO emulation", -ret,
                   status);
         return ret;
     }
     for (i = 0; i < 16; i++) {
-        m->emu.gpr[i] = out[i].reg64;
+        m->vp.emu.gpr[i] = out[i].reg64;
     }
     return 0;
 }
 
 static int mshv_mmio_store(MshvMmio *m)
 {
-    AccelCPUState *s = m->cpu->accel;
-    struct {
-        struct hv_input_vp_registers hdr;
-        struct hv_register_assoc regs[18];
-    } QEMU_PACKED in = { .hdr.vp_index = s->vp_index };
-    uint16_t status;
-    unsigned n = 0;
-    int i, ret;
+    MshvEmu *emu = &m->vp.emu;
 
-    if (s->regs && s->regs->isvalid) {
-        memcpy(s->regs->gp_registers, m->emu.gpr, sizeof(m->emu.gpr));
-        s->regs->rip = m->emu.rip;
-        s->regs->rflags = m->emu.rflags;
-        s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_IP |
-                          1u << HV_X64_REGISTER_CLASS_FLAGS |
-                          (m->emu.gpr_written ?
-                           1u << HV_X64_REGISTER_CLASS_GENERAL : 0);
-        return 0;
-    }
-    in.regs[n].name = HV_X64_REGISTER_RIP;
-    in.regs[n++].value.reg64 = m->emu.rip;
-    in.regs[n].name = HV_X64_REGISTER_RFLAGS;
-    in.regs[n++].value.reg64 = m->emu.rflags;
-    for (i = 0; i < 16; i++) {
-        if (m->emu.gpr_written & (1u << i)) {
-            in.regs[n].name = HV_X64_REGISTER_RAX + i;
-            in.regs[n++].value.reg64 = m->emu.gpr[i];
-        }
-    }
-    ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, n, &in,
-                      sizeof(in.hdr) + n * sizeof(in.regs[0]), NULL, 0,
-                      &status, NULL);
-    if (ret < 0) {
-        mshv_fail(m->cpu, "completing MMIO emulation", -ret, status);
-    }
-    return ret;
+    return mshv_x86_complete(m->vp.cpu, emu->rip, &emu->rflags, emu->gpr,
+                             emu->gpr_written);
 }
 
 static void mshv_mmio_format(const ZydisDecodedInstruction *insn,
@@ -197,8 +142,9 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
     ZydisDecodedInstruction insn;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     MshvMmio m = {
-        .emu.ops = &mshv_mmio_ops,
-        .cpu = cpu,
+        .vp.emu.ops = &mshv_mmio_ops,
+        .vp.cpu = cpu,
+        .vp.segs = { [R_CS] = &mem->header.cs_segment },
         .msg = mem,
     };
     uint8_t bytes[16];
@@ -213,11 +159,12 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
                          &insn, ops)) {
         return mshv_x86_inject_ud(cpu, "undecodable instruction on MMIO");
     }
-    m.emu.mode = mshv_x86_mode(mem->header.execution_state,
-                               mem->header.cs_segment.attributes);
-    m.emu.rip = mem->header.rip;
-    m.emu.rflags = mem->header.rflags;
-    mshv_x86_mem_init(&m.mem, cpu, mem->header.execution_state);
+    m.vp.emu.mode = mshv_x86_intercept_mode(mem->header.execution_state,
+                                         mem->header.cs_segment.attributes,
+                                         NULL);
+    m.vp.emu.rip = mem->header.rip;
+    m.vp.emu.rflags = mem->header.rflags;
+    mshv_x86_mem_init(&m.vp.mem, cpu, mem->header.execution_state);
     if (mshv_mmio_load_gprs(&m) < 0) {
         return -1;
     }
@@ -227,7 +174,7 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
         mshv_mmio_format(&insn, ops, mem->header.rip, text, sizeof(text));
         trace_mshv_mmio_insn(cpu->cpu_index, text);
     }
-    switch (mshv_emu_exec(&m.emu, &insn, ops)) {
+    switch (mshv_emu_exec(&m.vp.emu, &insn, ops)) {
     case MSHV_EMU_DONE:
         return mshv_mmio_store(&m);
     case MSHV_EMU_UNSUPPORTED: {
@@ -245,6 +192,6 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
          * the REP iterations done so far count, as the CPU's own fault
          * would leave them; RIP stays at the instruction.
          */
-        return m.mem.faulted ? mshv_mmio_store(&m) : -1;
+        return m.vp.mem.faulted ? mshv_mmio_store(&m) : -1;
     }
 }

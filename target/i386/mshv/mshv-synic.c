@@ -46,9 +46,9 @@ static int mshv_synic_status(uint16_t status)
 static int mshv_synic_post_msg(CPUState *cs, uint32_t sint,
                                const struct hyperv_message *msg)
 {
-    AccelCPUState *s = cs->accel;
+    MshvX86CPUState *s = mshv_x86_cpu_state(cs);
     struct hv_input_post_message_direct in = {
-        .vp_index = s->vp_index,
+        .vp_index = s->accel.vp_index,
         .sint_index = sint,
     };
     uint16_t status = 0;
@@ -58,11 +58,11 @@ static int mshv_synic_post_msg(CPUState *cs, uint32_t sint,
     memcpy(in.message, msg, sizeof(in.message));
     ret = mshv_hvcall(mshv_state->pt_fd, HVCALL_POST_MESSAGE_DIRECT, 0, &in,
                       sizeof(in), NULL, 0, &status, NULL);
-    trace_mshv_synic_post(s->vp_index, sint, msg->header.message_type,
+    trace_mshv_synic_post(s->accel.vp_index, sint, msg->header.message_type,
                           status);
     if (ret < 0 && !status) {
         error_report("mshv: posting a SynIC message to VP %u failed: %s",
-                     s->vp_index, strerror(-ret));
+                     s->accel.vp_index, strerror(-ret));
         return ret;
     }
     ret = mshv_synic_status(status);
@@ -103,31 +103,8 @@ static const HvSynicBackend mshv_synic_backend = {
     .set_event_flag = mshv_synic_set_event_flag,
 };
 
-/* The guest's hypercalls QEMU's devices answer come to QEMU. */
-int mshv_arch_partition_init(MshvState *s, Error **errp)
-{
-    struct hv_input_install_intercept in = {
-        .access_type = HV_INTERCEPT_ACCESS_MASK_EXECUTE,
-        .intercept_type = HV_INTERCEPT_TYPE_HYPERCALL,
-    };
-    uint16_t status = 0;
-    int ret;
-
-    if (!(s->synthetic_features &
-          (1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS))) {
-        return 0;
-    }
-    ret = mshv_hvcall(s->pt_fd, HVCALL_INSTALL_INTERCEPT, 0, &in, sizeof(in),
-                      NULL, 0, &status, NULL);
-    if (ret < 0) {
-        error_setg(errp, "installing the hypercall intercept failed: %s "
-                   "(hypervisor status 0x%x)", strerror(-ret), status);
-    }
-    return ret;
-}
-
 /* The SynIC pages, MSHV_VP_STATE_SIMP then _SIEFP; 0 or -errno. */
-static int mshv_synic_pages(AccelCPUState *s, bool set)
+static int mshv_synic_pages(MshvX86CPUState *s, bool set)
 {
     static const uint8_t types[] = {
         MSHV_VP_STATE_SIMP, MSHV_VP_STATE_SIEFP,
@@ -141,7 +118,7 @@ static int mshv_synic_pages(AccelCPUState *s, bool set)
             .buf_ptr = (uintptr_t)s->synic_pages + i * MSHV_HV_PAGE_SIZE,
         };
 
-        if (ioctl(s->vp_fd, set ? MSHV_SET_VP_STATE : MSHV_GET_VP_STATE,
+        if (ioctl(s->accel.vp_fd, set ? MSHV_SET_VP_STATE : MSHV_GET_VP_STATE,
                   &args) < 0) {
             return -errno;
         }
@@ -151,19 +128,19 @@ static int mshv_synic_pages(AccelCPUState *s, bool set)
 
 static int mshv_synic_pre_save(void *opaque)
 {
-    AccelCPUState *s = opaque;
+    MshvX86CPUState *s = opaque;
     int ret = mshv_synic_pages(s, false);
 
     if (ret < 0) {
         error_report("mshv: saving the SynIC pages of VP %u failed: %s",
-                     s->vp_index, strerror(-ret));
+                     s->accel.vp_index, strerror(-ret));
     }
     return ret;
 }
 
 static int mshv_synic_post_load(void *opaque, int version_id)
 {
-    AccelCPUState *s = opaque;
+    MshvX86CPUState *s = opaque;
 
     /* to the hypervisor with the registers, which enable the pages */
     s->synic_pages_loaded = true;
@@ -177,7 +154,7 @@ static const VMStateDescription vmstate_mshv_synic = {
     .pre_save = mshv_synic_pre_save,
     .post_load = mshv_synic_post_load,
     .fields = (const VMStateField[]) {
-        VMSTATE_BUFFER_POINTER_UNSAFE(synic_pages, AccelCPUState, 0,
+        VMSTATE_BUFFER_POINTER_UNSAFE(synic_pages, MshvX86CPUState, 0,
                                       2 * MSHV_HV_PAGE_SIZE),
         VMSTATE_END_OF_LIST()
     },
@@ -185,7 +162,7 @@ static const VMStateDescription vmstate_mshv_synic = {
 
 int mshv_x86_synic_put_pages(CPUState *cpu)
 {
-    AccelCPUState *s = cpu->accel;
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
     int ret;
 
     if (!s->synic_pages_loaded) {
@@ -206,23 +183,23 @@ static const uint64_t mshv_vmbus_features =
 
 void mshv_x86_synic_vcpu_init(CPUState *cpu)
 {
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
+
     if (!(mshv_state->synthetic_features &
           (1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS))) {
         return;
     }
     /* QEMU's devices address a SynIC by CPU index, the guest by VP index */
-    if (cpu->accel->vp_index != hyperv_vp_index(cpu)) {
+    if (s->accel.vp_index != hyperv_vp_index(cpu)) {
         warn_report_once("mshv: vCPU %d has VP index %u: QEMU's Hyper-V "
                          "devices (VMBus) need VP indexes equal to CPU "
                          "indexes; choose a topology whose APIC IDs are "
-                         "contiguous", cpu->cpu_index, cpu->accel->vp_index);
+                         "contiguous", cpu->cpu_index, s->accel.vp_index);
         return;
     }
-    cpu->accel->synic_pages = qemu_memalign(MSHV_HV_PAGE_SIZE,
-                                            2 * MSHV_HV_PAGE_SIZE);
-    memset(cpu->accel->synic_pages, 0, 2 * MSHV_HV_PAGE_SIZE);
-    vmstate_register(NULL, cpu->cpu_index, &vmstate_mshv_synic,
-                     cpu->accel);
+    s->synic_pages = qemu_memalign(MSHV_HV_PAGE_SIZE, 2 * MSHV_HV_PAGE_SIZE);
+    memset(s->synic_pages, 0, 2 * MSHV_HV_PAGE_SIZE);
+    vmstate_register(NULL, cpu->cpu_index, &vmstate_mshv_synic, s);
     hyperv_synic_set_backend(&mshv_synic_backend);
     hyperv_synic_add(cpu);
     /* what Windows wants beside VMBus (hv-stimer, hv-vapic, hv-runtime) */
@@ -234,8 +211,10 @@ void mshv_x86_synic_vcpu_init(CPUState *cpu)
 
 void mshv_x86_synic_vcpu_destroy(CPUState *cpu)
 {
-    if (cpu->accel->synic_pages) {
-        vmstate_unregister(NULL, &vmstate_mshv_synic, cpu->accel);
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
+
+    if (s->synic_pages) {
+        vmstate_unregister(NULL, &vmstate_mshv_synic, s);
     }
 }
 
@@ -244,7 +223,7 @@ void mshv_x86_synic_ready(CPUState *cpu, const struct hv_message *msg)
     const struct hv_synic_sint_deliverable_message *d =
         (const void *)msg->payload;
 
-    cpu->accel->sints_notify &= ~d->deliverable_sints;
+    mshv_x86_cpu_state(cpu)->sints_notify &= ~d->deliverable_sints;
     bql_lock();
     hyperv_synic_sints_ready(cpu, d->deliverable_sints);
     bql_unlock();
@@ -259,11 +238,12 @@ int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg)
 {
     const struct hv_x64_hypercall_intercept_message *hc =
         (const void *)msg->payload;
-    bool longmode = mshv_x86_mode(hc->header.execution_state,
-                                  hc->header.cs_segment.attributes) ==
+    bool longmode = mshv_x86_intercept_mode(hc->header.execution_state,
+                                            hc->header.cs_segment.attributes,
+                                            NULL) ==
                     ZYDIS_MACHINE_MODE_LONG_64;
     uint64_t control, in, out, result;
-    MshvX86RegUpdate upd[2];
+    uint64_t gpr[MSHV_X86_GPRS];
     bool fast;
 
     if (longmode) {
@@ -301,12 +281,12 @@ int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg)
     bql_unlock();
     trace_mshv_hypercall(cpu->cpu_index, control, result);
 
-    upd[0] = (MshvX86RegUpdate) { R_EAX, longmode ? result
-                                                  : (uint32_t)result };
-    upd[1] = (MshvX86RegUpdate) { R_EDX, result >> 32 };
+    gpr[R_EAX] = longmode ? result : (uint32_t)result;
+    gpr[R_EDX] = result >> 32;
     return mshv_x86_complete(cpu, hc->header.rip +
                              (hc->header.instruction_length_and_cr8 & 0xf),
-                             upd, longmode ? 1 : 2);
+                             NULL, gpr,
+                             1u << R_EAX | (longmode ? 0 : 1u << R_EDX));
 }
 
 #else
@@ -316,11 +296,6 @@ void mshv_x86_synic_vcpu_destroy(CPUState *cpu)
 }
 
 int mshv_x86_synic_put_pages(CPUState *cpu)
-{
-    return 0;
-}
-
-int mshv_arch_partition_init(MshvState *s, Error **errp)
 {
     return 0;
 }
@@ -337,11 +312,13 @@ int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg)
 {
     const struct hv_x64_hypercall_intercept_message *hc =
         (const void *)msg->payload;
-    MshvX86RegUpdate upd = { R_EAX, HV_STATUS_INVALID_HYPERCALL_CODE };
+    uint64_t gpr[MSHV_X86_GPRS] = {
+        [R_EAX] = HV_STATUS_INVALID_HYPERCALL_CODE,
+    };
 
     return mshv_x86_complete(cpu, hc->header.rip +
                              (hc->header.instruction_length_and_cr8 & 0xf),
-                             &upd, 1);
+                             NULL, gpr, 1u << R_EAX);
 }
 
 #endif

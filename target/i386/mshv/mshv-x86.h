@@ -1,5 +1,6 @@
 /*
- * MSHV accelerator, x86: helpers shared by the intercept handlers
+ * MSHV accelerator, x86: its per-vCPU state, and what its files share
+ * (mshv_x86_*; docs/devel/mshv/accelerator.rst, "Naming")
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -8,13 +9,44 @@
 #define TARGET_I386_MSHV_X86_H
 
 #include "hw/hyperv/mshv-abi.h"
-#include <Zydis/Zydis.h>
+#include "system/mshv_int.h"
+#include "mshv-decode.h"
+#include "mshv-emu.h"
 
-/* A general purpose register (R_EAX...) and its new value. */
-typedef struct MshvX86RegUpdate {
-    int reg;
-    uint64_t value;
-} MshvX86RegUpdate;
+/* x86 per-vCPU state, around the accelerator's (CPUState::accel). */
+typedef struct MshvX86CPUState {
+    AccelCPUState accel;
+    struct hv_vp_register_page *regs;   /* NULL: no register page */
+    bool extint_window;         /* PIC interrupt window requested */
+    uint32_t sints_wanted;      /* SINT-deliverable requests to make */
+    uint16_t sints_notify;      /* ... made (vCPU thread) */
+    /*
+     * The VP's XSAVE area as the hypervisor last gave it (compacted);
+     * components QEMU does not model go back unchanged.
+     */
+    void *xsave;
+    uint32_t xsave_size;        /* page multiple */
+    /*
+     * The SynIC message and event pages (overlay pages the hypervisor
+     * keeps) as migration carries them; NULL without a SynIC.
+     */
+    void *synic_pages;
+    bool synic_pages_loaded;    /* ... arrived, for the hypervisor */
+} MshvX86CPUState;
+
+static inline MshvX86CPUState *mshv_x86_cpu_state(CPUState *cpu)
+{
+    return container_of(cpu->accel, MshvX86CPUState, accel);
+}
+
+/* General purpose registers, RAX... R15 (R_EAX... order). */
+#define MSHV_X86_GPRS   16
+
+/*
+ * The segment registers an intercept message carries, indexed R_ES...
+ * R_GS; NULL for those it does not.
+ */
+typedef const struct hv_x64_segment_register *MshvX86KnownSegs[6];
 
 /* Guest memory by linear address, with a one-page translation cache. */
 typedef struct MshvX86Mem {
@@ -27,18 +59,21 @@ typedef struct MshvX86Mem {
     bool page_writable;
 } MshvX86Mem;
 
-/* The decoding mode of a VP, from its execution state and CS. */
-ZydisMachineMode mshv_x86_mode(uint16_t execution_state,
-                               uint16_t cs_attributes);
+/* mshv-apic.c: HVCALL_ASSERT_VIRTUAL_INTERRUPT; 0 or -errno. */
+int mshv_x86_assert_interrupt(uint32_t type, uint64_t dest, bool logical,
+                              bool level, uint32_t vector);
 
-/* Decode the intercepted instruction in the mode the VP was in. */
-bool mshv_x86_decode(uint16_t execution_state, uint16_t cs_attributes,
-                     const uint8_t *bytes, unsigned len,
-                     ZydisDecodedInstruction *insn,
-                     ZydisDecodedOperand *operands);
+/* mshv-cpu.c: one register of the stopped VP */
 
+/* One register by hypercall; failures are reported (WHAT) and stop the VM. */
+int mshv_x86_get_reg(CPUState *cpu, uint32_t name,
+                     union hv_register_value *value);
+int mshv_x86_set_reg(CPUState *cpu, uint32_t name,
+                     const union hv_register_value *value, const char *what);
 /* A segment register of the stopped VP (register page, else hypercall). */
 struct hv_x64_segment_register mshv_x86_segment(CPUState *cpu, int seg);
+
+/* mshv-gmem.c: guest memory as the emulated instruction reaches it */
 
 void mshv_x86_mem_init(MshvX86Mem *mem, CPUState *cpu,
                        uint16_t execution_state);
@@ -54,25 +89,57 @@ int mshv_x86_mem_rw(MshvX86Mem *mem, uint64_t linear, void *buf,
 /* The same checks, for an access still to come: 0, -EFAULT or -1. */
 int mshv_x86_mem_check(MshvX86Mem *mem, uint64_t linear, unsigned size,
                        bool write);
+/*
+ * The base of segment register @seg (ZYDIS_REGISTER_ES... GS, any other
+ * DS) of the stopped VP: from @known when the intercept message carried
+ * it, else from the register page or by hypercall.
+ */
+uint64_t mshv_x86_seg_base(CPUState *cpu, MshvX86KnownSegs known,
+                           ZydisRegister seg);
 
 /*
- * Finish the intercepted instruction: RIP and the given registers, in one
- * register-page write or one hypercall.
+ * An intercepted instruction the executor (mshv-emu.c) runs on the
+ * stopped VP, and the executor callbacks for its memory and segments.
  */
-int mshv_x86_complete(CPUState *cpu, uint64_t rip,
-                      const MshvX86RegUpdate *upd, unsigned n);
+typedef struct MshvX86EmuVp {
+    MshvEmu emu;
+    CPUState *cpu;
+    MshvX86Mem mem;
+    MshvX86KnownSegs segs;
+} MshvX86EmuVp;
 
+/* MshvEmuOps.mem: mshv_x86_mem_rw(), or with BUF NULL _check(). */
+int mshv_x86_emu_mem(MshvEmu *emu, uint64_t linear, void *buf,
+                     unsigned size, bool write);
+/* MshvEmuOps.seg_base: mshv_x86_seg_base(). */
+uint64_t mshv_x86_emu_seg_base(MshvEmu *emu, ZydisRegister seg);
+
+/* mshv-complete.c: finishing an intercepted instruction */
+
+/*
+ * Finish the intercepted instruction: RIP, RFLAGS unless @rflags is
+ * NULL, and each GPR whose bit is set in @gpr_written (bit n: @gpr[n]),
+ * in one register-page write or one hypercall.
+ */
+int mshv_x86_complete(CPUState *cpu, uint64_t rip, const uint64_t *rflags,
+                      const uint64_t *gpr, uint32_t gpr_written);
+
+/*
+ * Make exception VECTOR pending, to be raised when the VP runs again in
+ * place of the instruction; failures are reported (WHAT) and stop the VM.
+ */
+int mshv_x86_inject_exception(CPUState *cpu, unsigned vector,
+                              bool has_error_code, uint32_t error_code,
+                              const char *what);
 /* Raise #UD in the guest for an instruction QEMU cannot emulate. */
 int mshv_x86_inject_ud(CPUState *cpu, const char *why);
-/* One register by hypercall; failures are reported (WHAT) and stop the VM. */
-int mshv_x86_get_reg(CPUState *cpu, uint32_t name,
-                     union hv_register_value *value);
-int mshv_x86_set_reg(CPUState *cpu, uint32_t name,
-                     const union hv_register_value *value, const char *what);
 
+/* mshv-cpuid.c: the VP's CPUID, from the CPU model */
 int mshv_x86_setup_cpuid(CPUState *cpu, Error **errp);
 /* How many subleaves of CPUID @leaf to program or ask for (0: no ECX). */
-unsigned mshv_cpuid_subleaf_count(uint32_t leaf);
+unsigned mshv_x86_cpuid_subleaf_count(uint32_t leaf);
+
+/* mshv-io.c, mshv-mmio.c: the intercepts; 0, or -1 to stop the vCPU */
 int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg);
 int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg);
 

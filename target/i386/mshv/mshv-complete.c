@@ -1,0 +1,89 @@
+/*
+ * MSHV accelerator, x86: finishing an intercepted instruction, with its
+ * register results or with the exception it raises instead
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "system/mshv_int.h"
+#include "cpu.h"
+#include "mshv-x86.h"
+
+int mshv_x86_inject_exception(CPUState *cpu, unsigned vector,
+                              bool has_error_code, uint32_t error_code,
+                              const char *what)
+{
+    union hv_register_value v = {
+        .reg64 = HV_PENDING_INTERRUPTION_PENDING |
+            (uint64_t)HV_X64_PENDING_EXCEPTION <<
+                HV_PENDING_INTERRUPTION_TYPE_SHIFT |
+            (uint64_t)vector << HV_PENDING_INTERRUPTION_VECTOR_SHIFT,
+    };
+
+    if (has_error_code) {
+        v.reg64 |= HV_PENDING_INTERRUPTION_DELIVER_ERROR_CODE |
+                   (uint64_t)error_code <<
+                       HV_PENDING_INTERRUPTION_ERROR_CODE_SHIFT;
+    }
+    return mshv_x86_set_reg(cpu, HV_REGISTER_PENDING_INTERRUPTION, &v, what);
+}
+
+int mshv_x86_complete(CPUState *cpu, uint64_t rip, const uint64_t *rflags,
+                      const uint64_t *gpr, uint32_t gpr_written)
+{
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
+    struct {
+        struct hv_input_vp_registers hdr;
+        struct hv_register_assoc regs[2 + MSHV_X86_GPRS];
+    } QEMU_PACKED in = { .hdr.vp_index = s->accel.vp_index };
+    uint16_t status;
+    unsigned n = 0;
+    int i, ret;
+
+    if (s->regs && s->regs->isvalid) {
+        s->regs->rip = rip;
+        s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_IP;
+        if (rflags) {
+            s->regs->rflags = *rflags;
+            s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_FLAGS;
+        }
+        for (i = 0; i < MSHV_X86_GPRS; i++) {
+            if (gpr_written & (1u << i)) {
+                s->regs->gp_registers[i] = gpr[i];
+            }
+        }
+        if (gpr_written) {
+            s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_GENERAL;
+        }
+        return 0;
+    }
+    in.regs[n].name = HV_X64_REGISTER_RIP;
+    in.regs[n++].value.reg64 = rip;
+    if (rflags) {
+        in.regs[n].name = HV_X64_REGISTER_RFLAGS;
+        in.regs[n++].value.reg64 = *rflags;
+    }
+    for (i = 0; i < MSHV_X86_GPRS; i++) {
+        if (gpr_written & (1u << i)) {
+            in.regs[n].name = HV_X64_REGISTER_RAX + i;
+            in.regs[n++].value.reg64 = gpr[i];
+        }
+    }
+    ret = mshv_hvcall(s->accel.vp_fd, HVCALL_SET_VP_REGISTERS, n, &in,
+                      sizeof(in.hdr) + n * sizeof(in.regs[0]), NULL, 0,
+                      &status, NULL);
+    if (ret < 0) {
+        mshv_fail(cpu, "completing an instruction", -ret, status);
+    }
+    return ret;
+}
+
+int mshv_x86_inject_ud(CPUState *cpu, const char *why)
+{
+    qemu_log_mask(LOG_GUEST_ERROR | LOG_UNIMP,
+                  "mshv: vCPU %d: %s: injecting #UD\n", cpu->cpu_index, why);
+    return mshv_x86_inject_exception(cpu, EXCP06_ILLOP, false, 0,
+                                     "injecting #UD");
+}

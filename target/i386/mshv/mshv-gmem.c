@@ -1,0 +1,182 @@
+/*
+ * MSHV accelerator, x86: guest memory by linear address, as the
+ * instruction being emulated reaches it
+ *
+ * Addresses translate with HVCALL_TRANSLATE_VIRTUAL_ADDRESS, one
+ * hypercall per page and none for a page just translated; an access the
+ * guest's page tables refuse becomes the guest's own #PF.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "exec/address-spaces.h"
+#include "system/mshv_int.h"
+#include "system/runstate.h"
+#include "cpu.h"
+#include "mshv-x86.h"
+#include "trace.h"
+
+void mshv_x86_mem_init(MshvX86Mem *mem, CPUState *cpu,
+                       uint16_t execution_state)
+{
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
+    union hv_register_value cr0 = { 0 };
+
+    mem->cpu = cpu;
+    mem->page_gva = -1;
+    mem->user = (execution_state & HV_X64_EXEC_STATE_CPL_MASK) == 3;
+    mem->faulted = false;
+    if (!(execution_state & HV_X64_EXEC_STATE_CR0_PE)) {
+        mem->paging = false;
+    } else if (s->regs && s->regs->isvalid) {
+        mem->paging = s->regs->cr0 & CR0_PG_MASK;
+    } else {
+        mshv_x86_get_reg(cpu, HV_X64_REGISTER_CR0, &cr0);
+        mem->paging = cr0.reg64 & CR0_PG_MASK;
+    }
+}
+
+/*
+ * The guest's page tables refuse an access of the instruction being
+ * emulated: the guest gets the #PF the instruction itself would raise.
+ */
+static int mshv_x86_page_fault(MshvX86Mem *mem, uint64_t gva, bool write,
+                               uint32_t result)
+{
+    union hv_register_value cr2 = { .reg64 = gva };
+    uint32_t error_code =
+        (result != HV_TRANSLATE_GVA_PAGE_NOT_PRESENT ? PG_ERROR_P_MASK : 0) |
+        (write ? PG_ERROR_W_MASK : 0) |
+        (mem->user ? PG_ERROR_U_MASK : 0) |
+        (result == HV_TRANSLATE_GVA_INVALID_PAGE_TABLE_FLAGS ?
+         PG_ERROR_RSVD_MASK : 0);
+
+    trace_mshv_page_fault(mem->cpu->cpu_index, gva, error_code);
+    if (mshv_x86_set_reg(mem->cpu, HV_X64_REGISTER_CR2, &cr2,
+                         "raising a page fault") < 0 ||
+        mshv_x86_inject_exception(mem->cpu, EXCP0E_PAGE, true, error_code,
+                                  "raising a page fault") < 0) {
+        return -1;
+    }
+    mem->faulted = true;
+    return -EFAULT;
+}
+
+static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
+                              uint64_t *gpa)
+{
+    AccelCPUState *s = mem->cpu->accel;
+    struct hv_input_translate_virtual_address in = {
+        .vp_index = s->vp_index,
+        .control_flags = HV_TRANSLATE_GVA_VALIDATE_READ |
+                         (write ? HV_TRANSLATE_GVA_VALIDATE_WRITE : 0) |
+                         HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS,
+        .gva_page = gva >> 12,
+    };
+    struct hv_output_translate_virtual_address out;
+    uint16_t status;
+    int ret;
+
+    if (!mem->paging) {
+        *gpa = gva;
+        return 0;
+    }
+    if (mem->page_gva == (gva & ~0xfffULL) && (!write || mem->page_writable)) {
+        *gpa = mem->page_gpa | (gva & 0xfff);
+        return 0;
+    }
+    ret = mshv_hvcall(s->vp_fd, HVCALL_TRANSLATE_VIRTUAL_ADDRESS, 0, &in,
+                      sizeof(in), &out, sizeof(out), &status, NULL);
+    if (ret < 0) {
+        mshv_fail(mem->cpu, "translating a guest address", -ret, status);
+        return -1;
+    }
+    switch (out.result_code) {
+    case HV_TRANSLATE_GVA_SUCCESS:
+        break;
+    case HV_TRANSLATE_GVA_PAGE_NOT_PRESENT:
+    case HV_TRANSLATE_GVA_PRIVILEGE_VIOLATION:
+    case HV_TRANSLATE_GVA_INVALID_PAGE_TABLE_FLAGS:
+        return mshv_x86_page_fault(mem, gva, write, out.result_code);
+    default:
+        error_report("mshv: vCPU %d: guest address 0x%" PRIx64 " does not "
+                     "translate (result %u) during instruction emulation",
+                     mem->cpu->cpu_index, gva, out.result_code);
+        vm_stop(RUN_STATE_INTERNAL_ERROR);
+        return -1;
+    }
+    mem->page_gva = gva & ~0xfffULL;
+    mem->page_gpa = out.gpa_page << 12;
+    mem->page_writable = write;
+    *gpa = mem->page_gpa | (gva & 0xfff);
+    return 0;
+}
+
+/* Translate each page of [linear, linear + size); with @buf, access it. */
+static int mshv_x86_mem_access(MshvX86Mem *mem, uint64_t linear, void *buf,
+                               unsigned size, bool write)
+{
+    uint8_t *p = buf;
+
+    while (size) {
+        unsigned chunk = MIN(size, 0x1000 - (linear & 0xfff));
+        uint64_t gpa;
+        int ret = mshv_x86_translate(mem, linear, write, &gpa);
+
+        if (ret < 0) {
+            return ret;
+        }
+        if (p) {
+            address_space_rw(&address_space_memory, gpa,
+                             MEMTXATTRS_UNSPECIFIED, p, chunk, write);
+            p += chunk;
+        }
+        linear += chunk;
+        size -= chunk;
+    }
+    return 0;
+}
+
+int mshv_x86_mem_rw(MshvX86Mem *mem, uint64_t linear, void *buf,
+                    unsigned size, bool write)
+{
+    return mshv_x86_mem_access(mem, linear, buf, size, write);
+}
+
+int mshv_x86_mem_check(MshvX86Mem *mem, uint64_t linear, unsigned size,
+                       bool write)
+{
+    return mshv_x86_mem_access(mem, linear, NULL, size, write);
+}
+
+uint64_t mshv_x86_seg_base(CPUState *cpu, MshvX86KnownSegs known,
+                           ZydisRegister seg)
+{
+    int r = seg >= ZYDIS_REGISTER_ES && seg <= ZYDIS_REGISTER_GS ?
+            R_ES + (seg - ZYDIS_REGISTER_ES) : R_DS;
+
+    QEMU_BUILD_BUG_ON(R_CS != R_ES + ZYDIS_REGISTER_CS - ZYDIS_REGISTER_ES ||
+                      R_SS != R_ES + ZYDIS_REGISTER_SS - ZYDIS_REGISTER_ES ||
+                      R_DS != R_ES + ZYDIS_REGISTER_DS - ZYDIS_REGISTER_ES ||
+                      R_FS != R_ES + ZYDIS_REGISTER_FS - ZYDIS_REGISTER_ES ||
+                      R_GS != R_ES + ZYDIS_REGISTER_GS - ZYDIS_REGISTER_ES);
+    return known[r] ? known[r]->base : mshv_x86_segment(cpu, r).base;
+}
+
+int mshv_x86_emu_mem(MshvEmu *emu, uint64_t linear, void *buf,
+                     unsigned size, bool write)
+{
+    MshvX86EmuVp *vp = container_of(emu, MshvX86EmuVp, emu);
+
+    return buf ? mshv_x86_mem_rw(&vp->mem, linear, buf, size, write) :
+                 mshv_x86_mem_check(&vp->mem, linear, size, write);
+}
+
+uint64_t mshv_x86_emu_seg_base(MshvEmu *emu, ZydisRegister seg)
+{
+    MshvX86EmuVp *vp = container_of(emu, MshvX86EmuVp, emu);
+
+    return mshv_x86_seg_base(vp->cpu, vp->segs, seg);
+}

@@ -1,0 +1,159 @@
+/*
+ * MSHV accelerator, x86: a vCPU's run loop
+ *
+ * MSHV_RUN_VP until QEMU wants the vCPU back, dispatching each message
+ * the hypervisor stops the VP with; the PIC interrupt and SINT
+ * notifications are requested before each run.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "system/mshv_int.h"
+#include "system/runstate.h"
+#include "cpu.h"
+#include "hw/i386/apic.h"
+#include "hw/intc/ioapic.h"
+#include "mshv-x86.h"
+
+/*
+ * The 8259 raises CPU_INTERRUPT_HARD.  Its vector is only known when the
+ * CPU acknowledges (INTA), which must wait until the guest can take an
+ * interrupt -- a vector read early goes stale when the guest reprograms
+ * the PIC meanwhile.  So ask the hypervisor to stop the VP once it can
+ * (HVMSG_X64_INTERRUPTION_DELIVERABLE), and acknowledge then.  The same
+ * register asks to hear when SINT message slots the SynIC backend found
+ * full are free (HVMSG_SYNIC_SINT_DELIVERABLE); each request fires once.
+ */
+static int mshv_update_notifications(CPUState *cpu)
+{
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
+    bool extint = !s->extint_window &&
+                  (qatomic_read(&cpu->interrupt_request) & CPU_INTERRUPT_HARD);
+    uint16_t sints = qatomic_xchg(&s->sints_wanted, 0) & ~s->sints_notify;
+    union hv_register_value v;
+
+    if (!extint && !sints) {
+        return 0;
+    }
+    s->sints_notify |= sints;
+    v.reg64 = (extint || s->extint_window ? HV_DELIVERABILITY_INTERRUPT : 0) |
+              (uint64_t)s->sints_notify << HV_DELIVERABILITY_SINTS_SHIFT;
+    if (mshv_x86_set_reg(cpu, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS, &v,
+                         "requesting interrupt and SINT notifications") < 0) {
+        return -1;
+    }
+    s->extint_window |= extint;
+    return 0;
+}
+
+static void mshv_deliver_extint(CPUState *cpu)
+{
+    int irq = -1;
+
+    mshv_x86_cpu_state(cpu)->extint_window = false;
+    bql_lock();
+    if (cpu->interrupt_request & CPU_INTERRUPT_HARD) {
+        cpu_reset_interrupt(cpu, CPU_INTERRUPT_HARD);
+        irq = cpu_get_pic_interrupt(cpu_env(cpu));
+    }
+    bql_unlock();
+    /* The 8259 was acknowledged: an interrupt lost now would wedge it. */
+    if (irq >= 0 &&
+        mshv_x86_assert_interrupt(HV_X64_INTERRUPT_TYPE_EXTINT,
+                                  cpu->accel->vp_index, false, false,
+                                  irq) < 0) {
+        qemu_system_vmstop_request(RUN_STATE_INTERNAL_ERROR);
+    }
+}
+
+int mshv_arch_vcpu_exec(CPUState *cpu)
+{
+    struct hv_message msg;
+    int ret = 0;
+    int r;
+
+    if (cpu->vcpu_dirty) {
+        if (mshv_arch_put_registers(cpu, false) < 0) {
+            return EXCP_HLT;
+        }
+        cpu->vcpu_dirty = false;
+    }
+    bql_unlock();
+    while (!ret) {
+        if (qatomic_read(&cpu->exit_request)) {
+            ret = EXCP_INTERRUPT;
+            break;
+        }
+        if (mshv_update_notifications(cpu) < 0) {
+            ret = EXCP_HLT;
+            break;
+        }
+        r = mshv_vcpu_run(cpu, &msg);
+        if (r == -EINTR) {
+            ret = EXCP_INTERRUPT;
+            break;
+        }
+        if (r < 0) {
+            mshv_fail(cpu, "MSHV_RUN_VP", -r, 0);
+            ret = EXCP_HLT;
+            break;
+        }
+        switch (msg.header.message_type) {
+        case HVMSG_X64_IO_PORT_INTERCEPT:
+            if (mshv_x86_handle_io(cpu, &msg) < 0) {
+                ret = EXCP_HLT;
+            }
+            break;
+        case HVMSG_UNMAPPED_GPA:
+        case HVMSG_GPA_INTERCEPT:
+            if (mshv_x86_handle_mmio(cpu, &msg) < 0) {
+                ret = EXCP_HLT;
+            }
+            break;
+        case HVMSG_UNRECOVERABLE_EXCEPTION: {
+            const struct hv_x64_intercept_message_header *h =
+                (const void *)msg.payload;
+
+            /* A triple fault resets the machine, as on hardware. */
+            qemu_log_mask(LOG_GUEST_ERROR, "mshv: vCPU %d: triple fault at "
+                          "%04x:%016" PRIx64 " (execution state 0x%x, "
+                          "RFLAGS 0x%" PRIx64 "); resetting\n",
+                          cpu->cpu_index, h->cs_segment.selector, h->rip,
+                          h->execution_state, h->rflags);
+            qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
+            ret = EXCP_INTERRUPT;
+            break;
+        }
+        case HVMSG_X64_INTERRUPTION_DELIVERABLE:
+            mshv_deliver_extint(cpu);
+            break;
+        case HVMSG_SYNIC_SINT_DELIVERABLE:
+            mshv_x86_synic_ready(cpu, &msg);
+            break;
+        case HVMSG_HYPERCALL_INTERCEPT:
+            if (mshv_x86_handle_hypercall(cpu, &msg) < 0) {
+                ret = EXCP_HLT;
+            }
+            break;
+        case HVMSG_X64_APIC_EOI:
+            /* Level-triggered lines see their EOI (IOAPIC remote IRR). */
+            ioapic_eoi_broadcast(
+                ((const struct hv_x64_apic_eoi_message *)
+                 msg.payload)->interrupt_vector);
+            break;
+        default:
+            error_report("mshv: vCPU %d: message 0x%x is not handled yet",
+                         cpu->cpu_index, msg.header.message_type);
+            vm_stop(RUN_STATE_INTERNAL_ERROR);
+            ret = EXCP_HLT;
+            break;
+        }
+    }
+    bql_lock();
+    qatomic_set(&cpu->exit_request, 0);
+    return ret;
+}
