@@ -12,6 +12,7 @@
 #include "qemu/osdep.h"
 #include "exec/exec-all.h"
 #include "tcg/hv-hooks.h"
+#include "mshv/mshv-decode.h"
 #include "vp.h"
 #include "trace.h"
 
@@ -52,22 +53,13 @@ bool mshv_sim_decode(CPUX86State *env, const uint8_t *buf,
                      unsigned len, ZydisDecodedInstruction *insn)
 {
     ZydisDecoder dec;
-    ZydisMachineMode mode;
     ZydisStackWidth width;
+    ZydisMachineMode mode =
+        mshv_x86_machine_mode(env->hflags & HF_LMA_MASK,
+                              env->cr[0] & CR0_PE_MASK,
+                              env->hflags & HF_CS64_MASK,
+                              env->hflags & HF_CS32_MASK, &width);
 
-    if (env->hflags & HF_CS64_MASK) {
-        mode = ZYDIS_MACHINE_MODE_LONG_64;
-        width = ZYDIS_STACK_WIDTH_64;
-    } else if (env->hflags & HF_CS32_MASK) {
-        mode = env->hflags & HF_LMA_MASK ? ZYDIS_MACHINE_MODE_LONG_COMPAT_32 :
-               ZYDIS_MACHINE_MODE_LEGACY_32;
-        width = ZYDIS_STACK_WIDTH_32;
-    } else {
-        mode = env->hflags & HF_LMA_MASK ? ZYDIS_MACHINE_MODE_LONG_COMPAT_16 :
-               (env->cr[0] & CR0_PE_MASK) ? ZYDIS_MACHINE_MODE_LEGACY_16 :
-               ZYDIS_MACHINE_MODE_REAL_16;
-        width = ZYDIS_STACK_WIDTH_16;
-    }
     return ZYAN_SUCCESS(ZydisDecoderInit(&dec, mode, width)) &&
            ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, NULL, buf, len,
                                                       insn));
