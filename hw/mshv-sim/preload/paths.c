@@ -368,40 +368,29 @@ static int fake_access(int mode)
     return 0;
 }
 
-int access(const char *path, int mode)
+/* access() and its two aliases: libc's, or the system call they make. */
+static int probe_access(access_fn real, const char *path, int mode)
 {
-    access_fn real;
-
     if (is_mshv_path(path)) {
         return fake_access(mode);
     }
-    real = REAL(access, access_fn);
     return real ? real(path, mode)
                 : syscall(SYS_faccessat, AT_FDCWD, path, mode);
+}
+
+int access(const char *path, int mode)
+{
+    return probe_access(REAL(access, access_fn), path, mode);
 }
 
 int euidaccess(const char *path, int mode)
 {
-    access_fn real;
-
-    if (is_mshv_path(path)) {
-        return fake_access(mode);
-    }
-    real = REAL(euidaccess, access_fn);
-    return real ? real(path, mode)
-                : syscall(SYS_faccessat, AT_FDCWD, path, mode);
+    return probe_access(REAL(euidaccess, access_fn), path, mode);
 }
 
 int eaccess(const char *path, int mode)
 {
-    access_fn real;
-
-    if (is_mshv_path(path)) {
-        return fake_access(mode);
-    }
-    real = REAL(eaccess, access_fn);
-    return real ? real(path, mode)
-                : syscall(SYS_faccessat, AT_FDCWD, path, mode);
+    return probe_access(REAL(eaccess, access_fn), path, mode);
 }
 
 int faccessat(int dirfd, const char *path, int mode, int flags)
