@@ -109,42 +109,48 @@ static int pass_openat(openat_fn real, int dirfd, const char *path,
     return syscall(SYS_openat, dirfd, path, flags, mode);
 }
 
-int open(const char *path, int flags, ...)
+/* open() and open64(): the device, else libc's, else the system call. */
+static int probe_open(open_fn real, const char *path, int flags,
+                      mode_t mode)
 {
-    open_fn real;
-    va_list ap;
-    mode_t mode;
-
-    va_start(ap, flags);
-    mode = open_mode(flags, ap);
-    va_end(ap);
     if (is_mshv_path(path)) {
         return open_device(flags);
     }
-    real = REAL(open, open_fn);
     if (real) {
         return real(path, flags, mode);
     }
     return pass_openat(NULL, AT_FDCWD, path, flags, mode);
 }
 
-int open64(const char *path, int flags, ...)
+static int probe_openat(openat_fn real, int dirfd, const char *path,
+                        int flags, mode_t mode)
 {
-    open_fn real;
+    if (is_mshv_path(path)) {
+        return open_device(flags);
+    }
+    return pass_openat(real, dirfd, path, flags, mode);
+}
+
+int open(const char *path, int flags, ...)
+{
     va_list ap;
     mode_t mode;
 
     va_start(ap, flags);
     mode = open_mode(flags, ap);
     va_end(ap);
-    if (is_mshv_path(path)) {
-        return open_device(flags);
-    }
-    real = REAL(open64, open_fn);
-    if (real) {
-        return real(path, flags, mode);
-    }
-    return pass_openat(NULL, AT_FDCWD, path, flags, mode);
+    return probe_open(REAL(open, open_fn), path, flags, mode);
+}
+
+int open64(const char *path, int flags, ...)
+{
+    va_list ap;
+    mode_t mode;
+
+    va_start(ap, flags);
+    mode = open_mode(flags, ap);
+    va_end(ap);
+    return probe_open(REAL(open64, open_fn), path, flags, mode);
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
@@ -155,10 +161,7 @@ int openat(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode = open_mode(flags, ap);
     va_end(ap);
-    if (is_mshv_path(path)) {
-        return open_device(flags);
-    }
-    return pass_openat(REAL(openat, openat_fn), dirfd, path, flags, mode);
+    return probe_openat(REAL(openat, openat_fn), dirfd, path, flags, mode);
 }
 
 int openat64(int dirfd, const char *path, int flags, ...)
@@ -169,59 +172,50 @@ int openat64(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode = open_mode(flags, ap);
     va_end(ap);
-    if (is_mshv_path(path)) {
-        return open_device(flags);
-    }
-    return pass_openat(REAL(openat64, openat_fn), dirfd, path, flags, mode);
+    return probe_openat(REAL(openat64, openat_fn), dirfd, path, flags, mode);
 }
 
-/* The _FORTIFY_SOURCE entry points (no mode: O_CREAT is refused there). */
-int __open_2(const char *path, int flags)
+/*
+ * The _FORTIFY_SOURCE entry points (no mode: O_CREAT is refused there):
+ * libc's @real (no directory) or @real_at, else the system call.
+ */
+static int probe_open_2(open2_fn real, openat2_fn real_at, int dirfd,
+                        const char *path, int flags)
 {
-    open2_fn real;
-
     if (is_mshv_path(path)) {
         return open_device(flags);
     }
-    real = REAL(__open_2, open2_fn);
-    return real ? real(path, flags)
-                : pass_openat(NULL, AT_FDCWD, path, flags, 0);
+    if (real) {
+        return real(path, flags);
+    }
+    if (real_at) {
+        return real_at(dirfd, path, flags);
+    }
+    return pass_openat(NULL, dirfd, path, flags, 0);
+}
+
+int __open_2(const char *path, int flags)
+{
+    return probe_open_2(REAL(__open_2, open2_fn), NULL, AT_FDCWD, path,
+                        flags);
 }
 
 int __open64_2(const char *path, int flags)
 {
-    open2_fn real;
-
-    if (is_mshv_path(path)) {
-        return open_device(flags);
-    }
-    real = REAL(__open64_2, open2_fn);
-    return real ? real(path, flags)
-                : pass_openat(NULL, AT_FDCWD, path, flags, 0);
+    return probe_open_2(REAL(__open64_2, open2_fn), NULL, AT_FDCWD, path,
+                        flags);
 }
 
 int __openat_2(int dirfd, const char *path, int flags)
 {
-    openat2_fn real;
-
-    if (is_mshv_path(path)) {
-        return open_device(flags);
-    }
-    real = REAL(__openat_2, openat2_fn);
-    return real ? real(dirfd, path, flags)
-                : pass_openat(NULL, dirfd, path, flags, 0);
+    return probe_open_2(NULL, REAL(__openat_2, openat2_fn), dirfd, path,
+                        flags);
 }
 
 int __openat64_2(int dirfd, const char *path, int flags)
 {
-    openat2_fn real;
-
-    if (is_mshv_path(path)) {
-        return open_device(flags);
-    }
-    real = REAL(__openat64_2, openat2_fn);
-    return real ? real(dirfd, path, flags)
-                : pass_openat(NULL, dirfd, path, flags, 0);
+    return probe_open_2(NULL, REAL(__openat64_2, openat2_fn), dirfd, path,
+                        flags);
 }
 
 /* ---- stat and access probes ------------------------------------------- */
