@@ -29,7 +29,7 @@ static uint64_t mshv_sim_reg64(const MshvReg *reg, CPUX86State *env)
 }
 
 /* Up to 16 bytes at CS:RIP, as far as they can be read. */
-unsigned mshv_sim_fetch_insn(CPUState *cs, uint8_t *buf)
+static unsigned mshv_sim_fetch_insn(CPUState *cs, uint8_t *buf)
 {
     CPUX86State *env = cpu_env(cs);
     vaddr pc = env->segs[R_CS].base + env->eip;
@@ -49,8 +49,8 @@ unsigned mshv_sim_fetch_insn(CPUState *cs, uint8_t *buf)
     return cpu_memory_rw_debug(cs, pc, buf, n, false) < 0 ? 0 : n;
 }
 
-bool mshv_sim_decode(CPUX86State *env, const uint8_t *buf,
-                     unsigned len, ZydisDecodedInstruction *insn)
+static bool mshv_sim_decode(CPUX86State *env, const uint8_t *buf,
+                            unsigned len, ZydisDecodedInstruction *insn)
 {
     ZydisDecoder dec;
     ZydisStackWidth width;
@@ -66,7 +66,7 @@ bool mshv_sim_decode(CPUX86State *env, const uint8_t *buf,
 }
 
 /* The length of the instruction at CS:RIP, or 0 if it cannot be read. */
-unsigned mshv_sim_insn_length(CPUState *cs)
+static unsigned mshv_sim_insn_length(CPUState *cs)
 {
     ZydisDecodedInstruction insn;
     uint8_t buf[16];
@@ -138,7 +138,7 @@ void mshv_sim_fill_header(CPUState *cs, struct hv_message *msg,
  * length completes the call, as a VMCALL's would), the calling
  * convention's registers in the message.
  */
-G_NORETURN void mshv_sim_vp_hypercall_intercept(MshvSimVp *vp)
+static G_NORETURN void mshv_sim_vp_hypercall_intercept(MshvSimVp *vp)
 {
     CPUState *cs = CPU(vp->cpu);
     CPUX86State *env = cpu_env(cs);

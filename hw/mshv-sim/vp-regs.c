@@ -55,7 +55,7 @@ static bool mshv_sim_reg_is_mmu(uint32_t name)
  * hypercall too: the VMM's page writes (an RIP advance past an emulated
  * instruction) come first in its program order and must not be lost.
  */
-void mshv_sim_regpage_flush(MshvSimVp *vp)
+static void mshv_sim_regpage_flush(MshvSimVp *vp)
 {
     struct hv_vp_register_page *rp = vp->regpage;
     CPUX86State *env = &vp->cpu->env;

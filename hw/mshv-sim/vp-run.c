@@ -293,7 +293,7 @@ void mshv_sim_vp_eoi_work(CPUState *cs, run_on_cpu_data data)
  * is delivered first thing at the next entry, as VM entry injects it.
  * Until then it reads back as pending, for a VMM saving the VP's state.
  */
-void mshv_sim_take_pending_event(MshvSimVp *vp)
+static void mshv_sim_take_pending_event(MshvSimVp *vp)
 {
     CPUState *cs = CPU(vp->cpu);
     CPUX86State *env = &vp->cpu->env;

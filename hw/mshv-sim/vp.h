@@ -20,7 +20,6 @@
 #include "cpu.h"
 #include "mshv/mshv-regs.h"
 #include "mshv-sim.h"
-#include <Zydis/Zydis.h>
 
 #define MSHV_SIM_STATE_SIZE     (2 * MSHV_HV_PAGE_SIZE)
 
@@ -87,19 +86,13 @@ void mshv_sim_vp_answered(MshvSimVp *vp, bool watched);
 void mshv_sim_vp_check_sints(MshvSimVp *vp);
 bool mshv_sim_vp_report_sints(MshvSimVp *vp, unsigned insn_len);
 void mshv_sim_vp_eoi_work(CPUState *cs, run_on_cpu_data data);
-void mshv_sim_take_pending_event(MshvSimVp *vp);
 void mshv_sim_vp_run(MshvSimVp *vp, bool watched);
 void mshv_sim_vp_cancel_work(CPUState *cs, run_on_cpu_data data);
 
 /* vp-exits.c */
-unsigned mshv_sim_fetch_insn(CPUState *cs, uint8_t *buf);
-bool mshv_sim_decode(CPUX86State *env, const uint8_t *buf, unsigned len,
-                     ZydisDecodedInstruction *insn);
-unsigned mshv_sim_insn_length(CPUState *cs);
 void mshv_sim_fill_header(CPUState *cs, struct hv_message *msg,
                           uint32_t type, size_t payload_size,
                           unsigned insn_len, unsigned access);
-G_NORETURN void mshv_sim_vp_hypercall_intercept(MshvSimVp *vp);
 G_NORETURN void mshv_sim_vp_cpuid_intercept(MshvSimVp *vp,
                                             const uint32_t regs[4],
                                             uintptr_t retaddr);
@@ -125,7 +118,6 @@ void mshv_sim_request_notify(MshvSimVp *vp, uint64_t bits);
 
 /* vp-regs.c */
 void mshv_sim_regpage_fill(MshvSimVp *vp);
-void mshv_sim_regpage_flush(MshvSimVp *vp);
 void mshv_sim_regpage_apply(MshvSimVp *vp);
 
 /* vp-state.c: MSHV_VP_STATE_* @type into or out of @buf (a page) */
