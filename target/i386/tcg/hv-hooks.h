@@ -6,11 +6,11 @@
  * vectors and triple faults.
  *
  * The base calls the x86_hv_*() wrappers below, one line at each hook
- * point (patches/tcg-x86-hypervisor-hooks.patch, patches/x86-apic-tcg-
- * hypervisor-hooks.patch); all they do is check the one pointer
- * x86_tcg_hv_hooks.  Without hooks installed (every other machine) TCG
- * and the APIC behave exactly as before.  A hypervisor installs every
- * hook.
+ * point (the patches tcg-x86-hypervisor-hooks and
+ * x86-apic-tcg-hypervisor-hooks; docs/devel/mshv/base.rst); all they do
+ * is check the one pointer x86_tcg_hv_hooks.  Without hooks installed
+ * (every other machine) TCG and the APIC behave exactly as before.  A
+ * hypervisor installs every hook.
  *
  * A hook that takes an instruction over does not return: it stops the
  * instruction before it has any effect (cpu_restore_state with the given
