@@ -2669,6 +2669,65 @@ static void test_two_vps_ipi(void)
     guest_fini(&g);
 }
 
+/*
+ * A VP waiting for SIPI stays so through any register write-back (the
+ * VMM reads its registers, then writes them all back, activity too), and
+ * then starts at the SIPI; HALT_SUSPEND would leave it deaf to it.
+ */
+static void test_startup_suspend(void)
+{
+    static const uint8_t vp0[] = {
+        0x66, 0xb9, 0x30, 0x08, 0x00, 0x00,     /* mov ecx, x2APIC ICR */
+        0x66, 0xba, 0x01, 0x00, 0x00, 0x00,     /* mov edx, 1 (VP 1) */
+        0x66, 0xb8, 0x03, 0x46, 0x00, 0x00,     /* mov eax, SIPI 0x3000 */
+        0x0f, 0x30,                             /* wrmsr */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0xf4,                                   /* hlt */
+    };
+    static const uint8_t vp1[] = { 0xe6, 0x81, 0xf4 };  /* out 0x81; hlt */
+    struct mshv_create_vp cv = { .vp_index = 1 };
+    struct hv_message *msg1;
+    struct hv_x64_io_port_intercept_message *io;
+    GThread *thread;
+    uint64_t activity;
+    Guest g, g1;
+
+    guest_init(&g, vp0, sizeof(vp0));
+    memcpy(g.ram + 0x3000, vp1, sizeof(vp1));
+    g1 = g;
+    g1.index = 1;
+    g1.vp = ioctl(g.pt, MSHV_CREATE_VP, &cv);
+    g_assert_cmpint(g1.vp, >=, 0);
+    set_reg(&g, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xd00);
+    set_reg(&g1, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xc00);
+    lapic_on(&g);
+
+    /* as QEMU leaves an AP after reset, then "info registers" */
+    set_reg(&g1, HV_REGISTER_INTERNAL_ACTIVITY_STATE,
+            HV_ACTIVITY_STARTUP_SUSPEND);
+    activity = get_reg(&g1, HV_REGISTER_INTERNAL_ACTIVITY_STATE);
+    g_assert_cmphex(activity, ==, HV_ACTIVITY_STARTUP_SUSPEND);
+    set_reg(&g1, HV_X64_REGISTER_RAX, get_reg(&g1, HV_X64_REGISTER_RAX));
+    set_reg(&g1, HV_REGISTER_INTERNAL_ACTIVITY_STATE, activity);
+    g_assert_cmphex(get_reg(&g1, HV_REGISTER_INTERNAL_ACTIVITY_STATE), ==,
+                    HV_ACTIVITY_STARTUP_SUSPEND);
+
+    /* the SIPI alone (no INIT) starts it at 0x3000 */
+    thread = g_thread_new("vp1", run_to_message, &g1);
+    g_usleep(100 * 1000);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    msg1 = g_thread_join(thread);
+    g_assert_cmphex(msg1->header.message_type, ==,
+                    HVMSG_X64_IO_PORT_INTERCEPT);
+    io = (void *)msg1->payload;
+    g_assert_cmphex(io->port_number, ==, 0x81);
+    g_assert_cmpuint(io->header.vp_index, ==, 1);
+    g_assert_cmphex(get_reg(&g1, HV_REGISTER_INTERNAL_ACTIVITY_STATE), ==, 0);
+    g_free(msg1);
+    close(g1.vp);
+    guest_fini(&g);
+}
+
 typedef struct Concurrent {
     Guest *g;
     int runs;                   /* what the runner does */
@@ -3670,6 +3729,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/hyperv/partition-wide-msrs",
                     test_hv_partition_wide_msrs);
     g_test_add_func("/mshv-sim/vp/two-vps-ipi", test_two_vps_ipi);
+    g_test_add_func("/mshv-sim/vp/startup-suspend", test_startup_suspend);
     g_test_add_func("/mshv-sim/hyperv/synthetic-timers", test_hv_stimers);
     g_test_add_func("/mshv-sim/hyperv/apic-msrs-and-idle",
                     test_hv_apic_msrs_and_idle);

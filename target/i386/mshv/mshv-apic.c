@@ -128,18 +128,11 @@ static void mshv_apic_external_nmi(APICCommonState *s)
                               false, false, 2);
 }
 
-static void mshv_apic_reset(APICCommonState *s)
-{
-    /* INIT/SIPI are the hypervisor's. */
-    s->wait_for_sipi = 0;
-}
-
 static void mshv_apic_class_init(ObjectClass *klass, void *data)
 {
     APICCommonClass *k = APIC_COMMON_CLASS(klass);
 
     k->realize = mshv_apic_realize;
-    k->reset = mshv_apic_reset;
     k->set_base = mshv_apic_set_base;
     k->set_tpr = mshv_apic_set_tpr;
     k->get_tpr = mshv_apic_get_tpr;

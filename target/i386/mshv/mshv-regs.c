@@ -7,6 +7,7 @@
 #include "qemu/osdep.h"
 #include "cpu.h"
 #include "hw/i386/apic.h"
+#include "hw/i386/apic_internal.h"
 #include "system/tcg.h"
 #include "mshv-regs.h"
 
@@ -340,17 +341,42 @@ static void set_interrupt_state(const MshvReg *reg, CPUX86State *env,
     }
 }
 
+/*
+ * A VP waiting for SIPI is halted and has its APIC's wait_for_sipi set,
+ * as TCG keeps it (which the simulator's VPs run on) and as QEMU's APIC
+ * migrates it: that flag alone tells STARTUP_SUSPEND from HALT_SUSPEND,
+ * so that no write-back turns the one into the other.
+ */
+static APICCommonState *activity_apic(CPUX86State *env)
+{
+    DeviceState *apic = env_archcpu(env)->apic_state;
+
+    return apic ? APIC_COMMON(apic) : NULL;
+}
+
 static void get_activity(const MshvReg *reg, CPUX86State *env,
                          union hv_register_value *v)
 {
-    v->reg64 = env_cpu(env)->halted ? HV_ACTIVITY_HALT_SUSPEND : 0;
+    APICCommonState *apic = activity_apic(env);
+
+    if (apic && apic->wait_for_sipi) {
+        v->reg64 = HV_ACTIVITY_STARTUP_SUSPEND;
+    } else {
+        v->reg64 = env_cpu(env)->halted ? HV_ACTIVITY_HALT_SUSPEND : 0;
+    }
 }
 
 static void set_activity(const MshvReg *reg, CPUX86State *env,
                          const union hv_register_value *v)
 {
-    env_cpu(env)->halted = !!(v->reg64 & (HV_ACTIVITY_HALT_SUSPEND |
-                                          HV_ACTIVITY_STARTUP_SUSPEND));
+    APICCommonState *apic = activity_apic(env);
+    bool startup = v->reg64 & HV_ACTIVITY_STARTUP_SUSPEND;
+
+    env_cpu(env)->halted = startup ||
+                           (v->reg64 & HV_ACTIVITY_HALT_SUSPEND);
+    if (apic) {
+        apic->wait_for_sipi = startup;
+    }
 }
 
 /* ---- MSRs ------------------------------------------------------------- */
