@@ -393,6 +393,15 @@ static void mshv_sim_hook_exception(CPUX86State *env, int vector,
     mshv_sim_vp_stop(vp, &msg, MSHV_SIM_CNT_INTERCEPT_OTHER);
 }
 
+/*
+ * A processor's TSC runs on through INIT; the VP keeps its TSC as an
+ * offset from the partition's ticks, in a field QEMU's INIT clears.
+ */
+static void mshv_sim_hook_init(CPUX86State *env, const CPUX86State *before)
+{
+    env->tsc_offset = before->tsc_offset;
+}
+
 static const X86TcgHvHooks mshv_sim_hooks = {
     .msr = mshv_sim_hook_msr,
     .msr_unimplemented = mshv_sim_hook_msr_unimplemented,
@@ -405,6 +414,7 @@ static const X86TcgHvHooks mshv_sim_hooks = {
     .pic_pending = mshv_sim_hook_pic_pending,
     .apic_interrupt = mshv_sim_hook_apic_interrupt,
     .cpuid = mshv_sim_hook_cpuid,
+    .init = mshv_sim_hook_init,
 };
 
 void mshv_sim_vp_install_hooks(void)

@@ -3,7 +3,7 @@
  * over what a hardware hypervisor intercepts: port I/O, accesses the
  * memory map cannot serve (unmapped GPAs, writes to read-only regions),
  * CPUID, MSRs, exceptions, external interrupts, EOIs of level-triggered
- * vectors and triple faults.
+ * vectors, triple faults and INIT.
  *
  * The base calls the x86_hv_*() wrappers below, one line at each hook
  * point (the patches tcg-x86-hypervisor-hooks and
@@ -80,6 +80,11 @@ typedef struct X86TcgHvHooks {
     void (*level_eoi)(CPUX86State *env, int vector);
     /* A third fault while delivering a double fault. */
     void (*triple_fault)(CPUX86State *env);
+    /*
+     * INIT reset the CPU (do_cpu_init); @before is its state until then,
+     * for what the hypervisor keeps across INIT that QEMU resets.
+     */
+    void (*init)(CPUX86State *env, const CPUX86State *before);
 } X86TcgHvHooks;
 
 #if defined(CONFIG_TCG) && !defined(CONFIG_USER_ONLY)
@@ -224,6 +229,16 @@ static inline bool x86_hv_level_eoi(CPUX86State *env, int vector)
         h->level_eoi(env, vector);
     }
     return h;
+}
+
+/* do_cpu_init, once the CPU is reset. */
+static inline void x86_hv_init(CPUX86State *env, const CPUX86State *before)
+{
+    const X86TcgHvHooks *h = x86_hv_hooks();
+
+    if (h) {
+        h->init(env, before);
+    }
 }
 
 #endif /* TARGET_I386_TCG_HV_HOOKS_H */
