@@ -100,8 +100,9 @@ class MshvBootTest(QemuSystemTest):
                    end='poweroff', no_reboot=True):
         """Boot the test guest to its final marker; returns the seconds it
         took from launch to the marker.  END is what the guest does then:
-        'poweroff' or 'reboot' (QEMU exits: -no-reboot), or 'wait' (the
-        guest idles and QEMU keeps running for the test to inspect).
+        'poweroff' or 'reboot' (QEMU exits: -no-reboot), 'wait' (the
+        guest idles and QEMU keeps running for the test to inspect) or
+        'shell' (the guest runs what guest_run() sends it).
         NO_REBOOT=False leaves out -no-reboot, which turns every reset,
         system_reset too, into an exit."""
         if qemu_bin:
@@ -151,8 +152,21 @@ class MshvBootTest(QemuSystemTest):
             signal.alarm(0)
             signal.signal(signal.SIGALRM, old)
 
-    def hmp(self, command):
-        return self.vm.cmd('human-monitor-command', command_line=command)
+    def hmp(self, command, vm=None):
+        vm = vm or self.vm
+        return vm.cmd('human-monitor-command', command_line=command)
+
+    def guest_run(self, command, vm=None, timeout=BOOT_TIMEOUT):
+        """Run COMMAND in the guest (booted with end='shell'); fails the
+        test unless it succeeds."""
+        vm = vm or self.vm
+        self._guest_commands = getattr(self, '_guest_commands', 0) + 1
+        tag = f'GUEST-COMMAND-{self._guest_commands}'
+        vm.console_socket.sendall(
+            f'if {command}; then echo "{tag} ok"; '
+            f'else echo "{tag} FAILED"; fi\n'.encode())
+        self.wait_console(f'{tag} ok', failure_message=f'{tag} FAILED',
+                          vm=vm, timeout=timeout)
 
     def assert_roms_from(self, datadir, *names):
         """Each firmware file in NAMES is in DATADIR; those QEMU lists in
