@@ -68,6 +68,26 @@ static void mshv_sim_vp_request(void *opaque)
     vp->serve(vp, false);
 }
 
+/*
+ * The partition has one TSC: a VP created while others run (a vCPU
+ * hot-plugged) reads the same TSC as they do, less their TSC_ADJUST.
+ */
+static void mshv_sim_vp_join_tsc(MshvSimPartition *pt, MshvSimVp *vp)
+{
+    unsigned i;
+
+    for (i = 0; i < MSHV_MAX_VPS; i++) {
+        MshvSimVp *other = pt->vps[i];
+
+        if (other && other != vp && other->cpu) {
+            CPUX86State *env = &other->cpu->env;
+
+            vp->cpu->env.tsc_offset = env->tsc_offset - env->tsc_adjust;
+            return;
+        }
+    }
+}
+
 uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
                             int state_fd, MshvSimVpServe *serve)
 {
@@ -136,6 +156,7 @@ uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
     vp->cpu = X86_CPU(cpu);
     object_unref(cpu);
     cpu_reset(CPU(cpu));
+    mshv_sim_vp_join_tsc(pt, vp);
     /* the SynIC's interrupts start masked */
     for (i = 0; i < HV_SYNIC_SINT_COUNT; i++) {
         vp->cpu->env.msr_hv_synic_sint[i] = HV_SINT_MASKED;

@@ -2728,6 +2728,27 @@ static void test_startup_suspend(void)
     guest_fini(&g);
 }
 
+/* A VP created while others run reads the partition's TSC, not 0. */
+static void test_new_vp_tsc(void)
+{
+    static const uint8_t code[] = { 0xf4 };
+    struct mshv_create_vp cv = { .vp_index = 1 };
+    const uint64_t tsc = 1ULL << 50;
+    Guest g, g1;
+
+    guest_init(&g, code, sizeof(code));
+    set_reg(&g, HV_X64_REGISTER_TSC, tsc);
+    g1 = g;
+    g1.index = 1;
+    g1.vp = ioctl(g.pt, MSHV_CREATE_VP, &cv);
+    g_assert_cmpint(g1.vp, >=, 0);
+    g_assert_cmphex(get_reg(&g1, HV_X64_REGISTER_TSC), >=, tsc);
+    g_assert_cmphex(get_reg(&g1, HV_X64_REGISTER_TSC), <=,
+                    get_reg(&g, HV_X64_REGISTER_TSC));
+    close(g1.vp);
+    guest_fini(&g);
+}
+
 typedef struct Concurrent {
     Guest *g;
     int runs;                   /* what the runner does */
@@ -3730,6 +3751,7 @@ int main(int argc, char **argv)
                     test_hv_partition_wide_msrs);
     g_test_add_func("/mshv-sim/vp/two-vps-ipi", test_two_vps_ipi);
     g_test_add_func("/mshv-sim/vp/startup-suspend", test_startup_suspend);
+    g_test_add_func("/mshv-sim/vp/new-vp-tsc", test_new_vp_tsc);
     g_test_add_func("/mshv-sim/hyperv/synthetic-timers", test_hv_stimers);
     g_test_add_func("/mshv-sim/hyperv/apic-msrs-and-idle",
                     test_hv_apic_msrs_and_idle);
