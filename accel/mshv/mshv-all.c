@@ -464,6 +464,35 @@ static int mshv_create_partition(MshvState *s, Error **errp)
     return fd;
 }
 
+int mshv_vp_open(uint32_t index, Error **errp)
+{
+    struct mshv_create_vp args = { .vp_index = index };
+    gpointer fd;
+    int vp_fd;
+
+    if (mshv_state->parked_vps &&
+        g_hash_table_steal_extended(mshv_state->parked_vps,
+                                    GUINT_TO_POINTER(index), NULL, &fd)) {
+        trace_mshv_vp_unpark(index);
+        return GPOINTER_TO_INT(fd);
+    }
+    vp_fd = ioctl(mshv_state->pt_fd, MSHV_CREATE_VP, &args);
+    if (vp_fd < 0) {
+        error_setg_errno(errp, errno, "creating VP %u failed", index);
+    }
+    return vp_fd;
+}
+
+void mshv_vp_park(uint32_t index, int fd)
+{
+    if (!mshv_state->parked_vps) {
+        mshv_state->parked_vps = g_hash_table_new(NULL, NULL);
+    }
+    g_hash_table_insert(mshv_state->parked_vps, GUINT_TO_POINTER(index),
+                        GINT_TO_POINTER(fd));
+    trace_mshv_vp_park(index);
+}
+
 /*
  * A partition with one VP that never runs, for questions only a VP can
  * answer (the processor the hypervisor offers) before the guest's own

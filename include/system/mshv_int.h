@@ -37,6 +37,13 @@ typedef struct MshvState {
     unsigned long *routes_used;
     unsigned routes_size;
     bool routes_dirty;          /* changed since MSHV_SET_MSI_ROUTING */
+
+    /*
+     * VPs of unplugged vCPUs, by VP index -> fd: the partition keeps a
+     * VP until it is deleted, so a vCPU plugged into the slot again
+     * takes the VP back (creating it again would fail).
+     */
+    GHashTable *parked_vps;
 } MshvState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(MshvState, MSHV_ACCEL)
@@ -62,6 +69,12 @@ int mshv_get_property(MshvState *s, uint32_t code, uint64_t *value,
                       Error **errp);
 /* Initialize the partition if that is not done yet; false if it failed. */
 bool mshv_partition_ready(void);
+/*
+ * The fd of VP @index of the partition: created, or the one an unplugged
+ * vCPU left (mshv_vp_park()); -1 with @errp set if creating it failed.
+ */
+int mshv_vp_open(uint32_t index, Error **errp);
+void mshv_vp_park(uint32_t index, int fd);
 /* A VP of a fresh partition that never runs; its fd, and the partition's. */
 int mshv_scratch_vp_create(int *pt_fd, Error **errp);
 

@@ -102,6 +102,11 @@ static void mshv_apic_realize(DeviceState *dev, Error **errp)
     s->vapic_control &= ~VAPIC_ENABLE_MASK;
 }
 
+/* Nothing of the hypervisor's to release: the VP keeps its LAPIC. */
+static void mshv_apic_unrealize(DeviceState *dev)
+{
+}
+
 static int mshv_apic_set_base(APICCommonState *s, uint64_t val)
 {
     s->apicbase = val;
@@ -133,6 +138,7 @@ static void mshv_apic_class_init(ObjectClass *klass, void *data)
     APICCommonClass *k = APIC_COMMON_CLASS(klass);
 
     k->realize = mshv_apic_realize;
+    k->unrealize = mshv_apic_unrealize;
     k->set_base = mshv_apic_set_base;
     k->set_tpr = mshv_apic_set_tpr;
     k->get_tpr = mshv_apic_get_tpr;

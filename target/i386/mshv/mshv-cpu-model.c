@@ -417,7 +417,20 @@ static bool mshv_cpu_realize(CPUState *cs, Error **errp)
 {
     X86CPU *cpu = X86_CPU(cs);
     uint32_t phys_bits = 36;
+    int vp_fd;
 
+    /*
+     * A hot-plugged vCPU's VP is made here, not in its thread, so that
+     * the hypervisor's refusal fails device_add rather than QEMU; the
+     * thread takes it (mshv_vp_open()).
+     */
+    if (DEVICE(cs)->hotplugged) {
+        vp_fd = mshv_vp_open(cpu->apic_id, errp);
+        if (vp_fd < 0) {
+            return false;
+        }
+        mshv_vp_park(cpu->apic_id, vp_fd);
+    }
     if (!(cpu->env.features[FEAT_8000_0001_EDX] & CPUID_EXT2_LM)) {
         return true;
     }

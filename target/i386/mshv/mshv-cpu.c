@@ -59,7 +59,6 @@ static int mshv_xsave_area_init(MshvX86CPUState *s, Error **errp)
 int mshv_arch_vcpu_init(CPUState *cpu, Error **errp)
 {
     MshvX86CPUState *s = g_new0(MshvX86CPUState, 1);
-    struct mshv_create_vp args = { .vp_index = X86_CPU(cpu)->apic_id };
     void *page;
 
     if (!mshv_partition_ready()) {
@@ -68,14 +67,17 @@ int mshv_arch_vcpu_init(CPUState *cpu, Error **errp)
         return -1;
     }
     /* The hypervisor's APIC ID is the VP index. */
-    s->accel.vp_index = args.vp_index;
-    s->accel.vp_fd = ioctl(mshv_state->pt_fd, MSHV_CREATE_VP, &args);
+    s->accel.vp_index = X86_CPU(cpu)->apic_id;
+    s->accel.vp_fd = mshv_vp_open(s->accel.vp_index, errp);
     if (s->accel.vp_fd < 0) {
-        error_setg_errno(errp, errno, "creating VP %u failed",
-                         s->accel.vp_index);
         g_free(s);
         return -1;
     }
+    /*
+     * A hot-plugged vCPU's reset would set its TSC to 0 while the others
+     * run on: it keeps the partition's, as the hypervisor gives it.
+     */
+    s->keep_tsc = DEVICE(cpu)->hotplugged;
     page = mmap(NULL, MSHV_HV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
                 s->accel.vp_fd,
                 MSHV_VP_MMAP_OFFSET_REGISTERS * MSHV_HV_PAGE_SIZE);
@@ -118,7 +120,8 @@ void mshv_arch_vcpu_destroy(CPUState *cpu)
     mshv_x86_synic_vcpu_destroy(cpu);
     qemu_vfree(s->xsave);
     qemu_vfree(s->synic_pages);
-    close(s->accel.vp_fd);
+    /* (a vCPU unplugged: its VP stays in the partition) */
+    mshv_vp_park(s->accel.vp_index, s->accel.vp_fd);
     g_free(s);
     cpu->accel = NULL;
 }
@@ -262,11 +265,11 @@ static int mshv_put_vp_state(CPUState *cpu)
 
 /*
  * The table's registers a VP of this CPU model has, in table order; for
- * a put, those the VMM may write (all of them for a whole state), the
- * put_last ones at the end.
+ * a put, those the VMM may write (all of them for a whole state, but the
+ * TSC with @keep_tsc), the put_last ones at the end.
  */
 static size_t mshv_regs_select(CPUX86State *env, bool put, bool full,
-                               const MshvReg **sel)
+                               bool keep_tsc, const MshvReg **sel)
 {
     size_t i, n = 0;
     int last;
@@ -278,6 +281,7 @@ static size_t mshv_regs_select(CPUX86State *env, bool put, bool full,
             if ((reg->present && !reg->present(env)) ||
                 (put && (!mshv_reg_is_writable(reg) ||
                          (!full && reg->whole_state_only) ||
+                         (keep_tsc && reg->name == HV_X64_REGISTER_TSC) ||
                          reg->put_last != last))) {
                 continue;
             }
@@ -305,7 +309,7 @@ int mshv_arch_get_registers(CPUState *cpu)
     if (mshv_get_xsave(cpu) < 0) {
         return -1;
     }
-    count = mshv_regs_select(env, false, true, sel);
+    count = mshv_regs_select(env, false, true, false, sel);
     for (first = 0; first < count; first += n) {
         n = MIN(count - first, MSHV_GET_REGS_MAX);
         for (i = 0; i < n; i++) {
@@ -353,7 +357,7 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
     if (s->regs) {
         s->regs->dirty = 0;
     }
-    count = mshv_regs_select(env, true, full, sel);
+    count = mshv_regs_select(env, true, full, s->keep_tsc, sel);
     for (first = 0; first < count; first += n) {
         n = MIN(count - first, MSHV_SET_REGS_MAX);
         for (i = 0; i < n; i++) {
@@ -375,6 +379,9 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
         }
     }
     g_free(in);
+    if (ret == 0 && full) {
+        s->keep_tsc = false;
+    }
     /*
      * The whole state (reset, machine start, incoming migration): after
      * the registers, so that the APIC base says how to read the LAPIC.

@@ -32,6 +32,7 @@ typedef struct MshvX86CPUState {
      */
     void *synic_pages;
     bool synic_pages_loaded;    /* ... arrived, for the hypervisor */
+    bool keep_tsc;              /* hot-plugged, its state not yet put */
 } MshvX86CPUState;
 
 static inline MshvX86CPUState *mshv_x86_cpu_state(CPUState *cpu)
