@@ -43,6 +43,14 @@ int mshv_sim_cpu_msr(CPUState *cs, uint32_t index, bool write,
             return -1;
         }
         return 1;
+    case MSR_IA32_TSCDEADLINE:
+        if (write) {
+            env->tsc_deadline = *val;
+            mshv_sim_tsc_deadline_sync(mshv_sim_cpu_vp(cs), cs);
+        } else {
+            *val = env->tsc_deadline;
+        }
+        return 1;
     case MSR_TSC_ADJUST:
         if (write) {
             mshv_sim_tsc_adjust(cs, *val);

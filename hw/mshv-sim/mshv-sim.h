@@ -244,6 +244,12 @@ typedef struct MshvSimHcall {
 bool mshv_sim_tlb_ipi_hypercall(MshvSimPartition *pt, CPUState *cs,
                                 const MshvSimHcall *hc, uint16_t *status);
 
+/*
+ * lapic-timer.c: the LAPIC timer's TSC-deadline mode; _sync after the
+ * deadline or the TSC changed.
+ */
+void mshv_sim_tsc_deadline_sync(MshvSimVp *vp, CPUState *cs);
+
 /* stimer.c: the synthetic timers */
 int mshv_sim_stimer_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
                         bool write, uint64_t *val);

@@ -26,9 +26,13 @@ static void mshv_sim_vp_cpuid(MshvSimVp *vp, uint32_t leaf, uint32_t subleaf,
 
     cpu_x86_cpuid(&vp->cpu->env, leaf, subleaf, &regs[0], &regs[1], &regs[2],
                   &regs[3]);
-    /* A child partition has no nested virtualization (TCG's "max" has). */
+    /*
+     * A child partition has no nested virtualization (TCG's "max" has);
+     * its LAPIC timer has TSC-deadline mode (lapic-timer.c).
+     */
     if (leaf == 1) {
         regs[2] &= ~CPUID_EXT_VMX;
+        regs[2] |= CPUID_EXT_TSC_DEADLINE_TIMER;
     } else if (leaf == 0x80000001) {
         regs[2] &= ~CPUID_EXT3_SVM;
     } else if (leaf == 0x8000000a) {

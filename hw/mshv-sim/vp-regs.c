@@ -181,7 +181,7 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
 {
     MshvSimRegsWork *w = data.host_ptr;
     CPUX86State *env = cpu_env(cs);
-    bool tsc = false, mmu = false, stimer = false;
+    bool tsc = false, mmu = false, stimer = false, deadline = false;
     uint64_t *field;
     unsigned i;
 
@@ -228,6 +228,7 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
         }
         reg->set(reg, env, &value);
         tsc |= name == HV_X64_REGISTER_TSC;
+        deadline |= name == HV_X64_REGISTER_TSC_DEADLINE;
         mmu |= mshv_sim_reg_is_mmu(name);
         stimer |= name >= HV_REGISTER_STIMER0_CONFIG &&
                   name < HV_REGISTER_STIMER0_CONFIG + 2 * HV_STIMER_COUNT;
@@ -239,6 +240,9 @@ static void mshv_sim_set_regs_work(CPUState *cs, run_on_cpu_data data)
     /* timers count in reference time, which follows the TSC */
     if (stimer || tsc) {
         mshv_sim_stimer_sync(w->vp, cs);
+    }
+    if (deadline || tsc) {
+        mshv_sim_tsc_deadline_sync(w->vp, cs);
     }
     mshv_sim_env_changed(cs, mmu);
     /* The register page no longer matches: the VMM must re-read it. */

@@ -2749,6 +2749,42 @@ static void test_new_vp_tsc(void)
     guest_fini(&g);
 }
 
+/*
+ * The LAPIC timer in TSC-deadline mode: IA32_TSC_DEADLINE armed by the
+ * guest raises the LVT timer's vector when the TSC gets there, and then
+ * reads 0.
+ */
+static void test_tsc_deadline_timer(void)
+{
+    static const uint8_t code[] = {
+        0x66, 0xb9, 0x32, 0x08, 0x00, 0x00,     /* mov ecx, x2APIC LVTT */
+        0x66, 0xb8, 0x60, 0x00, 0x04, 0x00,     /* mov eax, deadline|0x60 */
+        0x66, 0x31, 0xd2,                       /* xor edx, edx */
+        0x0f, 0x30,                             /* wrmsr */
+        0x0f, 0x31,                             /* rdtsc */
+        0x66, 0x05, 0x00, 0x00, 0x10, 0x00,     /* add eax, 0x100000 */
+        0x66, 0x83, 0xd2, 0x00,                 /* adc edx, 0 */
+        0x66, 0xb9, 0xe0, 0x06, 0x00, 0x00,     /* mov ecx, TSC_DEADLINE */
+        0x0f, 0x30,                             /* wrmsr */
+        0xfb,                                   /* sti */
+        0xf4,                                   /* hlt */
+        0xeb, 0xfd,                             /* jmp (the hlt) */
+    };
+    /* vector 0x60: "out 0x81, al" with AL = 0x60 */
+    static const uint8_t handler[] = { 0xb0, 0x60, 0xe6, 0x81, 0xf4 };
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    memcpy(g.ram + 0x2100, handler, sizeof(handler));
+    stw_le_p(g.ram + 0x60 * 4, 0x2100);
+    stw_le_p(g.ram + 0x60 * 4 + 2, 0);
+    set_reg(&g, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xd00);
+    lapic_on(&g);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x81);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_TSC_DEADLINE), ==, 0);
+    guest_fini(&g);
+}
+
 typedef struct Concurrent {
     Guest *g;
     int runs;                   /* what the runner does */
@@ -3412,6 +3448,10 @@ static void test_register_tlfs_names(void)
     for (i = 0; i < ARRAY_SIZE(writable); i++, n++) {
         set[n].name = writable[i];
         set[n].value.reg64 = 0x1000 + n * 0x10 + 1;
+        /* (a TSC deadline already past fires at once, then reads 0) */
+        if (writable[i] == HV_X64_REGISTER_TSC_DEADLINE) {
+            set[n].value.reg64 = 1ULL << 62;
+        }
     }
     /* all 16 variable MTRRs, not only the 8 QEMU's CPUs have */
     for (i = 0; i < 16; i++, n++) {
@@ -3752,6 +3792,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/vp/two-vps-ipi", test_two_vps_ipi);
     g_test_add_func("/mshv-sim/vp/startup-suspend", test_startup_suspend);
     g_test_add_func("/mshv-sim/vp/new-vp-tsc", test_new_vp_tsc);
+    g_test_add_func("/mshv-sim/vp/tsc-deadline-timer",
+                    test_tsc_deadline_timer);
     g_test_add_func("/mshv-sim/hyperv/synthetic-timers", test_hv_stimers);
     g_test_add_func("/mshv-sim/hyperv/apic-msrs-and-idle",
                     test_hv_apic_msrs_and_idle);
