@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Live migration under -accel mshv, on the MSHV simulator: the guest
-keeps writing and checking memory and vector registers
-(tests/guest/mem-stress.c) while it moves from one QEMU to another;
+(four vCPUs, their timers in TSC-deadline mode until the synthetic
+timers take over) keeps writing and checking memory and vector
+registers (tests/guest/mem-stress.c) while it moves from one QEMU to
+another, and checks after it the MSRs it set on every CPU before;
 pages it dirties during the copy come from the hypervisor's dirty page
 tracking, its LAPIC, XSAVE state and SynIC pages from
 MSHV_GET/SET_VP_STATE.  The guest has its VMBus up before the move and
@@ -37,10 +39,12 @@ class AccelMigrate(MshvSimTest):
         vm = self.get_vm(*extra, name=name)
         self.sim_vm(vm)
         self.launch_guest(accel='mshv', vm=vm, kernel='bzImage',
-                          append=f'mshvtest=vmbus,clockevents,memstress,vmbusunload '
+                          append='mshvtest=msrset,vmbus,clockevents,memstress,'
+                                 f'msrcheck,vmbusunload '
                                  f'MEM_STRESS="{STRESS_MIB} {STRESS_SECONDS}"',
-                          args=('-M', 'q35', '-smp', '2',
-                                '-cpu', 'qemu64,+xsave,+avx,' + HV_FEATURES,
+                          args=('-M', 'q35', '-smp', '4',
+                                '-cpu', 'qemu64,+xsave,+avx,+tsc-deadline,' +
+                                HV_FEATURES,
                                 '-vga', 'none', '-net', 'none',
                                 '-device', 'vmbus-bridge'))
         return vm

@@ -5,7 +5,9 @@ delvm (qcow2 internal snapshots), the snapshot-save/-load/-delete jobs,
 and migration to a file.  Each snapshot is taken while the guest runs
 with one of its two CPUs never brought up (maxcpus=1): that VP waits for
 SIPI in the snapshot, and the guest brings it up after the restore.
-"info registers" on it meanwhile must not turn the wait into a halt."""
+"info registers" on it meanwhile must not turn the wait into a halt.
+The guest checks its MSRs, memory, vector registers and TSC-deadline
+timer after each restore."""
 
 import os
 import subprocess
@@ -19,6 +21,18 @@ ONLINE_CPU1 = ('echo 1 > /sys/devices/system/cpu/cpu1/online && '
                'taskset -c 1 true && '
                'grep -qx 0-1 /sys/devices/system/cpu/online')
 CPU1_OFFLINE = 'grep -qx 0 /sys/devices/system/cpu/online'
+# State the guest checks after the restore: memory and vector registers
+# (mem-stress, in the background), MSRs (msrset/msrcheck), and its timer
+# in TSC-deadline mode (no synthetic timers: hv-* without hv-stimer).
+CPU = 'qemu64,+xsave,+avx,+tsc-deadline,hv-vpindex=on,hv-time=on'
+STATE_SET = ('/checks/msrset && '
+             '{ mem-stress 16 8 >/tmp/mem-stress.log 2>&1 & }')
+STATE_CHECK = ('grep -qx lapic-deadline '
+               '/sys/devices/system/clockevents/clockevent0/current_device '
+               '&& /checks/msrcheck && '
+               'for i in $(seq 300); do grep -q "rounds ok, avx yes" '
+               '/tmp/mem-stress.log && break; sleep 0.2; done && '
+               'grep -q "rounds ok, avx yes" /tmp/mem-stress.log')
 
 
 class AccelSnapshot(MshvSimTest):
@@ -39,7 +53,7 @@ class AccelSnapshot(MshvSimTest):
         # (system_reset resets: no -no-reboot)
         self.launch_guest(accel='mshv', vm=vm, end='shell',
                           append='maxcpus=1', no_reboot=False,
-                          args=('-M', 'q35', '-smp', '2',
+                          args=('-M', 'q35', '-smp', '2', '-cpu', CPU,
                                 '-vga', 'none', '-net', 'none',
                                 '-blockdev', 'driver=file,node-name=file0,'
                                 f'filename={self.disk}',
@@ -56,6 +70,7 @@ class AccelSnapshot(MshvSimTest):
                           failure_message='Kernel panic')
         self.guest_run(CPU1_OFFLINE, vm=vm)
         self.guest_run('echo before > /tmp/mark', vm=vm)
+        self.guest_run(STATE_SET, vm=vm)
 
     def diverge(self, vm):
         """After the snapshot: what the restore must undo."""
@@ -68,6 +83,7 @@ class AccelSnapshot(MshvSimTest):
         number of register reads of the waiting VP in between."""
         self.guest_run('[ "$(cat /tmp/mark)" = before ]', vm=vm)
         self.guest_run(CPU1_OFFLINE, vm=vm)
+        self.guest_run(STATE_CHECK, vm=vm, timeout=120)
         for _ in range(3):
             self.assertIn('RIP=', self.hmp('info registers -a', vm=vm))
         self.hmp('stop', vm=vm)
