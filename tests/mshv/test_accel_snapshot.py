@@ -187,6 +187,30 @@ class AccelSnapshot(MshvSimTest):
         self.restored(dst)
         dst.shutdown()
 
+    def test_refuse_missing_feature(self):
+        """A destination whose vCPU lacks a feature the guest was shown
+        (AVX, which the guest also enabled in XCR0) refuses the stream,
+        saying what it lacks, instead of running a broken guest."""
+        state = os.path.join(self.workdir, 'state.bin')
+        src = self.start()
+        self.booted(src)
+        src.cmd('migrate', uri=f'file:{state}')
+        self.wait_migrated(src)
+        src.shutdown()
+        dst = self.start('-cpu', CPU.replace('+avx,', ''), '-incoming',
+                         'defer', name='dest')
+        dst.cmd('migrate-incoming', uri=f'file:{state}', exit_on_error=False)
+        deadline = time.monotonic() + 60
+        while dst.cmd('query-migrate').get('status') != 'failed':
+            self.assertLess(time.monotonic(), deadline, 'not refused')
+            time.sleep(0.2)
+        self.assertNotEqual(dst.cmd('query-status')['status'], 'running')
+        dst.shutdown()
+        log = dst.get_log()
+        self.assertIn('the incoming guest state needs what this vCPU does '
+                      'not have: avx', log)
+        self.assertIn("start the destination with the source's -cpu", log)
+
 
 if __name__ == '__main__':
     mshvtest.QemuSystemTest.main()

@@ -90,6 +90,7 @@ int mshv_arch_vcpu_init(CPUState *cpu, Error **errp)
         return -1;
     }
     mshv_x86_synic_vcpu_init(cpu);
+    mshv_x86_migration_init(cpu);
     return 0;
 }
 
@@ -118,6 +119,7 @@ void mshv_arch_vcpu_destroy(CPUState *cpu)
         munmap(s->regs, MSHV_HV_PAGE_SIZE);
     }
     mshv_x86_synic_vcpu_destroy(cpu);
+    mshv_x86_migration_destroy(cpu);
     qemu_vfree(s->xsave);
     qemu_vfree(s->synic_pages);
     /* (a vCPU unplugged: its VP stays in the partition) */

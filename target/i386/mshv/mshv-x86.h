@@ -33,6 +33,7 @@ typedef struct MshvX86CPUState {
     void *synic_pages;
     bool synic_pages_loaded;    /* ... arrived, for the hypervisor */
     bool keep_tsc;              /* hot-plugged, its state not yet put */
+    struct MshvX86Migration *migration;     /* mshv-migration.c */
 } MshvX86CPUState;
 
 static inline MshvX86CPUState *mshv_x86_cpu_state(CPUState *cpu)
@@ -139,6 +140,14 @@ int mshv_x86_inject_ud(CPUState *cpu, const char *why);
 int mshv_x86_setup_cpuid(CPUState *cpu, Error **errp);
 /* How many subleaves of CPUID @leaf to program or ask for (0: no ECX). */
 unsigned mshv_x86_cpuid_subleaf_count(uint32_t leaf);
+
+/*
+ * mshv-migration.c: the vCPU's "mshv-cpu" migration section, whose load
+ * refuses state this vCPU cannot take.
+ */
+typedef struct MshvX86Migration MshvX86Migration;
+void mshv_x86_migration_init(CPUState *cpu);
+void mshv_x86_migration_destroy(CPUState *cpu);
 
 /* mshv-io.c, mshv-mmio.c: the intercepts; 0, or -1 to stop the vCPU */
 int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg);
