@@ -103,27 +103,42 @@ static const HvSynicBackend mshv_synic_backend = {
     .set_event_flag = mshv_synic_set_event_flag,
 };
 
-/* The SynIC pages, MSHV_VP_STATE_SIMP then _SIEFP; 0 or -errno. */
-static int mshv_synic_pages(MshvX86CPUState *s, bool set)
+static int mshv_synic_vp_state(MshvX86CPUState *s, bool set, uint8_t type,
+                               void *buf, uint32_t size)
 {
-    static const uint8_t types[] = {
-        MSHV_VP_STATE_SIMP, MSHV_VP_STATE_SIEFP,
+    struct mshv_get_set_vp_state args = {
+        .type = type,
+        .buf_sz = size,
+        .buf_ptr = (uintptr_t)buf,
     };
-    unsigned i;
 
-    for (i = 0; i < ARRAY_SIZE(types); i++) {
-        struct mshv_get_set_vp_state args = {
-            .type = types[i],
-            .buf_sz = MSHV_HV_PAGE_SIZE,
-            .buf_ptr = (uintptr_t)s->synic_pages + i * MSHV_HV_PAGE_SIZE,
-        };
-
-        if (ioctl(s->accel.vp_fd, set ? MSHV_SET_VP_STATE : MSHV_GET_VP_STATE,
-                  &args) < 0) {
-            return -errno;
-        }
+    if (ioctl(s->accel.vp_fd, set ? MSHV_SET_VP_STATE : MSHV_GET_VP_STATE,
+              &args) < 0) {
+        return -errno;
     }
     return 0;
+}
+
+/*
+ * The SynIC pages, MSHV_VP_STATE_SIMP then _SIEFP, then the synthetic
+ * timers' state (a message waiting for its slot among it); 0 or -errno.
+ */
+static int mshv_synic_pages(MshvX86CPUState *s, bool set)
+{
+    int ret;
+
+    ret = mshv_synic_vp_state(s, set, MSHV_VP_STATE_SIMP, s->synic_pages,
+                              MSHV_HV_PAGE_SIZE);
+    if (ret == 0) {
+        ret = mshv_synic_vp_state(s, set, MSHV_VP_STATE_SIEFP,
+                                  (uint8_t *)s->synic_pages +
+                                  MSHV_HV_PAGE_SIZE, MSHV_HV_PAGE_SIZE);
+    }
+    if (ret == 0 && s->stimers) {
+        ret = mshv_synic_vp_state(s, set, MSHV_VP_STATE_SYNTHETIC_TIMERS,
+                                  s->stimers, MSHV_HV_PAGE_SIZE);
+    }
+    return ret;
 }
 
 static int mshv_synic_pre_save(void *opaque)
@@ -132,7 +147,8 @@ static int mshv_synic_pre_save(void *opaque)
     int ret = mshv_synic_pages(s, false);
 
     if (ret < 0) {
-        error_report("mshv: saving the SynIC pages of VP %u failed: %s",
+        error_report("mshv: saving the SynIC pages and timers of VP %u "
+                     "failed: %s",
                      s->accel.vp_index, strerror(-ret));
     }
     return ret;
@@ -147,6 +163,25 @@ static int mshv_synic_post_load(void *opaque, int version_id)
     return 0;
 }
 
+static bool mshv_stimers_needed(void *opaque)
+{
+    MshvX86CPUState *s = opaque;
+
+    return s->stimers;
+}
+
+static const VMStateDescription vmstate_mshv_stimers = {
+    .name = "mshv-synic/stimers",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = mshv_stimers_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BUFFER_POINTER_UNSAFE(stimers, MshvX86CPUState, 0,
+                                      sizeof(struct hv_synthetic_timers_state)),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static const VMStateDescription vmstate_mshv_synic = {
     .name = "mshv-synic",
     .version_id = 1,
@@ -157,6 +192,10 @@ static const VMStateDescription vmstate_mshv_synic = {
         VMSTATE_BUFFER_POINTER_UNSAFE(synic_pages, MshvX86CPUState, 0,
                                       2 * MSHV_HV_PAGE_SIZE),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * const []) {
+        &vmstate_mshv_stimers,
+        NULL
     },
 };
 
@@ -171,7 +210,7 @@ int mshv_x86_synic_put_pages(CPUState *cpu)
     s->synic_pages_loaded = false;
     ret = mshv_synic_pages(s, true);
     if (ret < 0) {
-        mshv_fail(cpu, "restoring the SynIC pages", -ret, 0);
+        mshv_fail(cpu, "restoring the SynIC pages and timers", -ret, 0);
     }
     return ret;
 }
@@ -199,6 +238,12 @@ void mshv_x86_synic_vcpu_init(CPUState *cpu)
     }
     s->synic_pages = qemu_memalign(MSHV_HV_PAGE_SIZE, 2 * MSHV_HV_PAGE_SIZE);
     memset(s->synic_pages, 0, 2 * MSHV_HV_PAGE_SIZE);
+    if (mshv_state->synthetic_features &
+        (1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNTHETIC_TIMER_REGS)) {
+        /* (the driver takes whole pages, as for every VP state) */
+        s->stimers = qemu_memalign(MSHV_HV_PAGE_SIZE, MSHV_HV_PAGE_SIZE);
+        memset(s->stimers, 0, MSHV_HV_PAGE_SIZE);
+    }
     vmstate_register(NULL, cpu->cpu_index, &vmstate_mshv_synic, s);
     hyperv_synic_set_backend(&mshv_synic_backend);
     hyperv_synic_add(cpu);
@@ -216,6 +261,8 @@ void mshv_x86_synic_vcpu_destroy(CPUState *cpu)
     if (s->synic_pages) {
         vmstate_unregister(NULL, &vmstate_mshv_synic, s);
     }
+    qemu_vfree(s->stimers);
+    s->stimers = NULL;
 }
 
 void mshv_x86_synic_ready(CPUState *cpu, const struct hv_message *msg)

@@ -31,6 +31,8 @@ typedef struct MshvX86CPUState {
      * keeps) as migration carries them; NULL without a SynIC.
      */
     void *synic_pages;
+    /* ... and the synthetic timers' state; NULL without them */
+    struct hv_synthetic_timers_state *stimers;
     bool synic_pages_loaded;    /* ... arrived, for the hypervisor */
     bool keep_tsc;              /* hot-plugged, its state not yet put */
     struct MshvX86Migration *migration;     /* mshv-migration.c */
