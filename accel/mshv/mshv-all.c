@@ -61,8 +61,8 @@ void mshv_fail(CPUState *cpu, const char *what, int err, uint16_t status)
     vm_stop(RUN_STATE_INTERNAL_ERROR);
 }
 
-static int mshv_set_property(MshvState *s, uint32_t code, uint64_t value,
-                             Error **errp)
+int mshv_set_property(MshvState *s, uint32_t code, uint64_t value,
+                      Error **errp)
 {
     struct hv_input_set_partition_property in = {
         .property_code = code,
@@ -394,23 +394,6 @@ static void mshv_commit(MemoryListener *listener)
 
 /* ---- Partition ----------------------------------------------------------- */
 
-static void mshv_vm_state_change(void *opaque, bool running, RunState state)
-{
-    MshvState *s = opaque;
-    Error *err = NULL;
-
-    /* Partition time stands still while the VM is stopped. */
-    if (running == !s->time_frozen || !mshv_partition_ready()) {
-        return;
-    }
-    if (mshv_set_property(s, HV_PARTITION_PROPERTY_TIME_FREEZE, !running,
-                          &err) < 0) {
-        error_report_err(err);
-        return;
-    }
-    s->time_frozen = !running;
-}
-
 static const char *mshv_open_hint(int err)
 {
     switch (err) {
@@ -652,7 +635,7 @@ static int mshv_init_machine(MachineState *ms)
         .priority = MEMORY_LISTENER_PRIORITY_ACCEL,
     };
     memory_listener_register(&s->memory_listener, &address_space_memory);
-    s->vmstate = qemu_add_vm_change_state_handler(mshv_vm_state_change, s);
+    mshv_time_init(s);
     return 0;
 }
 

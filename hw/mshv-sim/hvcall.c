@@ -116,14 +116,9 @@ static uint16_t mshv_sim_get_property(MshvSimPartition *pt, uint32_t code,
     case HV_PARTITION_PROPERTY_TIME_FREEZE:
         *value = pt->time_frozen;
         break;
-    case HV_PARTITION_PROPERTY_REFERENCE_TIME: {
-        MshvSimVp *vp0 = mshv_sim_vp_find(pt, 0);
-
-        /* VP 0's, as its guest reads it; before any VP, time since boot */
-        *value = vp0 ? mshv_sim_hv_reference_time(mshv_sim_vp_cpu(vp0)) :
-                       qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) / 100;
+    case HV_PARTITION_PROPERTY_REFERENCE_TIME:
+        *value = mshv_sim_hv_get_reference_time(pt);
         break;
-    }
     case HV_PARTITION_PROPERTY_GPA_PAGE_ACCESS_TRACKING:
         *value = pt->gpa_access_tracking;
         break;
@@ -186,6 +181,9 @@ static uint16_t mshv_sim_set_property(MshvSimPartition *pt, uint32_t code,
             cpu_enable_ticks();
         }
         pt->time_frozen = value;
+        break;
+    case HV_PARTITION_PROPERTY_REFERENCE_TIME:
+        mshv_sim_hv_set_reference_time(pt, value);
         break;
     case HV_PARTITION_PROPERTY_GPA_PAGE_ACCESS_TRACKING:
         if (value > 1) {

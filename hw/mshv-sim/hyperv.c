@@ -150,17 +150,39 @@ static uint64_t mshv_sim_hv_tsc_scale(void)
     return ((unsigned __int128)10000000 << 64) / mshv_sim_tsc_frequency();
 }
 
-/* The guest's TSC (RDTSC's value) in 100 ns: what its TSC page gives. */
-static uint64_t mshv_sim_hv_ref_time(CPUX86State *env)
-{
-    return ((unsigned __int128)(cpu_get_tsc(env) + env->tsc_offset) *
-            mshv_sim_hv_tsc_scale()) >> 64;
-}
-
-/* The partition's reference time (100 ns units), as VP @cs reads it. */
+/*
+ * The partition's reference time (100 ns units) as VP @cs reads it: its
+ * TSC (RDTSC's value) through the TSC page's scale and offset.
+ */
 uint64_t mshv_sim_hv_reference_time(CPUState *cs)
 {
-    return mshv_sim_hv_ref_time(cpu_env(cs));
+    CPUX86State *env = cpu_env(cs);
+    MshvSimPartition *pt = mshv_sim_vp_partition(mshv_sim_cpu_vp(cs));
+
+    return (((unsigned __int128)(cpu_get_tsc(env) + env->tsc_offset) *
+             mshv_sim_hv_tsc_scale()) >> 64) +
+           qatomic_read(&pt->ref_time_offset);
+}
+
+uint64_t mshv_sim_hv_get_reference_time(MshvSimPartition *pt)
+{
+    MshvSimVp *vp0 = mshv_sim_vp_find(pt, 0);
+
+    /* before any VP, time since the hypervisor started */
+    return vp0 ? mshv_sim_hv_reference_time(mshv_sim_vp_cpu(vp0)) :
+                 qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) / 100 +
+                 pt->ref_time_offset;
+}
+
+static void mshv_sim_hv_set_reference_tsc(MshvSimPartition *pt,
+                                          uint64_t val);
+
+/* The VMM restores the reference time: the TSC page's offset moves. */
+void mshv_sim_hv_set_reference_time(MshvSimPartition *pt, uint64_t value)
+{
+    qatomic_set(&pt->ref_time_offset, pt->ref_time_offset +
+                (int64_t)(value - mshv_sim_hv_get_reference_time(pt)));
+    mshv_sim_hv_set_reference_tsc(pt, pt->hv_reference_tsc);
 }
 
 /* Write a page of the guest's (the hypervisor's overlay on its RAM). */
@@ -196,7 +218,7 @@ static void mshv_sim_hv_set_reference_tsc(MshvSimPartition *pt,
     if (val & HV_REFERENCE_TSC_ENABLE) {
         stl_le_p(page, 1);                              /* sequence: valid */
         stq_le_p(page + 8, mshv_sim_hv_tsc_scale());    /* scale */
-        stq_le_p(page + 16, 0);                         /* offset */
+        stq_le_p(page + 16, pt->ref_time_offset);       /* offset */
         mshv_sim_hv_fill_page(val & TARGET_PAGE_MASK, page, sizeof(page));
     }
 }
@@ -414,7 +436,7 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
         case HV_X64_MSR_TIME_REF_COUNT:
         case HV_X64_MSR_VP_RUNTIME:
             /* a VP on the simulator counts as always running */
-            *val = mshv_sim_hv_ref_time(env);
+            *val = mshv_sim_hv_reference_time(cs);
             break;
         case HV_X64_MSR_TSC_FREQUENCY:
             *val = mshv_sim_tsc_frequency();

@@ -82,6 +82,11 @@ struct MshvSimPartition {
     uint64_t hv_guest_os_id;
     uint64_t hv_hypercall;
     uint64_t hv_reference_tsc;
+    /*
+     * Reference time less what the TSC gives (100 ns), which the VMM's
+     * REFERENCE_TIME sets; the TSC page's offset.
+     */
+    int64_t ref_time_offset;
 
     MemoryRegion unmapped;      /* catches every GPA no region maps */
     QTAILQ_HEAD(, MshvSimRegion) regions;
@@ -193,6 +198,9 @@ uint64_t *mshv_sim_hv_partition_reg(MshvSimPartition *pt, uint32_t name);
 /* false: the VMM's (hypercall intercept installed), trap not completed */
 bool mshv_sim_hv_hypercall(CPUState *cs);
 uint64_t mshv_sim_hv_reference_time(CPUState *cs);
+/* HV_PARTITION_PROPERTY_REFERENCE_TIME, as VP 0 reads it, or set. */
+uint64_t mshv_sim_hv_get_reference_time(MshvSimPartition *pt);
+void mshv_sim_hv_set_reference_time(MshvSimPartition *pt, uint64_t value);
 
 /*
  * synic.c: SynIC messages and events, from the VMM (HvPostMessageDirect,

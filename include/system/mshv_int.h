@@ -25,6 +25,10 @@ typedef struct MshvState {
     bool initialized;           /* MSHV_INITIALIZE_PARTITION done */
     bool init_failed;           /* ... failed, and said why */
     bool time_frozen;
+    /* Partition reference time (mshv-time.c), as migration carries it */
+    uint64_t ref_time;
+    bool ref_time_valid;        /* ... read from an initialized partition */
+    bool ref_time_loaded;       /* ... arrived, for the next thaw */
     bool dirty_tracking;        /* GPA_PAGE_ACCESS_TRACKING is on */
     uint64_t synthetic_features;    /* the partition's, once initialized */
 
@@ -67,6 +71,8 @@ int mshv_hvcall(int fd, uint16_t code, uint16_t reps, const void *in,
 void mshv_fail(CPUState *cpu, const char *what, int err, uint16_t status);
 int mshv_get_property(MshvState *s, uint32_t code, uint64_t *value,
                       Error **errp);
+int mshv_set_property(MshvState *s, uint32_t code, uint64_t value,
+                      Error **errp);
 /* Initialize the partition if that is not done yet; false if it failed. */
 bool mshv_partition_ready(void);
 /*
@@ -77,6 +83,9 @@ int mshv_vp_open(uint32_t index, Error **errp);
 void mshv_vp_park(uint32_t index, int fd);
 /* A VP of a fresh partition that never runs; its fd, and the partition's. */
 int mshv_scratch_vp_create(int *pt_fd, Error **errp);
+
+/* accel/mshv/mshv-time.c: freeze and thaw, and migrated reference time */
+void mshv_time_init(MshvState *s);
 
 /* accel/mshv/mshv-accel-ops.c */
 int mshv_vcpu_run(CPUState *cpu, struct hv_message *msg);

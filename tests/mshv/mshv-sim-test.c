@@ -2785,6 +2785,44 @@ static void test_tsc_deadline_timer(void)
     guest_fini(&g);
 }
 
+static uint64_t get_property(Guest *g, uint32_t code)
+{
+    struct hv_input_get_partition_property in = { .property_code = code };
+    struct hv_output_get_partition_property out;
+    uint16_t status;
+
+    g_assert_cmpint(hvcall(g->pt, HVCALL_GET_PARTITION_PROPERTY, 0, &in,
+                           sizeof(in), &out, sizeof(out), &status), ==, 0);
+    return out.property_value;
+}
+
+/*
+ * The VMM restores the partition's reference time (frozen, as after an
+ * incoming migration): it reads back as set, then runs on from there.
+ */
+static void test_reference_time_restore(void)
+{
+    static const uint8_t code[] = { 0xf4 };
+    const uint64_t t = 1ULL << 40;
+    Guest g;
+
+    guest_init_features(&g, code, sizeof(code),
+                        MSHV_SIM_ASSIGNABLE_SYNTHETIC_PROC_FEATURES);
+    set_property(&g, HV_PARTITION_PROPERTY_TIME_FREEZE, 1);
+    g_assert_cmpuint(get_property(&g, HV_PARTITION_PROPERTY_REFERENCE_TIME),
+                     <, t);
+    set_property(&g, HV_PARTITION_PROPERTY_REFERENCE_TIME, t);
+    g_assert_cmpuint(get_property(&g, HV_PARTITION_PROPERTY_REFERENCE_TIME),
+                     ==, t);
+    set_property(&g, HV_PARTITION_PROPERTY_TIME_FREEZE, 0);
+    g_usleep(10 * 1000);
+    g_assert_cmpuint(get_property(&g, HV_PARTITION_PROPERTY_REFERENCE_TIME),
+                     >, t);
+    g_assert_cmpuint(get_property(&g, HV_PARTITION_PROPERTY_REFERENCE_TIME),
+                     <, t + 10000000);
+    guest_fini(&g);
+}
+
 typedef struct Concurrent {
     Guest *g;
     int runs;                   /* what the runner does */
@@ -3792,6 +3830,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/vp/two-vps-ipi", test_two_vps_ipi);
     g_test_add_func("/mshv-sim/vp/startup-suspend", test_startup_suspend);
     g_test_add_func("/mshv-sim/vp/new-vp-tsc", test_new_vp_tsc);
+    g_test_add_func("/mshv-sim/partition/reference-time-restore",
+                    test_reference_time_restore);
     g_test_add_func("/mshv-sim/vp/tsc-deadline-timer",
                     test_tsc_deadline_timer);
     g_test_add_func("/mshv-sim/hyperv/synthetic-timers", test_hv_stimers);
