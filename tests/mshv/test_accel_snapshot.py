@@ -27,9 +27,9 @@ CPU1_OFFLINE = 'grep -qx 0 /sys/devices/system/cpu/online'
 CPU = 'qemu64,+xsave,+avx,+tsc-deadline,hv-vpindex=on,hv-time=on'
 STATE_SET = ('/checks/msrset && '
              '{ mem-stress 16 8 >/tmp/mem-stress.log 2>&1 & }')
-STATE_CHECK = ('grep -qx lapic-deadline '
-               '/sys/devices/system/clockevents/clockevent0/current_device '
-               '&& /checks/msrcheck && '
+STATE_CHECK = ('ce=$(cat /sys/devices/system/clockevents/clockevent0/'
+               'current_device) && echo "clockevent0: $ce" && '
+               '[ "$ce" = lapic-deadline ] && /checks/msrcheck && '
                'for i in $(seq 300); do grep -q "rounds ok, avx yes" '
                '/tmp/mem-stress.log && break; sleep 0.2; done && '
                'grep -q "rounds ok, avx yes" /tmp/mem-stress.log')
