@@ -2603,6 +2603,46 @@ static gpointer run_to_message(gpointer opaque)
  * say it is up, and sends it a fixed IPI, which VP 1's handler reports,
  * while VP 1's MSHV_RUN_VP has been blocked in another thread all along.
  */
+/*
+ * VP 1 of G's partition, in G1; both in x2APIC mode, VP 0 the BSP with
+ * its LAPIC on.
+ */
+static void guest_add_vp1(Guest *g, Guest *g1)
+{
+    struct mshv_create_vp cv = { .vp_index = 1 };
+
+    *g1 = *g;
+    g1->index = 1;
+    g1->vp = ioctl(g->pt, MSHV_CREATE_VP, &cv);
+    g_assert_cmpint(g1->vp, >=, 0);
+    set_reg(g, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xd00);
+    set_reg(g1, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xc00);
+    lapic_on(g);
+}
+
+/*
+ * Run VP 1 (in a thread: it waits inside MSHV_RUN_VP for VP 0 to start
+ * it) and VP 0, to their port writes: PORT0 for VP 0, PORT1 for VP 1,
+ * whose intercept is returned (g_free it).
+ */
+static struct hv_message *run_both_to_out(Guest *g, Guest *g1,
+                                          unsigned port0, unsigned port1)
+{
+    GThread *thread = g_thread_new("vp1", run_to_message, g1);
+    struct hv_x64_io_port_intercept_message *io;
+    struct hv_message *msg1;
+
+    g_usleep(100 * 1000);
+    g_assert_cmpuint(run_to_out(g), ==, port0);
+    msg1 = g_thread_join(thread);
+    g_assert_cmphex(msg1->header.message_type, ==,
+                    HVMSG_X64_IO_PORT_INTERCEPT);
+    io = (void *)msg1->payload;
+    g_assert_cmphex(io->port_number, ==, port1);
+    g_assert_cmpuint(io->header.vp_index, ==, 1);
+    return msg1;
+}
+
 static void test_two_vps_ipi(void)
 {
     static const uint8_t vp0[] = {
@@ -2631,11 +2671,8 @@ static void test_two_vps_ipi(void)
     };
     /* vector 0x60: "out 0x81, al" with AL = 0x60 */
     static const uint8_t handler[] = { 0xb0, 0x60, 0xe6, 0x81, 0xf4 };
-    struct mshv_create_vp cv = { .vp_index = 1 };
     struct hv_message *msg1;
     struct hv_x64_io_port_intercept_message *io;
-    uint8_t *page = qemu_memalign(4096, 4096);
-    GThread *thread;
     Guest g, g1;
 
     guest_init(&g, vp0, sizeof(vp0));
@@ -2643,28 +2680,11 @@ static void test_two_vps_ipi(void)
     memcpy(g.ram + 0x2100, handler, sizeof(handler));
     stw_le_p(g.ram + 0x60 * 4, 0x2100);
     stw_le_p(g.ram + 0x60 * 4 + 2, 0);
-    g1 = g;
-    g1.index = 1;
-    g1.vp = ioctl(g.pt, MSHV_CREATE_VP, &cv);
-    g_assert_cmpint(g1.vp, >=, 0);
-    /* both in x2APIC mode; VP 0 the BSP, its LAPIC on */
-    set_reg(&g, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xd00);
-    set_reg(&g1, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xc00);
-    lapic_on(&g);
-
-    /* VP 1 waits for its SIPI inside MSHV_RUN_VP, in its own thread */
-    thread = g_thread_new("vp1", run_to_message, &g1);
-    g_usleep(100 * 1000);
-    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
-    msg1 = g_thread_join(thread);
-    g_assert_cmphex(msg1->header.message_type, ==,
-                    HVMSG_X64_IO_PORT_INTERCEPT);
+    guest_add_vp1(&g, &g1);
+    msg1 = run_both_to_out(&g, &g1, 0x80, 0x81);
     io = (void *)msg1->payload;
-    g_assert_cmphex(io->port_number, ==, 0x81);
     g_assert_cmphex(io->rax & 0xff, ==, 0x60);
-    g_assert_cmpuint(io->header.vp_index, ==, 1);
     g_free(msg1);
-    qemu_vfree(page);
     close(g1.vp);
     guest_fini(&g);
 }
@@ -2685,22 +2705,12 @@ static void test_startup_suspend(void)
         0xf4,                                   /* hlt */
     };
     static const uint8_t vp1[] = { 0xe6, 0x81, 0xf4 };  /* out 0x81; hlt */
-    struct mshv_create_vp cv = { .vp_index = 1 };
-    struct hv_message *msg1;
-    struct hv_x64_io_port_intercept_message *io;
-    GThread *thread;
     uint64_t activity;
     Guest g, g1;
 
     guest_init(&g, vp0, sizeof(vp0));
     memcpy(g.ram + 0x3000, vp1, sizeof(vp1));
-    g1 = g;
-    g1.index = 1;
-    g1.vp = ioctl(g.pt, MSHV_CREATE_VP, &cv);
-    g_assert_cmpint(g1.vp, >=, 0);
-    set_reg(&g, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xd00);
-    set_reg(&g1, HV_X64_REGISTER_APIC_BASE, 0xfee00000 | 0xc00);
-    lapic_on(&g);
+    guest_add_vp1(&g, &g1);
 
     /* as QEMU leaves an AP after reset, then "info registers" */
     set_reg(&g1, HV_REGISTER_INTERNAL_ACTIVITY_STATE,
@@ -2713,17 +2723,8 @@ static void test_startup_suspend(void)
                     HV_ACTIVITY_STARTUP_SUSPEND);
 
     /* the SIPI alone (no INIT) starts it at 0x3000 */
-    thread = g_thread_new("vp1", run_to_message, &g1);
-    g_usleep(100 * 1000);
-    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
-    msg1 = g_thread_join(thread);
-    g_assert_cmphex(msg1->header.message_type, ==,
-                    HVMSG_X64_IO_PORT_INTERCEPT);
-    io = (void *)msg1->payload;
-    g_assert_cmphex(io->port_number, ==, 0x81);
-    g_assert_cmpuint(io->header.vp_index, ==, 1);
+    g_free(run_both_to_out(&g, &g1, 0x80, 0x81));
     g_assert_cmphex(get_reg(&g1, HV_REGISTER_INTERNAL_ACTIVITY_STATE), ==, 0);
-    g_free(msg1);
     close(g1.vp);
     guest_fini(&g);
 }

@@ -156,6 +156,20 @@ class MshvBootTest(QemuSystemTest):
         vm = vm or self.vm
         return vm.cmd('human-monitor-command', command_line=command)
 
+    def wait_migrated(self, vm, timeout=180):
+        """Wait for VM's migration (either side) to complete; returns
+        query-migrate's answer, failing the test if it failed."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            info = vm.cmd('query-migrate')
+            if info.get('status') == 'completed':
+                return info
+            self.assertNotIn(info.get('status'), ('failed', 'cancelled'),
+                             info)
+            time.sleep(0.2)
+        self.fail(f'migration did not complete in {timeout} s')
+        return None
+
     def guest_run(self, command, vm=None, timeout=BOOT_TIMEOUT):
         """Run COMMAND in the guest (booted with end='shell'); fails the
         test unless it succeeds."""

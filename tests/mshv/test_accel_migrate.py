@@ -13,7 +13,6 @@ its tick comes from a synthetic timer's messages on both sides."""
 
 import os
 import tempfile
-import time
 
 import mshvtest
 from mshvtest import MshvSimTest
@@ -48,18 +47,6 @@ class AccelMigrate(MshvSimTest):
                                 '-vga', 'none', '-net', 'none',
                                 '-device', 'vmbus-bridge'))
         return vm
-
-    def wait_migrated(self, vm, timeout=180):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            info = vm.cmd('query-migrate')
-            if info.get('status') == 'completed':
-                return info
-            self.assertNotIn(info.get('status'), ('failed', 'cancelled'),
-                             info)
-            time.sleep(0.5)
-        self.fail(f'migration did not complete in {timeout} s')
-        return None
 
     def test_live_migration(self):
         # (a socket path must be short: not in the test's work directory)

@@ -146,19 +146,9 @@ class AccelSnapshot(MshvSimTest):
         self.assertNotIn('snap1', self.hmp('info snapshots', vm=vm))
         vm.shutdown()
 
-    def wait_migrated(self, vm, timeout=180):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            info = vm.cmd('query-migrate')
-            if info.get('status') == 'completed':
-                return info
-            self.assertNotIn(info.get('status'), ('failed', 'cancelled'),
-                             info)
-            time.sleep(0.2)
-        self.fail(f'migration did not complete in {timeout} s')
-        return None
-
-    def test_migrate_file(self):
+    def saved_to_file(self):
+        """Boot the guest and migrate it to a file: the file, and the
+        vCPUs' registers as the source had them."""
         state = os.path.join(self.workdir, 'state.bin')
         src = self.start()
         self.booted(src)
@@ -166,6 +156,10 @@ class AccelSnapshot(MshvSimTest):
         self.wait_migrated(src)
         regs = self.hmp('info registers -a', vm=src)
         src.shutdown()
+        return state, regs
+
+    def test_migrate_file(self):
+        state, regs = self.saved_to_file()
         # restored paused (-S), to compare it with what was saved
         dst = self.start('-S', '-incoming', f'file:{state}', name='dest')
         self.wait_migrated(dst)
@@ -175,12 +169,7 @@ class AccelSnapshot(MshvSimTest):
         dst.shutdown()
 
     def test_incoming_defer(self):
-        state = os.path.join(self.workdir, 'state.bin')
-        src = self.start()
-        self.booted(src)
-        src.cmd('migrate', uri=f'file:{state}')
-        self.wait_migrated(src)
-        src.shutdown()
+        state, _ = self.saved_to_file()
         dst = self.start('-incoming', 'defer', name='dest')
         dst.cmd('migrate-incoming', uri=f'file:{state}')
         self.wait_migrated(dst)
@@ -191,12 +180,7 @@ class AccelSnapshot(MshvSimTest):
         """A destination whose vCPU lacks a feature the guest was shown
         (AVX, which the guest also enabled in XCR0) refuses the stream,
         saying what it lacks, instead of running a broken guest."""
-        state = os.path.join(self.workdir, 'state.bin')
-        src = self.start()
-        self.booted(src)
-        src.cmd('migrate', uri=f'file:{state}')
-        self.wait_migrated(src)
-        src.shutdown()
+        state, _ = self.saved_to_file()
         dst = self.start('-cpu', CPU.replace('+avx,', ''), '-incoming',
                          'defer', name='dest')
         dst.cmd('migrate-incoming', uri=f'file:{state}', exit_on_error=False)
