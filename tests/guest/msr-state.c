@@ -3,7 +3,8 @@
  * file), through /dev/cpu/N/msr (the msr module).
  *
  *   msr-state set CPU     write a pattern to MSRs the kernel leaves alone
- *                         (or that only 32-bit SYSENTER uses), saving the
+ *                         (or that only 32-bit SYSENTER uses; a Hyper-V
+ *                         synthetic timer it does not use), saving the
  *                         originals in /tmp/msr-state.CPU
  *   msr-state check CPU   the pattern is still there, and the MSRs the
  *                         kernel set (PAT, TSC_AUX, SYSCALL target) are
@@ -17,6 +18,7 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,16 +31,26 @@
 #define MSR_PAT             0x277
 #define MSR_LSTAR           0xc0000082
 #define MSR_TSC_AUX         0xc0000103
+/* Hyper-V synthetic timer 3 (Linux ticks with timer 0): left disabled */
+#define HV_MSR_STIMER3_CONFIG   0x400000b6
+#define HV_MSR_STIMER3_COUNT    0x400000b7
 
-/* Written and checked: a pattern per CPU (the variable MTRR left off). */
+/*
+ * Written and checked: a pattern per CPU (the variable MTRR left off, the
+ * synthetic timer disabled); an optional one is skipped where a read of
+ * it faults (no Hyper-V synthetic timers).
+ */
 static const struct {
     uint32_t index;
     uint64_t pattern;
+    bool optional;
 } written[] = {
     { MSR_SYSENTER_ESP, 0xffffc90012345000ULL },
     { MSR_SYSENTER_EIP, 0xffffffff81a5a5a0ULL },
     { MSR_MTRR_BASE7, 0x0000000abc000006ULL },
     { MSR_MTRR_MASK7, 0x0000000fff000000ULL },   /* valid bit (11) clear */
+    { HV_MSR_STIMER3_CONFIG, 0x0000000000020f20ULL, true },  /* SINT 2 */
+    { HV_MSR_STIMER3_COUNT, 0x0000123456789a00ULL, true },
 };
 
 /* Only read: the kernel's values, the same after the move. */
@@ -61,15 +73,34 @@ static int msr_fd(int cpu)
     return fd;
 }
 
+static bool try_rdmsr(int fd, uint32_t index, uint64_t *v)
+{
+    return pread(fd, v, sizeof(*v), index) == sizeof(*v);
+}
+
 static uint64_t rdmsr(int fd, uint32_t index)
 {
     uint64_t v;
 
-    if (pread(fd, &v, sizeof(v), index) != sizeof(v)) {
+    if (!try_rdmsr(fd, index, &v)) {
         fprintf(stderr, "msr-state: cannot read MSR 0x%x\n", index);
         exit(1);
     }
     return v;
+}
+
+/* written[i]'s pattern for @cpu (bits 16+: no enable or mode bit). */
+static uint64_t pattern(unsigned i, int cpu)
+{
+    return written[i].pattern ^ ((uint64_t)cpu << 16);
+}
+
+/* Whether the CPU has written[i] (an optional one may be absent). */
+static bool present(int fd, unsigned i)
+{
+    uint64_t v;
+
+    return !written[i].optional || try_rdmsr(fd, written[i].index, &v);
 }
 
 static void wrmsr(int fd, uint32_t index, uint64_t v)
@@ -97,7 +128,7 @@ int main(int argc, char **argv)
     snprintf(path, sizeof(path), "/tmp/msr-state.%d", cpu);
     if (!strcmp(argv[1], "set")) {
         for (i = 0; i < N_WRITTEN; i++) {
-            saved[i] = rdmsr(fd, written[i].index);
+            saved[i] = present(fd, i) ? rdmsr(fd, written[i].index) : 0;
         }
         for (i = 0; i < N_KEPT; i++) {
             saved[N_WRITTEN + i] = rdmsr(fd, kept[i]);
@@ -108,7 +139,9 @@ int main(int argc, char **argv)
             return 1;
         }
         for (i = 0; i < N_WRITTEN; i++) {
-            wrmsr(fd, written[i].index, written[i].pattern ^ cpu);
+            if (present(fd, i)) {
+                wrmsr(fd, written[i].index, pattern(i, cpu));
+            }
         }
         printf("msr-state: CPU %d set\n", cpu);
         return 0;
@@ -120,12 +153,17 @@ int main(int argc, char **argv)
     }
     fclose(f);
     for (i = 0; i < N_WRITTEN; i++) {
-        uint64_t v = rdmsr(fd, written[i].index);
+        uint64_t v;
 
-        if (v != (written[i].pattern ^ cpu)) {
+        if (!present(fd, i)) {
+            continue;
+        }
+        v = rdmsr(fd, written[i].index);
+
+        if (v != (pattern(i, cpu))) {
             printf("msr-state: CPU %d MSR 0x%x is 0x%" PRIx64
                    ", not 0x%" PRIx64 "\n", cpu, written[i].index, v,
-                   written[i].pattern ^ cpu);
+                   pattern(i, cpu));
             bad = 1;
         }
         wrmsr(fd, written[i].index, saved[i]);
