@@ -328,8 +328,7 @@ class UpstreamTest(MshvBootTest):
     def rekicked(self, vm=None, period=0.1):
         """A context in which VM's (self.vm's) vCPU threads get SIG_IPI
         every PERIOD seconds, as our accelerator's re-kick thread does:
-        where a test is about another feature, U1 (a lost kick) must not
-        hang it.  The tests of U1 itself run without."""
+        U1 (a lost kick) must not decide a test."""
         vm = vm or self.vm
         stop = threading.Event()
         libc = ctypes.CDLL(None, use_errno=True)
