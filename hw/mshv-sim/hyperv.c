@@ -447,10 +447,14 @@ int mshv_sim_hv_msr(MshvSimVp *vp, CPUState *cs, uint32_t index,
         case HV_X64_MSR_SVERSION:
             *val = HV_SYNIC_VERSION;
             break;
+        case HV_X64_MSR_EOM:
+            /* a command, but it reads as 0, as Hyper-V's and KVM's do */
+            *val = 0;
+            break;
         default:
             if (!field) {
                 trace_mshv_sim_hv_msr(index, write, *val, -1);
-                return -1;      /* write-only: EOM */
+                return -1;
             }
             *val = *field;
             break;

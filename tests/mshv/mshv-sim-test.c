@@ -3249,6 +3249,29 @@ static void test_hv_stimers(void)
  * code cannot reach the APIC page, and guest idle: a read that sleeps
  * like HLT until an interrupt comes.
  */
+/* The SynIC's EOM MSR reads as 0 (no #GP), as Hyper-V's and KVM's. */
+static void test_hv_eom_reads_zero(void)
+{
+    static const uint8_t code[] = {
+        0x66, 0xb9, 0x84, 0x00, 0x00, 0x40,     /* mov ecx, HV EOM */
+        0x66, 0xb8, 0x5a, 0x5a, 0x5a, 0x5a,     /* mov eax, 0x5a5a5a5a */
+        0x66, 0xba, 0x5a, 0x5a, 0x5a, 0x5a,     /* mov edx, 0x5a5a5a5a */
+        0x0f, 0x32,                             /* rdmsr */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0xf4,                                   /* hlt */
+    };
+    Guest g;
+
+    guest_init_features(&g, code, sizeof(code),
+                        1ULL << HV_SYNTHETIC_PROC_HYPERVISOR_PRESENT |
+                        1ULL << HV_SYNTHETIC_PROC_HV1 |
+                        1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RAX), ==, 0);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RDX), ==, 0);
+    guest_fini(&g);
+}
+
 static void test_hv_apic_msrs_and_idle(void)
 {
     static const uint8_t code[] = {
@@ -3831,6 +3854,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/vp/two-vps-ipi", test_two_vps_ipi);
     g_test_add_func("/mshv-sim/vp/startup-suspend", test_startup_suspend);
     g_test_add_func("/mshv-sim/vp/new-vp-tsc", test_new_vp_tsc);
+    g_test_add_func("/mshv-sim/hyperv/eom-reads-zero",
+                    test_hv_eom_reads_zero);
     g_test_add_func("/mshv-sim/partition/reference-time-restore",
                     test_reference_time_restore);
     g_test_add_func("/mshv-sim/vp/tsc-deadline-timer",
