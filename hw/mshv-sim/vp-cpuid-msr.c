@@ -15,15 +15,36 @@
 #include "vp.h"
 #include "trace.h"
 
+/* What the VMM registered for @leaf/@subleaf, over @regs. */
+static void mshv_sim_vp_cpuid_registered(MshvSimVp *vp, uint32_t leaf,
+                                         uint32_t subleaf, uint32_t regs[4])
+{
+    unsigned i, r;
+
+    qemu_mutex_lock(&vp->results_lock);
+    for (i = 0; i < vp->cpuid->len; i++) {
+        MshvSimCpuid *c = &g_array_index(vp->cpuid, MshvSimCpuid, i);
+
+        if (c->leaf == leaf &&
+            (!c->subleaf_specific || c->subleaf == subleaf)) {
+            for (r = 0; r < 4; r++) {
+                regs[r] = (regs[r] & ~c->mask[r]) |
+                          (c->value[r] & c->mask[r]);
+            }
+            break;
+        }
+    }
+    qemu_mutex_unlock(&vp->results_lock);
+}
+
 /*
  * CPUID as the VP sees it: the model's answer, the hypervisor's leaves,
- * and, with REGISTERED, what the VMM registered on top.
+ * and, with REGISTERED, what the VMM registered on top; then the bits
+ * the VP's own state sets.
  */
 static void mshv_sim_vp_cpuid(MshvSimVp *vp, uint32_t leaf, uint32_t subleaf,
                               bool registered, uint32_t regs[4])
 {
-    unsigned i, r;
-
     cpu_x86_cpuid(&vp->cpu->env, leaf, subleaf, &regs[0], &regs[1], &regs[2],
                   &regs[3]);
     /*
@@ -40,23 +61,14 @@ static void mshv_sim_vp_cpuid(MshvSimVp *vp, uint32_t leaf, uint32_t subleaf,
     }
     /* The hypervisor leaves are the hypervisor's, never TCG's own. */
     mshv_sim_hv_cpuid(vp->pt, leaf, &regs[0], &regs[1], &regs[2], &regs[3]);
-    if (!registered) {
-        return;
+    if (registered) {
+        mshv_sim_vp_cpuid_registered(vp, leaf, subleaf, regs);
     }
-    qemu_mutex_lock(&vp->results_lock);
-    for (i = 0; i < vp->cpuid->len; i++) {
-        MshvSimCpuid *c = &g_array_index(vp->cpuid, MshvSimCpuid, i);
-
-        if (c->leaf == leaf &&
-            (!c->subleaf_specific || c->subleaf == subleaf)) {
-            for (r = 0; r < 4; r++) {
-                regs[r] = (regs[r] & ~c->mask[r]) |
-                          (c->value[r] & c->mask[r]);
-            }
-            break;
-        }
+    /* As the processor's: no APIC bit while the guest has it disabled. */
+    if (leaf == 1 && vp->cpu->apic_state &&
+        !(cpu_get_apic_base(vp->cpu->apic_state) & MSR_IA32_APICBASE_ENABLE)) {
+        regs[3] &= ~CPUID_APIC;
     }
-    qemu_mutex_unlock(&vp->results_lock);
 }
 
 /* Every CPUID the guest executes. */
@@ -187,6 +199,16 @@ static int mshv_sim_msr(CPUX86State *env, uint32_t index, bool is_write,
 
     if (!vp) {
         return 0;
+    }
+    /* x2APIC mode only where the guest's CPUID offers it, as hardware */
+    if (is_write && index == MSR_IA32_APICBASE &&
+        (*value & MSR_IA32_APICBASE_EXTD)) {
+        uint32_t regs[4];
+
+        mshv_sim_vp_cpuid(vp, 1, 0, true, regs);
+        if (!(regs[2] & CPUID_EXT_X2APIC)) {
+            return -1;
+        }
     }
     if (mshv_sim_intercepted(vp->pt, HV_INTERCEPT_TYPE_X64_MSR_INDEX, index,
                              is_write ? HV_INTERCEPT_ACCESS_MASK_WRITE :

@@ -2066,6 +2066,8 @@ static unsigned run_to_out(Guest *g)
 /* CPUID bits (the test is not built per target) */
 #define CPUID_1_ECX_VMX             (1u << 5)
 #define CPUID_1_ECX_HYPERVISOR      (1u << 31)
+#define CPUID_1_ECX_X2APIC          (1u << 21)
+#define CPUID_1_EDX_APIC            (1u << 9)
 #define CPUID_80000001_ECX_SVM      (1u << 2)
 
 static int cpuid_values(Guest *g, uint32_t flags,
@@ -2821,6 +2823,60 @@ static void test_reference_time_restore(void)
                      >, t);
     g_assert_cmpuint(get_property(&g, HV_PARTITION_PROPERTY_REFERENCE_TIME),
                      <, t + 10000000);
+    guest_fini(&g);
+}
+
+/*
+ * The APIC as the guest's CPUID has it: with IA32_APIC_BASE.EN clear,
+ * CPUID.1:EDX.APIC reads 0; where the VMM's CPUID hides x2APIC, setting
+ * EXTD raises #GP.
+ */
+static void test_apic_cpuid_and_x2apic(void)
+{
+    static const uint8_t code[] = {
+        0x66, 0xb9, 0x1b, 0x00, 0x00, 0x00,     /* mov ecx, APIC_BASE */
+        0x0f, 0x32,                             /* rdmsr */
+        0x66, 0x25, 0xff, 0xf7, 0xff, 0xff,     /* and eax, ~EN */
+        0x0f, 0x30,                             /* wrmsr */
+        0x66, 0xb8, 0x01, 0x00, 0x00, 0x00,     /* mov eax, 1 */
+        0x0f, 0xa2,                             /* cpuid */
+        0xe6, 0x80,                             /* out 0x80, al */
+        0x66, 0xb9, 0x1b, 0x00, 0x00, 0x00,     /* mov ecx, APIC_BASE */
+        0x0f, 0x32,                             /* rdmsr */
+        0x66, 0x0d, 0x00, 0x0c, 0x00, 0x00,     /* or eax, EN | EXTD */
+        0x0f, 0x30,                             /* wrmsr: #GP */
+        0xe6, 0x81,                             /* out 0x81, al */
+        0xf4,                                   /* hlt */
+    };
+    /* #GP (vector 13): "out 0x8d, al" */
+    static const uint8_t gp[] = { 0xe6, 0x8d, 0xf4 };
+    struct hv_input_register_intercept_result_cpuid ri = {
+        .intercept_type = HV_INTERCEPT_TYPE_X64_CPUID,
+        .input_eax = 1,
+        .always_override = 1,
+        .ecx = 0,
+        .ecx_mask = CPUID_1_ECX_X2APIC,
+        /* (as a VMM registers its model: APIC set, the whole register) */
+        .edx = CPUID_1_EDX_APIC,
+        .edx_mask = CPUID_1_EDX_APIC,
+    };
+    uint16_t status;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    memcpy(g.ram + 0x2200, gp, sizeof(gp));
+    stw_le_p(g.ram + 13 * 4, 0x2200);
+    stw_le_p(g.ram + 13 * 4 + 2, 0);
+    g_assert_cmpint(hvcall(g.vp, HVCALL_REGISTER_INTERCEPT_RESULT, 0, &ri,
+                           sizeof(ri), NULL, 0, &status), ==, 0);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x80);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RDX) & CPUID_1_EDX_APIC, ==,
+                    0);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_RCX) & CPUID_1_ECX_X2APIC,
+                    ==, 0);
+    g_assert_cmpuint(run_to_out(&g), ==, 0x8d);
+    g_assert_cmphex(get_reg(&g, HV_X64_REGISTER_APIC_BASE) &
+                    (0x400 | 0x800), ==, 0);
     guest_fini(&g);
 }
 
@@ -3854,6 +3910,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv-sim/vp/two-vps-ipi", test_two_vps_ipi);
     g_test_add_func("/mshv-sim/vp/startup-suspend", test_startup_suspend);
     g_test_add_func("/mshv-sim/vp/new-vp-tsc", test_new_vp_tsc);
+    g_test_add_func("/mshv-sim/vp/apic-cpuid-and-x2apic",
+                    test_apic_cpuid_and_x2apic);
     g_test_add_func("/mshv-sim/hyperv/eom-reads-zero",
                     test_hv_eom_reads_zero);
     g_test_add_func("/mshv-sim/partition/reference-time-restore",
