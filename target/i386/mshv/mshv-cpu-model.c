@@ -372,7 +372,13 @@ static void mshv_cpu_max_instance_init(X86CPU *cpu)
     memcpy(model_id, words, sizeof(words));
     eax = mshv_get_supported_cpuid(1, 0, R_EAX);
 
-    object_property_set_str(obj, "vendor", vendor, &error_abort);
+    /*
+     * No answer from the hypervisor (said when the query failed): the
+     * model keeps its own vendor, which an empty one would not replace.
+     */
+    if (vendor[0]) {
+        object_property_set_str(obj, "vendor", vendor, &error_abort);
+    }
     object_property_set_int(obj, "family",
                             ((eax >> 8) & 0xf) + ((eax >> 20) & 0xff),
                             &error_abort);
