@@ -40,9 +40,15 @@ static void mshv_sim_deadline_expire_work(CPUState *cs, run_on_cpu_data data)
 {
     MshvSimDeadline *d = data.host_ptr;
     CPUX86State *env = cpu_env(cs);
-    APICCommonState *apic = APIC_COMMON(X86_CPU(cs)->apic_state);
-    uint32_t lvt = apic->lvt[APIC_LVT_TIMER];
+    DeviceState *apic_dev = X86_CPU(cs)->apic_state;
+    uint32_t lvt;
     uint64_t deadline = env->tsc_deadline;
+
+    /* (no LAPIC, no timer to raise: the deadline only reads back) */
+    if (!apic_dev) {
+        return;
+    }
+    lvt = APIC_COMMON(apic_dev)->lvt[APIC_LVT_TIMER];
 
     /* disarmed, or re-armed later, since this expiry was queued */
     if (!deadline || mshv_sim_vp_tsc(env) < deadline) {

@@ -110,7 +110,9 @@ static void mshv_mig_xsave_mismatch(MshvX86Migration *m, GString *out)
     if (mshv_get_property(mshv_state, HV_PARTITION_PROPERTY_XSAVE_STATES,
                           &states, &err) < 0) {
         error_report_err(err);
-        states = 0;
+        g_string_append(out, " the partition's XSAVE components (the "
+                        "hypervisor did not say which)");
+        return;
     }
     for (i = 2; i < MSHV_MIG_XSAVE_COMPONENTS; i++) {
         if (!(env->xcr0 & (1ULL << i))) {
