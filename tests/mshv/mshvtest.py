@@ -101,7 +101,9 @@ class MshvBootTest(QemuSystemTest):
         """Boot the test guest to its final marker; returns the seconds it
         took from launch to the marker.  END is what the guest does then:
         'poweroff' or 'reboot' (QEMU exits: -no-reboot), 'wait' (the
-        guest idles and QEMU keeps running for the test to inspect) or
+        guest idles and QEMU keeps running for the test to inspect),
+        'halt' (the guest stops every CPU with interrupts off, so that
+        nothing but a reset brings it back, and QEMU keeps running) or
         'shell' (the guest runs what guest_run() sends it).
         NO_REBOOT=False leaves out -no-reboot, which turns every reset,
         system_reset too, into an exit."""
@@ -114,7 +116,12 @@ class MshvBootTest(QemuSystemTest):
             GUEST_DONE + ' failed' if done == GUEST_DONE + ' ok'
             else 'Kernel panic'))
         elapsed = time.monotonic() - start
-        if end != 'wait':
+        if end == 'halt':
+            self.wait_console('reboot: System halted',
+                              failure_message='Kernel panic')
+            # the kernel says so before it stops the CPUs
+            self.wait_hv_idle(vm)
+        elif end != 'wait':
             vm.wait(timeout=30)
         return elapsed
 
@@ -151,6 +158,40 @@ class MshvBootTest(QemuSystemTest):
         finally:
             signal.alarm(0)
             signal.signal(signal.SIGALRM, old)
+
+    @staticmethod
+    def hv_cpu_ticks(vm):
+        """CPU time, in clock ticks, of the simulator's hypervisor
+        processes that VM's QEMU started (its partitions)."""
+        qemu = vm.get_pid()
+        ticks = 0
+        for stat in Path('/proc').glob('[0-9]*/stat'):
+            try:
+                fields = stat.read_text().rsplit(')', 1)[1].split()
+                if int(fields[1]) != qemu or b'mshv-sim-hv' not in \
+                        (stat.parent / 'cmdline').read_bytes():
+                    continue
+            except (OSError, IndexError, ValueError):
+                continue    # gone meanwhile
+            ticks += int(fields[11]) + int(fields[12])   # utime, stime
+        return ticks
+
+    def wait_hv_idle(self, vm=None, timeout=60):
+        """Wait until VM's hypervisor process uses (almost) no CPU for two
+        seconds in a row: every VP asleep.  A halted guest gets there
+        soon; a running one never does."""
+        vm = vm or self.vm
+        hz = os.sysconf('SC_CLK_TCK')
+        deadline = time.monotonic() + timeout
+        last, quiet = self.hv_cpu_ticks(vm), 0
+        while quiet < 2:
+            self.assertLess(time.monotonic(), deadline,
+                            f'the hypervisor process still busy after '
+                            f'{timeout} s: a VP is running')
+            time.sleep(1)
+            ticks = self.hv_cpu_ticks(vm)
+            quiet = quiet + 1 if ticks - last <= hz // 50 else 0
+            last = ticks
 
     def hmp(self, command, vm=None):
         vm = vm or self.vm

@@ -57,11 +57,12 @@ class AccelSmp(MshvSimTest):
         self.assertEqual(len(self.console_lines('reboot: Restarting')), 10)
 
     def test_system_reset(self):
-        """QMP system_reset of a running 2-vCPU guest: it boots again with
-        both CPUs."""
+        """QMP system_reset of a 2-vCPU guest that halted every CPU with
+        interrupts off (halt -f), as only a reset brings back: it boots
+        again with both CPUs."""
         self.set_machine('pc')
         self.sim_vm()
-        self.boot_guest(accel='mshv', append='mshvtest=cpus', end='wait',
+        self.boot_guest(accel='mshv', append='mshvtest=cpus', end='halt',
                         no_reboot=False,
                         args=('-smp', '2', '-vga', 'none', '-net', 'none'))
         self.vm.cmd('system_reset')
