@@ -35,6 +35,13 @@ static void mshv_sim_env_changed(CPUState *cs, bool mmu)
     CPUX86State *env = cpu_env(cs);
 
     x86_update_hflags(env);
+    /*
+     * TCG takes TF, VM and IOPL from EFLAGS at each translation block;
+     * copied into hflags too, they would outlive the EFLAGS bits TCG
+     * clears (exception delivery clears TF: every instruction of the
+     * guest's #DB handler would then single-step).
+     */
+    env->hflags &= ~(HF_TF_MASK | HF_VM_MASK | HF_IOPL_MASK);
     if (mmu) {
         /* CR4 and XCR0 gate SSE, AVX, SMAP, UMIP and MPX: hflags too */
         cpu_x86_update_cr4(env, env->cr[4]);
