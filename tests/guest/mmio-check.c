@@ -16,6 +16,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
+#define _GNU_SOURCE     /* REG_RIP, REG_EFL */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include <sys/io.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #define TESTDEV_IOMEM   0xff000000UL
@@ -382,6 +384,66 @@ static int movs_mmio_page_fault(uint8_t *mmio)
     return rcx == 0 && rdi == p + 4104;
 }
 
+/*
+ * Single-stepping (RFLAGS.TF) over an instruction the VMM completes, as
+ * over one the hypervisor runs: one trap, right after the instruction,
+ * with the flags the guest had (TF included).
+ */
+#define STEP_FLAGS  0x1d5   /* TF, SF, ZF, AF, PF, CF */
+
+/* volatile: written by the signal handler */
+static volatile unsigned long step_traps;
+static volatile unsigned long step_rip, step_flags; /* volatile: as above */
+
+static void on_sigtrap(int sig, siginfo_t *si, void *ctx)
+{
+    ucontext_t *uc = ctx;
+
+    step_traps++;
+    step_rip = uc->uc_mcontext.gregs[REG_RIP];
+    step_flags = uc->uc_mcontext.gregs[REG_EFL];
+    uc->uc_mcontext.gregs[REG_EFL] &= ~0x100UL;
+}
+
+#define STEP(fn, insn, ...)                                                 \
+static unsigned long fn(uint8_t *m)                                         \
+{                                                                           \
+    unsigned long after, rax = 0;                                           \
+    asm volatile("pushfq\n\torq %[fl], (%%rsp)\n\tpopfq\n\t"                \
+                 insn "\n"                                                   \
+                 "1:\tlea 1b(%%rip), %[after]"                              \
+                 : [after] "=r"(after), "+a"(rax)                           \
+                 : [fl] "i"(STEP_FLAGS), [m] "r"(m), "d"(0xe0)              \
+                 : "memory", "cc");                                         \
+    return after;                                                           \
+}
+
+STEP(step_nop, "nop")
+STEP(step_load, "movl 4(%[m]), %%eax")
+STEP(step_store, "movl %%eax, 8(%[m])")
+STEP(step_in, "inb (%%dx), %%al")
+STEP(step_out, "outb %%al, (%%dx)")
+
+static int single_step(unsigned long (*fn)(uint8_t *), uint8_t *m)
+{
+    struct sigaction sa = { .sa_sigaction = on_sigtrap,
+                            .sa_flags = SA_SIGINFO };
+    unsigned long after;
+
+    sigaction(SIGTRAP, &sa, NULL);
+    step_traps = 0;
+    after = fn(m);
+    signal(SIGTRAP, SIG_DFL);
+    if (step_traps != 1 || step_rip != after ||
+        (step_flags & STEP_FLAGS) != STEP_FLAGS) {
+        printf("mmio-check: single step: %lu traps, at 0x%lx (0x%lx "
+               "expected), flags 0x%lx\n", step_traps, step_rip, after,
+               step_flags);
+        return 0;
+    }
+    return 1;
+}
+
 static void report(const char *name, int ok, unsigned *passed,
                    unsigned *failed)
 {
@@ -469,6 +531,14 @@ int main(void)
            &failed);
     report("movs-mmio-page-fault", movs_mmio_page_fault(mmio), &passed,
            &failed);
+    report("step-ram", single_step(step_load, ram) &&
+           single_step(step_nop, ram), &passed, &failed);
+    report("step-mmio-load", single_step(step_load, mmio), &passed,
+           &failed);
+    report("step-mmio-store", single_step(step_store, mmio), &passed,
+           &failed);
+    report("step-port-in", single_step(step_in, NULL), &passed, &failed);
+    report("step-port-out", single_step(step_out, NULL), &passed, &failed);
     printf("mmio-check: %u passed, %u failed\n", passed, failed);
     return failed ? 1 : 0;
 }

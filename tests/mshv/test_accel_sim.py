@@ -116,7 +116,9 @@ class AccelOnSimulator(MshvSimTest):
         (pc-testdev's memory-like window), what TCG gives on RAM; an
         unsupported one raises #UD in the guest and one warning.  The
         VMM's access to the other operand's memory faults as the
-        instruction's own would: pages not mapped yet, copy-on-write."""
+        instruction's own would: pages not mapped yet, copy-on-write.
+        Single-stepping (RFLAGS.TF) over an instruction the VMM completes
+        traps once, right after it, as over one the hypervisor runs."""
         self.set_machine('pc')
         self.sim_vm()
         self.boot_guest(accel='mshv', kernel='vmlinux',
@@ -132,7 +134,9 @@ class AccelOnSimulator(MshvSimTest):
         self.assertEqual(len(cases), int(passed))
         self.assertGreaterEqual(int(passed), 57)
         for case in ('rep-insb-down', 'rep-insb-page-fault',
-                     'rep-insb-copy-on-write', 'movs-mmio-page-fault'):
+                     'rep-insb-copy-on-write', 'movs-mmio-page-fault',
+                     'step-ram', 'step-mmio-load', 'step-mmio-store',
+                     'step-port-in', 'step-port-out'):
             self.assertEqual(len(self.console_lines(f'{case} ok')), 1, case)
         self.assertEqual(len(self.console_lines('unsupported-ud ok')), 1)
         warnings = [line for line in self.vm.get_log().splitlines()

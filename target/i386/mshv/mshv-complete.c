@@ -30,8 +30,33 @@ int mshv_x86_inject_exception(CPUState *cpu, unsigned vector,
     return mshv_x86_set_reg(cpu, HV_REGISTER_PENDING_INTERRUPTION, &v, what);
 }
 
-int mshv_x86_complete(CPUState *cpu, uint64_t rip, const uint64_t *rflags,
-                      const uint64_t *gpr, uint32_t gpr_written)
+/*
+ * The single-step trap after an instruction the VMM completed: the
+ * hypervisor did not run it, so it raises none.  DR6 keeps what else it
+ * reports (a data breakpoint the same instruction hit).
+ */
+static int mshv_x86_single_step_trap(CPUState *cpu)
+{
+    union hv_register_value dr6;
+    int ret;
+
+    ret = mshv_x86_get_reg(cpu, HV_X64_REGISTER_DR6, &dr6);
+    if (ret < 0) {
+        return ret;
+    }
+    dr6.reg64 |= DR6_BS;
+    ret = mshv_x86_set_reg(cpu, HV_X64_REGISTER_DR6, &dr6,
+                           "setting DR6.BS for a single-step trap");
+    if (ret < 0) {
+        return ret;
+    }
+    return mshv_x86_inject_exception(cpu, EXCP01_DB, false, 0,
+                                     "injecting a single-step #DB");
+}
+
+static int mshv_x86_set_results(CPUState *cpu, uint64_t rip,
+                                const uint64_t *rflags, const uint64_t *gpr,
+                                uint32_t gpr_written)
 {
     MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
     struct {
@@ -76,6 +101,20 @@ int mshv_x86_complete(CPUState *cpu, uint64_t rip, const uint64_t *rflags,
                       &status, NULL);
     if (ret < 0) {
         mshv_fail(cpu, "completing an instruction", -ret, status);
+    }
+    return ret;
+}
+
+int mshv_x86_complete(CPUState *cpu,
+                      const struct hv_x64_intercept_message_header *at,
+                      uint64_t rip, const uint64_t *rflags,
+                      const uint64_t *gpr, uint32_t gpr_written)
+{
+    int ret = mshv_x86_set_results(cpu, rip, rflags, gpr, gpr_written);
+
+    /* (RIP stays where the instruction faulted and runs again) */
+    if (ret == 0 && (at->rflags & TF_MASK) && rip != at->rip) {
+        ret = mshv_x86_single_step_trap(cpu);
     }
     return ret;
 }

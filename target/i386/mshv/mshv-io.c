@@ -80,8 +80,8 @@ static int mshv_string_io(CPUState *cpu,
         }
         break;
     }
-    return mshv_x86_complete(cpu, sio.emu.rip, NULL, sio.emu.gpr,
-                             sio.emu.gpr_written);
+    return mshv_x86_complete(cpu, &io->header, sio.emu.rip, NULL,
+                             sio.emu.gpr, sio.emu.gpr_written);
 }
 
 int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg)
@@ -108,7 +108,7 @@ int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg)
     address_space_rw(&address_space_io, io->port_number,
                      MEMTXATTRS_UNSPECIFIED, &data, size, write);
     if (write) {
-        return mshv_x86_complete(cpu, rip, NULL, NULL, 0);
+        return mshv_x86_complete(cpu, &io->header, rip, NULL, NULL, 0);
     }
     if (size == 4) {
         gpr[R_EAX] = data;      /* a 32-bit result clears bits 63:32 */
@@ -117,5 +117,6 @@ int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg)
 
         gpr[R_EAX] = (gpr[R_EAX] & ~mask) | (data & mask);
     }
-    return mshv_x86_complete(cpu, rip, NULL, gpr, 1u << R_EAX);
+    return mshv_x86_complete(cpu, &io->header, rip, NULL, gpr,
+                             1u << R_EAX);
 }

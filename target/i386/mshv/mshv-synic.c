@@ -330,7 +330,7 @@ int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg)
 
     gpr[R_EAX] = longmode ? result : (uint32_t)result;
     gpr[R_EDX] = result >> 32;
-    return mshv_x86_complete(cpu, hc->header.rip +
+    return mshv_x86_complete(cpu, &hc->header, hc->header.rip +
                              (hc->header.instruction_length_and_cr8 & 0xf),
                              NULL, gpr,
                              1u << R_EAX | (longmode ? 0 : 1u << R_EDX));
@@ -363,7 +363,7 @@ int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg)
         [R_EAX] = HV_STATUS_INVALID_HYPERCALL_CODE,
     };
 
-    return mshv_x86_complete(cpu, hc->header.rip +
+    return mshv_x86_complete(cpu, &hc->header, hc->header.rip +
                              (hc->header.instruction_length_and_cr8 & 0xf),
                              NULL, gpr, 1u << R_EAX);
 }

@@ -121,11 +121,15 @@ uint64_t mshv_x86_emu_seg_base(MshvEmu *emu, ZydisRegister seg);
 /* mshv-complete.c: finishing an intercepted instruction */
 
 /*
- * Finish the intercepted instruction: RIP, RFLAGS unless @rflags is
- * NULL, and each GPR whose bit is set in @gpr_written (bit n: @gpr[n]),
- * in one register-page write or one hypercall.
+ * Finish the instruction intercepted at @at: RIP, RFLAGS unless @rflags
+ * is NULL, and each GPR whose bit is set in @gpr_written (bit n:
+ * @gpr[n]), in one register-page write or one hypercall.  An instruction
+ * that ran with RFLAGS.TF and moved RIP on then traps, as on hardware:
+ * #DB with DR6.BS.
  */
-int mshv_x86_complete(CPUState *cpu, uint64_t rip, const uint64_t *rflags,
+int mshv_x86_complete(CPUState *cpu,
+                      const struct hv_x64_intercept_message_header *at,
+                      uint64_t rip, const uint64_t *rflags,
                       const uint64_t *gpr, uint32_t gpr_written);
 
 /*
