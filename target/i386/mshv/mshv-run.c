@@ -140,10 +140,15 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
             }
             break;
         case HVMSG_X64_APIC_EOI:
-            /* Level-triggered lines see their EOI (IOAPIC remote IRR). */
+            /*
+             * Level-triggered lines see their EOI (IOAPIC remote IRR),
+             * under the BQL as the IOAPIC's MMIO handlers are.
+             */
+            bql_lock();
             ioapic_eoi_broadcast(
                 ((const struct hv_x64_apic_eoi_message *)
                  msg.payload)->interrupt_vector);
+            bql_unlock();
             break;
         default:
             error_report("mshv: vCPU %d: message 0x%x is not handled yet",
