@@ -82,6 +82,28 @@ class AccelCli(MshvBootTest):
         self.assertEqual(res.returncode, 1)
         self.assertIn("invalid accelerator list 'mshv::tcg'", res.stderr)
 
+    def test_query_accelerators(self):
+        """QMP query-accelerators (in the schema, where libvirt looks for
+        it) and HMP info accelerators: the accelerators built in, the one
+        in use."""
+        self.set_machine('none')
+        self.vm.add_args('-accel', 'tcg', '-S')
+        self.vm.launch()
+        schema = self.vm.cmd('query-qmp-schema')
+        self.assertIn('query-accelerators',
+                      [e['name'] for e in schema if e['meta-type'] == 'command'])
+        info = self.vm.cmd('query-accelerators')
+        self.assertEqual(info['enabled'], 'tcg')
+        for accel in ('kvm', 'mshv', 'qtest', 'tcg'):
+            self.assertIn(accel, info['present'])
+        self.assertEqual(info['present'], sorted(info['present']))
+        self.assertEqual(
+            self.hmp('info accelerators').strip(),
+            ' '.join(f'[{a}]' if a == 'tcg' else a for a in info['present']))
+        self.assertEqual(self.vm.cmd('query-kvm'),
+                         {'enabled': False, 'present': True})
+        self.vm.shutdown()
+
 
 if __name__ == '__main__':
     mshvtest.QemuSystemTest.main()

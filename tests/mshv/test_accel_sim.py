@@ -24,6 +24,20 @@ class AccelOnSimulator(MshvSimTest):
         self.assertIn('TINY-GUEST-ON-MSHV', res.stdout)
         self.assertEqual(res.stderr, '')
 
+    def test_probe_reports_mshv(self):
+        """libvirt's capability probe (-machine none with an accelerator
+        list, QMP only) on the simulator: query-accelerators says mshv."""
+        self.set_machine('none')
+        self.sim_vm()
+        self.vm.add_args('-S', '-no-user-config', '-nodefaults', '-nographic',
+                         '-machine', 'accel=mshv:tcg')
+        self.vm.launch()
+        info = self.vm.cmd('query-accelerators')
+        self.assertEqual(info['enabled'], 'mshv')
+        self.assertIn('tcg', info['present'])
+        self.assertIn('[mshv]', self.hmp('info accelerators'))
+        self.vm.shutdown()
+
     def test_absurd_cpuid_level_is_refused(self):
         """A CPU model level no real CPU has would take billions of
         hypercalls: QEMU says so and exits instead of hanging."""
