@@ -5,6 +5,11 @@ unmodified /dev/mshv client under scripts/mshv-sim-run."""
 
 import os
 import re
+import tempfile
+import time
+from pathlib import Path
+
+from qemu.qmp.legacy import QEMUMonitorProtocol
 
 import mshvtest
 from mshvtest import SIM_RUN, MshvSimTest, run_qemu, tiny_bios
@@ -37,6 +42,59 @@ class AccelOnSimulator(MshvSimTest):
         self.assertIn('tcg', info['present'])
         self.assertIn('[mshv]', self.hmp('info accelerators'))
         self.vm.shutdown()
+
+    def test_hypervisor_output_reaches_client(self):
+        """The hypervisor process writes where its client's stderr goes."""
+        self.set_machine('none')
+        self.sim_vm()
+        self.vm._wrapper[-1:-1] = ['--hv-args',
+                                   '-trace mshv_sim_create_partition']
+        self.vm.add_args('-accel', 'mshv', '-S', '-nodefaults')
+        self.vm.launch()
+        self.vm.shutdown()
+        self.assertIn('mshv_sim_create_partition', self.vm.get_log())
+
+    def test_daemonize(self):
+        """-daemonize on the simulator, as libvirt's probe runs QEMU: the
+        command returns with its output pipes closed (the hypervisor
+        process does not hold them) while the daemon runs; the hypervisor
+        process ends with the daemon."""
+        tmp = tempfile.TemporaryDirectory(prefix='mshv-daemon-')
+        self.addCleanup(tmp.cleanup)
+        pidfile = os.path.join(tmp.name, 'qemu.pid')
+        sock = os.path.join(tmp.name, 'qmp.sock')
+        res = run_qemu(SIM_RUN, [
+            '--hv', self.qemu_bin, '--', self.qemu_bin, '-accel', 'mshv',
+            '-M', 'none', '-S', '-display', 'none', '-nodefaults',
+            '-daemonize', '-pidfile', pidfile,
+            '-qmp', f'unix:{sock},server=on,wait=off'], timeout=60)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        daemon = int(Path(pidfile).read_text())
+        hvs = [int(stat.parent.name) for stat in Path('/proc').glob('*/stat')
+               if stat.parent.name.isdigit() and
+               self.proc_parent(stat) == daemon and b'mshv-sim-hv' in
+               (stat.parent / 'cmdline').read_bytes()]
+        self.assertEqual(len(hvs), 1)
+        qmp = QEMUMonitorProtocol(sock)
+        qmp.connect()
+        self.assertEqual(qmp.cmd('query-accelerators')['enabled'], 'mshv')
+        try:
+            qmp.cmd('quit')
+        except EOFError:
+            pass    # QEMU may exit before its answer gets out
+        qmp.close()
+        deadline = time.monotonic() + 30
+        while any(Path(f'/proc/{pid}').exists() for pid in (daemon, *hvs)):
+            self.assertLess(time.monotonic(), deadline,
+                            'the daemon or its hypervisor process is left')
+            time.sleep(0.2)
+
+    @staticmethod
+    def proc_parent(stat):
+        try:
+            return int(stat.read_text().rsplit(')', 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return None
 
     def test_absurd_cpuid_level_is_refused(self):
         """A CPU model level no real CPU has would take billions of

@@ -126,10 +126,12 @@ static int spawn_hypervisor(MshvPartition *pt, int hv_end)
     const char *hv = getenv(MSHV_SIM_ENV_HV);
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
+    MshvHvOutput out;
     sigset_t set;
     char **argv, **envp;
     pid_t pid;
     int err, moved = -1;
+    bool piped;
 
     if (!hv || !*hv) {
         mshv_log("cannot create a partition: set " MSHV_SIM_ENV_HV " to a "
@@ -147,8 +149,11 @@ static int spawn_hypervisor(MshvPartition *pt, int hv_end)
                  MSHV_SIM_ENV_HV "): %s", hv, strerror(err));
         return -err;
     }
-    if (hv_end == HV_CHANNEL_FD) {
-        /* dup2 onto itself would leave close-on-exec set */
+    if (hv_end <= HV_CHANNEL_FD) {
+        /*
+         * dup2 onto itself would leave close-on-exec set, and stdout or
+         * stderr put in place first would replace it
+         */
         moved = fcntl(hv_end, F_DUPFD_CLOEXEC, HV_CHANNEL_FD + 1);
         if (moved < 0) {
             return -errno;
@@ -165,11 +170,23 @@ static int spawn_hypervisor(MshvPartition *pt, int hv_end)
         }
         return -ENOMEM;
     }
+    err = mshv_hv_output_open(&out, HV_CHANNEL_FD);
+    piped = err == 0;
+    if (!piped) {
+        mshv_log("the hypervisor process shares this process's stdout and "
+                 "stderr (no pipes for its own: %s)", strerror(-err));
+    }
 
     posix_spawn_file_actions_init(&fa);
     /* in its own process group it must never wait for terminal input */
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
                                      O_RDONLY, 0);
+    if (piped) {
+        posix_spawn_file_actions_adddup2(&fa, out.write_end[0],
+                                         STDOUT_FILENO);
+        posix_spawn_file_actions_adddup2(&fa, out.write_end[1],
+                                         STDERR_FILENO);
+    }
     posix_spawn_file_actions_adddup2(&fa, hv_end, HV_CHANNEL_FD);
     /* nothing of the client's but the channel (glibc >= 2.34) */
     posix_spawn_file_actions_addclosefrom_np(&fa, HV_CHANNEL_FD + 1);
@@ -190,9 +207,19 @@ static int spawn_hypervisor(MshvPartition *pt, int hv_end)
         mshv_sys_close(moved);
     }
     if (err) {
+        if (piped) {
+            mshv_hv_output_close(&out);
+        }
         mshv_log("cannot start the hypervisor process %s (from "
                  MSHV_SIM_ENV_HV "): %s", hv, strerror(err));
         return -err;
+    }
+    if (piped) {
+        err = mshv_hv_output_start(&out);
+        if (err) {
+            mshv_log("the hypervisor process's output is lost (no thread "
+                     "to copy it: %s)", strerror(-err));
+        }
     }
     pt->pid = pid;
     pt->hv_pid = pid;

@@ -100,6 +100,22 @@ int mshv_sys_munmap(void *addr, size_t len);
 
 void mshv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* hv-output.c: the hypervisor process's stdout and stderr, as pipes */
+typedef struct MshvHvOutput {
+    int read_end[2];            /* stdout, stderr: the client's ends */
+    int write_end[2];           /* the hypervisor process's */
+} MshvHvOutput;
+
+/* Make the pipes, every descriptor above @floor; 0 or -errno. */
+int mshv_hv_output_open(MshvHvOutput *out, int floor);
+void mshv_hv_output_close(MshvHvOutput *out);
+/*
+ * Once the hypervisor process holds its ends: close them here and copy
+ * what comes to the client's stdout and stderr; 0 or -errno (then all
+ * of @out is closed).
+ */
+int mshv_hv_output_start(MshvHvOutput *out);
+
 /* ---- User memory (uaccess.c) ------------------------------------------ */
 
 /* 0, or -EFAULT if [addr, addr + len) is not all accessible. */
