@@ -19,13 +19,15 @@ class AccelHyperv(MshvSimTest):
         """Linux's hv_vmbus finds the VMBus (vmbus-bridge) and negotiates
         a protocol version with QEMU's VMBus over the SynIC: messages both
         ways.  After system_reset (SINTs masked again, VMBus reset) the
-        rebooted guest negotiates again."""
+        rebooted guest negotiates again.  The topology's APIC IDs (the
+        VP indexes) are not the CPU indexes: 0, 1, 2, 4."""
         self.set_machine('q35')
         self.sim_vm()
         self.launch_guest(accel='mshv', kernel='bzImage',
-                          append='mshvtest=vmbus', end='wait',
+                          append='mshvtest=vmbus,cpus', end='wait',
                           no_reboot=False,
                           args=('-vga', 'none', '-net', 'none',
+                                '-smp', '4,sockets=2,cores=3,maxcpus=6',
                                 '-device', 'vmbus-bridge'))
         for _ in range(2):
             self.wait_console('QEMU-GUEST-CHECK: vmbus ok',
@@ -35,6 +37,7 @@ class AccelHyperv(MshvSimTest):
             self.vm.cmd('system_reset')
         self.assertEqual(len(self.console_lines(
             r'hv_vmbus: Vmbus version:\d+\.\d+')), 2)
+        self.assertEqual(len(self.console_lines('cpus online: 0-3$')), 2)
 
     def test_hv_balloon(self):
         """hv_balloon binds over a VMBus channel (ring buffers in guest

@@ -26,6 +26,11 @@ typedef struct HvSynicBackend {
                     const struct hyperv_message *msg);
     /* Set event flag @eventno of SINT @sint of @cs: 0 or negative errno. */
     int (*set_event_flag)(CPUState *cs, uint32_t sint, unsigned eventno);
+    /*
+     * The VP index the guest knows @cs by (what it names in VMBus
+     * messages): the hypervisor's, which need not be the CPU index.
+     */
+    uint32_t (*vp_index)(CPUState *cs);
 } HvSynicBackend;
 
 void hyperv_synic_set_backend(const HvSynicBackend *backend);

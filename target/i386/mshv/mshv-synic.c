@@ -98,9 +98,19 @@ static int mshv_synic_set_event_flag(CPUState *cs, uint32_t sint,
     return mshv_synic_status(status);
 }
 
+/*
+ * The hypervisor's VP index, the APIC ID (mshv_arch_vcpu_init); a vCPU
+ * still without its VP is none the guest can name.
+ */
+static uint32_t mshv_synic_vp_index(CPUState *cs)
+{
+    return cs->accel ? mshv_x86_cpu_state(cs)->accel.vp_index : UINT32_MAX;
+}
+
 static const HvSynicBackend mshv_synic_backend = {
     .post_msg = mshv_synic_post_msg,
     .set_event_flag = mshv_synic_set_event_flag,
+    .vp_index = mshv_synic_vp_index,
 };
 
 static int mshv_synic_vp_state(MshvX86CPUState *s, bool set, uint8_t type,
@@ -226,14 +236,6 @@ void mshv_x86_synic_vcpu_init(CPUState *cpu)
 
     if (!(mshv_state->synthetic_features &
           (1ULL << HV_SYNTHETIC_PROC_ACCESS_SYNIC_REGS))) {
-        return;
-    }
-    /* QEMU's devices address a SynIC by CPU index, the guest by VP index */
-    if (s->accel.vp_index != hyperv_vp_index(cpu)) {
-        warn_report_once("mshv: vCPU %d has VP index %u: QEMU's Hyper-V "
-                         "devices (VMBus) need VP indexes equal to CPU "
-                         "indexes; choose a topology whose APIC IDs are "
-                         "contiguous", cpu->cpu_index, s->accel.vp_index);
         return;
     }
     s->synic_pages = qemu_memalign(MSHV_HV_PAGE_SIZE, 2 * MSHV_HV_PAGE_SIZE);
