@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Simulated hosts of different processors (scripts/mshv-sim-run --host,
+profiles in hw/mshv-sim/hosts): -cpu host offers what the host's
+processor has; a guest on a model both hosts can run moves live from one
+to the other and finds the same CPUID; a destination whose host lacks
+what the guest was shown refuses the move at once, and the source goes
+on running."""
+
+import os
+import tempfile
+import time
+
+import mshvtest
+from mshvtest import MshvSimTest
+
+# a model both Intel profiles can run; the guest's clock must survive too
+COMMON = 'Nehalem'
+NO_DEVICES = ('-vga', 'none', '-net', 'none')
+
+
+class AccelHosts(MshvSimTest):
+
+    def host_vm(self, host, *args, name='default'):
+        """A VM (not started) on simulated host HOST."""
+        vm = self.get_vm(*args, name=name)
+        self.sim_vm(vm)
+        vm._wrapper[-1:-1] = ['--host', host]
+        return vm
+
+    def host_model(self, host):
+        vm = self.host_vm(host, '-accel', 'mshv', '-S', '-nodefaults',
+                          name=host)
+        vm.launch()
+        props = vm.cmd('query-cpu-model-expansion', type='full',
+                       model={'name': 'host'})['model']['props']
+        vm.shutdown()
+        return props
+
+    def test_host_model_follows_profile(self):
+        """query-cpu-model-expansion of host (what libvirt compares and
+        baselines across hosts) is each host's processor."""
+        self.set_machine('none')
+        nehalem = self.host_model('intel-nehalem')
+        haswell = self.host_model('intel-haswell')
+        epyc = self.host_model('amd-epyc')
+        self.assertEqual(nehalem['vendor'], 'GenuineIntel')
+        self.assertEqual(haswell['vendor'], 'GenuineIntel')
+        self.assertEqual(epyc['vendor'], 'AuthenticAMD')
+        self.assertIn('Nehalem', nehalem['model-id'])
+        self.assertIn('Haswell', haswell['model-id'])
+
+        def has(props):
+            return {k for k, v in props.items() if v is True}
+        # the later Intel processor has all of the earlier one's, and AVX
+        self.assertEqual(has(nehalem) - has(haswell), set())
+        for feature in ('avx', 'avx2', 'fma', 'movbe', 'xsave'):
+            self.assertIn(feature, has(haswell) - has(nehalem), feature)
+        self.assertIn('sha-ni', has(epyc) - has(haswell))
+        # what the profiles leave out because TCG cannot run it
+        self.assertFalse(haswell['pcid'])
+        self.assertFalse(epyc['xsaves'])
+
+    def start_on(self, host, name, *extra):
+        vm = self.host_vm(host, *extra, name=name)
+        self.launch_guest(accel='mshv', vm=vm, kernel='bzImage', end='shell',
+                          args=('-cpu', COMMON, *NO_DEVICES))
+        return vm
+
+    def test_migrate_between_hosts(self):
+        """A guest on a model both hosts run moves live from the Haswell
+        host to the Nehalem one: every CPUID leaf it reads is the same
+        after the move, and it goes on."""
+        self.set_machine('pc')
+        tmp = tempfile.TemporaryDirectory(prefix='mshv-hosts-')
+        self.addCleanup(tmp.cleanup)
+        sock = os.path.join(tmp.name, 'migrate.sock')
+        src = self.start_on('intel-haswell', 'source')
+        self.wait_console('QEMU-GUEST-MARKER: shell', vm=src)
+        self.guest_run('cpuid-dump > /tmp/cpuid-before', vm=src)
+        self.guest_run('grep -q "^00000001" /tmp/cpuid-before', vm=src)
+        dst = self.start_on('intel-nehalem', 'dest', '-incoming',
+                            f'unix:{sock}')
+        src.cmd('migrate', uri=f'unix:{sock}')
+        self.wait_migrated(src)
+        self.wait_migrated(dst)
+        self.assertEqual(dst.cmd('query-status')['status'], 'running')
+        self.guest_run('cpuid-dump | cmp - /tmp/cpuid-before', vm=dst)
+        self.guest_run('sleep 1', vm=dst)
+        src.shutdown()
+        dst.shutdown()
+
+    def test_refuse_what_the_host_lacks(self):
+        """A guest shown AVX2 on the Haswell host cannot move to the
+        Nehalem host: the destination refuses in the migration's setup,
+        naming what its host lacks, and the source goes on running."""
+        self.set_machine('pc')
+        tmp = tempfile.TemporaryDirectory(prefix='mshv-hosts-')
+        self.addCleanup(tmp.cleanup)
+        sock = os.path.join(tmp.name, 'migrate.sock')
+        model = 'Haswell-noTSX-IBRS,-pcid,-invpcid,-spec-ctrl'
+        src = self.host_vm('intel-haswell', '-accel', 'mshv', '-cpu', model,
+                           '-nodefaults', '-m', '64', name='source')
+        src.launch()
+        dst = self.host_vm('intel-nehalem', '-accel', 'mshv', '-cpu', model,
+                           '-nodefaults', '-m', '64', '-incoming',
+                           f'unix:{sock}', name='dest')
+        dst.set_qmp_monitor(enabled=False)
+        dst.launch()
+        time.sleep(1)       # listening
+        src.cmd('migrate', uri=f'unix:{sock}')
+        deadline = time.monotonic() + 60
+        while src.cmd('query-migrate').get('status') != 'failed':
+            self.assertLess(time.monotonic(), deadline, 'not refused')
+            time.sleep(0.2)
+        self.assertEqual(src.cmd('query-status')['status'], 'running')
+        dst.wait(timeout=30)
+        self.assertNotEqual(dst.exitcode(), 0)
+        log = dst.get_log()
+        self.assertIn("host doesn't support requested feature: "
+                      "CPUID.07H:EBX.avx2", log)
+        self.assertRegex(log, 'the incoming guest state needs what this '
+                              'vCPU does not have: .*avx2')
+        src.shutdown()
+
+
+if __name__ == '__main__':
+    mshvtest.QemuSystemTest.main()
