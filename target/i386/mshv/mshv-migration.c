@@ -6,11 +6,13 @@
  * on: a guest moved to a vCPU lacking a feature it was shown, or to a
  * processor that lays its XSAVE area out differently, would go on with
  * the wrong idea of its CPU and fail later, in ways nobody could trace
- * back to the move.  So each vCPU's section ("mshv-cpu", after QEMU's
- * CPU state) carries the CPUID feature words the guest saw and the
- * standard-format XSAVE layout of the components it enabled, and the
- * destination refuses the stream, naming what it lacks, when it cannot
- * take them.
+ * back to the move.  So each vCPU's section ("mshv-cpu") carries the
+ * CPUID feature words the guest saw and the standard-format XSAVE layout
+ * of the components it was offered, and the destination refuses the
+ * stream, naming what it lacks, when it cannot take them.  The section
+ * travels in the migration's setup phase, before any RAM: a destination
+ * on a host without what the guest needs refuses at once, and the source
+ * goes on running.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -32,7 +34,7 @@
 struct MshvX86Migration {
     CPUState *cpu;
     uint64_t features[FEATURE_WORDS];
-    /* per component the guest enabled (XCR0): size << 32 | offset */
+    /* per component the guest was offered: size << 32 | offset */
     uint64_t xsave_layout[MSHV_MIG_XSAVE_COMPONENTS];
 };
 
@@ -50,12 +52,15 @@ static int mshv_mig_pre_save(void *opaque)
 {
     MshvX86Migration *m = opaque;
     CPUX86State *env = cpu_env(m->cpu);
+    /* the model's, fixed: XCR0 is the guest's, and not synchronized yet */
+    uint64_t offered = env->features[FEAT_XSAVE_XCR0_LO] |
+                       (uint64_t)env->features[FEAT_XSAVE_XCR0_HI] << 32;
     unsigned i;
 
     memcpy(m->features, env->features, sizeof(m->features));
     memset(m->xsave_layout, 0, sizeof(m->xsave_layout));
     for (i = 2; i < MSHV_MIG_XSAVE_COMPONENTS; i++) {
-        if (env->xcr0 & (1ULL << i)) {
+        if (offered & (1ULL << i)) {
             m->xsave_layout[i] = mshv_mig_xsave_place(i);
         }
     }
@@ -153,6 +158,7 @@ static int mshv_mig_post_load(void *opaque, int version_id)
 
 static const VMStateDescription vmstate_mshv_cpu = {
     .name = "mshv-cpu",
+    .early_setup = true,
     .version_id = 1,
     .minimum_version_id = 1,
     .pre_save = mshv_mig_pre_save,
