@@ -112,6 +112,20 @@ CASE(rep_stosq, "rep stosq")
 CASE(lodsw, "lodsw")
 CASE(repe_cmpsb, "repe cmpsb")
 CASE(repne_scasb, "repne scasb")
+CASE(cmovz_load, "cmovzq 8(%[m]), %%rax")
+/* not taken with ZF set: ECX's upper half is cleared all the same */
+CASE(cmovnz_load32, "cmovnzl 4(%[m]), %%ecx")
+CASE(cmovl_load16, "cmovlw 2(%[m]), %%dx")
+CASE(setc_store, "setc 3(%[m])")
+CASE(setnle_store, "setnle 5(%[m])")
+CASE(bsf_load, "bsfq 8(%[m]), %%rdx")
+CASE(bsr_load32, "bsrl 4(%[m]), %%edx")
+CASE(popcnt_load, "popcntq 8(%[m]), %%rbx")
+CASE(movbe_load, "movbeq 8(%[m]), %%rax")
+CASE(movbe_store32, "movbel %%ebx, 12(%[m])")
+CASE(imul_load, "imulq 8(%[m]), %%rbx")
+CASE(imul_imm32, "imull $-3, 4(%[m]), %%ecx")
+CASE(imul_load16, "imulw 2(%[m]), %%dx")
 CASE(movdqu_load,
      "movdqu 16(%[m]), %%xmm0\n\tmovdqu %%xmm0, (%[x])")
 CASE(movups_store,
@@ -187,6 +201,19 @@ static const Case cases[] = {
     C(lodsw, ARITH, 0xffffffffffffffff, 0, 0, 0, 2, -1),
     C(repe_cmpsb, ARITH, 0, 0, 16, 0, 0, 32),
     C(repne_scasb, ARITH, 0x85, 0, 16, 0, -1, 0),
+    C(cmovz_load, ARITH, 0x1111, 0, 0, 0, -1, -1),
+    C(cmovnz_load32, ARITH, 0, 0, 0xffffffffffffffff, 0, -1, -1),
+    C(cmovl_load16, ARITH, 0, 0, 0, 0x123456789abcdef, -1, -1),
+    C(setc_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(setnle_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(bsf_load, ZF, 0, 0, 0, 0x77, -1, -1),
+    C(bsr_load32, ZF, 0, 0, 0, 0xffffffffffffffff, -1, -1),
+    C(popcnt_load, ARITH, 0, 0x55, 0, 0, -1, -1),
+    C(movbe_load, ARITH, 0x99, 0, 0, 0, -1, -1),
+    C(movbe_store32, ARITH, 0, 0x11223344aabbccdd, 0, 0, -1, -1),
+    C(imul_load, CF | OF, 0, 0x100000001, 0, 0, -1, -1),
+    C(imul_imm32, CF | OF, 0, 0, 0xffffffffffffffff, 0, -1, -1),
+    C(imul_load16, CF | OF, 0, 0, 0, 0xffff0000000f, -1, -1),
     C(movdqu_load, ARITH, 0, 0, 0, 0, -1, -1),
     C(movups_store, ARITH, 0, 0, 0, 0, -1, -1),
     C(movaps_load, ARITH, 0, 0, 0, 0, -1, -1),

@@ -8,6 +8,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "../../target/i386/mshv/mshv-emu.h"
 
 #define DEV_BASE    0xfed00000ULL
@@ -565,6 +566,170 @@ static void test_lookalikes(void)
     g_assert_cmpuint(f.dev[0], ==, 0xf8);
 }
 
+/* ---- Conditions and computed loads, against this CPU -------------------- */
+
+#define HOST_SETCC(cc)                                                      \
+static bool host_set##cc(uint64_t fl)                                       \
+{                                                                           \
+    uint8_t r;                                                              \
+    asm("push %1\n\tpopfq\n\tset" #cc " %0" : "=q"(r) : "r"(fl) : "cc");     \
+    return r;                                                               \
+}
+
+HOST_SETCC(o) HOST_SETCC(no) HOST_SETCC(b) HOST_SETCC(nb)
+HOST_SETCC(z) HOST_SETCC(nz) HOST_SETCC(be) HOST_SETCC(nbe)
+HOST_SETCC(s) HOST_SETCC(ns) HOST_SETCC(p) HOST_SETCC(np)
+HOST_SETCC(l) HOST_SETCC(nl) HOST_SETCC(le) HOST_SETCC(nle)
+
+/* SETcc [rbx] and CMOVcc eax, [rbx], for each condition and flag mix. */
+static void test_conditional(void)
+{
+    static bool (*const host[16])(uint64_t) = {
+        host_seto, host_setno, host_setb, host_setnb, host_setz, host_setnz,
+        host_setbe, host_setnbe, host_sets, host_setns, host_setp,
+        host_setnp, host_setl, host_setnl, host_setle, host_setnle,
+    };
+    static const uint32_t bit[] = { 0x001, 0x004, 0x040, 0x080, 0x800 };
+    unsigned cc, combo, i;
+
+    for (cc = 0; cc < 16; cc++) {
+        for (combo = 0; combo < 32; combo++) {
+            uint8_t setcc[] = { 0x0f, 0x90 + cc, 0x03 };
+            uint8_t cmovcc[] = { 0x0f, 0x40 + cc, 0x03 };
+            uint64_t fl = 0x2;
+            bool want;
+            Fixture f;
+
+            for (i = 0; i < ARRAY_SIZE(bit); i++) {
+                fl |= combo & (1u << i) ? bit[i] : 0;
+            }
+            want = host[cc](fl);
+            fixture_init(&f);
+            f.emu.rflags = fl;
+            f.emu.gpr[3] = DEV_BASE;
+            f.dev[0] = 0x55;
+            g_assert_cmpint(run(&f, setcc, sizeof(setcc), NULL), ==,
+                            MSHV_EMU_DONE);
+            g_assert_cmpuint(f.dev[0], ==, want);
+            g_assert_cmphex(f.emu.rflags, ==, fl);
+
+            memcpy(f.dev, "\x11\x22\x33\x44", 4);
+            f.emu.gpr[0] = 0xdeadbeef00c0ffeeULL;
+            g_assert_cmpint(run(&f, cmovcc, sizeof(cmovcc), NULL), ==,
+                            MSHV_EMU_DONE);
+            /* the upper half of RAX is cleared either way */
+            g_assert_cmphex(f.emu.gpr[0], ==, want ? 0x44332211 : 0xc0ffee);
+            g_assert_cmpuint(f.dev_reads, ==, 1);   /* read either way */
+        }
+    }
+}
+
+static uint64_t host_bsf(uint64_t a)
+{
+    uint64_t r;
+    asm("bsf %1, %0" : "=r"(r) : "r"(a) : "cc");
+    return r;
+}
+
+static uint64_t host_bsr(uint64_t a)
+{
+    uint64_t r;
+    asm("bsr %1, %0" : "=r"(r) : "r"(a) : "cc");
+    return r;
+}
+
+static uint64_t host_popcnt(uint64_t a, uint64_t *fl)
+{
+    uint64_t r;
+    asm("popcnt %2, %0\n\tpushfq\n\tpop %1" : "=r"(r), "=r"(*fl) : "r"(a)
+        : "cc");
+    return r;
+}
+
+static uint64_t host_imul(uint64_t a, uint64_t b, uint64_t *fl)
+{
+    asm("imul %2, %0\n\tpushfq\n\tpop %1" : "+r"(a), "=r"(*fl) : "r"(b)
+        : "cc");
+    return a;
+}
+
+static uint32_t host_imul32(uint32_t a, uint32_t b, uint64_t *fl)
+{
+    asm("imul %2, %0\n\tpushfq\n\tpop %1" : "+r"(a), "=r"(*fl) : "r"(b)
+        : "cc");
+    return a;
+}
+
+/*
+ * BSF, BSR, POPCNT, MOVBE (both ways) and IMUL (two operands, and three
+ * with an immediate) with a device operand, against this CPU.
+ */
+static void test_computed_loads(void)
+{
+    static const uint8_t bsf[] = { 0x48, 0x0f, 0xbc, 0x03 };
+    static const uint8_t bsr[] = { 0x48, 0x0f, 0xbd, 0x03 };
+    static const uint8_t popcnt[] = { 0xf3, 0x48, 0x0f, 0xb8, 0x03 };
+    static const uint8_t movbe_ld[] = { 0x48, 0x0f, 0x38, 0xf0, 0x03 };
+    static const uint8_t movbe_st[] = { 0x0f, 0x38, 0xf1, 0x0b };
+    static const uint8_t imul[] = { 0x48, 0x0f, 0xaf, 0x03 };
+    static const uint8_t imul3[] = { 0x6b, 0x03, 0xfd };  /* eax=[rbx]*-3 */
+    static const uint64_t values[] = {
+        0, 1, 2, 0x80, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ULL,
+        0x8000000000000000ULL, 0xffffffffffffffffULL, 0x123456789abcdefULL,
+        0x5555555555555555ULL,
+    };
+    unsigned i, j;
+
+    for (i = 0; i < ARRAY_SIZE(values); i++) {
+        uint64_t a = values[i], fl, want;
+        Fixture f;
+
+        fixture_init(&f);
+        f.emu.gpr[3] = DEV_BASE;
+        memcpy(f.dev, &a, 8);
+
+        f.emu.gpr[0] = 0x77;
+        g_assert_cmpint(run(&f, bsf, sizeof(bsf), NULL), ==, MSHV_EMU_DONE);
+        g_assert_cmphex(f.emu.gpr[0], ==, a ? host_bsf(a) : 0x77);
+        g_assert_cmphex(f.emu.rflags & 0x40, ==, a ? 0 : 0x40);
+        f.emu.gpr[0] = 0x77;
+        g_assert_cmpint(run(&f, bsr, sizeof(bsr), NULL), ==, MSHV_EMU_DONE);
+        g_assert_cmphex(f.emu.gpr[0], ==, a ? host_bsr(a) : 0x77);
+
+        f.emu.rflags = 0x8d7;
+        want = host_popcnt(a, &fl);
+        g_assert_cmpint(run(&f, popcnt, sizeof(popcnt), NULL), ==,
+                        MSHV_EMU_DONE);
+        g_assert_cmphex(f.emu.gpr[0], ==, want);
+        g_assert_cmphex(f.emu.rflags & FLAGS_MASK, ==, fl & FLAGS_MASK);
+
+        g_assert_cmpint(run(&f, movbe_ld, sizeof(movbe_ld), NULL), ==,
+                        MSHV_EMU_DONE);
+        g_assert_cmphex(f.emu.gpr[0], ==, __builtin_bswap64(a));
+        f.emu.gpr[1] = a;
+        g_assert_cmpint(run(&f, movbe_st, sizeof(movbe_st), NULL), ==,
+                        MSHV_EMU_DONE);
+        g_assert_cmphex((uint32_t)ldl_le_p(f.dev), ==, __builtin_bswap32(a));
+        memcpy(f.dev, &a, 8);
+
+        for (j = 0; j < ARRAY_SIZE(values); j++) {
+            uint64_t b = values[j];
+
+            f.emu.gpr[0] = b;
+            want = host_imul(b, a, &fl);
+            g_assert_cmpint(run(&f, imul, sizeof(imul), NULL), ==,
+                            MSHV_EMU_DONE);
+            g_assert_cmphex(f.emu.gpr[0], ==, want);
+            g_assert_cmphex(f.emu.rflags & 0x801, ==, fl & 0x801);
+        }
+        want = host_imul32(a, -3, &fl);
+        g_assert_cmpint(run(&f, imul3, sizeof(imul3), NULL), ==,
+                        MSHV_EMU_DONE);
+        g_assert_cmphex(f.emu.gpr[0], ==, want);
+        g_assert_cmphex(f.emu.rflags & 0x801, ==, fl & 0x801);
+    }
+}
+
 static void test_unsupported(void)
 {
     /* fld dword [rbx]: not something guests do to MMIO. */
@@ -608,6 +773,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv/emu/long-rep", test_long_rep_in_batches);
     g_test_add_func("/mshv/emu/sse-moves", test_sse_moves);
     g_test_add_func("/mshv/emu/lookalikes", test_lookalikes);
+    g_test_add_func("/mshv/emu/conditional", test_conditional);
+    g_test_add_func("/mshv/emu/computed-loads", test_computed_loads);
     g_test_add_func("/mshv/emu/unsupported", test_unsupported);
     g_test_add_func("/mshv/emu/memory-stop", test_memory_stop);
     return g_test_run();

@@ -6,6 +6,8 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "qemu/host-utils.h"
 #include "mshv-emu.h"
 #include "mshv-emu-flags.h"
 
@@ -534,6 +536,136 @@ static MshvEmuResult exec_string(MshvEmu *e,
     return MSHV_EMU_DONE;
 }
 
+/* Whether condition @cc (the low nibble of a Jcc, SETcc or CMOVcc) holds. */
+static bool cond_holds(uint64_t fl, unsigned cc)
+{
+    bool sf_ne_of = !(fl & FL_SF) != !(fl & FL_OF);
+    bool r;
+
+    switch (cc >> 1) {
+    case 0:
+        r = fl & FL_OF;
+        break;
+    case 1:
+        r = fl & FL_CF;
+        break;
+    case 2:
+        r = fl & FL_ZF;
+        break;
+    case 3:
+        r = fl & (FL_CF | FL_ZF);
+        break;
+    case 4:
+        r = fl & FL_SF;
+        break;
+    case 5:
+        r = fl & FL_PF;
+        break;
+    case 6:
+        r = sf_ne_of;
+        break;
+    default:
+        r = (fl & FL_ZF) || sf_ne_of;
+        break;
+    }
+    return r ^ (cc & 1);
+}
+
+/*
+ * An instruction that reads its memory operand and computes into a
+ * register (or, for SETcc and MOVBE's store, writes one): CMOVcc, SETcc,
+ * BSF, BSR, POPCNT, MOVBE and two- and three-operand IMUL.  Flags as the
+ * SDM defines them; the ones it leaves undefined stay as they were.
+ */
+static MshvEmuResult exec_compute(MshvEmu *e,
+                                  const ZydisDecodedInstruction *insn,
+                                  const ZydisDecodedOperand *ops)
+{
+    unsigned bits = ops[0].size, cc = insn->opcode & 0xf;
+    uint64_t a, b, v;
+    MshvEmuResult r;
+
+    if (insn->opcode_map == ZYDIS_OPCODE_MAP_0F &&
+        (insn->opcode & 0xf0) == 0x90) {
+        /* SETcc */
+        return status(op_write(e, insn, &ops[0], cond_holds(e->rflags, cc)));
+    }
+    r = status(op_read(e, insn, &ops[1], &a));
+    if (r != MSHV_EMU_DONE) {
+        return r;
+    }
+    a &= width_mask(ops[1].size);
+    switch (insn->mnemonic) {
+    case ZYDIS_MNEMONIC_BSF:
+    case ZYDIS_MNEMONIC_BSR:
+        /* a zero source leaves the destination as it was */
+        set_flags(e, FL_ZF, a ? 0 : FL_ZF);
+        if (!a) {
+            return MSHV_EMU_DONE;
+        }
+        v = insn->mnemonic == ZYDIS_MNEMONIC_BSF ? ctz64(a) : 63 - clz64(a);
+        break;
+    case ZYDIS_MNEMONIC_POPCNT:
+        set_flags(e, FL_ARITH, a ? 0 : FL_ZF);
+        v = ctpop64(a);
+        break;
+    case ZYDIS_MNEMONIC_MOVBE:
+        v = bits == 16 ? bswap16(a) : bits == 32 ? bswap32(a) : bswap64(a);
+        break;
+    case ZYDIS_MNEMONIC_IMUL: {
+        __int128 p;
+
+        /* r, r/m: times the destination; r, r/m, imm: times the imm */
+        if (insn->operand_count_visible == 3) {
+            b = ops[2].imm.value.s;
+        } else if (reg_read(e, ops[0].reg.value, &b)) {
+            b = sign_extend(b, bits);
+        } else {
+            return MSHV_EMU_UNSUPPORTED;
+        }
+        p = (__int128)(int64_t)sign_extend(a, bits) * (int64_t)b;
+        v = (uint64_t)p & width_mask(bits);
+        set_flags(e, FL_CF | FL_OF,
+                  p != (__int128)(int64_t)sign_extend(v, bits) ?
+                  FL_CF | FL_OF : 0);
+        break;
+    }
+    default:
+        /* CMOVcc: the source is read whatever the condition */
+        if (!cond_holds(e->rflags, cc)) {
+            /* (a 32-bit destination is zero-extended all the same) */
+            if (bits == 32 && reg_read(e, ops[0].reg.value, &v)) {
+                reg_write(e, ops[0].reg.value, v);
+            }
+            return MSHV_EMU_DONE;
+        }
+        v = a;
+        break;
+    }
+    return status(op_write(e, insn, &ops[0], v & width_mask(bits)));
+}
+
+/* The instructions exec_compute() runs. */
+static bool is_compute(const ZydisDecodedInstruction *insn)
+{
+    if (insn->opcode_map == ZYDIS_OPCODE_MAP_0F &&
+        ((insn->opcode & 0xf0) == 0x40 || (insn->opcode & 0xf0) == 0x90)) {
+        return true;    /* CMOVcc, SETcc */
+    }
+    switch (insn->mnemonic) {
+    case ZYDIS_MNEMONIC_BSF:
+    case ZYDIS_MNEMONIC_BSR:
+    case ZYDIS_MNEMONIC_POPCNT:
+    case ZYDIS_MNEMONIC_MOVBE:
+        return true;
+    case ZYDIS_MNEMONIC_IMUL:
+        /* the forms with an explicit destination, not RDX:RAX */
+        return insn->operand_count_visible >= 2;
+    default:
+        return false;
+    }
+}
+
 MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
                             const ZydisDecodedOperand *ops)
 {
@@ -672,6 +804,9 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
         r = exec_sse_move(e, insn, ops);
         break;
     default:
+        if (is_compute(insn)) {
+            r = exec_compute(e, insn, ops);
+        }
         break;
     }
     if (r == MSHV_EMU_DONE && !more) {
