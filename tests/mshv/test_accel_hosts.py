@@ -4,8 +4,8 @@
 profiles in hw/mshv-sim/hosts): -cpu host offers what the host's
 processor has; a guest on a model both hosts can run moves live from one
 to the other and finds the same CPUID; a destination whose host lacks
-what the guest was shown refuses the move at once, and the source goes
-on running."""
+what the guest was shown, or whose processor is another vendor's,
+refuses the move at once, and the source goes on running."""
 
 import os
 import tempfile
@@ -90,24 +90,26 @@ class AccelHosts(MshvSimTest):
         src.shutdown()
         dst.shutdown()
 
-    def test_refuse_what_the_host_lacks(self):
-        """A guest shown AVX2 on the Haswell host cannot move to the
-        Nehalem host: the destination refuses in the migration's setup,
-        naming what its host lacks, and the source goes on running."""
+    def refused_move(self, model, src_host, dst_host):
+        """Move a VM on -cpu MODEL from SRC_HOST to DST_HOST, which must
+        refuse it in the migration's setup while the source goes on
+        running; returns the destination's output."""
         self.set_machine('pc')
         tmp = tempfile.TemporaryDirectory(prefix='mshv-hosts-')
         self.addCleanup(tmp.cleanup)
         sock = os.path.join(tmp.name, 'migrate.sock')
-        model = 'Haswell-noTSX-IBRS,-pcid,-invpcid,-spec-ctrl'
-        src = self.host_vm('intel-haswell', '-accel', 'mshv', '-cpu', model,
+        src = self.host_vm(src_host, '-accel', 'mshv', '-cpu', model,
                            '-nodefaults', '-m', '64', name='source')
         src.launch()
-        dst = self.host_vm('intel-nehalem', '-accel', 'mshv', '-cpu', model,
+        dst = self.host_vm(dst_host, '-accel', 'mshv', '-cpu', model,
                            '-nodefaults', '-m', '64', '-incoming',
                            f'unix:{sock}', name='dest')
         dst.set_qmp_monitor(enabled=False)
         dst.launch()
-        time.sleep(1)       # listening
+        deadline = time.monotonic() + 30
+        while not os.path.exists(sock):
+            self.assertLess(time.monotonic(), deadline, 'no listener')
+            time.sleep(0.1)
         src.cmd('migrate', uri=f'unix:{sock}')
         deadline = time.monotonic() + 60
         while src.cmd('query-migrate').get('status') != 'failed':
@@ -116,13 +118,29 @@ class AccelHosts(MshvSimTest):
         self.assertEqual(src.cmd('query-status')['status'], 'running')
         dst.wait(timeout=30)
         self.assertNotEqual(dst.exitcode(), 0)
-        log = dst.get_log()
+        src.shutdown()
+        return dst.get_log()
+
+    def test_refuse_what_the_host_lacks(self):
+        """A guest shown AVX2 on the Haswell host cannot move to the
+        Nehalem host: the destination refuses at once, naming what its
+        host lacks, and the source goes on running."""
+        log = self.refused_move('Haswell-noTSX-IBRS,-pcid,-invpcid,'
+                                '-spec-ctrl', 'intel-haswell',
+                                'intel-nehalem')
         self.assertIn("host doesn't support requested feature: "
                       "CPUID.07H:EBX.avx2", log)
         self.assertRegex(log, 'the incoming guest state needs what this '
                               'vCPU does not have: .*avx2')
-        src.shutdown()
 
+    def test_refuse_other_vendor(self):
+        """Even on a model both hosts run in full (qemu64), a guest does
+        not move from an Intel host to an AMD one."""
+        log = self.refused_move('qemu64', 'intel-haswell', 'amd-epyc')
+        self.assertNotIn("doesn't support requested feature", log)
+        self.assertIn('does not have: a GenuineIntel host processor (this '
+                      "host's is AuthenticAMD; a guest cannot move between "
+                      'processor vendors)', log)
 
 if __name__ == '__main__':
     mshvtest.QemuSystemTest.main()

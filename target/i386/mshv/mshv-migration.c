@@ -36,7 +36,16 @@ struct MshvX86Migration {
     uint64_t features[FEATURE_WORDS];
     /* per component the guest was offered: size << 32 | offset */
     uint64_t xsave_layout[MSHV_MIG_XSAVE_COMPONENTS];
+    /* the vendor of the processor under the hypervisor (leaf 0 EBX EDX ECX) */
+    uint32_t host_vendor[3];
 };
+
+static void mshv_mig_host_vendor(uint32_t vendor[3])
+{
+    vendor[0] = mshv_get_supported_cpuid(0, 0, R_EBX);
+    vendor[1] = mshv_get_supported_cpuid(0, 0, R_EDX);
+    vendor[2] = mshv_get_supported_cpuid(0, 0, R_ECX);
+}
 
 /*
  * Where the processor the hypervisor offers puts component @i in a
@@ -58,6 +67,7 @@ static int mshv_mig_pre_save(void *opaque)
     unsigned i;
 
     memcpy(m->features, env->features, sizeof(m->features));
+    mshv_mig_host_vendor(m->host_vendor);
     memset(m->xsave_layout, 0, sizeof(m->xsave_layout));
     for (i = 2; i < MSHV_MIG_XSAVE_COMPONENTS; i++) {
         if (offered & (1ULL << i)) {
@@ -65,6 +75,33 @@ static int mshv_mig_pre_save(void *opaque)
         }
     }
     return 0;
+}
+
+/*
+ * A processor of the source's vendor.  Below CPUID the vendors differ
+ * (SYSENTER and SYSCALL in long and compatibility mode, MSRs, errata),
+ * and the hypervisor runs the guest on the processor as it is: whatever
+ * vendor the CPU model names, a guest that booted on one vendor's
+ * processor does not move to the other's.
+ */
+static void mshv_mig_other_vendor(MshvX86Migration *m, int version_id,
+                                  GString *out)
+{
+    uint32_t here[3];
+    char theirs[13] = "", ours[13] = "";
+
+    if (version_id < 2) {
+        return;     /* (a stream from before the source said) */
+    }
+    mshv_mig_host_vendor(here);
+    if (!memcmp(here, m->host_vendor, sizeof(here))) {
+        return;
+    }
+    memcpy(theirs, m->host_vendor, 12);
+    memcpy(ours, here, 12);
+    g_string_append_printf(out, " a %s host processor (this host's is %s; "
+                           "a guest cannot move between processor vendors)",
+                           theirs, ours);
 }
 
 /* The CPUID features the guest saw that this vCPU lacks, by name. */
@@ -102,12 +139,12 @@ static void mshv_mig_missing_features(MshvX86Migration *m, GString *out)
 }
 
 /*
- * XSAVE components the guest enabled that the partition lacks, or that
- * the processor places elsewhere than the source's did.
+ * XSAVE components the guest was offered that the partition lacks, or
+ * that the processor places elsewhere than the source's did.  (From the
+ * stream: this vCPU's own state has not arrived yet.)
  */
 static void mshv_mig_xsave_mismatch(MshvX86Migration *m, GString *out)
 {
-    CPUX86State *env = cpu_env(m->cpu);
     Error *err = NULL;
     uint64_t states, here;
     unsigned i;
@@ -120,7 +157,7 @@ static void mshv_mig_xsave_mismatch(MshvX86Migration *m, GString *out)
         return;
     }
     for (i = 2; i < MSHV_MIG_XSAVE_COMPONENTS; i++) {
-        if (!(env->xcr0 & (1ULL << i))) {
+        if (!m->xsave_layout[i]) {
             continue;
         }
         if (!(states & (1ULL << i))) {
@@ -128,7 +165,7 @@ static void mshv_mig_xsave_mismatch(MshvX86Migration *m, GString *out)
             continue;
         }
         here = mshv_mig_xsave_place(i);
-        if (m->xsave_layout[i] && m->xsave_layout[i] != here) {
+        if (m->xsave_layout[i] != here) {
             g_string_append_printf(out, " XSAVE component %u as %u bytes at "
                                    "%u (here %u at %u)", i,
                                    (uint32_t)(m->xsave_layout[i] >> 32),
@@ -143,6 +180,7 @@ static int mshv_mig_post_load(void *opaque, int version_id)
     MshvX86Migration *m = opaque;
     g_autoptr(GString) lack = g_string_new("");
 
+    mshv_mig_other_vendor(m, version_id, lack);
     mshv_mig_missing_features(m, lack);
     mshv_mig_xsave_mismatch(m, lack);
     if (lack->len) {
@@ -159,7 +197,7 @@ static int mshv_mig_post_load(void *opaque, int version_id)
 static const VMStateDescription vmstate_mshv_cpu = {
     .name = "mshv-cpu",
     .early_setup = true,
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .pre_save = mshv_mig_pre_save,
     .post_load = mshv_mig_post_load,
@@ -167,6 +205,7 @@ static const VMStateDescription vmstate_mshv_cpu = {
         VMSTATE_UINT64_ARRAY(features, MshvX86Migration, FEATURE_WORDS),
         VMSTATE_UINT64_ARRAY(xsave_layout, MshvX86Migration,
                              MSHV_MIG_XSAVE_COMPONENTS),
+        VMSTATE_UINT32_ARRAY_V(host_vendor, MshvX86Migration, 3, 2),
         VMSTATE_END_OF_LIST()
     },
 };
