@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""What a virtualization host's domains use, built in and working under
+-accel mshv on the simulator: the seccomp sandbox, VNC, a TPM backed by
+swtpm, virtfs, and disks on Linux AIO and io_uring."""
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import mshvtest
+from mshvtest import MshvSimTest
+
+DISK_SIZE = 8 << 20
+NO_DEVICES = ('-vga', 'none', '-net', 'none')
+
+
+class AccelHostBuild(MshvSimTest):
+
+    def swtpm(self, tmp):
+        """A TPM 2.0 emulator on a control socket in TMP; stopped at the
+        test's end."""
+        state = os.path.join(tmp, 'tpm')
+        sock = os.path.join(tmp, 'swtpm.sock')
+        os.mkdir(state)
+        proc = subprocess.Popen(
+            ['swtpm', 'socket', '--tpm2', '--tpmstate', f'dir={state}',
+             '--ctrl', f'type=unixio,path={sock}', '--flags',
+             'startup-clear'],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(proc.kill)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(sock):
+            self.assertIsNone(proc.poll(), 'swtpm exited')
+            self.assertLess(time.monotonic(), deadline, 'no swtpm socket')
+            time.sleep(0.05)
+        return sock
+
+    def test_sandbox_vnc_tpm(self):
+        """-sandbox on, a VNC server (it answers with the RFB greeting)
+        and a TPM 2.0 on swtpm that the guest's driver finds and reads a
+        PCR from."""
+        self.assertIsNotNone(shutil.which('swtpm'),
+                             'no swtpm: run scripts/install-deps')
+        tmp = tempfile.mkdtemp(prefix='mshv-host-')
+        self.addCleanup(shutil.rmtree, tmp, True)
+        tpm = self.swtpm(tmp)
+        vnc = os.path.join(tmp, 'vnc.sock')
+        self.set_machine('q35')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', kernel='bzImage', append='mshvtest=tpm',
+                        end='wait',
+                        args=(*NO_DEVICES, '-sandbox', 'on',
+                              '-vnc', f'unix:{vnc}',
+                              '-chardev', f'socket,id=chrtpm,path={tpm}',
+                              '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm',
+                              '-device', 'tpm-tis,tpmdev=tpm0'))
+        self.assertRegex(self.console_lines('tpm: version')[0],
+                         r'tpm: version 2, PCR 0 [0-9A-F]{64}$')
+        self.assertTrue(self.vm.cmd('query-vnc')['enabled'])
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(vnc)
+            self.assertEqual(s.recv(12), b'RFB 003.008\n')
+        self.vm.shutdown()
+
+    def test_virtfs(self):
+        """-virtfs: the guest mounts a host directory over virtio-9p,
+        reads what the host put there and writes a file the host reads."""
+        shared = os.path.join(self.workdir, 'shared')
+        os.mkdir(shared)
+        with open(os.path.join(shared, 'from-host'), 'w') as f:
+            f.write('put there by the host\n')
+        self.set_machine('q35')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', kernel='bzImage',
+                        append='mshvtest=virtfs',
+                        args=(*NO_DEVICES, '-virtfs',
+                              f'local,path={shared},mount_tag=host0,'
+                              'security_model=none'))
+        self.assertEqual(len(self.console_lines(
+            'virtfs: read put there by the host$')), 1)
+        with open(os.path.join(shared, 'from-guest')) as f:
+            self.assertEqual(f.read(), 'written by the guest\n')
+
+    def disk_with(self, aio):
+        """A virtio-blk disk on AIO backend AIO (O_DIRECT, as with
+        cache='none' in libvirt): the guest reads it whole and writes to
+        it, both checked from the host."""
+        disk = os.path.join(self.workdir, 'disk.img')
+        data = bytes((i * 7 + i // 4096) & 0xff for i in range(DISK_SIZE))
+        with open(disk, 'wb') as f:
+            f.write(data)
+        self.set_machine('q35')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', kernel='bzImage',
+                        append='mshvtest=virtioblk',
+                        args=(*NO_DEVICES, '-drive',
+                              f'file={disk},format=raw,if=none,id=d0,'
+                              f'aio={aio},cache.direct=on',
+                              '-device', 'virtio-blk-pci,drive=d0'))
+        read = self.console_lines('virtioblk: read ')[0].split()[-1]
+        self.assertEqual(read, hashlib.sha256(data).hexdigest())
+        wrote = self.console_lines('virtioblk: wrote ')[0].split()[-1]
+        with open(disk, 'rb') as f:
+            f.seek(1024 * 4096)
+            self.assertEqual(hashlib.sha256(f.read(64 * 4096)).hexdigest(),
+                             wrote)
+
+    def test_disk_linux_aio(self):
+        self.disk_with('native')
+
+    def test_disk_io_uring(self):
+        self.disk_with('io_uring')
+
+
+if __name__ == '__main__':
+    mshvtest.QemuSystemTest.main()
