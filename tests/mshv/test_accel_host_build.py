@@ -40,6 +40,14 @@ class AccelHostBuild(MshvSimTest):
             time.sleep(0.05)
         return sock
 
+    def boot_q35(self, check, *args, end='poweroff'):
+        """Boot the test guest on q35 with ARGS to run CHECK."""
+        self.set_machine('q35')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', kernel='bzImage',
+                        append=f'mshvtest={check}', end=end,
+                        args=(*NO_DEVICES, *args))
+
     def test_sandbox_vnc_tpm(self):
         """-sandbox on, a VNC server (it answers with the RFB greeting)
         and a TPM 2.0 on swtpm that the guest's driver finds and reads a
@@ -50,15 +58,10 @@ class AccelHostBuild(MshvSimTest):
         self.addCleanup(shutil.rmtree, tmp, True)
         tpm = self.swtpm(tmp)
         vnc = os.path.join(tmp, 'vnc.sock')
-        self.set_machine('q35')
-        self.sim_vm()
-        self.boot_guest(accel='mshv', kernel='bzImage', append='mshvtest=tpm',
-                        end='wait',
-                        args=(*NO_DEVICES, '-sandbox', 'on',
-                              '-vnc', f'unix:{vnc}',
-                              '-chardev', f'socket,id=chrtpm,path={tpm}',
-                              '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm',
-                              '-device', 'tpm-tis,tpmdev=tpm0'))
+        self.boot_q35('tpm', '-sandbox', 'on', '-vnc', f'unix:{vnc}',
+                      '-chardev', f'socket,id=chrtpm,path={tpm}',
+                      '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm',
+                      '-device', 'tpm-tis,tpmdev=tpm0', end='wait')
         self.assertRegex(self.console_lines('tpm: version')[0],
                          r'tpm: version 2, PCR 0 [0-9A-F]{64}$')
         self.assertTrue(self.vm.cmd('query-vnc')['enabled'])
@@ -75,13 +78,8 @@ class AccelHostBuild(MshvSimTest):
         os.mkdir(shared)
         with open(os.path.join(shared, 'from-host'), 'w') as f:
             f.write('put there by the host\n')
-        self.set_machine('q35')
-        self.sim_vm()
-        self.boot_guest(accel='mshv', kernel='bzImage',
-                        append='mshvtest=virtfs',
-                        args=(*NO_DEVICES, '-virtfs',
-                              f'local,path={shared},mount_tag=host0,'
-                              'security_model=none'))
+        self.boot_q35('virtfs', '-virtfs', f'local,path={shared},'
+                      'mount_tag=host0,security_model=none')
         self.assertEqual(len(self.console_lines(
             'virtfs: read put there by the host$')), 1)
         with open(os.path.join(shared, 'from-guest')) as f:
@@ -95,14 +93,9 @@ class AccelHostBuild(MshvSimTest):
         data = bytes((i * 7 + i // 4096) & 0xff for i in range(DISK_SIZE))
         with open(disk, 'wb') as f:
             f.write(data)
-        self.set_machine('q35')
-        self.sim_vm()
-        self.boot_guest(accel='mshv', kernel='bzImage',
-                        append='mshvtest=virtioblk',
-                        args=(*NO_DEVICES, '-drive',
-                              f'file={disk},format=raw,if=none,id=d0,'
-                              f'aio={aio},cache.direct=on',
-                              '-device', 'virtio-blk-pci,drive=d0'))
+        self.boot_q35('virtioblk', '-drive',
+                      f'file={disk},format=raw,if=none,id=d0,aio={aio},'
+                      'cache.direct=on', '-device', 'virtio-blk-pci,drive=d0')
         read = self.console_lines('virtioblk: read ')[0].split()[-1]
         self.assertEqual(read, hashlib.sha256(data).hexdigest())
         wrote = self.console_lines('virtioblk: wrote ')[0].split()[-1]
