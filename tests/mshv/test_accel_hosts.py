@@ -133,6 +133,16 @@ class AccelHosts(MshvSimTest):
         self.assertRegex(log, 'the incoming guest state needs what this '
                               'vCPU does not have: .*avx2')
 
+    def test_refuse_cpu_host_across_hosts(self):
+        """-cpu host is the Haswell host's processor: the Nehalem host
+        refuses the guest, naming what it lacks and why -cpu host does
+        not move."""
+        log = self.refused_move('host', 'intel-haswell', 'intel-nehalem')
+        self.assertRegex(log, 'does not have: .*avx2')
+        self.assertIn('(-cpu host is the processor a guest starts on: to '
+                      'move between hosts with different processors, start '
+                      'it with a named model both have)', log)
+
     def test_refuse_other_vendor(self):
         """Even on a model both hosts run in full (qemu64), a guest does
         not move from an Intel host to an AMD one."""

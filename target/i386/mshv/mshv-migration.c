@@ -145,6 +145,10 @@ static void mshv_mig_missing_features(MshvX86Migration *m, GString *out)
  */
 static void mshv_mig_xsave_mismatch(MshvX86Migration *m, GString *out)
 {
+    CPUX86State *env = cpu_env(m->cpu);
+    /* the ones this vCPU does not offer, mshv_mig_missing_features names */
+    uint64_t offered = env->features[FEAT_XSAVE_XCR0_LO] |
+                       (uint64_t)env->features[FEAT_XSAVE_XCR0_HI] << 32;
     Error *err = NULL;
     uint64_t states, here;
     unsigned i;
@@ -157,7 +161,7 @@ static void mshv_mig_xsave_mismatch(MshvX86Migration *m, GString *out)
         return;
     }
     for (i = 2; i < MSHV_MIG_XSAVE_COMPONENTS; i++) {
-        if (!m->xsave_layout[i]) {
+        if (!m->xsave_layout[i] || !(offered & (1ULL << i))) {
             continue;
         }
         if (!(states & (1ULL << i))) {
@@ -184,10 +188,16 @@ static int mshv_mig_post_load(void *opaque, int version_id)
     mshv_mig_missing_features(m, lack);
     mshv_mig_xsave_mismatch(m, lack);
     if (lack->len) {
+        bool host = object_dynamic_cast(OBJECT(m->cpu),
+                                        X86_CPU_TYPE_NAME("host"));
+
         error_report("mshv: vCPU %d: the incoming guest state needs what "
                      "this vCPU does not have:%s; start the destination "
                      "with the source's -cpu, on a host whose processor "
-                     "has all of it", m->cpu->cpu_index, lack->str);
+                     "has all of it%s", m->cpu->cpu_index, lack->str,
+                     host ? " (-cpu host is the processor a guest starts "
+                     "on: to move between hosts with different processors, "
+                     "start it with a named model both have)" : "");
         return -EINVAL;
     }
     trace_mshv_migration_accepted(m->cpu->cpu_index);
