@@ -734,10 +734,14 @@ static void test_unsupported(void)
 {
     /* fld dword [rbx]: not something guests do to MMIO. */
     static const uint8_t fld[] = { 0xd9, 0x03 };
+    /* kmovw [rbx], k1: VEX 0F 91, SETNO's opcode, is no SETcc */
+    static const uint8_t kmovw[] = { 0xc5, 0xf8, 0x91, 0x0b };
     Fixture f;
 
     fixture_init(&f);
     f.emu.gpr[3] = DEV_BASE;
+    g_assert_cmpint(run(&f, kmovw, sizeof(kmovw), NULL), ==,
+                    MSHV_EMU_UNSUPPORTED);
     g_assert_cmpint(run(&f, fld, sizeof(fld), NULL), ==,
                     MSHV_EMU_UNSUPPORTED);
     g_assert_cmpuint(f.emu.rip, ==, 0x1000);

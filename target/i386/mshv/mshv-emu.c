@@ -648,7 +648,9 @@ static MshvEmuResult exec_compute(MshvEmu *e,
 /* The instructions exec_compute() runs. */
 static bool is_compute(const ZydisDecodedInstruction *insn)
 {
-    if (insn->opcode_map == ZYDIS_OPCODE_MAP_0F &&
+    /* (VEX's AVX-512 mask moves share the 0F 4x and 9x opcodes) */
+    if (insn->encoding == ZYDIS_INSTRUCTION_ENCODING_LEGACY &&
+        insn->opcode_map == ZYDIS_OPCODE_MAP_0F &&
         ((insn->opcode & 0xf0) == 0x40 || (insn->opcode & 0xf0) == 0x90)) {
         return true;    /* CMOVcc, SETcc */
     }
