@@ -165,11 +165,16 @@ static uint16_t mshv_sim_flush(MshvSimPartition *pt, CPUState *cs,
     for (vp = find_first_bit(targets, MSHV_MAX_VPS); vp < MSHV_MAX_VPS;
          vp = find_next_bit(targets, MSHV_MAX_VPS, vp + 1)) {
         t = mshv_sim_vp_find(pt, vp);
+        /* a TLB is its own thread's to touch: a flush from here races */
         if (t && mshv_sim_vp_cpu(t) != cs) {
-            tlb_flush(mshv_sim_vp_cpu(t));
+            async_run_on_cpu(mshv_sim_vp_cpu(t), mshv_sim_flush_self,
+                             RUN_ON_CPU_NULL);
         }
     }
-    /* the caller's flush last, once every VP has left its CPU loop */
+    /*
+     * The caller's flush last, once every VP has left its CPU loop: each
+     * target runs its flush before it executes again.
+     */
     async_safe_run_on_cpu(cs, mshv_sim_flush_self, RUN_ON_CPU_NULL);
     mshv_sim_count(pt, MSHV_SIM_CNT_GUEST_FLUSH);
     return HV_STATUS_SUCCESS;

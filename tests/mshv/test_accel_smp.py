@@ -5,6 +5,7 @@ simulator: application processors start through the hypervisor's
 INIT/SIPI with the APIC IDs of QEMU's topology; guest reboots and
 system_reset bring the machine back up."""
 
+import re
 import time
 
 import mshvtest
@@ -25,10 +26,13 @@ class AccelSmp(MshvSimTest):
     def test_smp4_two_sockets_q35(self):
         """2 sockets of 3 cores, 4 present: the fourth CPU is socket 1's
         first core, APIC ID 4 -- the guest must find every CPU online
-        with the IDs the firmware tables give, and run work on each."""
+        with the IDs the firmware tables give, and run work on each.
+        Then every CPU reads a page that one of them replaces again and
+        again (remote TLB flushes while the others run): no stale read."""
         self.set_machine('q35')
         self.sim_vm()
-        self.boot_guest(accel='mshv', append='mshvtest=cpus,apicids',
+        self.boot_guest(accel='mshv',
+                        append='mshvtest=cpus,apicids,tlbstress',
                         args=('-smp', '4,sockets=2,cores=3,threads=1,'
                               'maxcpus=6', '-vga', 'none', '-net', 'none'))
         self.assertEqual(len(self.console_lines('cpus online: 0-3$')), 1)
@@ -41,6 +45,10 @@ class AccelSmp(MshvSimTest):
             'Hyper-V: Using hypercall for remote TLB flush')), 1)
         self.assertEqual(len(self.console_lines(
             'Hyper-V: Using IPI hypercalls')), 1)
+        self.assertEqual(len(self.console_lines('CHECK: tlbstress ok')), 1)
+        line = self.console_lines(r'tlb-stress: \d+ rounds')[0]
+        rounds = re.search(r'tlb-stress: (\d+) rounds', line).group(1)
+        self.assertGreater(int(rounds), 100)
 
     def boots(self):
         return len(self.console_lines(INIT))
