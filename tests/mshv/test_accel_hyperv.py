@@ -29,12 +29,13 @@ class AccelHyperv(MshvSimTest):
                           args=('-vga', 'none', '-net', 'none',
                                 '-smp', '4,sockets=2,cores=3,maxcpus=6',
                                 '-device', 'vmbus-bridge'))
-        for _ in range(2):
+        for boot in range(2):
+            if boot:
+                self.vm.cmd('system_reset')
             self.wait_console('QEMU-GUEST-CHECK: vmbus ok',
                               failure_message='QEMU-GUEST-CHECK: vmbus '
                                               'FAILED')
             self.wait_console('QEMU-GUEST-MARKER: done ok')
-            self.vm.cmd('system_reset')
         self.assertEqual(len(self.console_lines(
             r'hv_vmbus: Vmbus version:\d+\.\d+')), 2)
         self.assertEqual(len(self.console_lines('cpus online: 0-3$')), 2)
