@@ -239,6 +239,34 @@ static int mshv_get_lapic(CPUState *cpu)
     return ret;
 }
 
+/*
+ * Whether LINT0 takes the 8259's INTR now, as QEMU's own APIC decides it
+ * (apic_accept_pic_intr): with the APIC globally disabled, or with LVT
+ * LINT0 unmasked.  The LAPIC being the hypervisor's, ask it; 1 or 0, or
+ * -1 if it cannot be read (the VM is stopped then).
+ */
+int mshv_x86_lint0_accepts_pic(CPUState *cpu)
+{
+    struct hv_local_interrupt_controller_state *lapic;
+    union hv_register_value base;
+    int ret;
+
+    if (mshv_x86_get_reg(cpu, HV_X64_REGISTER_APIC_BASE, &base) < 0) {
+        return -1;
+    }
+    if (!(base.reg64 & MSR_IA32_APICBASE_ENABLE)) {
+        return 1;
+    }
+    lapic = qemu_memalign(MSHV_HV_PAGE_SIZE, MSHV_HV_PAGE_SIZE);
+    ret = mshv_vp_state(cpu, false, MSHV_VP_STATE_LAPIC, lapic,
+                        MSHV_HV_PAGE_SIZE, "reading the LAPIC state");
+    if (ret == 0) {
+        ret = !(lapic->apic_lvt_lint0 & APIC_LVT_MASKED);
+    }
+    qemu_vfree(lapic);
+    return ret;
+}
+
 static int mshv_put_vp_state(CPUState *cpu)
 {
     MshvX86CPUState *s = mshv_x86_cpu_state(cpu);

@@ -18,6 +18,7 @@
 #include "hw/i386/apic.h"
 #include "hw/intc/ioapic.h"
 #include "mshv-x86.h"
+#include "trace.h"
 
 /*
  * The 8259 raises CPU_INTERRUPT_HARD.  Its vector is only known when the
@@ -52,13 +53,24 @@ static int mshv_update_notifications(CPUState *cpu)
 
 static void mshv_deliver_extint(CPUState *cpu)
 {
-    int irq = -1;
+    int irq = -1, accept;
 
     mshv_x86_cpu_state(cpu)->extint_window = false;
+    /*
+     * A masked LINT0 leaves the 8259 unacknowledged, as on hardware: a
+     * guest that routes everything through the IOAPIC may never program
+     * it, and its vectors would be 0-7, exceptions.  The 8259 raises
+     * INTR again at its next input.
+     */
+    accept = mshv_x86_lint0_accepts_pic(cpu);
     bql_lock();
     if (cpu->interrupt_request & CPU_INTERRUPT_HARD) {
         cpu_reset_interrupt(cpu, CPU_INTERRUPT_HARD);
-        irq = cpu_get_pic_interrupt(cpu_env(cpu));
+        if (accept > 0) {
+            irq = cpu_get_pic_interrupt(cpu_env(cpu));
+        } else {
+            trace_mshv_extint_masked(cpu->cpu_index);
+        }
     }
     bql_unlock();
     /* The 8259 was acknowledged: an interrupt lost now would wedge it. */

@@ -70,6 +70,7 @@ int mshv_x86_assert_interrupt(uint32_t type, uint64_t dest, bool logical,
 /* mshv-cpu.c: one register of the stopped VP */
 
 /* One register by hypercall; failures are reported (WHAT) and stop the VM. */
+int mshv_x86_lint0_accepts_pic(CPUState *cpu);
 int mshv_x86_get_reg(CPUState *cpu, uint32_t name,
                      union hv_register_value *value);
 int mshv_x86_set_reg(CPUState *cpu, uint32_t name,
