@@ -67,6 +67,37 @@ class AccelBoot(MshvSimTest):
     def test_q35_pvh(self):
         self.boot('q35', 'vmlinux', args=('-vga', 'none', '-net', 'none'))
 
+    def ovmf(self, smp):
+        """UEFI: OVMF starts SMP CPUS itself (its MP services, INIT/SIPI
+        through the hypervisor), hands them back, and boots the test
+        guest's bzImage (EFI stub); Linux starts them again."""
+        self.set_machine('q35')
+        self.sim_vm()
+        self.boot_guest(accel='mshv', kernel='bzImage', append='mshvtest=cpus',
+                        args=('-bios', 'OVMF.fd', '-smp', str(smp),
+                              '-vga', 'none', '-net', 'none'))
+        self.assertTrue(self.console_lines(r'efi: EFI v[\d.]+ by EDK II'))
+        online = '0' if smp == 1 else f'0-{smp - 1}'
+        self.assertEqual(len(self.console_lines(f'cpus online: {online}$')),
+                         1)
+
+    def test_q35_ovmf(self):
+        self.ovmf(1)
+
+    def test_q35_ovmf_smp4(self):
+        self.ovmf(4)
+
+    def test_smm_refused(self):
+        """No System Management Mode in an MSHV partition, so no OVMF
+        Secure Boot build: smm=on is refused with the reason."""
+        self.set_machine('q35')
+        res = mshvtest.run_qemu(mshvtest.SIM_RUN, [
+            '--hv', self.qemu_bin, '--', self.qemu_bin, '-accel', 'mshv',
+            '-M', 'q35,smm=on', '-display', 'none', '-nodefaults'],
+            timeout=60)
+        self.assertEqual(res.returncode, 1)
+        self.assertIn('System Management Mode not supported', res.stderr)
+
 
 if __name__ == '__main__':
     mshvtest.QemuSystemTest.main()
