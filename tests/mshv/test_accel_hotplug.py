@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""vCPU hot-plug under -accel mshv, on the MSHV simulator: device_add of
-a vCPU the guest then brings up, device_del (the guest takes it down and
-ejects it, and QEMU removes it), and the same slot plugged again and
-brought up again: a removed vCPU's VP is there for the new one."""
+"""vCPU and memory hot-plug under -accel mshv, on the MSHV simulator:
+device_add of a vCPU the guest then brings up, device_del (the guest
+takes it down and ejects it, and QEMU removes it), and the same slot
+plugged again and brought up again: a removed vCPU's VP is there for the
+new one.  A DIMM plugged, used and removed the same way."""
 
 import time
 
@@ -62,6 +63,42 @@ class AccelHotplug(MshvSimTest):
         # each new VP's TSC ran in step with the partition's: no clock
         # went back when the guest brought it up
         self.guest_run("! dmesg | grep '^\\[ *18446744'", vm=vm)
+        vm.shutdown()
+
+    def test_memory_add_remove(self):
+        """A 256 MiB DIMM plugged at run time (ACPI memory hotplug): the
+        guest onlines it as movable memory, its MemTotal grows by that
+        much, and it fills more memory than it had before the plug,
+        checked page by page (mem-stress) -- so the partition maps the
+        DIMM.  device_del: the guest offlines and ejects it, QEMU removes
+        it, and MemTotal is back where it was."""
+        vm = self.get_vm()
+        self.sim_vm(vm)
+        self.launch_guest(accel='mshv', vm=vm, end='shell',
+                          append='memhp_default_state=online_movable',
+                          args=('-M', 'q35', '-m', '512,slots=2,maxmem=2G',
+                                '-vga', 'none', '-net', 'none'))
+        self.wait_console('QEMU-GUEST-MARKER: shell', vm=vm,
+                          failure_message='Kernel panic')
+        memtotal = "$(awk '/^MemTotal/ {print $2}' /proc/meminfo)"
+        self.guest_run(f'echo {memtotal} > /tmp/before', vm=vm)
+        # (shared memory: the simulator's hypervisor process maps it too)
+        vm.cmd('object-add', qom_type='memory-backend-memfd', id='mem1',
+               size=256 << 20, share=True)
+        vm.cmd('device_add', driver='pc-dimm', id='dimm1', memdev='mem1')
+        self.guest_run('for i in $(seq 100); do '
+                       f'[ {memtotal} -ge $(($(cat /tmp/before) + 262144)) ] '
+                       '&& break; sleep 0.1; done; '
+                       f'[ {memtotal} -eq $(($(cat /tmp/before) + 262144)) ]',
+                       vm=vm)
+        # more than the guest had free before the plug
+        self.guest_run('mem-stress 560 2 >/dev/null', vm=vm)
+        vm.cmd('device_del', id='dimm1')
+        vm.event_wait('DEVICE_DELETED', timeout=60,
+                      match={'data': {'device': 'dimm1'}})
+        vm.cmd('object-del', id='mem1')
+        self.guest_run(f'[ {memtotal} -eq $(cat /tmp/before) ]', vm=vm)
+        self.guest_run('mem-stress 64 1 >/dev/null', vm=vm)
         vm.shutdown()
 
 
