@@ -74,6 +74,8 @@ class AccelHotplug(MshvSimTest):
         it, and MemTotal is back where it was."""
         vm = self.get_vm()
         self.sim_vm(vm)
+        # the hypervisor's view: the DIMM's GPA range mapped, then unmapped
+        vm._wrapper[-1:-1] = ['--hv-args', '-trace mshv_sim_*map_gpa']
         self.launch_guest(accel='mshv', vm=vm, end='shell',
                           append='memhp_default_state=online_movable',
                           args=('-M', 'q35', '-m', '512,slots=2,maxmem=2G',
@@ -100,6 +102,10 @@ class AccelHotplug(MshvSimTest):
         self.guest_run(f'[ {memtotal} -eq $(cat /tmp/before) ]', vm=vm)
         self.guest_run('mem-stress 64 1 >/dev/null', vm=vm)
         vm.shutdown()
+        # the DIMM sits at 4 GiB (above q35's 512 MiB of low RAM)
+        log = vm.get_log()
+        self.assertIn('mshv_sim_map_gpa pfn 0x100000 size 0x10000000', log)
+        self.assertIn('mshv_sim_unmap_gpa pfn 0x100000 size 0x10000000', log)
 
 
 if __name__ == '__main__':
