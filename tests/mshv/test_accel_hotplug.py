@@ -4,7 +4,8 @@
 device_add of a vCPU the guest then brings up, device_del (the guest
 takes it down and ejects it, and QEMU removes it), and the same slot
 plugged again and brought up again: a removed vCPU's VP is there for the
-new one.  A DIMM plugged, used and removed the same way."""
+new one.  A DIMM plugged, used and removed the same way; a virtio-mem
+device grown and shrunk."""
 
 import time
 
@@ -106,6 +107,42 @@ class AccelHotplug(MshvSimTest):
         log = vm.get_log()
         self.assertIn('mshv_sim_map_gpa pfn 0x100000 size 0x10000000', log)
         self.assertIn('mshv_sim_unmap_gpa pfn 0x100000 size 0x10000000', log)
+
+    def test_virtio_mem_grow_shrink(self):
+        """virtio-mem: the guest's driver plugs the blocks QEMU's
+        requested-size asks for (MemTotal grows by 256 MiB, and the guest
+        fills more than it had), then unplugs them when it asks for less
+        (MemTotal back)."""
+        vm = self.get_vm()
+        self.sim_vm(vm)
+        self.launch_guest(accel='mshv', vm=vm, end='shell',
+                          append='memhp_default_state=online_movable',
+                          args=('-M', 'q35', '-m', '512,maxmem=2G',
+                                '-vga', 'none', '-net', 'none',
+                                '-object', 'memory-backend-memfd,id=vmem0,'
+                                'size=1G,share=on',
+                                '-device', 'virtio-mem-pci,id=vm0,'
+                                'memdev=vmem0,block-size=2M,'
+                                'requested-size=0'))
+        self.wait_console('QEMU-GUEST-MARKER: shell', vm=vm,
+                          failure_message='Kernel panic')
+        memtotal = "$(awk '/^MemTotal/ {print $2}' /proc/meminfo)"
+        self.guest_run('/checks/virtio-load virtio_mem', vm=vm)
+        self.guest_run(f'echo {memtotal} > /tmp/before', vm=vm)
+        path = '/machine/peripheral/vm0'
+        for size, kib in ((256 << 20, 262144), (0, 0)):
+            vm.cmd('qom-set', path=path, property='requested-size',
+                   value=size)
+            self.guest_run('for i in $(seq 100); do '
+                           f'[ {memtotal} -eq $(($(cat /tmp/before) + {kib}))'
+                           ' ] && break; sleep 0.1; done; '
+                           f'[ {memtotal} -eq $(($(cat /tmp/before) + {kib}))'
+                           ' ]', vm=vm)
+            self.assertEqual(vm.cmd('qom-get', path=path, property='size'),
+                             size)
+            if size:
+                self.guest_run('mem-stress 560 2 >/dev/null', vm=vm)
+        vm.shutdown()
 
 
 if __name__ == '__main__':
