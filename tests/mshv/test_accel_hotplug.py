@@ -7,6 +7,8 @@ plugged again and brought up again: a removed vCPU's VP is there for the
 new one.  A DIMM plugged, used and removed the same way; a virtio-mem
 device grown and shrunk."""
 
+import os
+import tempfile
 import time
 
 import mshvtest
@@ -143,6 +145,50 @@ class AccelHotplug(MshvSimTest):
             if size:
                 self.guest_run('mem-stress 560 2 >/dev/null', vm=vm)
         vm.shutdown()
+
+    def test_migrate_after_memory_add(self):
+        """Live migration of a guest with a hot-added DIMM in use: the
+        destination, started with that DIMM on its command line, gets a
+        450 MiB file the guest wrote into memory (more than fits without
+        the DIMM) intact, and the DIMM's memory."""
+        tmp = tempfile.TemporaryDirectory(prefix='mshv-memhp-')
+        self.addCleanup(tmp.cleanup)
+        sock = os.path.join(tmp.name, 'migrate.sock')
+        args = ('-M', 'q35', '-m', '512,slots=2,maxmem=2G', '-vga', 'none',
+                '-net', 'none')
+        dimm = ('-object', 'memory-backend-memfd,id=mem1,size=256M,share=on',
+                '-device', 'pc-dimm,id=dimm1,memdev=mem1')
+        src = self.get_vm(name='source')
+        self.sim_vm(src)
+        self.launch_guest(accel='mshv', vm=src, end='shell', args=args,
+                          append='memhp_default_state=online_movable')
+        self.wait_console('QEMU-GUEST-MARKER: shell', vm=src,
+                          failure_message='Kernel panic')
+        memtotal = "$(awk '/^MemTotal/ {print $2}' /proc/meminfo)"
+        grown = f'[ {memtotal} -eq $(($(cat /tmp/before) + 262144)) ]'
+        self.guest_run(f'echo {memtotal} > /tmp/before', vm=src)
+        src.cmd('object-add', qom_type='memory-backend-memfd', id='mem1',
+                size=256 << 20, share=True)
+        src.cmd('device_add', driver='pc-dimm', id='dimm1', memdev='mem1')
+        self.guest_run(f'for i in $(seq 100); do {grown} && break; '
+                       f'sleep 0.1; done; {grown}', vm=src)
+        # (a tmpfs of its own: the root one is half the boot-time RAM)
+        self.guest_run('mkdir -p /big && mount -t tmpfs -o size=600m big /big '
+                       '&& dd if=/dev/urandom of=/big/file bs=1M count=450 '
+                       '2>/dev/null && sha256sum /big/file > /tmp/big.sum',
+                       vm=src)
+        dst = self.get_vm(name='dest')
+        self.sim_vm(dst)
+        self.launch_guest(accel='mshv', vm=dst, end='shell',
+                          args=(*args, *dimm, '-incoming', f'unix:{sock}'),
+                          append='memhp_default_state=online_movable')
+        src.cmd('migrate', uri=f'unix:{sock}')
+        self.wait_migrated(src)
+        self.wait_migrated(dst)
+        self.guest_run('sha256sum -c /tmp/big.sum >/dev/null', vm=dst)
+        self.guest_run(grown, vm=dst)
+        src.shutdown()
+        dst.shutdown()
 
 
 if __name__ == '__main__':
