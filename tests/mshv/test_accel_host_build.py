@@ -71,6 +71,23 @@ class AccelHostBuild(MshvSimTest):
             self.assertEqual(s.recv(12), b'RFB 003.008\n')
         self.vm.shutdown()
 
+    def test_measured_boot_ovmf_crb(self):
+        """Measured boot: OVMF on a TPM 2.0 (swtpm behind tpm-crb)
+        extends PCR 0 with what it booted, and the guest's CRB driver
+        reads it back not all zeros."""
+        self.assertIsNotNone(shutil.which('swtpm'),
+                             'no swtpm: run scripts/install-deps')
+        tmp = tempfile.mkdtemp(prefix='mshv-host-')
+        self.addCleanup(shutil.rmtree, tmp, True)
+        tpm = self.swtpm(tmp)
+        self.boot_q35('tpm', '-bios', 'OVMF.fd',
+                      '-chardev', f'socket,id=chrtpm,path={tpm}',
+                      '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm',
+                      '-device', 'tpm-crb,tpmdev=tpm0')
+        pcr0 = self.console_lines('tpm: version')[0].rsplit(' ', 1)[1]
+        self.assertRegex(pcr0, r'^[0-9A-F]{64}$')
+        self.assertNotEqual(pcr0, '0' * 64)
+
     def test_virtfs(self):
         """-virtfs: the guest mounts a host directory over virtio-9p,
         reads what the host put there and writes a file the host reads."""
