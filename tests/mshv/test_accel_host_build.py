@@ -21,11 +21,11 @@ NO_DEVICES = ('-vga', 'none', '-net', 'none')
 
 class AccelHostBuild(MshvSimTest):
 
-    def swtpm(self, tmp):
-        """A TPM 2.0 emulator on a control socket in TMP; stopped at the
-        test's end."""
-        state = os.path.join(tmp, 'tpm')
-        sock = os.path.join(tmp, 'swtpm.sock')
+    def swtpm(self, tmp, name='tpm'):
+        """A TPM 2.0 emulator NAME on a control socket in TMP; stopped at
+        the test's end."""
+        state = os.path.join(tmp, name)
+        sock = os.path.join(tmp, f'{name}.sock')
         os.mkdir(state)
         proc = subprocess.Popen(
             ['swtpm', 'socket', '--tpm2', '--tpmstate', f'dir={state}',
@@ -87,6 +87,43 @@ class AccelHostBuild(MshvSimTest):
         pcr0 = self.console_lines('tpm: version')[0].rsplit(' ', 1)[1]
         self.assertRegex(pcr0, r'^[0-9A-F]{64}$')
         self.assertNotEqual(pcr0, '0' * 64)
+
+    def test_tpm_state_migrates(self):
+        """Live migration with a vTPM: the destination's swtpm, fresh,
+        gets the source's TPM state -- the guest reads the same PCR 0
+        (SeaBIOS measured the boot into it) after the move."""
+        self.assertIsNotNone(shutil.which('swtpm'),
+                             'no swtpm: run scripts/install-deps')
+        tmp = tempfile.mkdtemp(prefix='mshv-host-')
+        self.addCleanup(shutil.rmtree, tmp, True)
+        pcr0 = '/sys/class/tpm/tpm0/pcr-sha256/0'
+        vms = []
+        for name in ('source', 'dest'):
+            tpm = self.swtpm(tmp, name)
+            vm = self.get_vm(name=name)
+            self.sim_vm(vm)
+            incoming = ('-incoming', f'unix:{tmp}/migrate.sock') if vms else ()
+            self.launch_guest(accel='mshv', vm=vm, kernel='bzImage',
+                              end='shell',
+                              args=('-M', 'q35', *NO_DEVICES,
+                                    '-chardev', f'socket,id=chrtpm,path={tpm}',
+                                    '-tpmdev', 'emulator,id=tpm0,'
+                                    'chardev=chrtpm',
+                                    '-device', 'tpm-tis,tpmdev=tpm0',
+                                    *incoming))
+            if not vms:
+                self.wait_console('QEMU-GUEST-MARKER: shell', vm=vm,
+                                  failure_message='Kernel panic')
+                self.guest_run(f'cat {pcr0} > /tmp/pcr0 && '
+                               "! grep -q '^0*$' /tmp/pcr0", vm=vm)
+            vms.append(vm)
+        src, dst = vms
+        src.cmd('migrate', uri=f'unix:{tmp}/migrate.sock')
+        self.wait_migrated(src)
+        self.wait_migrated(dst)
+        self.guest_run(f'cmp {pcr0} /tmp/pcr0', vm=dst)
+        src.shutdown()
+        dst.shutdown()
 
     def test_virtfs(self):
         """-virtfs: the guest mounts a host directory over virtio-9p,
