@@ -125,6 +125,41 @@ class AccelHostBuild(MshvSimTest):
         src.shutdown()
         dst.shutdown()
 
+    def test_tpm_state_in_snapshot(self):
+        """savevm/loadvm with a vTPM: the snapshot holds the TPM's state.
+        PCR 16 is extended after savevm (a raw TPM2_PCR_Extend from the
+        guest); loadvm brings back the TPM as it was, PCR 16 unextended."""
+        self.assertIsNotNone(shutil.which('swtpm'),
+                             'no swtpm: run scripts/install-deps')
+        tmp = tempfile.mkdtemp(prefix='mshv-host-')
+        self.addCleanup(shutil.rmtree, tmp, True)
+        disk = os.path.join(tmp, 'disk.qcow2')
+        subprocess.run([self.build_file('qemu-img'), 'create', '-q', '-f',
+                        'qcow2', disk, '16M'], check=True)
+        tpm = self.swtpm(tmp)
+        self.set_machine('q35')
+        self.sim_vm()
+        self.launch_guest(accel='mshv', kernel='bzImage', end='shell',
+                          args=(*NO_DEVICES,
+                                '-drive', f'if=none,id=d0,file={disk},'
+                                'format=qcow2',
+                                '-chardev', f'socket,id=chrtpm,path={tpm}',
+                                '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm',
+                                '-device', 'tpm-tis,tpmdev=tpm0'))
+        self.wait_console('QEMU-GUEST-MARKER: shell',
+                          failure_message='Kernel panic')
+        pcr16 = '/sys/class/tpm/tpm0/pcr-sha256/16'
+        self.guest_run(f"grep -q '^0*$' {pcr16}")
+        out = self.hmp('savevm snap1')
+        self.assertNotIn('rror', out)
+        self.guest_run(f"/checks/tpmextend && ! grep -q '^0*$' {pcr16}")
+        out = self.hmp('loadvm snap1')
+        self.assertNotIn('rror', out)
+        self.guest_run(f"grep -q '^0*$' {pcr16}")
+        # and the TPM still works from there
+        self.guest_run(f"/checks/tpmextend && ! grep -q '^0*$' {pcr16}")
+        self.vm.shutdown()
+
     def test_virtfs(self):
         """-virtfs: the guest mounts a host directory over virtio-9p,
         reads what the host put there and writes a file the host reads."""
