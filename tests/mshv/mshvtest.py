@@ -90,6 +90,10 @@ def run_qemu(qemu_bin, args, timeout=60):
                           stdin=subprocess.DEVNULL)
 
 
+# What QEMU prints when the VM cannot go on: wait_console stops there.
+STOPPED = re.compile(r'the VM is stopped|mshv-sim: the hypervisor process')
+
+
 class MshvBootTest(QemuSystemTest):
     """Boots the test guest and checks what it prints."""
 
@@ -146,17 +150,34 @@ class MshvBootTest(QemuSystemTest):
     def wait_console(self, pattern, failure_message=None,
                      timeout=BOOT_TIMEOUT, vm=None):
         """wait_for_console_pattern (of VM, self.vm by default), failing
-        after TIMEOUT seconds instead of hanging the whole suite."""
-        def expired(signum, frame):
-            raise TimeoutError(f'no "{pattern}" on the console after '
-                               f'{timeout} s')
-        old = signal.signal(signal.SIGALRM, expired)
-        signal.alarm(timeout)
+        after TIMEOUT seconds instead of hanging the whole suite -- or at
+        once when QEMU says the VM stopped for good (a failed hypervisor
+        call, the simulator's hypervisor process gone), with its words."""
+        log = getattr(vm or self.vm, '_qemu_log_path', None)
+        deadline = time.monotonic() + timeout
+
+        def check(signum, frame):
+            try:
+                with open(log, encoding='utf-8', errors='replace') as f:
+                    stops = [line.strip() for line in f
+                             if STOPPED.search(line)]
+            except (OSError, TypeError):
+                stops = []
+            if stops:
+                # the hypervisor process's end first: it says why
+                stops.sort(key=lambda line: 'mshv-sim:' not in line)
+                raise AssertionError(f'waiting for "{pattern}": '
+                                     + ' / '.join(stops[:3]))
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f'no "{pattern}" on the console after '
+                                   f'{timeout} s')
+        old = signal.signal(signal.SIGALRM, check)
+        signal.setitimer(signal.ITIMER_REAL, 1, 1)
         try:
             wait_for_console_pattern(self, pattern,
                                      failure_message=failure_message, vm=vm)
         finally:
-            signal.alarm(0)
+            signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
 
     @staticmethod
