@@ -80,6 +80,7 @@ class Upstream(UpstreamTest):
         self.boot_guest(accel='mshv', kernel='vmlinux', append='mshvtest=cpus',
                         end='halt', no_reboot=False,
                         args=('-smp', '2', *NO_DEVICES))
+        self.defect_step()
         with self.killed_after(90), self.rekicked():
             self.vm.cmd('system_reset')
             self.wait_console(DONE_OK, failure_message='Kernel panic',
@@ -88,14 +89,24 @@ class Upstream(UpstreamTest):
         self.assertEqual(len(self.console_lines('cpus online: 0-1$')), 2)
         self.vm.kill()
 
-    def virtio_blk(self, device):
+    def virtio_blk(self, device, defect=False):
+        """The guest reads the whole disk behind DEVICE and writes to it;
+        DEFECT: the disk's interrupts are the defect's step."""
         disk = os.path.join(self.workdir, 'disk.img')
         with open(disk, 'wb') as f:
             f.write(bytes((i * 7 + i // 4096) & 0xff
                           for i in range(8 << 20)))
-        self.boot('q35', append='mshvtest=virtioblk',
-                  args=('-drive', f'file={disk},format=raw,if=none,id=d0',
-                        '-device', device))
+        self.set_machine('q35')
+        self.upstream_vm()
+        self.launch_guest(accel='mshv', kernel='bzImage',
+                          append='mshvtest=virtioblk', end='wait',
+                          args=(*NO_DEVICES, '-drive',
+                                f'file={disk},format=raw,if=none,id=d0',
+                                '-device', device))
+        self.wait_console(INIT, failure_message='Kernel panic')
+        if defect:
+            self.defect_step()
+        self.wait_console(DONE_OK, failure_message='CHECK: virtioblk FAILED')
         self.assertEqual(len(self.console_lines('CHECK: virtioblk ok')), 1)
         self.vm.kill()
 
@@ -107,7 +118,7 @@ class Upstream(UpstreamTest):
     @upstream_defect('U3: no APIC EOI handling, a level-triggered INTx '
                      'line never fires again')
     def test_virtio_blk_intx(self):
-        self.virtio_blk('virtio-blk-pci,drive=d0,vectors=0')
+        self.virtio_blk('virtio-blk-pci,drive=d0,vectors=0', defect=True)
 
     def test_poweroff_exits(self):
         """The guest powers off (poweroff -f): QEMU exits by itself (its
@@ -130,6 +141,7 @@ class Upstream(UpstreamTest):
         self.upstream_vm(host_cpu='-cpu max')
         self.boot_guest(accel='mshv', kernel='bzImage', end='wait',
                         args=NO_DEVICES)
+        self.defect_step()
         self.assertEqual(self.console_lines('Assertion .* failed'), [])
         self.vm.kill()
 
@@ -165,6 +177,7 @@ class Upstream(UpstreamTest):
                                  ('failed', 'cancelled'))
                 self.assertLess(time.monotonic(), deadline)
                 time.sleep(0.5)
+        self.defect_step()
         self.assertEqual(dst.cmd('query-status')['status'], 'running')
         self.wait_console('mem-stress: round', vm=dst,
                           failure_message='CHECK: memstress FAILED')
