@@ -56,11 +56,16 @@ static void mshv_deliver_extint(CPUState *cpu)
     int irq = -1, accept;
 
     mshv_x86_cpu_state(cpu)->extint_window = false;
+    /* the 8259 may have dropped its request since: no LAPIC reads then */
+    if (!(qatomic_read(&cpu->interrupt_request) & CPU_INTERRUPT_HARD)) {
+        return;
+    }
     /*
      * A masked LINT0 leaves the 8259 unacknowledged, as on hardware: a
      * guest that routes everything through the IOAPIC may never program
      * it, and its vectors would be 0-7, exceptions.  The 8259 raises
-     * INTR again at its next input.
+     * INTR again at its next input.  (Two reads from the hypervisor per
+     * 8259 interrupt: only guests without an IOAPIC take many.)
      */
     accept = mshv_x86_lint0_accepts_pic(cpu);
     bql_lock();
