@@ -40,6 +40,13 @@ class AccelHostBuild(MshvSimTest):
             time.sleep(0.05)
         return sock
 
+    @staticmethod
+    def tpm_args(sock, device='tpm-tis'):
+        """QEMU's options for a TPM DEVICE on the swtpm at SOCK."""
+        return ('-chardev', f'socket,id=chrtpm,path={sock}',
+                '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm',
+                '-device', f'{device},tpmdev=tpm0')
+
     def boot_q35(self, check, *args, end='poweroff'):
         """Boot the test guest on q35 with ARGS to run CHECK."""
         self.set_machine('q35')
@@ -59,9 +66,7 @@ class AccelHostBuild(MshvSimTest):
         tpm = self.swtpm(tmp)
         vnc = os.path.join(tmp, 'vnc.sock')
         self.boot_q35('tpm', '-sandbox', 'on', '-vnc', f'unix:{vnc}',
-                      '-chardev', f'socket,id=chrtpm,path={tpm}',
-                      '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm',
-                      '-device', 'tpm-tis,tpmdev=tpm0', end='wait')
+                      *self.tpm_args(tpm), end='wait')
         self.assertRegex(self.console_lines('tpm: version')[0],
                          r'tpm: version 2, PCR 0 [0-9A-F]{64}$')
         self.assertTrue(self.vm.cmd('query-vnc')['enabled'])
@@ -81,9 +86,7 @@ class AccelHostBuild(MshvSimTest):
         self.addCleanup(shutil.rmtree, tmp, True)
         tpm = self.swtpm(tmp)
         self.boot_q35('tpm', '-bios', 'OVMF.fd',
-                      '-chardev', f'socket,id=chrtpm,path={tpm}',
-                      '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm',
-                      '-device', 'tpm-crb,tpmdev=tpm0')
+                      *self.tpm_args(tpm, 'tpm-crb'))
         pcr0 = self.console_lines('tpm: version')[0].rsplit(' ', 1)[1]
         self.assertRegex(pcr0, r'^[0-9A-F]{64}$')
         self.assertNotEqual(pcr0, '0' * 64)
@@ -106,11 +109,7 @@ class AccelHostBuild(MshvSimTest):
             self.launch_guest(accel='mshv', vm=vm, kernel='bzImage',
                               end='shell',
                               args=('-M', 'q35', *NO_DEVICES,
-                                    '-chardev', f'socket,id=chrtpm,path={tpm}',
-                                    '-tpmdev', 'emulator,id=tpm0,'
-                                    'chardev=chrtpm',
-                                    '-device', 'tpm-tis,tpmdev=tpm0',
-                                    *incoming))
+                                    *self.tpm_args(tpm), *incoming))
             if not vms:
                 self.wait_console('QEMU-GUEST-MARKER: shell', vm=vm,
                                   failure_message='Kernel panic')
@@ -143,9 +142,7 @@ class AccelHostBuild(MshvSimTest):
                           args=(*NO_DEVICES,
                                 '-drive', f'if=none,id=d0,file={disk},'
                                 'format=qcow2',
-                                '-chardev', f'socket,id=chrtpm,path={tpm}',
-                                '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm',
-                                '-device', 'tpm-tis,tpmdev=tpm0'))
+                                *self.tpm_args(tpm)))
         self.wait_console('QEMU-GUEST-MARKER: shell',
                           failure_message='Kernel panic')
         pcr16 = '/sys/class/tpm/tpm0/pcr-sha256/16'

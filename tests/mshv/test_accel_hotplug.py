@@ -15,6 +15,8 @@ import mshvtest
 from mshvtest import MshvSimTest
 
 CPU1 = '/sys/devices/system/cpu/cpu1'
+# the guest's MemTotal in KiB, as a shell expression
+MEMTOTAL = "$(awk '/^MemTotal/ {print $2}' /proc/meminfo)"
 
 
 class AccelHotplug(MshvSimTest):
@@ -85,16 +87,15 @@ class AccelHotplug(MshvSimTest):
                                 '-vga', 'none', '-net', 'none'))
         self.wait_console('QEMU-GUEST-MARKER: shell', vm=vm,
                           failure_message='Kernel panic')
-        memtotal = "$(awk '/^MemTotal/ {print $2}' /proc/meminfo)"
-        self.guest_run(f'echo {memtotal} > /tmp/before', vm=vm)
+        self.guest_run(f'echo {MEMTOTAL} > /tmp/before', vm=vm)
         # (shared memory: the simulator's hypervisor process maps it too)
         vm.cmd('object-add', qom_type='memory-backend-memfd', id='mem1',
                size=256 << 20, share=True)
         vm.cmd('device_add', driver='pc-dimm', id='dimm1', memdev='mem1')
         self.guest_run('for i in $(seq 100); do '
-                       f'[ {memtotal} -ge $(($(cat /tmp/before) + 262144)) ] '
+                       f'[ {MEMTOTAL} -ge $(($(cat /tmp/before) + 262144)) ] '
                        '&& break; sleep 0.1; done; '
-                       f'[ {memtotal} -eq $(($(cat /tmp/before) + 262144)) ]',
+                       f'[ {MEMTOTAL} -eq $(($(cat /tmp/before) + 262144)) ]',
                        vm=vm)
         # more than the guest had free before the plug
         self.guest_run('mem-stress 560 2 >/dev/null', vm=vm)
@@ -102,7 +103,7 @@ class AccelHotplug(MshvSimTest):
         vm.event_wait('DEVICE_DELETED', timeout=60,
                       match={'data': {'device': 'dimm1'}})
         vm.cmd('object-del', id='mem1')
-        self.guest_run(f'[ {memtotal} -eq $(cat /tmp/before) ]', vm=vm)
+        self.guest_run(f'[ {MEMTOTAL} -eq $(cat /tmp/before) ]', vm=vm)
         self.guest_run('mem-stress 64 1 >/dev/null', vm=vm)
         vm.shutdown()
         # the DIMM sits at 4 GiB (above q35's 512 MiB of low RAM)
@@ -128,17 +129,16 @@ class AccelHotplug(MshvSimTest):
                                 'requested-size=0'))
         self.wait_console('QEMU-GUEST-MARKER: shell', vm=vm,
                           failure_message='Kernel panic')
-        memtotal = "$(awk '/^MemTotal/ {print $2}' /proc/meminfo)"
         self.guest_run('/checks/virtio-load virtio_mem', vm=vm)
-        self.guest_run(f'echo {memtotal} > /tmp/before', vm=vm)
+        self.guest_run(f'echo {MEMTOTAL} > /tmp/before', vm=vm)
         path = '/machine/peripheral/vm0'
         for size, kib in ((256 << 20, 262144), (0, 0)):
             vm.cmd('qom-set', path=path, property='requested-size',
                    value=size)
             self.guest_run('for i in $(seq 100); do '
-                           f'[ {memtotal} -eq $(($(cat /tmp/before) + {kib}))'
+                           f'[ {MEMTOTAL} -eq $(($(cat /tmp/before) + {kib}))'
                            ' ] && break; sleep 0.1; done; '
-                           f'[ {memtotal} -eq $(($(cat /tmp/before) + {kib}))'
+                           f'[ {MEMTOTAL} -eq $(($(cat /tmp/before) + {kib}))'
                            ' ]', vm=vm)
             self.assertEqual(vm.cmd('qom-get', path=path, property='size'),
                              size)
@@ -164,9 +164,8 @@ class AccelHotplug(MshvSimTest):
                           append='memhp_default_state=online_movable')
         self.wait_console('QEMU-GUEST-MARKER: shell', vm=src,
                           failure_message='Kernel panic')
-        memtotal = "$(awk '/^MemTotal/ {print $2}' /proc/meminfo)"
-        grown = f'[ {memtotal} -eq $(($(cat /tmp/before) + 262144)) ]'
-        self.guest_run(f'echo {memtotal} > /tmp/before', vm=src)
+        grown = f'[ {MEMTOTAL} -eq $(($(cat /tmp/before) + 262144)) ]'
+        self.guest_run(f'echo {MEMTOTAL} > /tmp/before', vm=src)
         src.cmd('object-add', qom_type='memory-backend-memfd', id='mem1',
                 size=256 << 20, share=True)
         src.cmd('device_add', driver='pc-dimm', id='dimm1', memdev='mem1')

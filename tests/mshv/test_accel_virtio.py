@@ -100,7 +100,8 @@ class AccelVirtio(MshvSimTest):
         self.sim_vm()
         self.boot_guest(accel='mshv', append='mshvtest=virtioblk',
                         args=('-drive', f'file={disk},format=raw,if=none,'
-                              'id=d0', '-device', 'virtio-blk-device,drive=d0'))
+                              'id=d0',
+                              '-device', 'virtio-blk-device,drive=d0'))
         self.assertEqual(len(self.console_lines('CHECK: virtioblk ok')), 1)
         self.check_disk_io('virtioblk', disk, digest)
 
