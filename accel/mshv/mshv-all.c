@@ -459,6 +459,13 @@ int mshv_vp_open(uint32_t index, Error **errp)
         trace_mshv_vp_unpark(index);
         return GPOINTER_TO_INT(fd);
     }
+    if (index >= MSHV_MAX_VPS) {
+        /* the driver's limit: it refuses with a bare EINVAL */
+        error_setg(errp, "creating VP %u failed: a partition has at most "
+                   "%u VPs; start QEMU with -smp maxcpus=%u or fewer",
+                   index, MSHV_MAX_VPS, MSHV_MAX_VPS);
+        return -EINVAL;
+    }
     vp_fd = ioctl(mshv_state->pt_fd, MSHV_CREATE_VP, &args);
     if (vp_fd < 0) {
         error_setg_errno(errp, errno, "creating VP %u failed", index);

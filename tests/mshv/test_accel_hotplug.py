@@ -70,6 +70,35 @@ class AccelHotplug(MshvSimTest):
         self.guest_run("! dmesg | grep '^\\[ *18446744'", vm=vm)
         vm.shutdown()
 
+    def test_plug_refused(self):
+        """A vCPU the hypervisor cannot take (an index past the
+        partition's 256 VPs) is an error of device_add, naming the limit;
+        the guest runs on, and the next vCPU plugs and comes up."""
+        vm = self.get_vm()
+        self.sim_vm(vm)
+        self.launch_guest(accel='mshv', vm=vm, end='shell',
+                          args=('-M', 'q35', '-smp', '1,sockets=300,maxcpus=300',
+                                '-vga', 'none', '-net', 'none'))
+        self.wait_console('QEMU-GUEST-MARKER: shell', vm=vm,
+                          failure_message='Kernel panic')
+        slots = {s['props']['socket-id']: s
+                 for s in vm.cmd('query-hotpluggable-cpus')}
+        far = slots[270]
+        r = vm.qmp('device_add', driver=far['type'], id='farcpu',
+                   **far['props'])
+        self.assertIn('error', r)
+        self.assertIn('creating VP 270 failed: a partition has at most '
+                      '256 VPs', r['error']['desc'])
+        self.assertEqual(len(vm.cmd('query-cpus-fast')), 1)
+        near = slots[1]
+        vm.cmd('device_add', driver=near['type'], id='hotcpu',
+               **near['props'])
+        self.guest_run(f'for i in $(seq 100); do [ -e {CPU1}/online ] && '
+                       'break; sleep 0.1; done; '
+                       f'echo 1 > {CPU1}/online && taskset -c 1 true', vm=vm)
+        self.assertEqual(len(vm.cmd('query-cpus-fast')), 2)
+        vm.shutdown()
+
     def test_memory_add_remove(self):
         """A 256 MiB DIMM plugged at run time (ACPI memory hotplug): the
         guest onlines it as movable memory, its MemTotal grows by that
