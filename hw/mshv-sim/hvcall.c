@@ -100,6 +100,30 @@ static uint64_t mshv_sim_privileges(MshvSimPartition *pt)
     return p;
 }
 
+uint64_t mshv_sim_processor_features(MshvSimPartition *pt, unsigned bank)
+{
+    uint64_t f = bank ? MSHV_SIM_PROCESSOR_FEATURES1 :
+                        MSHV_SIM_PROCESSOR_FEATURES0;
+
+    if (bank && !pt->cet) {
+        f &= ~MSHV_SIM_PROCESSOR_FEATURES1_CET;
+    }
+    return f & ~pt->disabled_fbanks[bank];
+}
+
+bool mshv_sim_has_cet(MshvSimPartition *pt)
+{
+    return mshv_sim_processor_features(pt, 1) &
+           MSHV_SIM_PROCESSOR_FEATURES1_CET;
+}
+
+uint64_t mshv_sim_xsave_states(MshvSimPartition *pt)
+{
+    uint64_t states = MSHV_SIM_XSAVE_STATES & ~pt->disabled_xsave;
+
+    return mshv_sim_has_cet(pt) ? states : states & ~MSHV_SIM_XSAVE_CET;
+}
+
 static uint16_t mshv_sim_get_property(MshvSimPartition *pt, uint32_t code,
                                       uint64_t *value)
 {
@@ -130,16 +154,16 @@ static uint16_t mshv_sim_get_property(MshvSimPartition *pt, uint32_t code,
         *value = MSHV_SIM_PHYSICAL_ADDRESS_WIDTH;
         break;
     case HV_PARTITION_PROPERTY_XSAVE_STATES:
-        *value = MSHV_SIM_XSAVE_STATES & ~pt->disabled_xsave;
+        *value = mshv_sim_xsave_states(pt);
         break;
     case HV_PARTITION_PROPERTY_MAX_XSAVE_DATA_SIZE:
-        *value = MSHV_SIM_MAX_XSAVE_DATA_SIZE;
+        *value = mshv_sim_xsave_data_size(mshv_sim_xsave_states(pt));
         break;
     case HV_PARTITION_PROPERTY_PROCESSOR_FEATURES0:
-        *value = MSHV_SIM_PROCESSOR_FEATURES0 & ~pt->disabled_fbanks[0];
+        *value = mshv_sim_processor_features(pt, 0);
         break;
     case HV_PARTITION_PROPERTY_PROCESSOR_FEATURES1:
-        *value = MSHV_SIM_PROCESSOR_FEATURES1 & ~pt->disabled_fbanks[1];
+        *value = mshv_sim_processor_features(pt, 1);
         break;
     case HV_PARTITION_PROPERTY_PROCESSOR_CL_FLUSH_SIZE:
         *value = MSHV_SIM_PROCESSOR_CL_FLUSH_SIZE;

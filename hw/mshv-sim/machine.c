@@ -159,7 +159,9 @@ static void mshv_sim_partition_request(void *opaque)
             break;
         }
         status = mshv_sim_create(pt, mshv_sim_payload, req.len);
-        mshv_sim_reply(pt->channel, &req, 0, status, 0, NULL, 0);
+        mshv_sim_reply(pt->channel, &req, 0, status,
+                       mshv_sim_xsave_data_size(mshv_sim_xsave_states(pt)),
+                       NULL, 0);
         break;
 
     case MSHV_SIM_OP_INITIALIZE_PARTITION:
@@ -306,9 +308,20 @@ static void mshv_sim_set_channel(Object *obj, Visitor *v, const char *name,
     }
 }
 
+static bool mshv_sim_get_cet(Object *obj, Error **errp)
+{
+    return MSHV_SIM_MACHINE(obj)->cet;
+}
+
+static void mshv_sim_set_cet(Object *obj, bool value, Error **errp)
+{
+    MSHV_SIM_MACHINE(obj)->cet = value;
+}
+
 static void mshv_sim_machine_instance_init(Object *obj)
 {
     MSHV_SIM_MACHINE(obj)->channel = -1;
+    MSHV_SIM_MACHINE(obj)->cet = mshv_sim_host_has_cet();
 }
 
 static void mshv_sim_machine_class_init(ObjectClass *oc, void *data)
@@ -330,6 +343,11 @@ static void mshv_sim_machine_class_init(ObjectClass *oc, void *data)
                               mshv_sim_set_channel, NULL, NULL);
     object_class_property_set_description(oc, "channel",
         "File descriptor of the partition channel");
+    object_class_property_add_bool(oc, "cet", mshv_sim_get_cet,
+                                   mshv_sim_set_cet);
+    object_class_property_set_description(oc, "cet",
+        "Whether the simulated host's processor has CET (its state, MSRs "
+        "and registers kept for guests); by default, as the real one");
 }
 
 static const TypeInfo mshv_sim_machine_type = {

@@ -65,6 +65,7 @@ struct MshvSimPartition {
     MachineState parent_obj;
 
     int channel;                /* partition channel (machine property) */
+    bool cet;                   /* the host has CET (machine property) */
     bool created;
     bool initialized;
     uint64_t pt_flags;
@@ -100,6 +101,14 @@ struct MshvSimPartition {
     uint64_t counters[MSHV_SIM_CNT__MAX];
     uint64_t hvcall_counts[0x200];
 };
+
+/*
+ * hvcall.c: the partition's processor features (bank 0 or 1) and XSAVE
+ * components; whether it has CET (state, MSRs and registers).
+ */
+uint64_t mshv_sim_processor_features(MshvSimPartition *pt, unsigned bank);
+uint64_t mshv_sim_xsave_states(MshvSimPartition *pt);
+bool mshv_sim_has_cet(MshvSimPartition *pt);
 
 /* intercept.c; @access 0: any access */
 void mshv_sim_intercepts_init(MshvSimPartition *pt);
@@ -236,6 +245,11 @@ bool mshv_sim_extra_reg_set(MshvSimExtraRegs *x, MshvSimPartition *pt,
                             CPUState *cs, uint32_t name,
                             const union hv_register_value *v);
 bool mshv_sim_extra_regs_take_event(MshvSimExtraRegs *x, CPUState *cs);
+/* CET's XSAVE components of the compacted area @buf, to and from them */
+void mshv_sim_extra_regs_to_xsave(MshvSimExtraRegs *x, void *buf,
+                                  size_t len);
+void mshv_sim_extra_regs_from_xsave(MshvSimExtraRegs *x, void *buf,
+                                    size_t len);
 
 /* A guest's hypercall, as its registers give it (hyperv.c). */
 typedef struct MshvSimHcall {

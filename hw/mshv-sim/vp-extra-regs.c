@@ -23,6 +23,7 @@
 #include "qemu/osdep.h"
 #include "cpu.h"
 #include "kvm/hyperv-proto.h"
+#include "mshv/mshv-vp-state.h"
 #include "mshv-sim.h"
 
 /* Names kept as plain values, in the order of their slots. */
@@ -164,6 +165,71 @@ bool mshv_sim_extra_reg_set(MshvSimExtraRegs *x, MshvSimPartition *pt,
         return true;
     }
     return mshv_sim_computed(pt, cs, name, &ignored);
+}
+
+/*
+ * CET's XSAVE components are registers kept here: the user state (U_CET,
+ * PL3_SSP) and the supervisor one (PL0_SSP to PL2_SSP), 8 bytes each.
+ */
+static const struct {
+    unsigned component;
+    uint32_t names[3];
+    unsigned count;
+} mshv_sim_cet_xsave[] = {
+    { MSHV_XSAVE_CET_U,
+      { HV_X64_REGISTER_U_CET, HV_X64_REGISTER_PL3_SSP }, 2 },
+    { MSHV_XSAVE_CET_S,
+      { HV_X64_REGISTER_PL0_SSP, HV_X64_REGISTER_PL1_SSP,
+        HV_X64_REGISTER_PL2_SSP }, 3 },
+};
+
+void mshv_sim_extra_regs_to_xsave(MshvSimExtraRegs *x, void *buf, size_t len)
+{
+    unsigned i, j;
+    uint32_t size;
+
+    for (i = 0; i < ARRAY_SIZE(mshv_sim_cet_xsave); i++) {
+        uint8_t *p = mshv_xsave_component_at(buf, len,
+                                             mshv_sim_cet_xsave[i].component,
+                                             &size);
+        bool in_use = false;
+
+        if (!p || size < 8 * mshv_sim_cet_xsave[i].count) {
+            continue;
+        }
+        for (j = 0; j < mshv_sim_cet_xsave[i].count; j++) {
+            uint32_t name = mshv_sim_cet_xsave[i].names[j];
+            uint64_t v = mshv_sim_kept(x, name)->reg64;
+
+            stq_le_p(p + 8 * j, v);
+            in_use |= v != 0;
+        }
+        if (in_use) {
+            mshv_xsave_set_in_use(buf, mshv_xsave_in_use(buf) |
+                                  1ULL << mshv_sim_cet_xsave[i].component);
+        }
+    }
+}
+
+void mshv_sim_extra_regs_from_xsave(MshvSimExtraRegs *x, void *buf,
+                                    size_t len)
+{
+    unsigned i, j;
+    uint32_t size;
+
+    for (i = 0; i < ARRAY_SIZE(mshv_sim_cet_xsave); i++) {
+        unsigned c = mshv_sim_cet_xsave[i].component;
+        uint8_t *p = mshv_xsave_component_at(buf, len, c, &size);
+        bool in_use = mshv_xsave_in_use(buf) & (1ULL << c);
+
+        if (!p || size < 8 * mshv_sim_cet_xsave[i].count) {
+            continue;
+        }
+        for (j = 0; j < mshv_sim_cet_xsave[i].count; j++) {
+            mshv_sim_kept(x, mshv_sim_cet_xsave[i].names[j])->reg64 =
+                in_use ? ldq_le_p(p + 8 * j) : 0;
+        }
+    }
 }
 
 /*

@@ -29,7 +29,7 @@ typedef struct MshvSimStateWork {
 static uint64_t mshv_sim_xcomp_bv(MshvSimPartition *pt)
 {
     return MSHV_XSAVE_COMPACTED | XSTATE_FP_MASK | XSTATE_SSE_MASK |
-           (MSHV_SIM_XSAVE_STATES & ~pt->disabled_xsave);
+           mshv_sim_xsave_states(pt);
 }
 
 static void mshv_sim_lapic_set(MshvSimVp *vp,
@@ -68,12 +68,17 @@ static void mshv_sim_state_work(CPUState *cs, run_on_cpu_data data)
         if (w->set) {
             if (!mshv_xsave_to_cpu(w->buf, w->len, cpu)) {
                 w->status = HV_STATUS_INVALID_PARAMETER;
+            } else {
+                mshv_sim_extra_regs_from_xsave(w->vp->extra, w->buf, w->len);
             }
         } else {
             mshv_xsave_init(w->buf, mshv_sim_xcomp_bv(w->vp->pt));
             if (!mshv_xsave_from_cpu(cpu, w->buf,
                                      MSHV_SIM_MAX_XSAVE_DATA_SIZE)) {
                 w->status = HV_STATUS_INVALID_VP_STATE;
+            } else {
+                mshv_sim_extra_regs_to_xsave(w->vp->extra, w->buf,
+                                             MSHV_SIM_MAX_XSAVE_DATA_SIZE);
             }
         }
         break;

@@ -2017,9 +2017,13 @@ static void test_vp_state_xsave(void)
     guest_init(&g, code, sizeof(code));
     g_assert_cmpint(vp_state(&g, MSHV_GET_VP_STATE, MSHV_VP_STATE_XSAVE, page,
                              &size), ==, 0);
-    /* x87, SSE and AVX, compacted: 512 + 64 + 256 bytes */
-    g_assert_cmpuint(size, ==, 832);
-    g_assert_cmphex(ldq_le_p(page + 520), ==, 0x8000000000000007ULL);
+    /*
+     * x87, SSE and AVX, compacted: 512 + 64 + 256 bytes; then CET's 16 +
+     * 24 where the host has CET
+     */
+    g_assert_cmpuint(size, ==, mshv_sim_host_has_cet() ? 872 : 832);
+    g_assert_cmphex(ldq_le_p(page + 520), ==, 0x8000000000000007ULL |
+                    (mshv_sim_host_has_cet() ? MSHV_SIM_XSAVE_CET : 0));
 
     /* XMM3 (legacy area) and YMM3's upper half (AVX, right after) */
     for (i = 0; i < 16; i++) {

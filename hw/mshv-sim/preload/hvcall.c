@@ -105,12 +105,17 @@ static bool host_scalar_property(uint32_t code, uint64_t *val)
         return true;
     case HV_PARTITION_PROPERTY_PROCESSOR_FEATURES1:
         *val = MSHV_SIM_PROCESSOR_FEATURES1;
+        if (!mshv_sim_host_has_cet()) {
+            *val &= ~MSHV_SIM_PROCESSOR_FEATURES1_CET;
+        }
         return true;
     case HV_PARTITION_PROPERTY_XSAVE_STATES:
-        *val = MSHV_SIM_XSAVE_STATES;
+        *val = mshv_sim_host_has_cet() ? MSHV_SIM_XSAVE_STATES :
+               MSHV_SIM_XSAVE_STATES & ~MSHV_SIM_XSAVE_CET;
         return true;
     case HV_PARTITION_PROPERTY_MAX_XSAVE_DATA_SIZE:
-        *val = MSHV_SIM_MAX_XSAVE_DATA_SIZE;
+        *val = mshv_sim_xsave_data_size(mshv_sim_host_has_cet() ?
+                                        MSHV_SIM_XSAVE_STATES : 0);
         return true;
     case HV_PARTITION_PROPERTY_PHYSICAL_ADDRESS_WIDTH:
         *val = MSHV_SIM_PHYSICAL_ADDRESS_WIDTH;

@@ -537,6 +537,7 @@ long mshv_partition_create(uint64_t arg)
         mshv_partition_put(pt);
         return ret;
     }
+    pt->xsave_size = rep.arg[1];
 
     fd = memfd_create("mshv_partition", MFD_CLOEXEC);
     if (fd < 0) {

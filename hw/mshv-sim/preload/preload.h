@@ -170,6 +170,7 @@ struct MshvPartition {
     int wstatus;                /* valid once reaped */
 
     bool initialized;
+    uint32_t xsave_size;        /* of the partition's XSAVE area */
     MshvVp *vps[MSHV_MAX_VPS];
 
     MshvRegion *regions;

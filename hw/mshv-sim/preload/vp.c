@@ -235,7 +235,7 @@ static long vp_run(MshvVp *vp, uint64_t arg)
 
 /* ---- MSHV_GET_VP_STATE / MSHV_SET_VP_STATE --------------------------- */
 
-static uint32_t vp_state_size(uint8_t type)
+static uint32_t vp_state_size(MshvVp *vp, uint8_t type)
 {
     switch (type) {
     case MSHV_VP_STATE_LAPIC:
@@ -243,7 +243,7 @@ static uint32_t vp_state_size(uint8_t type)
     case MSHV_VP_STATE_SIEFP:
         return MSHV_HV_PAGE_SIZE;
     case MSHV_VP_STATE_XSAVE:
-        return MSHV_SIM_MAX_XSAVE_DATA_SIZE;
+        return vp->pt->xsave_size;
     case MSHV_VP_STATE_SYNTHETIC_TIMERS:
         return sizeof(struct hv_synthetic_timers_state);
     default:
@@ -271,7 +271,7 @@ static long vp_state(MshvVp *vp, uint64_t arg, bool set)
         !MSHV_PAGE_ALIGNED(args.buf_ptr)) {
         return -EINVAL;
     }
-    data_sz = vp_state_size(args.type);
+    data_sz = vp_state_size(vp, args.type);
     /* The driver reports the size it needs whether or not it fits. */
     if (mshv_copy_to_user(arg + offsetof(struct mshv_get_set_vp_state,
                                          buf_sz),

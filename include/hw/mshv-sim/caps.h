@@ -9,6 +9,7 @@
 #ifndef HW_MSHV_SIM_CAPS_H
 #define HW_MSHV_SIM_CAPS_H
 
+#include <cpuid.h>
 #include <time.h>
 #include "hw/hyperv/mshv-abi.h"
 
@@ -38,9 +39,34 @@
 /* Guest physical address width of simulated partitions. */
 #define MSHV_SIM_PHYSICAL_ADDRESS_WIDTH         40
 
-/* XSAVE components: x87, SSE, AVX; compacted area size for those. */
-#define MSHV_SIM_XSAVE_STATES                   0x7ULL
-#define MSHV_SIM_MAX_XSAVE_DATA_SIZE            (512 + 64 + 256)
+/*
+ * XSAVE components: x87, SSE, AVX, and CET's user and supervisor state
+ * (which a host without CET lacks); compacted area size for those.
+ */
+#define MSHV_SIM_XSAVE_CET                      (3ULL << 11)
+#define MSHV_SIM_XSAVE_STATES                   (0x7ULL | MSHV_SIM_XSAVE_CET)
+#define MSHV_SIM_MAX_XSAVE_DATA_SIZE            (512 + 64 + 256 + 16 + 24)
+
+/* The compacted XSAVE area's size for @states (of the above). */
+static inline uint32_t mshv_sim_xsave_data_size(uint64_t states)
+{
+    return MSHV_SIM_MAX_XSAVE_DATA_SIZE -
+           (states & MSHV_SIM_XSAVE_CET ? 0 : 16 + 24);
+}
+
+/*
+ * Whether the processor under the simulator has CET (shadow stacks or
+ * indirect branch tracking).  The simulator offers CET state where it
+ * does, by default: a VMM learns the sizes of XSAVE components from its
+ * own CPUID, which the simulator cannot change.
+ */
+static inline bool mshv_sim_host_has_cet(void)
+{
+    unsigned a, b, c, d;
+
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+           ((c & (1u << 7)) || (d & (1u << 20)));
+}
 
 /* VMM_CAPABILITIES bank 0: assignable synthetic processor features. */
 #define MSHV_SIM_VMM_CAPABILITIES               (1ULL << 4)
@@ -48,6 +74,9 @@
 /* Processor feature banks 0/1: all that the simulator's CPUs may offer. */
 #define MSHV_SIM_PROCESSOR_FEATURES0            0xffffffffffffffffULL
 #define MSHV_SIM_PROCESSOR_FEATURES1            0x00000000003fffffULL
+/* ... bank 1's CET shadow stack and indirect branch tracking */
+#define MSHV_SIM_PROCESSOR_FEATURES1_CET \
+    (HV_PROCESSOR_FEATURES1_CET_SS | HV_PROCESSOR_FEATURES1_CET_IBT)
 
 #define MSHV_SIM_PROCESSOR_CL_FLUSH_SIZE        8   /* in 8-byte units */
 

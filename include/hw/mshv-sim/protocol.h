@@ -57,7 +57,8 @@ typedef enum MshvSimOp {
      * First request.  arg[0] = MSHV_SIM_PROTOCOL_VERSION; payload:
      * struct mshv_create_partition_v2 (a v1 request is zero-extended, with
      * pt_num_cpu_fbanks = 2 and no banks disabled).
-     * Reply arg[0]: HV_STATUS.
+     * Reply arg[0]: HV_STATUS; arg[1]: the size of the partition's
+     * compacted XSAVE area (what MSHV_GET_VP_STATE needs).
      */
     MSHV_SIM_OP_CREATE_PARTITION = 1,
 

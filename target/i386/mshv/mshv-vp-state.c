@@ -103,8 +103,26 @@ static const ExtSaveArea *mshv_xsave_modelled(unsigned i)
 }
 
 /*
+ * The sizes of the CET components, fixed by the architecture (U_CET and
+ * PL3_SSP; PL0_SSP to PL2_SSP): for a processor that does not report
+ * them, as the simulator's offer of CET state on any host is.
+ */
+static uint32_t mshv_xsave_fixed_size(unsigned i)
+{
+    switch (i) {
+    case MSHV_XSAVE_CET_U:
+        return 16;
+    case MSHV_XSAVE_CET_S:
+        return 24;
+    default:
+        return 0;
+    }
+}
+
+/*
  * Size and 64-byte alignment of component @i: the processor's (the
- * hypervisor lays the area out as XSAVEC would), else QEMU's table.
+ * hypervisor lays the area out as XSAVEC would), else QEMU's table,
+ * else the architecture's.
  */
 static bool mshv_xsave_component(unsigned i, uint32_t *size, bool *align)
 {
@@ -122,7 +140,9 @@ static bool mshv_xsave_component(unsigned i, uint32_t *size, bool *align)
         *align = e->ecx & ESA_FEATURE_ALIGN64_MASK;
         return true;
     }
-    return false;
+    *size = mshv_xsave_fixed_size(i);
+    *align = false;
+    return *size;
 }
 
 /* Offsets of the components in @xcomp_bv; the area's size, or 0. */
@@ -272,4 +292,44 @@ bool mshv_xsave_to_cpu(const void *buf, size_t len, X86CPU *cpu)
     stq_le_p(std + MSHV_XSAVE_BV_OFFSET, xstate_bv);
     x86_cpu_xrstor_all_areas(cpu, std, std_size);
     return true;
+}
+
+uint64_t mshv_xsave_unmodelled(const void *buf)
+{
+    uint64_t xcomp_bv = ldq_le_p((const uint8_t *)buf +
+                                 MSHV_XSAVE_COMP_OFFSET);
+    uint64_t out = 0;
+    unsigned i;
+
+    for (i = 2; i < MSHV_XSAVE_COMPONENTS; i++) {
+        if ((xcomp_bv & (1ULL << i)) && !mshv_xsave_modelled(i)) {
+            out |= 1ULL << i;
+        }
+    }
+    return out;
+}
+
+uint64_t mshv_xsave_in_use(const void *buf)
+{
+    return ldq_le_p((const uint8_t *)buf + MSHV_XSAVE_BV_OFFSET);
+}
+
+void mshv_xsave_set_in_use(void *buf, uint64_t xstate_bv)
+{
+    stq_le_p((uint8_t *)buf + MSHV_XSAVE_BV_OFFSET, xstate_bv);
+}
+
+uint8_t *mshv_xsave_component_at(void *buf, size_t len, unsigned i,
+                                 uint32_t *size)
+{
+    uint32_t offsets[MSHV_XSAVE_COMPONENTS];
+    uint64_t xcomp_bv;
+    bool align;
+
+    if (i < 2 || i >= MSHV_XSAVE_COMPONENTS ||
+        !mshv_xsave_check(buf, len, &xcomp_bv, offsets) ||
+        !(xcomp_bv & (1ULL << i)) || !mshv_xsave_component(i, size, &align)) {
+        return NULL;
+    }
+    return (uint8_t *)buf + offsets[i];
 }

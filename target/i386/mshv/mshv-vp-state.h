@@ -18,6 +18,10 @@
 /* XCOMP_BV bit 63: the area is in the compacted format. */
 #define MSHV_XSAVE_COMPACTED    (1ULL << 63)
 
+/* Supervisor components: CET's user state and its ring 0-2 stacks. */
+#define MSHV_XSAVE_CET_U        11
+#define MSHV_XSAVE_CET_S        12
+
 /*
  * The LAPIC page from @s; the current count is computed now
  * (QEMU_CLOCK_VIRTUAL) from the count's load time.
@@ -48,5 +52,23 @@ bool mshv_xsave_from_cpu(X86CPU *cpu, void *buf, size_t len);
 
 /* @cpu's FPU, SSE and extended state from the compacted area @buf. */
 bool mshv_xsave_to_cpu(const void *buf, size_t len, X86CPU *cpu);
+
+/*
+ * The components of the compacted area @buf that QEMU's CPU state has no
+ * place for (the hypervisor keeps them; the accelerator carries them
+ * whole).
+ */
+uint64_t mshv_xsave_unmodelled(const void *buf);
+
+/* XSTATE_BV of @buf: the components not in their initial state. */
+uint64_t mshv_xsave_in_use(const void *buf);
+void mshv_xsave_set_in_use(void *buf, uint64_t xstate_bv);
+
+/*
+ * Component @i (2 and up) of the compacted area @buf of @len bytes, and
+ * its size in *@size; NULL if the area has none.
+ */
+uint8_t *mshv_xsave_component_at(void *buf, size_t len, unsigned i,
+                                 uint32_t *size);
 
 #endif /* TARGET_I386_MSHV_VP_STATE_H */
