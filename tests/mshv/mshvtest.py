@@ -284,12 +284,21 @@ def sim_preload():
 class MshvSimTest(MshvBootTest):
     """Tests of -accel mshv, on the MSHV simulator."""
 
-    def sim_vm(self, vm=None):
-        """The test VM (or VM), started through the simulator wrapper."""
+    def sim_vm(self, vm=None, hv_args=None):
+        """The test VM (or VM), started through the simulator wrapper;
+        HV_ARGS: more arguments for the hypervisor process."""
         vm = vm or self.vm
         vm._wrapper = [SIM_RUN, '--hv', self.qemu_bin,
-                       '--preload', sim_preload(), '--']
+                       '--preload', sim_preload(),
+                       *(['--hv-args', hv_args] if hv_args else []), '--']
         return vm
+
+
+# A simulated host with CET whatever the real one has (hypervisor process
+# arguments): partitions keep CET's registers, MSRs and XSAVE components.
+# (Where the real processor lacks CET, a VMM cannot learn the components'
+# sizes from its own CPUID; this one takes the architecture's.)
+CET_HOST = '-machine cet=on'
 
 
 # ---- Debian's upstream QEMU (its own -accel mshv) on the simulator --------

@@ -36,7 +36,7 @@ class AccelMigrate(MshvSimTest):
 
     def start(self, name, *extra):
         vm = self.get_vm(*extra, name=name)
-        self.sim_vm(vm)
+        self.sim_vm(vm, hv_args=mshvtest.CET_HOST)
         self.launch_guest(accel='mshv', vm=vm, kernel='bzImage',
                           append='mshvtest=msrset,vmbus,clockevents,memstress,'
                                  f'msrcheck,vmbusunload '
@@ -54,6 +54,12 @@ class AccelMigrate(MshvSimTest):
         self.addCleanup(tmp.cleanup)
         sock = os.path.join(tmp.name, 'migrate.sock')
         src = self.start('source')
+        # every CPU holds an MSR pattern, CET's among them (a simulated
+        # host with CET: its registers and XSAVE components move too)
+        for cpu in range(4):
+            self.wait_console(f'msr-state: CPU {cpu} set, stimer yes, '
+                              'cet yes', vm=src,
+                              failure_message='CHECK: msrset FAILED')
         # once hv_vmbus is up, the tick is the synthetic timer's
         self.wait_console('clockevent0 Hyper-V clockevent', vm=src,
                           failure_message='Kernel panic')

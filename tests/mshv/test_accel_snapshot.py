@@ -32,7 +32,10 @@ CPU = ('qemu64,+xsave,+avx,+tsc-deadline,hv-vpindex=on,hv-time=on,'
 CLOCKEVENT = ('ce=$(cat /sys/devices/system/clockevents/clockevent0/'
               'current_device) && echo "clockevent0: $ce" && '
               '[ "$ce" = lapic-deadline ]')
+# The simulated host has CET (CET_HOST): its MSRs (and so XSAVE
+# components) hold a pattern too.
 STATE_SET = (CLOCKEVENT + ' && /checks/msrset && '
+             'grep -q "stimer yes, cet yes" /tmp/msr-set.0 && '
              '{ mem-stress 16 8 >/tmp/mem-stress.log 2>&1 & }')
 STATE_CHECK = (CLOCKEVENT + ' && /checks/msrcheck && '
                'for i in $(seq 300); do grep -q "rounds ok, avx yes" '
@@ -52,9 +55,9 @@ class AccelSnapshot(MshvSimTest):
         subprocess.run([qemu_img, 'create', '-q', '-f', 'qcow2',
                         self.disk, '64M'], check=True)
 
-    def start(self, *extra, name='source'):
+    def start(self, *extra, name='source', hv_args=mshvtest.CET_HOST):
         vm = self.get_vm(name=name)
-        self.sim_vm(vm)
+        self.sim_vm(vm, hv_args=hv_args)
         # (system_reset resets: no -no-reboot)
         self.launch_guest(accel='mshv', vm=vm, end='shell',
                           append='maxcpus=1', no_reboot=False,
@@ -121,9 +124,14 @@ class AccelSnapshot(MshvSimTest):
         self.booted(vm)
         self.hmp_ok('savevm snap1', vm)
         self.diverge(vm)
-        # as a user would: a reset first, then back to the snapshot
-        self.hmp_ok('stop', vm)
+        # as a user would: a reset first, then back to the snapshot; the
+        # reset took CET's state (MSRs, XSAVE components) back to 0
         self.hmp_ok('system_reset', vm)
+        self.wait_console('QEMU-GUEST-MARKER: shell', vm=vm,
+                          failure_message='Kernel panic')
+        self.guest_run('insmod /lib/modules/$(uname -r)/msr.ko && '
+                       'msr-state initial 0', vm=vm)
+        self.hmp_ok('stop', vm)
         self.hmp_ok('loadvm snap1', vm)
         self.hmp_ok('cont', vm)
         self.restored(vm)
@@ -199,6 +207,26 @@ class AccelSnapshot(MshvSimTest):
         self.assertIn('the incoming guest state needs what this vCPU does '
                       'not have: avx', log)
         self.assertIn("start the destination with the source's -cpu", log)
+
+    def test_refuse_cet_state(self):
+        """A destination on a host without CET refuses a guest that holds
+        CET state (in its MSRs, so XSAVE components 11 and 12 and the CET
+        registers), naming it, whatever CPUID the guest was shown."""
+        state, _ = self.saved_to_file()
+        dst = self.start('-incoming', 'defer', name='dest',
+                         hv_args='-machine cet=off')
+        dst.cmd('migrate-incoming', uri=f'file:{state}', exit_on_error=False)
+        deadline = time.monotonic() + 60
+        while dst.cmd('query-migrate').get('status') != 'failed':
+            self.assertLess(time.monotonic(), deadline, 'not refused')
+            time.sleep(0.2)
+        self.assertNotEqual(dst.cmd('query-status')['status'], 'running')
+        dst.shutdown()
+        log = dst.get_log()
+        self.assertIn('the incoming guest state needs what this vCPU does '
+                      'not have: register U_CET register S_CET', log)
+        self.assertIn('XSAVE component 11 (CET) XSAVE component 12 (CET)',
+                      log)
 
 
 if __name__ == '__main__':

@@ -91,6 +91,7 @@ int mshv_arch_vcpu_init(CPUState *cpu, Error **errp)
     }
     mshv_x86_synic_vcpu_init(cpu);
     mshv_x86_migration_init(cpu);
+    mshv_x86_opaque_init(cpu);
     return 0;
 }
 
@@ -109,6 +110,9 @@ void mshv_arch_reset_vcpu(CPUState *cpu)
     for (i = 0; i < ARRAY_SIZE(env->msr_hv_synic_sint); i++) {
         env->msr_hv_synic_sint[i] = HV_SINT_MASKED;
     }
+    if (cpu->accel) {
+        mshv_x86_opaque_reset(cpu);
+    }
 }
 
 void mshv_arch_vcpu_destroy(CPUState *cpu)
@@ -120,6 +124,7 @@ void mshv_arch_vcpu_destroy(CPUState *cpu)
     }
     mshv_x86_synic_vcpu_destroy(cpu);
     mshv_x86_migration_destroy(cpu);
+    mshv_x86_opaque_destroy(cpu);
     qemu_vfree(s->xsave);
     qemu_vfree(s->synic_pages);
     /* (a vCPU unplugged: its VP stays in the partition) */
@@ -418,6 +423,9 @@ int mshv_arch_put_registers(CPUState *cpu, bool full)
      */
     if (ret == 0 && full) {
         ret = mshv_put_vp_state(cpu);
+    }
+    if (ret == 0 && full) {
+        ret = mshv_x86_opaque_put(cpu);
     }
     if (ret == 0 && full) {
         ret = mshv_x86_synic_put_pages(cpu);

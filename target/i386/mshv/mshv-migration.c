@@ -188,20 +188,24 @@ static int mshv_mig_post_load(void *opaque, int version_id)
     mshv_mig_missing_features(m, lack);
     mshv_mig_xsave_mismatch(m, lack);
     if (lack->len) {
-        bool host = object_dynamic_cast(OBJECT(m->cpu),
-                                        X86_CPU_TYPE_NAME("host"));
-
-        error_report("mshv: vCPU %d: the incoming guest state needs what "
-                     "this vCPU does not have:%s; start the destination "
-                     "with the source's -cpu, on a host whose processor "
-                     "has all of it%s", m->cpu->cpu_index, lack->str,
-                     host ? " (-cpu host is the processor a guest starts "
-                     "on: to move between hosts with different processors, "
-                     "start it with a named model both have)" : "");
+        mshv_x86_migration_refuse(m->cpu, lack->str);
         return -EINVAL;
     }
     trace_mshv_migration_accepted(m->cpu->cpu_index);
     return 0;
+}
+
+void mshv_x86_migration_refuse(CPUState *cpu, const char *lack)
+{
+    bool host = object_dynamic_cast(OBJECT(cpu), X86_CPU_TYPE_NAME("host"));
+
+    error_report("mshv: vCPU %d: the incoming guest state needs what this "
+                 "vCPU does not have:%s; start the destination with the "
+                 "source's -cpu, on a host whose processor has all of it%s",
+                 cpu->cpu_index, lack, host ? " (-cpu host is the "
+                 "processor a guest starts on: to move between hosts with "
+                 "different processors, start it with a named model both "
+                 "have)" : "");
 }
 
 static const VMStateDescription vmstate_mshv_cpu = {

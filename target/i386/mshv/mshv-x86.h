@@ -36,6 +36,7 @@ typedef struct MshvX86CPUState {
     bool synic_pages_loaded;    /* ... arrived, for the hypervisor */
     bool keep_tsc;              /* hot-plugged, its state not yet put */
     struct MshvX86Migration *migration;     /* mshv-migration.c */
+    struct MshvX86Opaque *opaque;           /* mshv-opaque.c */
 } MshvX86CPUState;
 
 static inline MshvX86CPUState *mshv_x86_cpu_state(CPUState *cpu)
@@ -155,6 +156,19 @@ unsigned mshv_x86_cpuid_subleaf_count(uint32_t leaf);
 typedef struct MshvX86Migration MshvX86Migration;
 void mshv_x86_migration_init(CPUState *cpu);
 void mshv_x86_migration_destroy(CPUState *cpu);
+/* An incoming stream refused: what this vCPU lacks (" a, b"), and why. */
+void mshv_x86_migration_refuse(CPUState *cpu, const char *lack);
+
+/*
+ * mshv-opaque.c: the VP's state CPUX86State has no place for (XSAVE
+ * components, CET and crash registers): its migration section, its
+ * reset, and its put with the rest of the VP's state (0 or -1).
+ */
+typedef struct MshvX86Opaque MshvX86Opaque;
+void mshv_x86_opaque_init(CPUState *cpu);
+void mshv_x86_opaque_destroy(CPUState *cpu);
+void mshv_x86_opaque_reset(CPUState *cpu);
+int mshv_x86_opaque_put(CPUState *cpu);
 
 /* mshv-io.c, mshv-mmio.c: the intercepts; 0, or -1 to stop the vCPU */
 int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg);
