@@ -14,7 +14,12 @@
 #include "exec/memory.h"
 #include "hw/core/cpu.h"
 #include "system/cpu-timers.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "hw/boards.h"
 #include "cpu.h"
+#include "cpu-internal.h"
+#include "mshv/mshv-vp-state.h"
 #include "mshv-sim.h"
 #include "trace.h"
 
@@ -117,11 +122,75 @@ bool mshv_sim_has_cet(MshvSimPartition *pt)
            MSHV_SIM_PROCESSOR_FEATURES1_CET;
 }
 
+/*
+ * The features of the CPU model whose XSAVE state the real processor
+ * has no component for: a VMM sizes the components of the partition's
+ * XSAVE area from its own CPUID, which the simulator cannot change, so
+ * the simulated processor goes without them (TCG's "max" has MPX and PKU
+ * on any host).
+ */
+static const struct {
+    unsigned component;
+    const char *feature;
+} mshv_sim_xsave_features[] = {
+    { XSTATE_YMM_BIT, "avx" },
+    { XSTATE_BNDREGS_BIT, "mpx" },
+    { XSTATE_BNDCSR_BIT, "mpx" },
+    { XSTATE_PKRU_BIT, "pku" },
+};
+
+void mshv_sim_cpu_fit_host(Object *cpu)
+{
+    uint32_t eax, ebx, ecx, edx;
+    unsigned i;
+
+    host_cpuid(0xd, 0, &eax, &ebx, &ecx, &edx);
+    for (i = 0; i < ARRAY_SIZE(mshv_sim_xsave_features); i++) {
+        if (!(eax & (1u << mshv_sim_xsave_features[i].component))) {
+            object_property_set_bool(cpu, mshv_sim_xsave_features[i].feature,
+                                     false, &error_abort);
+        }
+    }
+}
+
+/*
+ * The XCR0 components of the partition's processor: the machine's CPU
+ * model (the host profile's -cpu), as TCG executes it.
+ */
+static uint64_t mshv_sim_cpu_xcr0(MshvSimPartition *pt)
+{
+    X86CPU *cpu;
+    Error *err = NULL;
+
+    if (pt->cpu_xcr0) {
+        return pt->cpu_xcr0;
+    }
+    cpu = X86_CPU(object_new(MACHINE(pt)->cpu_type));
+    mshv_sim_cpu_fit_host(OBJECT(cpu));
+    x86_cpu_expand_features(cpu, &err);
+    if (err) {
+        error_report_err(err);
+    } else {
+        pt->cpu_xcr0 =
+            (cpu->env.features[FEAT_XSAVE_XCR0_LO] &
+             x86_cpu_get_supported_feature_word(cpu, FEAT_XSAVE_XCR0_LO)) |
+            (uint64_t)(cpu->env.features[FEAT_XSAVE_XCR0_HI] &
+             x86_cpu_get_supported_feature_word(cpu, FEAT_XSAVE_XCR0_HI)) <<
+            32;
+    }
+    object_unref(OBJECT(cpu));
+    pt->cpu_xcr0 |= XSTATE_FP_MASK | XSTATE_SSE_MASK;
+    return pt->cpu_xcr0;
+}
+
 uint64_t mshv_sim_xsave_states(MshvSimPartition *pt)
 {
-    uint64_t states = MSHV_SIM_XSAVE_STATES & ~pt->disabled_xsave;
+    uint64_t states = mshv_sim_cpu_xcr0(pt);
 
-    return mshv_sim_has_cet(pt) ? states : states & ~MSHV_SIM_XSAVE_CET;
+    if (mshv_sim_has_cet(pt)) {
+        states |= MSHV_SIM_XSAVE_CET;
+    }
+    return states & ~pt->disabled_xsave;
 }
 
 static uint16_t mshv_sim_get_property(MshvSimPartition *pt, uint32_t code,
@@ -157,7 +226,7 @@ static uint16_t mshv_sim_get_property(MshvSimPartition *pt, uint32_t code,
         *value = mshv_sim_xsave_states(pt);
         break;
     case HV_PARTITION_PROPERTY_MAX_XSAVE_DATA_SIZE:
-        *value = mshv_sim_xsave_data_size(mshv_sim_xsave_states(pt));
+        *value = mshv_xsave_compacted_size(mshv_sim_xsave_states(pt));
         break;
     case HV_PARTITION_PROPERTY_PROCESSOR_FEATURES0:
         *value = mshv_sim_processor_features(pt, 0);

@@ -20,6 +20,7 @@
 #include "system/cpu-timers.h"
 #include "hw/boards.h"
 #include "cpu.h"
+#include "mshv/mshv-vp-state.h"
 #include "mshv-sim.h"
 #include "trace.h"
 
@@ -160,7 +161,7 @@ static void mshv_sim_partition_request(void *opaque)
         }
         status = mshv_sim_create(pt, mshv_sim_payload, req.len);
         mshv_sim_reply(pt->channel, &req, 0, status,
-                       mshv_sim_xsave_data_size(mshv_sim_xsave_states(pt)),
+                       mshv_xsave_compacted_size(mshv_sim_xsave_states(pt)),
                        NULL, 0);
         break;
 

@@ -66,6 +66,7 @@ struct MshvSimPartition {
 
     int channel;                /* partition channel (machine property) */
     bool cet;                   /* the host has CET (machine property) */
+    uint64_t cpu_xcr0;          /* its CPU model's XCR0 components; 0: ask */
     bool created;
     bool initialized;
     uint64_t pt_flags;
@@ -108,6 +109,8 @@ struct MshvSimPartition {
  */
 uint64_t mshv_sim_processor_features(MshvSimPartition *pt, unsigned bank);
 uint64_t mshv_sim_xsave_states(MshvSimPartition *pt);
+/* A VP's CPU without the features whose XSAVE state the host lacks. */
+void mshv_sim_cpu_fit_host(Object *cpu);
 bool mshv_sim_has_cet(MshvSimPartition *pt);
 
 /* intercept.c; @access 0: any access */

@@ -74,11 +74,11 @@ static void mshv_sim_state_work(CPUState *cs, run_on_cpu_data data)
         } else {
             mshv_xsave_init(w->buf, mshv_sim_xcomp_bv(w->vp->pt));
             if (!mshv_xsave_from_cpu(cpu, w->buf,
-                                     MSHV_SIM_MAX_XSAVE_DATA_SIZE)) {
+                                     MSHV_HV_PAGE_SIZE)) {
                 w->status = HV_STATUS_INVALID_VP_STATE;
             } else {
                 mshv_sim_extra_regs_to_xsave(w->vp->extra, w->buf,
-                                             MSHV_SIM_MAX_XSAVE_DATA_SIZE);
+                                             MSHV_HV_PAGE_SIZE);
             }
         }
         break;

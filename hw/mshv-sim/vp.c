@@ -140,6 +140,7 @@ uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
     CPU(cpu)->opaque = vp;
     /* APIC ID = VP index, as the hypervisor defines it. */
     object_property_set_uint(cpu, "apic-id", index, &error_abort);
+    mshv_sim_cpu_fit_host(cpu);
     /* Created stopped (explicit suspend): the first RUN_VP releases it. */
     DEVICE(cpu)->hotplugged = false;
     if (!qdev_realize(DEVICE(cpu), NULL, &err)) {

@@ -40,8 +40,10 @@
 #define MSHV_SIM_PHYSICAL_ADDRESS_WIDTH         40
 
 /*
- * XSAVE components: x87, SSE, AVX, and CET's user and supervisor state
- * (which a host without CET lacks); compacted area size for those.
+ * XSAVE components: a partition has its CPU model's (XCR0), and CET's
+ * user and supervisor state where the host has CET.  The host partition
+ * (driver side, which knows no CPU model) answers with x87, SSE and AVX
+ * and CET's; compacted area size for those.
  */
 #define MSHV_SIM_XSAVE_CET                      (3ULL << 11)
 #define MSHV_SIM_XSAVE_STATES                   (0x7ULL | MSHV_SIM_XSAVE_CET)
