@@ -2023,8 +2023,8 @@ static void test_vp_state_xsave(void)
      * The partition's components (x87, SSE and AVX first, their
      * compacted area 512 + 64 + 256 bytes), as large as it says
      */
-    g_assert_cmpuint(size, ==,
-                     get_property(&g, HV_PARTITION_PROPERTY_MAX_XSAVE_DATA_SIZE));
+    g_assert_cmpuint(size, ==, get_property(
+                         &g, HV_PARTITION_PROPERTY_MAX_XSAVE_DATA_SIZE));
     g_assert_cmphex(ldq_le_p(page + 520), ==, 0x8000000000000000ULL |
                     get_property(&g, HV_PARTITION_PROPERTY_XSAVE_STATES));
     g_assert_cmphex(get_property(&g, HV_PARTITION_PROPERTY_XSAVE_STATES) & 7,
