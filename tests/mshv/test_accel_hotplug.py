@@ -50,14 +50,19 @@ class AccelHotplug(MshvSimTest):
         self.guest_run('grep -qx 0 /sys/devices/system/cpu/online', vm=vm)
         self.assertEqual(len(vm.cmd('query-cpus-fast')), 1)
 
-    def test_plug_unplug_replug(self):
+    def boot_shell(self, smp):
+        """A q35 guest with -smp SMP at its shell."""
         vm = self.get_vm()
         self.sim_vm(vm)
         self.launch_guest(accel='mshv', vm=vm, end='shell',
-                          args=('-M', 'q35', '-smp', '1,maxcpus=4',
+                          args=('-M', 'q35', '-smp', smp,
                                 '-vga', 'none', '-net', 'none'))
         self.wait_console('QEMU-GUEST-MARKER: shell', vm=vm,
                           failure_message='Kernel panic')
+        return vm
+
+    def test_plug_unplug_replug(self):
+        vm = self.boot_shell('1,maxcpus=4')
         for _ in range(2):
             self.plug(vm)
             self.assertEqual(len(vm.cmd('query-cpus-fast')), 2)
@@ -74,13 +79,7 @@ class AccelHotplug(MshvSimTest):
         """A vCPU the hypervisor cannot take (an index past the
         partition's 256 VPs) is an error of device_add, naming the limit;
         the guest runs on, and the next vCPU plugs and comes up."""
-        vm = self.get_vm()
-        self.sim_vm(vm)
-        self.launch_guest(accel='mshv', vm=vm, end='shell',
-                          args=('-M', 'q35', '-smp', '1,sockets=300,maxcpus=300',
-                                '-vga', 'none', '-net', 'none'))
-        self.wait_console('QEMU-GUEST-MARKER: shell', vm=vm,
-                          failure_message='Kernel panic')
+        vm = self.boot_shell('1,sockets=300,maxcpus=300')
         slots = {s['props']['socket-id']: s
                  for s in vm.cmd('query-hotpluggable-cpus')}
         far = slots[270]
