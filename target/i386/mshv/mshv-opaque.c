@@ -141,6 +141,9 @@ void mshv_x86_opaque_reset(CPUState *cpu)
     MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
     MshvX86Opaque *o = s->opaque;
 
+    if (!o) {
+        return;     /* (a vCPU whose initialization failed part way) */
+    }
     mshv_xsave_set_in_use(s->xsave, mshv_xsave_in_use(s->xsave) &
                           ~mshv_xsave_unmodelled(s->xsave));
     memset(o->values, 0, sizeof(o->values));
@@ -151,7 +154,7 @@ int mshv_x86_opaque_put(CPUState *cpu)
 {
     MshvX86Opaque *o = mshv_x86_cpu_state(cpu)->opaque;
 
-    if (!o->put_pending) {
+    if (!o || !o->put_pending) {
         return 0;
     }
     if (mshv_opaque_regs_io(cpu, o->present, true, o->values, false) < 0) {
