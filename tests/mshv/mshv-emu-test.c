@@ -1,5 +1,5 @@
 /*
- * The MSHV accelerator's instruction executor (target/i386/mshv/mshv-emu.c)
+ * The MSHV accelerator's instruction executor (target/i386/mshv/mshv-emu*.c)
  * on its own: instructions against a fake device, results and flags
  * checked against what this (x86-64) host's CPU computes for the same
  * operation.

@@ -1,6 +1,6 @@
 /*
  * MSHV accelerator, x86: the arithmetic flags of a result, as the
- * instruction executor (mshv-emu.c) computes them; private to it
+ * instruction executor (mshv-emu*.c) computes them; private to it
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

@@ -3,8 +3,8 @@
  *
  * The hypervisor stops the VP before an IN/OUT/INS/OUTS; QEMU performs
  * the access and completes the instruction itself.  String forms run in
- * the instruction executor's REP engine (mshv-emu.c), translating guest
- * pages with at most one hypercall per page, never one per element.
+ * the instruction executor's REP engine (mshv-emu-string.c), translating
+ * guest pages with at most one hypercall per page, never one per element.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

@@ -4,7 +4,7 @@
  * An access to a GPA no region maps (emulated MMIO) or a write to a
  * read-only region stops the VP before the instruction.  QEMU decodes it
  * (Zydis), executes it with the device access in place of the memory
- * operand (mshv-emu.c), and writes the registers back: through the
+ * operand (mshv-emu*.c), and writes the registers back: through the
  * register page with no hypercall, or with one hypercall to read and one
  * to write without it.  Writes to ROM reach the ROM's memory region,
  * which discards them as hardware does.

@@ -104,7 +104,7 @@ uint64_t mshv_x86_seg_base(CPUState *cpu, MshvX86KnownSegs known,
                            ZydisRegister seg);
 
 /*
- * An intercepted instruction the executor (mshv-emu.c) runs on the
+ * An intercepted instruction the executor (mshv-emu*.c) runs on the
  * stopped VP, and the executor callbacks for its memory and segments.
  */
 typedef struct MshvX86EmuVp {

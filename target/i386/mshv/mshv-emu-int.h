@@ -1,0 +1,104 @@
+/*
+ * MSHV accelerator, x86: the instruction executor's own helpers, shared
+ * by its files (mshv-emu*.c) and private to them
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef TARGET_I386_MSHV_EMU_INT_H
+#define TARGET_I386_MSHV_EMU_INT_H
+
+#include "mshv-emu.h"
+#include "mshv-emu-flags.h"
+
+/* General purpose register numbers, in encoding order. */
+enum { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI };
+
+typedef enum {
+    OP_OK,
+    OP_BAD,                     /* an operand form we do not handle */
+    OP_STOP,                    /* memory callback failed */
+} OpStatus;
+
+static inline MshvEmuResult status(OpStatus s)
+{
+    return s == OP_OK ? MSHV_EMU_DONE :
+           s == OP_STOP ? MSHV_EMU_STOPPED : MSHV_EMU_UNSUPPORTED;
+}
+
+#define TRY(expr) \
+    do { \
+        OpStatus s_ = (expr); \
+        if (s_ != OP_OK) { \
+            return status(s_); \
+        } \
+    } while (0)
+
+/* A register written with an address-size width: 32 bits zero-extend. */
+static inline uint64_t addr_update(uint64_t old, uint64_t val, unsigned width)
+{
+    if (width == 32) {
+        return (uint32_t)val;
+    }
+    return (old & ~width_mask(width)) | (val & width_mask(width));
+}
+
+static inline uint64_t sign_extend(uint64_t v, unsigned bits)
+{
+    return bits >= 64 ? v : (uint64_t)((int64_t)(v << (64 - bits)) >>
+                                       (64 - bits));
+}
+
+static inline ZydisRegister accumulator(unsigned bits)
+{
+    return bits == 8 ? ZYDIS_REGISTER_AL : bits == 16 ? ZYDIS_REGISTER_AX :
+           bits == 32 ? ZYDIS_REGISTER_EAX : ZYDIS_REGISTER_RAX;
+}
+
+/* mshv-emu-operand.c: registers, memory and operands */
+
+bool mshv_emu_reg_read(MshvEmu *e, ZydisRegister reg, uint64_t *v);
+bool mshv_emu_reg_write(MshvEmu *e, ZydisRegister reg, uint64_t v);
+/* The linear address of SEG:OFFSET, OFFSET truncated to ADDR_WIDTH. */
+uint64_t mshv_emu_linear(MshvEmu *e, ZydisRegister seg, uint64_t offset,
+                         unsigned addr_width);
+bool mshv_emu_mem_address(MshvEmu *e, const ZydisDecodedInstruction *insn,
+                          const ZydisDecodedOperand *op, uint64_t *la);
+int mshv_emu_mem_rw(MshvEmu *e, uint64_t la, uint64_t *v, unsigned bits,
+                    bool write);
+OpStatus mshv_emu_op_read(MshvEmu *e, const ZydisDecodedInstruction *insn,
+                          const ZydisDecodedOperand *op, uint64_t *v);
+OpStatus mshv_emu_op_write(MshvEmu *e, const ZydisDecodedInstruction *insn,
+                           const ZydisDecodedOperand *op, uint64_t v);
+void mshv_emu_set_flags(MshvEmu *e, uint32_t mask, uint32_t flags);
+
+/* The instruction families, each in its file */
+
+/* mshv-emu-arith.c */
+MshvEmuResult mshv_emu_exec_alu(MshvEmu *e,
+                                const ZydisDecodedInstruction *insn,
+                                const ZydisDecodedOperand *ops);
+MshvEmuResult mshv_emu_exec_bt(MshvEmu *e,
+                               const ZydisDecodedInstruction *insn,
+                               const ZydisDecodedOperand *ops);
+/* Whether condition CC (the low nibble of a Jcc, SETcc or CMOVcc) holds. */
+bool mshv_emu_cond_holds(uint64_t rflags, unsigned cc);
+bool mshv_emu_is_compute(const ZydisDecodedInstruction *insn);
+MshvEmuResult mshv_emu_exec_compute(MshvEmu *e,
+                                    const ZydisDecodedInstruction *insn,
+                                    const ZydisDecodedOperand *ops);
+
+/* mshv-emu-string.c: MOVS, STOS, LODS, CMPS, SCAS, INS, OUTS; REP */
+MshvEmuResult mshv_emu_exec_string(MshvEmu *e,
+                                   const ZydisDecodedInstruction *insn,
+                                   const ZydisDecodedOperand *ops,
+                                   bool *more);
+
+/* mshv-emu-vector.c: SSE moves between a register and memory */
+bool mshv_emu_has_xmm_operand(const ZydisDecodedInstruction *insn,
+                              const ZydisDecodedOperand *ops);
+MshvEmuResult mshv_emu_exec_vector(MshvEmu *e,
+                                   const ZydisDecodedInstruction *insn,
+                                   const ZydisDecodedOperand *ops);
+
+#endif /* TARGET_I386_MSHV_EMU_INT_H */
