@@ -126,6 +126,17 @@ CASE(movbe_store32, "movbel %%ebx, 12(%[m])")
 CASE(imul_load, "imulq 8(%[m]), %%rbx")
 CASE(imul_imm32, "imull $-3, 4(%[m]), %%ecx")
 CASE(imul_load16, "imulw 2(%[m]), %%dx")
+CASE(mul_load, "mulq 8(%[m])")
+CASE(imul1_load32, "imull 4(%[m])")
+CASE(div_load, "divq 8(%[m])")
+CASE(div_load8, "divb 5(%[m])")
+CASE(idiv_load16, "idivw 2(%[m])")
+CASE(shl_cl, "shlq %%cl, 8(%[m])")
+CASE(sar_1, "sarl 4(%[m])")
+CASE(rol_imm16, "rolw $3, 2(%[m])")
+CASE(rcr_cl8, "rcrb %%cl, 1(%[m])")
+CASE(shrd_imm, "shrdq $12, %%rbx, 8(%[m])")
+CASE(shld_cl32, "shldl %%cl, %%ebx, 4(%[m])")
 CASE(movdqu_load,
      "movdqu 16(%[m]), %%xmm0\n\tmovdqu %%xmm0, (%[x])")
 CASE(movups_store,
@@ -214,6 +225,17 @@ static const Case cases[] = {
     C(imul_load, CF | OF, 0, 0x100000001, 0, 0, -1, -1),
     C(imul_imm32, CF | OF, 0, 0, 0xffffffffffffffff, 0, -1, -1),
     C(imul_load16, CF | OF, 0, 0, 0, 0xffff0000000f, -1, -1),
+    C(mul_load, CF | OF, 0x123456789, 0, 0, 0x5555, -1, -1),
+    C(imul1_load32, CF | OF, 0xfffffff0, 0, 0, 0x77, -1, -1),
+    C(div_load, 0, 0xfedcba9876543210, 0, 0, 0x42, -1, -1),
+    C(div_load8, 0, 0x3039, 0, 0, 0, -1, -1),
+    C(idiv_load16, 0, 0x1234, 0, 0, 0xffff, -1, -1),
+    C(shl_cl, CF | SF | ZF | PF, 0, 0, 5, 0, -1, -1),
+    C(sar_1, ARITH & ~AF, 0, 0, 0, 0, -1, -1),
+    C(rol_imm16, CF, 0, 0, 0, 0, -1, -1),
+    C(rcr_cl8, CF, 0, 0, 3, 0, -1, -1),
+    C(shrd_imm, CF | SF | ZF | PF, 0, 0x0123456789abcdef, 0, 0, -1, -1),
+    C(shld_cl32, CF | SF | ZF | PF, 0, 0x89abcdef, 7, 0, -1, -1),
     C(movdqu_load, ARITH, 0, 0, 0, 0, -1, -1),
     C(movups_store, ARITH, 0, 0, 0, 0, -1, -1),
     C(movaps_load, ARITH, 0, 0, 0, 0, -1, -1),
@@ -289,6 +311,32 @@ static int unsupported_gives_ud(uint8_t *area)
     }
     signal(SIGILL, SIG_DFL);
     return ud;
+}
+
+static sigjmp_buf de_jmp;
+
+static void on_sigfpe(int sig)
+{
+    siglongjmp(de_jmp, 1);
+}
+
+/* DIV by a zero in memory: #DE (SIGFPE), from the VMM as from the CPU. */
+static int divide_by_zero_gives_de(uint8_t *area)
+{
+    struct sigaction sa = { .sa_handler = on_sigfpe };
+    volatile int de = 0;        /* volatile: kept across siglongjmp */
+    uint64_t rax = 1, rdx = 0;
+
+    *(volatile uint32_t *)(area + 40) = 0;
+    sigaction(SIGFPE, &sa, NULL);
+    if (sigsetjmp(de_jmp, 1) == 0) {
+        asm volatile("divl 40(%2)" : "+a"(rax), "+d"(rdx) : "r"(area)
+                     : "memory", "cc");
+    } else {
+        de = 1;
+    }
+    signal(SIGFPE, SIG_DFL);
+    return de;
 }
 
 /*
@@ -552,6 +600,8 @@ int main(void)
         printf("mmio-check: unsupported-ud FAILED\n");
         failed++;
     }
+    report("divide-by-zero-de", divide_by_zero_gives_de(mmio) &&
+           divide_by_zero_gives_de(ram), &passed, &failed);
     report("rep-insb-down", rep_insb_down(), &passed, &failed);
     report("rep-insb-page-fault", rep_insb_page_fault(), &passed, &failed);
     report("rep-insb-copy-on-write", rep_insb_copy_on_write(), &passed,

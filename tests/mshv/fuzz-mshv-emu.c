@@ -114,6 +114,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                     ZYDIS_ATTRIB_HAS_REPNE))));
         fuzz_done++;
         break;
+    case MSHV_EMU_FAULT:
+        /* an exception the instruction raises: #DE or #GP(0) */
+        assert(f.emu.fault_vector == 0 || f.emu.fault_vector == 13);
+        /* fall through */
     case MSHV_EMU_UNSUPPORTED:
     case MSHV_EMU_STOPPED:
         assert(f.emu.rip == 0x1000);

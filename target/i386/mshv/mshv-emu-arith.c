@@ -201,6 +201,14 @@ MshvEmuResult mshv_emu_exec_compute(MshvEmu *e,
         mshv_emu_set_flags(e, FL_ARITH, a ? 0 : FL_ZF);
         v = ctpop64(a);
         break;
+    case ZYDIS_MNEMONIC_LZCNT:
+    case ZYDIS_MNEMONIC_TZCNT:
+        /* CF: a zero source; ZF: a zero result; the others undefined */
+        v = !a ? bits : insn->mnemonic == ZYDIS_MNEMONIC_TZCNT ? ctz64(a) :
+            clz64(a) - (64 - bits);
+        mshv_emu_set_flags(e, FL_CF | FL_ZF,
+                           (a ? 0 : FL_CF) | (v ? 0 : FL_ZF));
+        break;
     case ZYDIS_MNEMONIC_MOVBE:
         v = bits == 16 ? bswap16(a) : bits == 32 ? bswap32(a) : bswap64(a);
         break;
@@ -250,6 +258,8 @@ bool mshv_emu_is_compute(const ZydisDecodedInstruction *insn)
     case ZYDIS_MNEMONIC_BSF:
     case ZYDIS_MNEMONIC_BSR:
     case ZYDIS_MNEMONIC_POPCNT:
+    case ZYDIS_MNEMONIC_LZCNT:
+    case ZYDIS_MNEMONIC_TZCNT:
     case ZYDIS_MNEMONIC_MOVBE:
         return true;
     case ZYDIS_MNEMONIC_IMUL:
@@ -258,4 +268,220 @@ bool mshv_emu_is_compute(const ZydisDecodedInstruction *insn)
     default:
         return false;
     }
+}
+
+MshvEmuResult mshv_emu_exec_muldiv(MshvEmu *e,
+                                   const ZydisDecodedInstruction *insn,
+                                   const ZydisDecodedOperand *ops)
+{
+    unsigned bits = ops[0].size;
+    bool is_signed = insn->mnemonic == ZYDIS_MNEMONIC_IMUL ||
+                     insn->mnemonic == ZYDIS_MNEMONIC_IDIV;
+    ZydisRegister lo_reg = accumulator(bits);
+    ZydisRegister hi_reg = bits == 16 ? ZYDIS_REGISTER_DX :
+                           bits == 32 ? ZYDIS_REGISTER_EDX :
+                           ZYDIS_REGISTER_RDX;
+    uint64_t src, lo, hi = 0, m = width_mask(bits);
+    unsigned __int128 u, q, r;
+    __int128 s;
+
+    TRY(mshv_emu_op_read(e, insn, &ops[0], &src));
+    if (bits == 8) {
+        /* AX = AL * r/m8; AL, AH = AX / r/m8 */
+        mshv_emu_reg_read(e, ZYDIS_REGISTER_AX, &lo);
+        hi = lo >> 8;
+        lo &= 0xff;
+    } else {
+        mshv_emu_reg_read(e, lo_reg, &lo);
+        mshv_emu_reg_read(e, hi_reg, &hi);
+    }
+    src &= m;
+    if (insn->mnemonic == ZYDIS_MNEMONIC_MUL ||
+        insn->mnemonic == ZYDIS_MNEMONIC_IMUL) {
+        bool overflow;
+
+        if (is_signed) {
+            s = (__int128)(int64_t)sign_extend(lo, bits) *
+                (int64_t)sign_extend(src, bits);
+            u = (unsigned __int128)s;
+            overflow = s != (__int128)(int64_t)sign_extend((uint64_t)u & m,
+                                                           bits);
+        } else {
+            u = (unsigned __int128)lo * src;
+            overflow = (u >> bits) != 0;
+        }
+        lo = (uint64_t)u & m;
+        hi = (uint64_t)(u >> bits) & m;
+        /* CF and OF: the upper half matters; SF, ZF, AF, PF undefined */
+        mshv_emu_set_flags(e, FL_CF | FL_OF, overflow ? FL_CF | FL_OF : 0);
+    } else {
+        /* the dividend is twice the width: (hi << bits) | lo */
+        u = ((unsigned __int128)hi << bits) | lo;
+        if (!src) {
+            return mshv_emu_fault(e, EMU_EXCP_DE, false, 0);
+        }
+        if (is_signed) {
+            __int128 n = bits == 64 ? (__int128)u :
+                         (__int128)(int64_t)sign_extend((uint64_t)u, 2 * bits);
+            __int128 d = (int64_t)sign_extend(src, bits);
+            __int128 sq, sr;
+
+            /* (INT_MIN / -1 overflows in C too) */
+            if (d == -1) {
+                if (n < -(__int128)(m >> 1)) {
+                    return mshv_emu_fault(e, EMU_EXCP_DE, false, 0);
+                }
+                sq = -n;
+                sr = 0;
+            } else {
+                sq = n / d;
+                sr = n % d;
+            }
+            if (sq > (__int128)(m >> 1) || sq < -(__int128)(m >> 1) - 1) {
+                return mshv_emu_fault(e, EMU_EXCP_DE, false, 0);
+            }
+            q = (unsigned __int128)sq;
+            r = (unsigned __int128)sr;
+        } else {
+            q = u / src;
+            r = u % src;
+            if (q > m) {
+                return mshv_emu_fault(e, EMU_EXCP_DE, false, 0);
+            }
+        }
+        lo = (uint64_t)q & m;
+        hi = (uint64_t)r & m;
+        /* all six arithmetic flags undefined: left as they were */
+    }
+    if (bits == 8) {
+        mshv_emu_reg_write(e, ZYDIS_REGISTER_AX, hi << 8 | lo);
+    } else {
+        mshv_emu_reg_write(e, lo_reg, lo);
+        mshv_emu_reg_write(e, hi_reg, hi);
+    }
+    return MSHV_EMU_DONE;
+}
+
+/* RCL or RCR of A through CF by COUNT, one bit at a time (COUNT < 64) */
+static uint64_t rotate_carry(uint64_t a, unsigned bits, unsigned count,
+                             bool left, bool *cf)
+{
+    uint64_t msb = 1ULL << (bits - 1);
+
+    while (count--) {
+        bool out = left ? a & msb : a & 1;
+
+        a = left ? (a << 1 | *cf) & width_mask(bits) :
+                   a >> 1 | (*cf ? msb : 0);
+        *cf = out;
+    }
+    return a;
+}
+
+/*
+ * Flags as the SDM defines them; where it leaves one undefined (OF after
+ * a count other than 1, AF, CF past the width), it stays as it was.
+ */
+MshvEmuResult mshv_emu_exec_shift(MshvEmu *e,
+                                  const ZydisDecodedInstruction *insn,
+                                  const ZydisDecodedOperand *ops)
+{
+    unsigned bits = ops[0].size, count;
+    bool double_shift = insn->mnemonic == ZYDIS_MNEMONIC_SHLD ||
+                        insn->mnemonic == ZYDIS_MNEMONIC_SHRD;
+    const ZydisDecodedOperand *count_op = &ops[double_shift ? 2 : 1];
+    uint64_t a, b = 0, c, r, msb = 1ULL << (bits - 1);
+    bool cf = e->rflags & FL_CF;
+    uint32_t fl = 0, mask;
+
+    TRY(mshv_emu_op_read(e, insn, &ops[0], &a));
+    if (double_shift) {
+        TRY(mshv_emu_op_read(e, insn, &ops[1], &b));
+    }
+    if (insn->operand_count_visible < (double_shift ? 3 : 2)) {
+        c = 1;          /* (Zydis may leave the implicit 1 hidden) */
+    } else {
+        TRY(mshv_emu_op_read(e, insn, count_op, &c));
+    }
+    count = c & (bits == 64 ? 0x3f : 0x1f);
+    if (!count) {
+        return MSHV_EMU_DONE;   /* no write, no flags */
+    }
+    a &= width_mask(bits);
+    mask = FL_CF | (count == 1 ? FL_OF : 0);
+    switch (insn->mnemonic) {
+    case ZYDIS_MNEMONIC_SHL:
+        r = count < 64 ? a << count : 0;
+        cf = count <= bits && (a >> (bits - count) & 1);
+        if (count > bits) {
+            mask &= ~FL_CF;
+        }
+        fl = flags_result(r, bits) | (!!(r & msb) != cf ? FL_OF : 0);
+        mask |= FL_SF | FL_ZF | FL_PF;
+        break;
+    case ZYDIS_MNEMONIC_SHR:
+        r = a >> count;
+        cf = count <= bits && (a >> (count - 1) & 1);
+        if (count > bits) {
+            mask &= ~FL_CF;
+        }
+        fl = flags_result(r, bits) | (a & msb ? FL_OF : 0);
+        mask |= FL_SF | FL_ZF | FL_PF;
+        break;
+    case ZYDIS_MNEMONIC_SAR: {
+        int64_t sa = sign_extend(a, bits);
+
+        r = (uint64_t)(sa >> MIN(count, 63));
+        cf = (uint64_t)(sa >> MIN(count - 1, 63)) & 1;
+        fl = flags_result(r, bits);     /* OF: 0 */
+        mask |= FL_SF | FL_ZF | FL_PF;
+        break;
+    }
+    case ZYDIS_MNEMONIC_ROL:
+        c = count % bits;
+        r = c ? a << c | a >> (bits - c) : a;
+        cf = r & 1;
+        fl = !!(r & msb) != cf ? FL_OF : 0;
+        break;
+    case ZYDIS_MNEMONIC_ROR:
+        c = count % bits;
+        r = c ? a >> c | a << (bits - c) : a;
+        cf = r & msb;
+        fl = !!(r & msb) != !!(r & msb >> 1) ? FL_OF : 0;
+        break;
+    case ZYDIS_MNEMONIC_RCL:
+        r = rotate_carry(a, bits, bits < 32 ? count % (bits + 1) : count,
+                         true, &cf);
+        fl = !!(r & msb) != cf ? FL_OF : 0;
+        break;
+    case ZYDIS_MNEMONIC_RCR:
+        fl = !!(a & msb) != cf ? FL_OF : 0;
+        r = rotate_carry(a, bits, bits < 32 ? count % (bits + 1) : count,
+                         false, &cf);
+        break;
+    case ZYDIS_MNEMONIC_SHLD:
+    case ZYDIS_MNEMONIC_SHRD:
+        if (count > bits) {
+            /* a 16-bit operand shifted by 17-31: the result is undefined */
+            return MSHV_EMU_UNSUPPORTED;
+        }
+        b &= width_mask(bits);
+        if (insn->mnemonic == ZYDIS_MNEMONIC_SHLD) {
+            r = count == bits ? b : a << count | b >> (bits - count);
+            cf = a >> (bits - count) & 1;
+        } else {
+            r = count == bits ? b : a >> count | b << (bits - count);
+            cf = a >> (count - 1) & 1;
+        }
+        r &= width_mask(bits);
+        fl = flags_result(r, bits) | (!!(r & msb) != !!(a & msb) ? FL_OF : 0);
+        mask |= FL_SF | FL_ZF | FL_PF;
+        break;
+    default:
+        return MSHV_EMU_UNSUPPORTED;
+    }
+    /* the flags after the write: a write that faults leaves them */
+    TRY(mshv_emu_op_write(e, insn, &ops[0], r & width_mask(bits)));
+    mshv_emu_set_flags(e, mask, fl | (cf ? FL_CF : 0));
+    return MSHV_EMU_DONE;
 }

@@ -49,6 +49,19 @@ static inline uint64_t sign_extend(uint64_t v, unsigned bits)
                                        (64 - bits));
 }
 
+/* The exceptions the executor raises itself */
+#define EMU_EXCP_DE     0
+#define EMU_EXCP_GP     13
+
+static inline MshvEmuResult mshv_emu_fault(MshvEmu *e, uint8_t vector,
+                                           bool has_code, uint32_t code)
+{
+    e->fault_vector = vector;
+    e->fault_has_code = has_code;
+    e->fault_code = code;
+    return MSHV_EMU_FAULT;
+}
+
 static inline ZydisRegister accumulator(unsigned bits)
 {
     return bits == 8 ? ZYDIS_REGISTER_AL : bits == 16 ? ZYDIS_REGISTER_AX :
@@ -81,6 +94,14 @@ MshvEmuResult mshv_emu_exec_alu(MshvEmu *e,
 MshvEmuResult mshv_emu_exec_bt(MshvEmu *e,
                                const ZydisDecodedInstruction *insn,
                                const ZydisDecodedOperand *ops);
+/* MUL, IMUL, DIV, IDIV of RDX:RAX (AX) by their one operand */
+MshvEmuResult mshv_emu_exec_muldiv(MshvEmu *e,
+                                   const ZydisDecodedInstruction *insn,
+                                   const ZydisDecodedOperand *ops);
+/* SHL, SHR, SAR, ROL, ROR, RCL, RCR, SHLD, SHRD */
+MshvEmuResult mshv_emu_exec_shift(MshvEmu *e,
+                                  const ZydisDecodedInstruction *insn,
+                                  const ZydisDecodedOperand *ops);
 /* Whether condition CC (the low nibble of a Jcc, SETcc or CMOVcc) holds. */
 bool mshv_emu_cond_holds(uint64_t rflags, unsigned cc);
 bool mshv_emu_is_compute(const ZydisDecodedInstruction *insn);

@@ -67,6 +67,23 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
     case ZYDIS_MNEMONIC_NOT:
         r = mshv_emu_exec_alu(e, insn, ops);
         break;
+    case ZYDIS_MNEMONIC_MUL: case ZYDIS_MNEMONIC_DIV:
+    case ZYDIS_MNEMONIC_IDIV:
+        r = mshv_emu_exec_muldiv(e, insn, ops);
+        break;
+    case ZYDIS_MNEMONIC_IMUL:
+        /* the one-operand form; the others compute into a register */
+        r = insn->operand_count_visible == 1 ?
+            mshv_emu_exec_muldiv(e, insn, ops) :
+            mshv_emu_exec_compute(e, insn, ops);
+        break;
+    case ZYDIS_MNEMONIC_SHL: case ZYDIS_MNEMONIC_SAR:
+    case ZYDIS_MNEMONIC_SHR:
+    case ZYDIS_MNEMONIC_ROL: case ZYDIS_MNEMONIC_ROR:
+    case ZYDIS_MNEMONIC_RCL: case ZYDIS_MNEMONIC_RCR:
+    case ZYDIS_MNEMONIC_SHLD: case ZYDIS_MNEMONIC_SHRD:
+        r = mshv_emu_exec_shift(e, insn, ops);
+        break;
     case ZYDIS_MNEMONIC_BT: case ZYDIS_MNEMONIC_BTS:
     case ZYDIS_MNEMONIC_BTR: case ZYDIS_MNEMONIC_BTC:
         r = mshv_emu_exec_bt(e, insn, ops);

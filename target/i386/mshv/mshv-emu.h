@@ -35,6 +35,13 @@ typedef struct MshvEmuOps {
      */
     int (*port)(MshvEmu *emu, uint16_t port, void *buf, unsigned size,
                 bool write);
+    /*
+     * Read a register the snapshot does not hold: CR0, CR4, or a segment
+     * register (ES ... GS) as its selector | attributes << 16 (the
+     * hypervisor's segment attributes).  0, or -1 to stop.  NULL: the
+     * instructions that need one are not executed.
+     */
+    int (*sysreg)(MshvEmu *emu, ZydisRegister reg, uint64_t *value);
 } MshvEmuOps;
 
 struct MshvEmu {
@@ -45,6 +52,10 @@ struct MshvEmu {
     uint64_t rip;
     uint64_t rflags;
     uint32_t gpr_written;       /* bit n: gpr[n] changed */
+    /* MSHV_EMU_FAULT: the exception, as the instruction raises it */
+    uint8_t fault_vector;
+    bool fault_has_code;
+    uint32_t fault_code;
 };
 
 typedef enum MshvEmuResult {
@@ -52,6 +63,12 @@ typedef enum MshvEmuResult {
     MSHV_EMU_DONE,
     MSHV_EMU_UNSUPPORTED,       /* not an instruction we execute: #UD */
     MSHV_EMU_STOPPED,           /* a memory callback failed */
+    /*
+     * the instruction raises an exception (#DE, #GP(0) for a
+     * non-canonical target ...): nothing changed, the caller injects
+     * EMU->fault_*
+     */
+    MSHV_EMU_FAULT,
 } MshvEmuResult;
 
 /* Execute INSN (decoded in EMU->mode) on EMU's registers. */

@@ -180,3 +180,44 @@ uint64_t mshv_x86_emu_seg_base(MshvEmu *emu, ZydisRegister seg)
 
     return mshv_x86_seg_base(vp->cpu, vp->segs, seg);
 }
+
+int mshv_x86_emu_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value)
+{
+    MshvX86EmuVp *vp = container_of(emu, MshvX86EmuVp, emu);
+    MshvX86CPUState *s = mshv_x86_cpu_state(vp->cpu);
+    union hv_register_value v = { 0 };
+    struct hv_x64_segment_register seg;
+
+    if (reg >= ZYDIS_REGISTER_ES && reg <= ZYDIS_REGISTER_GS) {
+        int r = R_ES + (reg - ZYDIS_REGISTER_ES);
+
+        seg = vp->segs[r] ? *vp->segs[r] : mshv_x86_segment(vp->cpu, r);
+        *value = seg.selector | (uint64_t)seg.attributes << 16;
+        return 0;
+    }
+    if (reg != ZYDIS_REGISTER_CR0 && reg != ZYDIS_REGISTER_CR4) {
+        return -1;
+    }
+    if (s->regs && s->regs->isvalid) {
+        *value = reg == ZYDIS_REGISTER_CR0 ? s->regs->cr0 : s->regs->cr4;
+        return 0;
+    }
+    if (mshv_x86_get_reg(vp->cpu, reg == ZYDIS_REGISTER_CR0 ?
+                         HV_X64_REGISTER_CR0 : HV_X64_REGISTER_CR4, &v) < 0) {
+        return -1;
+    }
+    *value = v.reg64;
+    return 0;
+}
+
+int mshv_x86_emu_fault(MshvX86EmuVp *vp)
+{
+    MshvEmu *e = &vp->emu;
+
+    trace_mshv_emu_fault(vp->cpu->cpu_index, e->rip, e->fault_vector,
+                         e->fault_code);
+    return mshv_x86_inject_exception(vp->cpu, e->fault_vector,
+                                     e->fault_has_code, e->fault_code,
+                                     "raising the fault of an emulated "
+                                     "instruction");
+}

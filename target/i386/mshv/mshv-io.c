@@ -68,6 +68,8 @@ static int mshv_string_io(CPUState *cpu,
     switch (mshv_emu_exec(&sio.emu, &insn, ops)) {
     case MSHV_EMU_DONE:
         break;
+    case MSHV_EMU_FAULT:
+        return mshv_x86_emu_fault(&sio);
     case MSHV_EMU_UNSUPPORTED:
         return mshv_x86_inject_ud(cpu, "string port I/O QEMU cannot execute");
     default:

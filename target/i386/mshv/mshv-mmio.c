@@ -81,6 +81,7 @@ static const MshvEmuOps mshv_mmio_ops = {
     .mem = mshv_mmio_mem,
     .seg_base = mshv_x86_emu_seg_base,
     .xmm = mshv_mmio_xmm,
+    .sysreg = mshv_x86_emu_sysreg,
 };
 
 /* All GPRs: from the register page, else in one hypercall. */
@@ -177,6 +178,9 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
     switch (mshv_emu_exec(&m.vp.emu, &insn, ops)) {
     case MSHV_EMU_DONE:
         return mshv_mmio_store(&m);
+    case MSHV_EMU_FAULT:
+        /* a fault: the instruction changed nothing, RIP stays on it */
+        return mshv_x86_emu_fault(&m.vp);
     case MSHV_EMU_UNSUPPORTED: {
         char text[96];
 

@@ -119,6 +119,10 @@ int mshv_x86_emu_mem(MshvEmu *emu, uint64_t linear, void *buf,
                      unsigned size, bool write);
 /* MshvEmuOps.seg_base: mshv_x86_seg_base(). */
 uint64_t mshv_x86_emu_seg_base(MshvEmu *emu, ZydisRegister seg);
+/* MshvEmuOps.sysreg: CR0, CR4 and segment registers of the VP. */
+int mshv_x86_emu_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value);
+/* Inject the exception the executor's instruction raised (MSHV_EMU_FAULT) */
+int mshv_x86_emu_fault(MshvX86EmuVp *vp);
 
 /* mshv-complete.c: finishing an intercepted instruction */
 

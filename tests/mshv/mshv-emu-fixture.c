@@ -1,0 +1,106 @@
+/*
+ * The MSHV instruction executor's tests: the fake machine
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "mshv-emu-fixture.h"
+
+
+static int fake_mem(MshvEmu *emu, uint64_t la, void *buf, unsigned size,
+                    bool write)
+{
+    Fixture *f = container_of(emu, Fixture, emu);
+    uint8_t *p;
+
+    if (la >= DEV_BASE && la + size <= DEV_BASE + DEV_SIZE) {
+        p = f->dev + (la - DEV_BASE);
+        write ? f->dev_writes++ : f->dev_reads++;
+    } else if (la >= RAM_BASE && la + size <= RAM_BASE + RAM_SIZE) {
+        p = f->ram + (la - RAM_BASE);
+    } else if (f->sink) {
+        if (!write) {
+            memset(buf, 0, size);
+        }
+        return 0;
+    } else {
+        return -1;
+    }
+    if (write) {
+        memcpy(p, buf, size);
+    } else {
+        memcpy(buf, p, size);
+    }
+    return 0;
+}
+
+static uint64_t fake_seg_base(MshvEmu *emu, ZydisRegister seg)
+{
+    Fixture *f = container_of(emu, Fixture, emu);
+
+    return seg == ZYDIS_REGISTER_FS ? f->fs_base : 0;
+}
+
+static int fake_xmm(MshvEmu *emu, unsigned index, uint8_t value[16],
+                    bool write)
+{
+    Fixture *f = container_of(emu, Fixture, emu);
+
+    g_assert_cmpuint(index, <, 16);
+    if (write) {
+        memcpy(f->xmm[index], value, 16);
+    } else {
+        memcpy(value, f->xmm[index], 16);
+    }
+    return 0;
+}
+
+static int fake_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value)
+{
+    Fixture *f = container_of(emu, Fixture, emu);
+
+    if (reg == ZYDIS_REGISTER_CR0) {
+        *value = f->cr0;
+    } else if (reg == ZYDIS_REGISTER_CR4) {
+        *value = f->cr4;
+    } else if (reg >= ZYDIS_REGISTER_ES && reg <= ZYDIS_REGISTER_GS) {
+        *value = f->sreg[reg - ZYDIS_REGISTER_ES];
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static const MshvEmuOps fake_ops = {
+    .mem = fake_mem,
+    .seg_base = fake_seg_base,
+    .xmm = fake_xmm,
+    .sysreg = fake_sysreg,
+};
+
+void fixture_init(Fixture *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->emu.ops = &fake_ops;
+    f->emu.mode = ZYDIS_MACHINE_MODE_LONG_64;
+    f->emu.rflags = 0x2;
+    f->emu.rip = 0x1000;
+}
+
+MshvEmuResult run(Fixture *f, const uint8_t *bytes, size_t len,
+                         unsigned *insn_len)
+{
+    ZydisDecoder dec;
+    ZydisDecodedInstruction insn;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+
+    g_assert_true(ZYAN_SUCCESS(ZydisDecoderInit(&dec, f->emu.mode,
+                                                ZYDIS_STACK_WIDTH_64)));
+    g_assert_true(ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, bytes, len,
+                                                      &insn, ops)));
+    if (insn_len) {
+        *insn_len = insn.length;
+    }
+    return mshv_emu_exec(&f->emu, &insn, ops);
+}

@@ -1,0 +1,37 @@
+/*
+ * The MSHV instruction executor's tests: a fake machine with a device
+ * window and a little RAM, shared by the test programs
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef TESTS_MSHV_EMU_FIXTURE_H
+#define TESTS_MSHV_EMU_FIXTURE_H
+
+#include "../../target/i386/mshv/mshv-emu.h"
+
+#define DEV_BASE    0xfed00000ULL
+#define DEV_SIZE    0x100
+#define RAM_BASE    0x100000ULL
+#define RAM_SIZE    0x100
+#define FLAGS_MASK  0x8d5       /* OF SF ZF AF PF CF */
+
+typedef struct Fixture {
+    MshvEmu emu;
+    uint8_t xmm[16][16];
+    uint8_t dev[DEV_SIZE];
+    uint8_t ram[RAM_SIZE];
+    unsigned dev_reads, dev_writes;
+    bool sink;                  /* every other address reads 0, drops writes */
+    uint64_t fs_base;           /* the other segments' bases are 0 */
+    uint64_t cr0, cr4;
+    uint64_t sreg[6];           /* ES...GS: selector | attributes << 16 */
+} Fixture;
+
+/* A fresh machine in 64-bit mode, RIP 0x1000, RFLAGS 0x2. */
+void fixture_init(Fixture *f);
+/* Decode BYTES in F's mode and execute; INSN_LEN: its length. */
+MshvEmuResult run(Fixture *f, const uint8_t *bytes, size_t len,
+                  unsigned *insn_len);
+
+#endif /* TESTS_MSHV_EMU_FIXTURE_H */
