@@ -137,6 +137,33 @@ CASE(rol_imm16, "rolw $3, 2(%[m])")
 CASE(rcr_cl8, "rcrb %%cl, 1(%[m])")
 CASE(shrd_imm, "shrdq $12, %%rbx, 8(%[m])")
 CASE(shld_cl32, "shldl %%cl, %%ebx, 4(%[m])")
+
+/*
+ * The stack in the area for TEXT: RSP at 48(%[m]), the real one kept
+ * aside (globals: the asm names them).
+ */
+uint64_t mmio_saved_rsp, mmio_saved_rbp;
+
+#define STACK_CASE(fn, text)                                                \
+    CASE(fn, "mov %%rsp, mmio_saved_rsp(%%rip)\n\t"                         \
+             "lea 48(%[m]), %%rsp\n\t" text "\n\t"                          \
+             "mov mmio_saved_rsp(%%rip), %%rsp")
+
+STACK_CASE(push_mem, "pushq 8(%[m])\n\tpopq %%rax")
+STACK_CASE(push_imm, "pushq $-7\n\tpushw $0x1234\n\tpopw %%bx\n\tpopq %%rcx")
+STACK_CASE(pop_mem, "popq 16(%[m])")
+STACK_CASE(call_ret, "call 1f\n\tjmp 2f\n1:\tret\n2:")
+STACK_CASE(call_mem, "lea 1f(%%rip), %%rax\n\tmov %%rax, 24(%[m])\n\t"
+                     "call *24(%[m])\n\tjmp 2f\n1:\tret $8\n2:")
+STACK_CASE(jmp_mem, "lea 1f(%%rip), %%rax\n\tmov %%rax, 24(%[m])\n\t"
+                    "jmp *24(%[m])\n\tud2\n1:")
+STACK_CASE(pushf_pop, "pushfq\n\tpopq %%rax")
+/* RDI: the area (%[m] may be RBP, which ENTER and LEAVE change) */
+STACK_CASE(enter_leave, "mov %%rbp, mmio_saved_rbp(%%rip)\n\t"
+                        "mov $0x77, %%rbp\n\tenter $16, $0\n\t"
+                        "mov %%rbp, %%rdx\n\tsub %%rdi, %%rdx\n\t"
+                        "leave\n\tmov %%rbp, %%rbx\n\t"
+                        "mov mmio_saved_rbp(%%rip), %%rbp")
 CASE(movdqu_load,
      "movdqu 16(%[m]), %%xmm0\n\tmovdqu %%xmm0, (%[x])")
 CASE(movups_store,
@@ -236,6 +263,14 @@ static const Case cases[] = {
     C(rcr_cl8, CF, 0, 0, 3, 0, -1, -1),
     C(shrd_imm, CF | SF | ZF | PF, 0, 0x0123456789abcdef, 0, 0, -1, -1),
     C(shld_cl32, CF | SF | ZF | PF, 0, 0x89abcdef, 7, 0, -1, -1),
+    C(push_mem, ARITH, 0, 0, 0, 0, -1, -1),
+    C(push_imm, ARITH, 0, 0, 0, 0, -1, -1),
+    C(pop_mem, ARITH, 0, 0, 0, 0, -1, -1),
+    C(call_ret, ARITH, 0, 0, 0, 0, -1, -1),
+    C(call_mem, ARITH, 0, 0, 0, 0, -1, -1),
+    C(jmp_mem, ARITH, 0, 0, 0, 0, -1, -1),
+    C(pushf_pop, ARITH, 0, 0, 0, 0, -1, -1),
+    C(enter_leave, ARITH, 0, 0, 0, 0, -1, 0),
     C(movdqu_load, ARITH, 0, 0, 0, 0, -1, -1),
     C(movups_store, ARITH, 0, 0, 0, 0, -1, -1),
     C(movaps_load, ARITH, 0, 0, 0, 0, -1, -1),
@@ -327,7 +362,7 @@ static int divide_by_zero_gives_de(uint8_t *area)
     volatile int de = 0;        /* volatile: kept across siglongjmp */
     uint64_t rax = 1, rdx = 0;
 
-    *(volatile uint32_t *)(area + 40) = 0;
+    *(volatile uint32_t *)(area + 40) = 0;     /* volatile: a device store */
     sigaction(SIGFPE, &sa, NULL);
     if (sigsetjmp(de_jmp, 1) == 0) {
         asm volatile("divl 40(%2)" : "+a"(rax), "+d"(rdx) : "r"(area)
@@ -337,6 +372,31 @@ static int divide_by_zero_gives_de(uint8_t *area)
     }
     signal(SIGFPE, SIG_DFL);
     return de;
+}
+
+static sigjmp_buf gp_jmp;
+
+static void on_sigsegv(int sig)
+{
+    siglongjmp(gp_jmp, 1);
+}
+
+/* JMP through memory to a non-canonical address: #GP(0) (SIGSEGV). */
+static int noncanonical_jump_gives_gp(uint8_t *area)
+{
+    struct sigaction sa = { .sa_handler = on_sigsegv };
+    volatile int gp = 0;        /* volatile: kept across siglongjmp */
+
+    /* volatile: a store to the device, not optimized away */
+    *(volatile uint64_t *)(area + 32) = 0x8000000000000000ULL;
+    sigaction(SIGSEGV, &sa, NULL);
+    if (sigsetjmp(gp_jmp, 1) == 0) {
+        asm volatile("jmp *32(%0)" : : "r"(area) : "memory");
+    } else {
+        gp = 1;
+    }
+    signal(SIGSEGV, SIG_DFL);
+    return gp;
 }
 
 /*
@@ -602,6 +662,8 @@ int main(void)
     }
     report("divide-by-zero-de", divide_by_zero_gives_de(mmio) &&
            divide_by_zero_gives_de(ram), &passed, &failed);
+    report("noncanonical-jump-gp", noncanonical_jump_gives_gp(mmio) &&
+           noncanonical_jump_gives_gp(ram), &passed, &failed);
     report("rep-insb-down", rep_insb_down(), &passed, &failed);
     report("rep-insb-page-fault", rep_insb_page_fault(), &passed, &failed);
     report("rep-insb-copy-on-write", rep_insb_copy_on_write(), &passed,

@@ -106,8 +106,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     switch (mshv_emu_exec(&f.emu, &insn, ops)) {
     case MSHV_EMU_DONE:
-        /* Past the instruction, or on it with REP iterations left. */
+        /*
+         * Past the instruction, at a branch's target, or on it with REP
+         * iterations left.
+         */
         assert(f.emu.rip == 0x1000 + insn.length ||
+               insn.meta.category == ZYDIS_CATEGORY_CALL ||
+               insn.meta.category == ZYDIS_CATEGORY_RET ||
+               insn.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
                (f.emu.rip == 0x1000 &&
                 (insn.attributes & (ZYDIS_ATTRIB_HAS_REP |
                                     ZYDIS_ATTRIB_HAS_REPE |

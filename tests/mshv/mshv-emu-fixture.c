@@ -95,8 +95,12 @@ MshvEmuResult run(Fixture *f, const uint8_t *bytes, size_t len,
     ZydisDecodedInstruction insn;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 
-    g_assert_true(ZYAN_SUCCESS(ZydisDecoderInit(&dec, f->emu.mode,
-                                                ZYDIS_STACK_WIDTH_64)));
+    /* (as mshv-decode.c: the stack width follows the mode) */
+    g_assert_true(ZYAN_SUCCESS(ZydisDecoderInit(
+        &dec, f->emu.mode,
+        f->emu.mode == ZYDIS_MACHINE_MODE_LONG_64 ? ZYDIS_STACK_WIDTH_64 :
+        f->emu.mode == ZYDIS_MACHINE_MODE_LEGACY_32 ? ZYDIS_STACK_WIDTH_32 :
+        ZYDIS_STACK_WIDTH_16)));
     g_assert_true(ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, bytes, len,
                                                       &insn, ops)));
     if (insn_len) {

@@ -216,8 +216,9 @@ class AccelOnSimulator(MshvSimTest):
         self.assertEqual(failed, '0')
         cases = self.console_lines(r'mmio-check: [\w-]+ ok')
         self.assertEqual(len(cases), int(passed))
-        self.assertGreaterEqual(int(passed), 90)
-        for case in ('divide-by-zero-de', 'rep-insb-down',
+        self.assertGreaterEqual(int(passed), 99)
+        for case in ('divide-by-zero-de', 'noncanonical-jump-gp',
+                     'rep-insb-down',
                      'rep-insb-page-fault',
                      'rep-insb-copy-on-write', 'movs-mmio-page-fault',
                      'step-ram', 'step-mmio-load', 'step-mmio-store',

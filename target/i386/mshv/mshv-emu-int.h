@@ -115,6 +115,15 @@ MshvEmuResult mshv_emu_exec_string(MshvEmu *e,
                                    const ZydisDecodedOperand *ops,
                                    bool *more);
 
+/*
+ * mshv-emu-stack.c: PUSH, POP, PUSHF, near CALL, RET, JMP, LEAVE, ENTER;
+ * *BRANCHED: RIP is the target, not to be advanced
+ */
+MshvEmuResult mshv_emu_exec_stack(MshvEmu *e,
+                                  const ZydisDecodedInstruction *insn,
+                                  const ZydisDecodedOperand *ops,
+                                  bool *branched);
+
 /* mshv-emu-vector.c: SSE moves between a register and memory */
 bool mshv_emu_has_xmm_operand(const ZydisDecodedInstruction *insn,
                               const ZydisDecodedOperand *ops);

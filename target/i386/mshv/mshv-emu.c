@@ -13,7 +13,7 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
                             const ZydisDecodedOperand *ops)
 {
     MshvEmuResult r = MSHV_EMU_UNSUPPORTED;
-    bool more = false;
+    bool more = false, branched = false;
     uint64_t a, b, acc;
 
     if (insn->attributes & ZYDIS_ATTRIB_HAS_LOCK &&
@@ -83,6 +83,13 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
     case ZYDIS_MNEMONIC_RCL: case ZYDIS_MNEMONIC_RCR:
     case ZYDIS_MNEMONIC_SHLD: case ZYDIS_MNEMONIC_SHRD:
         r = mshv_emu_exec_shift(e, insn, ops);
+        break;
+    case ZYDIS_MNEMONIC_PUSH: case ZYDIS_MNEMONIC_POP:
+    case ZYDIS_MNEMONIC_PUSHF: case ZYDIS_MNEMONIC_PUSHFD:
+    case ZYDIS_MNEMONIC_PUSHFQ: case ZYDIS_MNEMONIC_CALL:
+    case ZYDIS_MNEMONIC_RET: case ZYDIS_MNEMONIC_JMP:
+    case ZYDIS_MNEMONIC_LEAVE: case ZYDIS_MNEMONIC_ENTER:
+        r = mshv_emu_exec_stack(e, insn, ops, &branched);
         break;
     case ZYDIS_MNEMONIC_BT: case ZYDIS_MNEMONIC_BTS:
     case ZYDIS_MNEMONIC_BTR: case ZYDIS_MNEMONIC_BTC:
@@ -169,7 +176,7 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
         }
         break;
     }
-    if (r == MSHV_EMU_DONE && !more) {
+    if (r == MSHV_EMU_DONE && !more && !branched) {
         e->rip += insn->length;
         if (e->mode != ZYDIS_MACHINE_MODE_LONG_64) {
             e->rip = (uint32_t)e->rip;
