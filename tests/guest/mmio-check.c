@@ -149,6 +149,9 @@ uint64_t mmio_saved_rsp, mmio_saved_rbp;
              "lea 48(%[m]), %%rsp\n\t" text "\n\t"                          \
              "mov mmio_saved_rsp(%%rip), %%rsp")
 
+CASE(smsw_store, "smsw 2(%[m])")
+CASE(mov_sreg_store, "mov %%ss, 6(%[m])")
+
 STACK_CASE(push_mem, "pushq 8(%[m])\n\tpopq %%rax")
 STACK_CASE(push_imm, "pushq $-7\n\tpushw $0x1234\n\tpopw %%bx\n\tpopq %%rcx")
 STACK_CASE(pop_mem, "popq 16(%[m])")
@@ -263,6 +266,8 @@ static const Case cases[] = {
     C(rcr_cl8, CF, 0, 0, 3, 0, -1, -1),
     C(shrd_imm, CF | SF | ZF | PF, 0, 0x0123456789abcdef, 0, 0, -1, -1),
     C(shld_cl32, CF | SF | ZF | PF, 0, 0x89abcdef, 7, 0, -1, -1),
+    C(smsw_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(mov_sreg_store, ARITH, 0, 0, 0, 0, -1, -1),
     C(push_mem, ARITH, 0, 0, 0, 0, -1, -1),
     C(push_imm, ARITH, 0, 0, 0, 0, -1, -1),
     C(pop_mem, ARITH, 0, 0, 0, 0, -1, -1),

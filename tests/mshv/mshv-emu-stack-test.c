@@ -3,6 +3,7 @@
  * transfers (target/i386/mshv/mshv-emu-stack.c) with the stack or the
  * branch target in the fake device: what is stored where, RSP and RIP
  * after, #GP(0) for a non-canonical target, nothing changed by a fault.
+ * And the stores of system registers (SMSW, MOV m, Sreg).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -256,6 +257,30 @@ static void test_stack_stop(void)
     g_assert_cmphex(f.emu.gpr[RSP], ==, 0x7000);
 }
 
+/* SMSW and MOV of a segment register to the device. */
+static void test_system_stores(void)
+{
+    static const uint8_t smsw[] = { 0x0f, 0x01, 0x23 };    /* smsw [rbx] */
+    static const uint8_t mov_fs[] = { 0x8c, 0x23 };        /* mov [rbx], fs */
+    static const uint8_t mov_to_ss[] = { 0x8e, 0x13 };     /* mov ss, [rbx] */
+    Fixture f;
+
+    stack_init(&f);
+    f.cr0 = 0x80050033;
+    done(&f, smsw, sizeof(smsw), 0);
+    g_assert_cmphex(dev64(&f, 8), ==, 0x1122334455660033ULL);
+
+    stack_init(&f);
+    f.sreg[4] = 0x2b | 0xc0f3ULL << 16;
+    done(&f, mov_fs, sizeof(mov_fs), 0);
+    g_assert_cmphex(dev64(&f, 8), ==, 0x112233445566002bULL);
+
+    /* a segment load needs a descriptor: not here */
+    stack_init(&f);
+    g_assert_cmpint(run(&f, mov_to_ss, sizeof(mov_to_ss), NULL), ==,
+                    MSHV_EMU_UNSUPPORTED);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -266,5 +291,6 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv/emu/stack/frames", test_frames);
     g_test_add_func("/mshv/emu/stack/width", test_stack_width);
     g_test_add_func("/mshv/emu/stack/stop", test_stack_stop);
+    g_test_add_func("/mshv/emu/system-stores", test_system_stores);
     return g_test_run();
 }

@@ -216,7 +216,7 @@ class AccelOnSimulator(MshvSimTest):
         self.assertEqual(failed, '0')
         cases = self.console_lines(r'mmio-check: [\w-]+ ok')
         self.assertEqual(len(cases), int(passed))
-        self.assertGreaterEqual(int(passed), 99)
+        self.assertGreaterEqual(int(passed), 101)
         for case in ('divide-by-zero-de', 'noncanonical-jump-gp',
                      'rep-insb-down',
                      'rep-insb-page-fault',

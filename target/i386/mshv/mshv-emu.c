@@ -9,6 +9,26 @@
 #include "qemu/osdep.h"
 #include "mshv-emu-int.h"
 
+/*
+ * Store system register REG's value (a segment register's selector),
+ * masked with MASK, to DST.
+ */
+static MshvEmuResult mshv_emu_system_store(MshvEmu *e,
+                                           const ZydisDecodedInstruction *insn,
+                                           const ZydisDecodedOperand *dst,
+                                           ZydisRegister reg, uint64_t mask)
+{
+    uint64_t v;
+
+    if (!e->ops->sysreg) {
+        return MSHV_EMU_UNSUPPORTED;
+    }
+    if (e->ops->sysreg(e, reg, &v) < 0) {
+        return MSHV_EMU_STOPPED;
+    }
+    return status(mshv_emu_op_write(e, insn, dst, v & mask));
+}
+
 MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
                             const ZydisDecodedOperand *ops)
 {
@@ -51,6 +71,14 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
         if (insn->operand_count_visible != 2) {
             break;
         }
+        if (ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            ops[1].reg.value >= ZYDIS_REGISTER_ES &&
+            ops[1].reg.value <= ZYDIS_REGISTER_GS) {
+            /* MOV m16, Sreg: the selector (a load would need a descriptor) */
+            r = mshv_emu_system_store(e, insn, &ops[0], ops[1].reg.value,
+                                      0xffff);
+            break;
+        }
         r = status(mshv_emu_op_read(e, insn, &ops[1], &a));
         if (r == MSHV_EMU_DONE) {
             r = status(mshv_emu_op_write(e, insn, &ops[0],
@@ -66,6 +94,11 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
     case ZYDIS_MNEMONIC_DEC: case ZYDIS_MNEMONIC_NEG:
     case ZYDIS_MNEMONIC_NOT:
         r = mshv_emu_exec_alu(e, insn, ops);
+        break;
+    case ZYDIS_MNEMONIC_SMSW:
+        /* CR0's low 16 bits (UMIP would have faulted before any access) */
+        r = mshv_emu_system_store(e, insn, &ops[0], ZYDIS_REGISTER_CR0,
+                                  0xffff);
         break;
     case ZYDIS_MNEMONIC_MUL: case ZYDIS_MNEMONIC_DIV:
     case ZYDIS_MNEMONIC_IDIV:
