@@ -319,9 +319,35 @@ static void mshv_sim_set_cet(Object *obj, bool value, Error **errp)
     MSHV_SIM_MACHINE(obj)->cet = value;
 }
 
+static void mshv_sim_get_insn_bytes(Object *obj, Visitor *v,
+                                    const char *name, void *opaque,
+                                    Error **errp)
+{
+    uint8_t value = MSHV_SIM_MACHINE(obj)->insn_bytes;
+
+    visit_type_uint8(v, name, &value, errp);
+}
+
+static void mshv_sim_set_insn_bytes(Object *obj, Visitor *v,
+                                    const char *name, void *opaque,
+                                    Error **errp)
+{
+    uint8_t value;
+
+    if (!visit_type_uint8(v, name, &value, errp)) {
+        return;
+    }
+    if (value > 16) {
+        error_setg(errp, "insn-bytes must be 0 to 16");
+        return;
+    }
+    MSHV_SIM_MACHINE(obj)->insn_bytes = value;
+}
+
 static void mshv_sim_machine_instance_init(Object *obj)
 {
     MSHV_SIM_MACHINE(obj)->channel = -1;
+    MSHV_SIM_MACHINE(obj)->insn_bytes = 16;
     MSHV_SIM_MACHINE(obj)->cet = mshv_sim_host_has_cet();
 }
 
@@ -349,6 +375,12 @@ static void mshv_sim_machine_class_init(ObjectClass *oc, void *data)
     object_class_property_set_description(oc, "cet",
         "Whether the simulated host's processor has CET (its state, MSRs "
         "and registers kept for guests); by default, as the real one");
+    object_class_property_add(oc, "insn-bytes", "uint8",
+                              mshv_sim_get_insn_bytes,
+                              mshv_sim_set_insn_bytes, NULL, NULL);
+    object_class_property_set_description(oc, "insn-bytes",
+        "How many instruction bytes intercept messages carry (0-16, "
+        "default 16); a VMM must fetch the rest from guest memory");
 }
 
 static const TypeInfo mshv_sim_machine_type = {

@@ -66,6 +66,7 @@ struct MshvSimPartition {
 
     int channel;                /* partition channel (machine property) */
     bool cet;                   /* the host has CET (machine property) */
+    uint8_t insn_bytes;         /* bytes an intercept message carries */
     uint64_t cpu_xcr0;          /* its CPU model's XCR0 components; 0: ask */
     bool created;
     bool initialized;

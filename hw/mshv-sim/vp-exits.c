@@ -49,6 +49,20 @@ static unsigned mshv_sim_fetch_insn(CPUState *cs, uint8_t *buf)
     return cpu_memory_rw_debug(cs, pc, buf, n, false) < 0 ? 0 : n;
 }
 
+/*
+ * The instruction bytes an intercept message carries: at most as many as
+ * the simulated hypervisor gives (-machine insn-bytes; a real one may give
+ * none, leaving the VMM to fetch them).
+ */
+static unsigned mshv_sim_message_insn(CPUState *cs, const uint8_t *bytes,
+                                      unsigned len, uint8_t *dst)
+{
+    len = MIN(len, mshv_sim_cpu_vp(cs)->pt->insn_bytes);
+    memcpy(dst, bytes, len);
+    memset(dst + len, 0, 16 - len);
+    return len;
+}
+
 static bool mshv_sim_decode(CPUX86State *env, const uint8_t *buf,
                             unsigned len, ZydisDecodedInstruction *insn)
 {
@@ -174,6 +188,7 @@ static void mshv_sim_hook_io(CPUX86State *env, uint32_t port, unsigned size,
     union hv_register_value v;
     unsigned len, insn_len = 0;
     bool string = false, rep = false;
+    uint8_t bytes[16];
 
     cpu_restore_state(cs, retaddr);
     if (!is_write && mshv_sim_hv_is_hypercall(cs)) {
@@ -183,8 +198,8 @@ static void mshv_sim_hook_io(CPUX86State *env, uint32_t port, unsigned size,
         }
         cpu_loop_exit(cs);
     }
-    len = mshv_sim_fetch_insn(cs, io->instruction_bytes);
-    if (len && mshv_sim_decode(env, io->instruction_bytes, len, &insn)) {
+    len = mshv_sim_fetch_insn(cs, bytes);
+    if (len && mshv_sim_decode(env, bytes, len, &insn)) {
         insn_len = insn.length;
         string = insn.mnemonic == ZYDIS_MNEMONIC_INSB ||
                  insn.mnemonic == ZYDIS_MNEMONIC_INSW ||
@@ -202,7 +217,8 @@ static void mshv_sim_hook_io(CPUX86State *env, uint32_t port, unsigned size,
     io->port_number = port;
     io->access_info = size | (string ? HV_X64_IO_ACCESS_STRING_OP : 0) |
                       (rep ? HV_X64_IO_ACCESS_REP_PREFIX : 0);
-    io->instruction_byte_count = len;
+    io->instruction_byte_count = mshv_sim_message_insn(cs, bytes, len,
+                                                       io->instruction_bytes);
     io->rax = env->regs[R_EAX];
     mshv_sim_rp_seg[R_DS]->get(mshv_sim_rp_seg[R_DS], env, &v);
     io->ds_segment = v.segment;
@@ -230,14 +246,16 @@ static void mshv_sim_hook_transaction_failed(CPUState *cs, hwaddr physaddr,
     ZydisDecodedInstruction insn;
     bool mapped = mshv_sim_region_find(vp->pt, physaddr) != NULL;
     unsigned len, insn_len = 0;
+    uint8_t bytes[16];
 
     if (retaddr) {
         cpu_restore_state(cs, retaddr);
     }
-    len = mshv_sim_fetch_insn(cs, mem->instruction_bytes);
-    if (len && mshv_sim_decode(env, mem->instruction_bytes, len, &insn)) {
+    len = mshv_sim_fetch_insn(cs, bytes);
+    if (len && mshv_sim_decode(env, bytes, len, &insn)) {
         insn_len = insn.length;
     }
+    len = mshv_sim_message_insn(cs, bytes, len, mem->instruction_bytes);
 
     mshv_sim_fill_header(cs, &msg,
                          mapped ? HVMSG_GPA_INTERCEPT : HVMSG_UNMAPPED_GPA,
@@ -344,6 +362,7 @@ static void mshv_sim_hook_exception(CPUX86State *env, int vector,
     bool software = is_int && (vector == EXCP03_INT3 || vector == EXCP04_INTO);
     union hv_register_value v;
     unsigned len;
+    uint8_t bytes[16];
 
     if (!vp || qatomic_xchg(&vp->injecting, false) ||
         (is_int && !software) ||
@@ -352,7 +371,8 @@ static void mshv_sim_hook_exception(CPUX86State *env, int vector,
         return;
     }
     env->old_exception = -1;
-    len = mshv_sim_fetch_insn(cs, ex->instruction_bytes);
+    len = mshv_sim_fetch_insn(cs, bytes);
+    len = mshv_sim_message_insn(cs, bytes, len, ex->instruction_bytes);
     mshv_sim_fill_header(cs, &msg, HVMSG_X64_EXCEPTION_INTERCEPT, sizeof(*ex),
                          software ? next_eip - env->eip :
                                     mshv_sim_insn_length(cs),

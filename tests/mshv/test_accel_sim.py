@@ -194,16 +194,10 @@ class AccelOnSimulator(MshvSimTest):
         log = self.vm.get_log()
         self.assertIn('no partition feature for hv-crash; ignored', log)
 
-    def test_mmio_executor_matches_tcg(self):
-        """Every instruction form the executor handles gives, on a device
-        (pc-testdev's memory-like window), what TCG gives on RAM; an
-        unsupported one raises #UD in the guest and one warning.  The
-        VMM's access to the other operand's memory faults as the
-        instruction's own would: pages not mapped yet, copy-on-write.
-        Single-stepping (RFLAGS.TF) over an instruction the VMM completes
-        traps once, right after it, as over one the hypervisor runs."""
+    def mmio_check(self, hv_args=None):
+        """The guest's mmio-check program, all of it passing."""
         self.set_machine('pc')
-        self.sim_vm()
+        self.sim_vm(hv_args=hv_args)
         self.boot_guest(accel='mshv', kernel='vmlinux',
                         append='mshvtest=mmio',
                         args=('-vga', 'none', '-net', 'none',
@@ -229,6 +223,22 @@ class AccelOnSimulator(MshvSimTest):
                     if 'cannot emulate' in line]
         self.assertEqual(len(warnings), 1, warnings)
         self.assertIn('paddb', warnings[0])
+
+    def test_mmio_executor_matches_tcg(self):
+        """Every instruction form the executor handles gives, on a device
+        (pc-testdev's memory-like window), what TCG gives on RAM; an
+        unsupported one raises #UD in the guest and one warning.  The
+        VMM's access to the other operand's memory faults as the
+        instruction's own would: pages not mapped yet, copy-on-write.
+        Single-stepping (RFLAGS.TF) over an instruction the VMM completes
+        traps once, right after it, as over one the hypervisor runs."""
+        self.mmio_check()
+
+    def test_mmio_executor_fetches_instructions(self):
+        """The same with intercept messages that carry no instruction
+        bytes (a hypervisor may give none): the VMM reads each
+        instruction from guest memory, string port I/O included."""
+        self.mmio_check(hv_args='-machine insn-bytes=0')
 
 
 if __name__ == '__main__':

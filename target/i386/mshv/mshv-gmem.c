@@ -4,7 +4,8 @@
  *
  * Addresses translate with HVCALL_TRANSLATE_VIRTUAL_ADDRESS, one
  * hypercall per page and none for a page just translated; an access the
- * guest's page tables refuse becomes the guest's own #PF.
+ * guest's page tables refuse becomes the guest's own #PF.  Instruction
+ * bytes an intercept message lacks are fetched the same way.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -28,6 +29,7 @@ void mshv_x86_mem_init(MshvX86Mem *mem, CPUState *cpu,
     mem->page_gva = -1;
     mem->user = (execution_state & HV_X64_EXEC_STATE_CPL_MASK) == 3;
     mem->faulted = false;
+    mem->probe = false;
     if (!(execution_state & HV_X64_EXEC_STATE_CR0_PE)) {
         mem->paging = false;
     } else if (s->regs && s->regs->isvalid) {
@@ -99,6 +101,9 @@ static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
     case HV_TRANSLATE_GVA_PAGE_NOT_PRESENT:
     case HV_TRANSLATE_GVA_PRIVILEGE_VIOLATION:
     case HV_TRANSLATE_GVA_INVALID_PAGE_TABLE_FLAGS:
+        if (mem->probe) {
+            return -EFAULT;
+        }
         return mshv_x86_page_fault(mem, gva, write, out.result_code);
     default:
         error_report("mshv: vCPU %d: guest address 0x%" PRIx64 " does not "
@@ -149,6 +154,60 @@ int mshv_x86_mem_check(MshvX86Mem *mem, uint64_t linear, unsigned size,
                        bool write)
 {
     return mshv_x86_mem_access(mem, linear, NULL, size, write);
+}
+
+unsigned mshv_x86_fetch_insn(MshvX86Mem *mem,
+                             const struct hv_x64_intercept_message_header *h,
+                             uint8_t *bytes, unsigned len)
+{
+    bool long_mode = (h->execution_state & HV_X64_EXEC_STATE_EFER_LMA) &&
+                     (h->cs_segment.attributes & HV_SEG_ATTR_L);
+    uint64_t pc = h->cs_segment.base + h->rip;
+
+    /*
+     * The CPU fetched these bytes a moment ago; a page that no longer
+     * translates (another vCPU changed the page tables) ends the fetch,
+     * and whatever is there decodes or not.  No #PF: the guest never
+     * asked for this access.
+     */
+    mem->probe = true;
+    while (len < 15) {
+        uint64_t la = pc + len;
+        unsigned chunk = MIN(15 - len, 0x1000 - (la & 0xfff));
+
+        if (!long_mode) {
+            la = (uint32_t)la;
+        }
+        if (mshv_x86_mem_rw(mem, la, bytes + len, chunk, false) < 0) {
+            break;
+        }
+        len += chunk;
+    }
+    mem->probe = false;
+    trace_mshv_fetch_insn(mem->cpu->cpu_index, pc, len);
+    return len;
+}
+
+bool mshv_x86_decode_intercept(MshvX86Mem *mem,
+                               const struct hv_x64_intercept_message_header *h,
+                               const uint8_t *bytes, unsigned len,
+                               ZydisDecodedInstruction *insn,
+                               ZydisDecodedOperand *operands)
+{
+    uint8_t buf[16];
+
+    len = MIN(len, sizeof(buf));
+    if (mshv_x86_decode(h->execution_state, h->cs_segment.attributes, bytes,
+                        len, insn, operands)) {
+        return true;
+    }
+    if (len >= 15) {
+        return false;           /* all there is, and it does not decode */
+    }
+    memcpy(buf, bytes, len);
+    len = mshv_x86_fetch_insn(mem, h, buf, len);
+    return mshv_x86_decode(h->execution_state, h->cs_segment.attributes, buf,
+                           len, insn, operands);
 }
 
 uint64_t mshv_x86_seg_base(CPUState *cpu, MshvX86KnownSegs known,

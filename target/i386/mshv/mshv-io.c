@@ -46,12 +46,10 @@ static int mshv_string_io(CPUState *cpu,
         },
     };
 
-    if (!mshv_x86_decode(io->header.execution_state,
-                         io->header.cs_segment.attributes,
-                         io->instruction_bytes,
-                         MIN(io->instruction_byte_count,
-                             sizeof(io->instruction_bytes)),
-                         &insn, ops)) {
+    mshv_x86_mem_init(&sio.mem, cpu, io->header.execution_state);
+    if (!mshv_x86_decode_intercept(&sio.mem, &io->header,
+                                   io->instruction_bytes,
+                                   io->instruction_byte_count, &insn, ops)) {
         return mshv_x86_inject_ud(cpu, "undecodable string port I/O");
     }
     sio.emu.mode = mshv_x86_intercept_mode(io->header.execution_state,
@@ -64,7 +62,6 @@ static int mshv_string_io(CPUState *cpu,
     sio.emu.gpr[R_EDX] = io->port_number;
     sio.emu.gpr[R_ESI] = io->rsi;
     sio.emu.gpr[R_EDI] = io->rdi;
-    mshv_x86_mem_init(&sio.mem, cpu, io->header.execution_state);
     switch (mshv_emu_exec(&sio.emu, &insn, ops)) {
     case MSHV_EMU_DONE:
         break;

@@ -148,16 +148,14 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
         .vp.segs = { [R_CS] = &mem->header.cs_segment },
         .msg = mem,
     };
-    uint8_t bytes[16];
-    unsigned len = MIN(mem->instruction_byte_count, sizeof(bytes));
 
     trace_mshv_mmio(cpu->cpu_index, mem->guest_physical_address,
                     mem->header.intercept_access_type, mem->header.rip,
                     mem->header.rflags);
-    memcpy(bytes, mem->instruction_bytes, len);
-    if (!mshv_x86_decode(mem->header.execution_state,
-                         mem->header.cs_segment.attributes, bytes, len,
-                         &insn, ops)) {
+    mshv_x86_mem_init(&m.vp.mem, cpu, mem->header.execution_state);
+    if (!mshv_x86_decode_intercept(&m.vp.mem, &mem->header,
+                                   mem->instruction_bytes,
+                                   mem->instruction_byte_count, &insn, ops)) {
         return mshv_x86_inject_ud(cpu, "undecodable instruction on MMIO");
     }
     m.vp.emu.mode = mshv_x86_intercept_mode(mem->header.execution_state,
@@ -165,7 +163,6 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
                                          NULL);
     m.vp.emu.rip = mem->header.rip;
     m.vp.emu.rflags = mem->header.rflags;
-    mshv_x86_mem_init(&m.vp.mem, cpu, mem->header.execution_state);
     if (mshv_mmio_load_gprs(&m) < 0) {
         return -1;
     }

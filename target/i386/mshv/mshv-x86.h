@@ -59,6 +59,7 @@ typedef struct MshvX86Mem {
     bool paging;
     bool user;                  /* CPL 3: a page fault says so */
     bool faulted;               /* a #PF for the guest is pending */
+    bool probe;                 /* a refused access raises no #PF */
     uint64_t page_gva;          /* -1: nothing cached */
     uint64_t page_gpa;
     bool page_writable;
@@ -113,6 +114,24 @@ typedef struct MshvX86EmuVp {
     MshvX86Mem mem;
     MshvX86KnownSegs segs;
 } MshvX86EmuVp;
+
+/*
+ * Complete BYTES, LEN of them from an intercept message, with the rest of
+ * the instruction at CS:RIP read from guest memory (up to 15 bytes, as
+ * far as the pages translate for execution).  Returns the new length.
+ */
+unsigned mshv_x86_fetch_insn(MshvX86Mem *mem,
+                             const struct hv_x64_intercept_message_header *h,
+                             uint8_t *bytes, unsigned len);
+/*
+ * Decode the intercepted instruction: from the message's BYTES (LEN), or,
+ * when they are not all of it, with the rest fetched from guest memory.
+ */
+bool mshv_x86_decode_intercept(MshvX86Mem *mem,
+                               const struct hv_x64_intercept_message_header *h,
+                               const uint8_t *bytes, unsigned len,
+                               ZydisDecodedInstruction *insn,
+                               ZydisDecodedOperand *operands);
 
 /* MshvEmuOps.mem: mshv_x86_mem_rw(), or with BUF NULL _check(). */
 int mshv_x86_emu_mem(MshvEmu *emu, uint64_t linear, void *buf,
