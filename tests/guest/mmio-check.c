@@ -43,7 +43,7 @@
 
 typedef struct State {
     uint64_t rax, rbx, rcx, rdx, rsi, rdi, flags;
-    uint64_t xmm[2];
+    uint64_t xmm[4];            /* XMM or YMM: the second half for AVX */
 } State;
 
 typedef void (*Body)(State *s, uint8_t *m);
@@ -137,6 +137,18 @@ CASE(rol_imm16, "rolw $3, 2(%[m])")
 CASE(rcr_cl8, "rcrb %%cl, 1(%[m])")
 CASE(shrd_imm, "shrdq $12, %%rbx, 8(%[m])")
 CASE(shld_cl32, "shldl %%cl, %%ebx, 4(%[m])")
+
+/* AVX (VEX) moves: the YMM register's upper half through XSAVE state */
+CASE(vmovdqu_load256, "vmovdqu 16(%[m]), %%ymm0\n\tvmovdqu %%ymm0, (%[x])")
+CASE(vmovdqu_store256, "vmovdqu (%[x]), %%ymm1\n\tvmovdqu %%ymm1, 24(%[m])")
+/* a VEX.128 load zeroes the upper half, a legacy one keeps it */
+CASE(vmovdqa_load128, "vmovdqu (%[x]), %%ymm2\n\tvmovdqa 32(%[m]), %%xmm2\n\t"
+                      "vmovdqu %%ymm2, (%[x])")
+CASE(movdqu_keeps_upper, "vmovdqu (%[x]), %%ymm3\n\tmovdqu 16(%[m]), %%xmm3\n\t"
+                         "vmovdqu %%ymm3, (%[x])")
+CASE(vmovd_load, "vmovdqu (%[x]), %%ymm1\n\tvmovd 4(%[m]), %%xmm1\n\t"
+                 "vmovdqu %%ymm1, (%[x])")
+CASE(vmovq_store, "vmovdqu (%[x]), %%ymm2\n\tvmovq %%xmm2, 40(%[m])")
 
 /*
  * The stack in the area for TEXT: RSP at 48(%[m]), the real one kept
@@ -286,6 +298,29 @@ static const Case cases[] = {
     C(movd_store, ARITH, 0, 0, 0, 0, -1, -1),
 };
 
+/* Run only where the CPU and the kernel offer AVX. */
+static const Case avx_cases[] = {
+    C(vmovdqu_load256, ARITH, 0, 0, 0, 0, -1, -1),
+    C(vmovdqu_store256, ARITH, 0, 0, 0, 0, -1, -1),
+    C(vmovdqa_load128, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movdqu_keeps_upper, ARITH, 0, 0, 0, 0, -1, -1),
+    C(vmovd_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(vmovq_store, ARITH, 0, 0, 0, 0, -1, -1),
+};
+
+/* CPUID.1:ECX.AVX and OSXSAVE, and XCR0 enabling SSE and AVX state */
+static int have_avx(void)
+{
+    uint32_t a = 1, b, c = 0, d, lo, hi;
+
+    asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    if ((c & (3u << 27)) != (3u << 27)) {
+        return 0;
+    }
+    asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (lo & 6) == 6;
+}
+
 /* The flags each case starts with: all arithmetic flags clear, then set. */
 static const uint64_t flags_in[] = { 0x002, 0x002 | ARITH };
 
@@ -315,6 +350,8 @@ static void run(const Case *c, uint64_t flags, uint8_t *area, State *s,
     s->flags = flags;
     s->xmm[0] = 0x1716151413121110;
     s->xmm[1] = 0x1f1e1d1c1b1a1918;
+    s->xmm[2] = 0x2726252423222120;
+    s->xmm[3] = 0x2f2e2d2c2b2a2928;
     fill(area);
     c->body(s, area);
     /* pointers as offsets, so the two runs compare */
@@ -591,13 +628,62 @@ static void report(const char *name, int ok, unsigned *passed,
     ok ? (*passed)++ : (*failed)++;
 }
 
+/* Case C on RAM and on MMIO, from each starting flags: the same? */
+static void check(const Case *c, uint8_t *ram, uint8_t *mmio,
+                  unsigned *passed, unsigned *failed)
+{
+    uint8_t ram_after[AREA], mmio_after[AREA];
+    State want, got;
+    unsigned f;
+    int bad = 0;
+
+    for (f = 0; f < 2; f++) {
+        uint32_t mask = ~(uint32_t)ARITH | c->flags_defined;
+
+        run(c, flags_in[f], ram, &want, ram_after);
+        run(c, flags_in[f], mmio, &got, mmio_after);
+        want.flags &= mask;
+        got.flags &= mask;
+        if (memcmp(&want, &got, sizeof(want)) ||
+            memcmp(ram_after, mmio_after, AREA)) {
+            bad = 1;
+            printf("mmio-check: %s (flags in 0x%llx) differs: "
+                   "rax %llx/%llx rbx %llx/%llx rcx %llx/%llx "
+                   "rdx %llx/%llx rsi %llx/%llx rdi %llx/%llx "
+                   "flags %llx/%llx xmm %llx:%llx/%llx:%llx "
+                   "memory %s\n", c->name,
+                   (unsigned long long)flags_in[f],
+                   (unsigned long long)want.rax,
+                   (unsigned long long)got.rax,
+                   (unsigned long long)want.rbx,
+                   (unsigned long long)got.rbx,
+                   (unsigned long long)want.rcx,
+                   (unsigned long long)got.rcx,
+                   (unsigned long long)want.rdx,
+                   (unsigned long long)got.rdx,
+                   (unsigned long long)want.rsi,
+                   (unsigned long long)got.rsi,
+                   (unsigned long long)want.rdi,
+                   (unsigned long long)got.rdi,
+                   (unsigned long long)want.flags,
+                   (unsigned long long)got.flags,
+                   (unsigned long long)want.xmm[1],
+                   (unsigned long long)want.xmm[0],
+                   (unsigned long long)got.xmm[1],
+                   (unsigned long long)got.xmm[0],
+                   memcmp(ram_after, mmio_after, AREA) ? "differs"
+                                                       : "same");
+        }
+    }
+    printf("mmio-check: %s %s\n", c->name, bad ? "FAILED" : "ok");
+    bad ? (*failed)++ : (*passed)++;
+}
+
 int main(void)
 {
     static uint8_t ram[AREA] __attribute__((aligned(64)));
-    uint8_t ram_after[AREA], mmio_after[AREA];
-    State want, got;
     uint8_t *mmio;
-    unsigned i, f, failed = 0, passed = 0;
+    unsigned i, failed = 0, passed = 0;
     int fd;
 
     fd = open("/dev/mem", O_RDWR | O_SYNC);
@@ -613,49 +699,14 @@ int main(void)
     }
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        const Case *c = &cases[i];
-        int bad = 0;
-
-        for (f = 0; f < 2; f++) {
-            uint32_t mask = ~(uint32_t)ARITH | c->flags_defined;
-
-            run(c, flags_in[f], ram, &want, ram_after);
-            run(c, flags_in[f], mmio, &got, mmio_after);
-            want.flags &= mask;
-            got.flags &= mask;
-            if (memcmp(&want, &got, sizeof(want)) ||
-                memcmp(ram_after, mmio_after, AREA)) {
-                bad = 1;
-                printf("mmio-check: %s (flags in 0x%llx) differs: "
-                       "rax %llx/%llx rbx %llx/%llx rcx %llx/%llx "
-                       "rdx %llx/%llx rsi %llx/%llx rdi %llx/%llx "
-                       "flags %llx/%llx xmm %llx:%llx/%llx:%llx "
-                       "memory %s\n", c->name,
-                       (unsigned long long)flags_in[f],
-                       (unsigned long long)want.rax,
-                       (unsigned long long)got.rax,
-                       (unsigned long long)want.rbx,
-                       (unsigned long long)got.rbx,
-                       (unsigned long long)want.rcx,
-                       (unsigned long long)got.rcx,
-                       (unsigned long long)want.rdx,
-                       (unsigned long long)got.rdx,
-                       (unsigned long long)want.rsi,
-                       (unsigned long long)got.rsi,
-                       (unsigned long long)want.rdi,
-                       (unsigned long long)got.rdi,
-                       (unsigned long long)want.flags,
-                       (unsigned long long)got.flags,
-                       (unsigned long long)want.xmm[1],
-                       (unsigned long long)want.xmm[0],
-                       (unsigned long long)got.xmm[1],
-                       (unsigned long long)got.xmm[0],
-                       memcmp(ram_after, mmio_after, AREA) ? "differs"
-                                                           : "same");
-            }
+        check(&cases[i], ram, mmio, &passed, &failed);
+    }
+    if (have_avx()) {
+        for (i = 0; i < sizeof(avx_cases) / sizeof(avx_cases[0]); i++) {
+            check(&avx_cases[i], ram, mmio, &passed, &failed);
         }
-        printf("mmio-check: %s %s\n", c->name, bad ? "FAILED" : "ok");
-        bad ? failed++ : passed++;
+    } else {
+        printf("mmio-check: no AVX, its cases not run\n");
     }
 
     if (unsupported_gives_ud(mmio) && !unsupported_gives_ud(ram)) {

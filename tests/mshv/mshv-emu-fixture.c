@@ -72,10 +72,26 @@ static int fake_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value)
     return 0;
 }
 
+static int fake_ymm_high(MshvEmu *emu, unsigned index, uint8_t value[16],
+                         bool write)
+{
+    Fixture *f = container_of(emu, Fixture, emu);
+
+    g_assert_cmpuint(index, <, 16);
+    if (write) {
+        memcpy(f->ymm_high[index], value, 16);
+        f->zmm_zeroed[index] = true;
+    } else {
+        memcpy(value, f->ymm_high[index], 16);
+    }
+    return 0;
+}
+
 static const MshvEmuOps fake_ops = {
     .mem = fake_mem,
     .seg_base = fake_seg_base,
     .xmm = fake_xmm,
+    .ymm_high = fake_ymm_high,
     .sysreg = fake_sysreg,
 };
 

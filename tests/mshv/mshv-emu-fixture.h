@@ -19,6 +19,8 @@
 typedef struct Fixture {
     MshvEmu emu;
     uint8_t xmm[16][16];
+    uint8_t ymm_high[16][16];   /* bits 255:128 */
+    bool zmm_zeroed[16];        /* a VEX write cleared bits above 255 */
     uint8_t dev[DEV_SIZE];
     uint8_t ram[RAM_SIZE];
     unsigned dev_reads, dev_writes;

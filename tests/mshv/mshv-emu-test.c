@@ -349,11 +349,7 @@ static void test_sse_moves(void)
         { "movd store", { 0x66, 0x0f, 0x7e, 0x43, 0x60 }, 5, 0, 4, 0x60,
           false },
     };
-    /*
-     * vmovdqu xmm0, [rbx] (VEX: would zero the upper YMM) and
-     * movq mm0, [rbx] (MMX) stay unsupported: #UD rather than a guess.
-     */
-    static const uint8_t vex[] = { 0xc5, 0xfa, 0x6f, 0x03 };
+    /* movq mm0, [rbx] (MMX) stays unsupported: #UD rather than a guess */
     static const uint8_t mmx[] = { 0x0f, 0x6f, 0x03 };
     Fixture f;
     int i, j;
@@ -391,11 +387,74 @@ static void test_sse_moves(void)
 
     fixture_init(&f);
     f.emu.gpr[3] = DEV_BASE;
-    g_assert_cmpint(run(&f, vex, sizeof(vex), NULL), ==,
-                    MSHV_EMU_UNSUPPORTED);
     g_assert_cmpint(run(&f, mmx, sizeof(mmx), NULL), ==,
                     MSHV_EMU_UNSUPPORTED);
     g_assert_cmpuint(f.dev_reads + f.dev_writes, ==, 0);
+}
+
+/*
+ * AVX (VEX) moves: a YMM register's upper half goes to and from the
+ * ymm_high callback; a VEX.128 load zeroes it (and what is above), a
+ * legacy SSE load leaves it.
+ */
+static void test_avx_moves(void)
+{
+    static const struct {
+        const char *name;
+        uint8_t bytes[6];
+        unsigned len, reg, size, off;
+        bool load, vex;
+    } forms[] = {
+        { "vmovdqu ymm1, [rbx+0x10]", { 0xc5, 0xfe, 0x6f, 0x4b, 0x10 }, 5,
+          1, 32, 0x10, true, true },
+        { "vmovdqu [rbx+0x20], ymm2", { 0xc5, 0xfe, 0x7f, 0x53, 0x20 }, 5,
+          2, 32, 0x20, false, true },
+        { "vmovups [rbx+0x40], ymm6", { 0xc5, 0xfc, 0x11, 0x73, 0x40 }, 5,
+          6, 32, 0x40, false, true },
+        { "vmovdqu xmm3, [rbx+0x30]", { 0xc5, 0xfa, 0x6f, 0x5b, 0x30 }, 5,
+          3, 16, 0x30, true, true },
+        { "vmovd xmm4, [rbx+4]", { 0xc5, 0xf9, 0x6e, 0x63, 0x04 }, 5,
+          4, 4, 4, true, true },
+        { "vmovq [rbx+0x50], xmm5", { 0xc5, 0xf9, 0xd6, 0x6b, 0x50 }, 5,
+          5, 8, 0x50, false, true },
+        { "movdqu xmm1, [rbx]", { 0xf3, 0x0f, 0x6f, 0x0b }, 4,
+          1, 16, 0, true, false },
+    };
+    Fixture f;
+    int i, j;
+
+    for (i = 0; i < ARRAY_SIZE(forms); i++) {
+        unsigned r = forms[i].reg, off = forms[i].off, size = forms[i].size;
+        uint8_t reg[32], want[32] = { 0 };
+
+        fixture_init(&f);
+        f.emu.gpr[3] = DEV_BASE;
+        for (j = 0; j < DEV_SIZE; j++) {
+            f.dev[j] = 0x80 + j;
+        }
+        for (j = 0; j < 16; j++) {
+            f.xmm[r][j] = j + 1;
+            f.ymm_high[r][j] = j + 0x41;
+        }
+        memcpy(reg, f.xmm[r], 16);
+        memcpy(reg + 16, f.ymm_high[r], 16);
+        g_test_message("%s", forms[i].name);
+        g_assert_cmpint(run(&f, forms[i].bytes, forms[i].len, NULL), ==,
+                        MSHV_EMU_DONE);
+        g_assert_cmphex(f.emu.rip, ==, 0x1000 + forms[i].len);
+        if (!forms[i].load) {
+            g_assert_cmpmem(f.dev + off, size, reg, size);
+            g_assert_cmpuint(f.dev[off + size], ==, 0x80 + off + size);
+            continue;
+        }
+        memcpy(want, f.dev + off, size);
+        if (!forms[i].vex) {
+            memcpy(want + 16, reg + 16, 16);     /* kept */
+        }
+        g_assert_cmpmem(f.xmm[r], 16, want, 16);
+        g_assert_cmpmem(f.ymm_high[r], 16, want + 16, 16);
+        g_assert_cmpint(f.zmm_zeroed[r], ==, forms[i].vex);
+    }
 }
 
 /*
@@ -680,6 +739,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mshv/emu/string-ops", test_string_ops);
     g_test_add_func("/mshv/emu/long-rep", test_long_rep_in_batches);
     g_test_add_func("/mshv/emu/sse-moves", test_sse_moves);
+    g_test_add_func("/mshv/emu/avx-moves", test_avx_moves);
     g_test_add_func("/mshv/emu/lookalikes", test_lookalikes);
     g_test_add_func("/mshv/emu/conditional", test_conditional);
     g_test_add_func("/mshv/emu/computed-loads", test_computed_loads);

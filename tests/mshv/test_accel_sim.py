@@ -201,7 +201,7 @@ class AccelOnSimulator(MshvSimTest):
         self.boot_guest(accel='mshv', kernel='vmlinux',
                         append='mshvtest=mmio',
                         args=('-vga', 'none', '-net', 'none',
-                              '-cpu', 'qemu64,+popcnt,+movbe',
+                              '-cpu', 'qemu64,+popcnt,+movbe,+xsave,+avx',
                               '-device', 'pc-testdev'))
         summary = self.console_lines(r'mmio-check: \d+ passed')
         self.assertEqual(len(summary), 1)
@@ -210,8 +210,9 @@ class AccelOnSimulator(MshvSimTest):
         self.assertEqual(failed, '0')
         cases = self.console_lines(r'mmio-check: [\w-]+ ok')
         self.assertEqual(len(cases), int(passed))
-        self.assertGreaterEqual(int(passed), 101)
-        for case in ('divide-by-zero-de', 'noncanonical-jump-gp',
+        self.assertGreaterEqual(int(passed), 107)
+        for case in ('vmovdqu_load256', 'vmovdqa_load128',
+                     'divide-by-zero-de', 'noncanonical-jump-gp',
                      'rep-insb-down',
                      'rep-insb-page-fault',
                      'rep-insb-copy-on-write', 'movs-mmio-page-fault',

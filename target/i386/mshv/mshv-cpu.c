@@ -224,6 +224,51 @@ static int mshv_get_xsave(CPUState *cpu)
     return 0;
 }
 
+int mshv_x86_ymm_high(CPUState *cpu, unsigned index, uint8_t value[16],
+                      bool write)
+{
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
+    uint64_t in_use;
+    uint32_t size, zsize;
+    uint8_t *ymm, *zmm;
+
+    if (mshv_vp_state(cpu, false, MSHV_VP_STATE_XSAVE, s->xsave,
+                      s->xsave_size, "reading the XSAVE state") < 0) {
+        return -1;
+    }
+    ymm = mshv_xsave_component_at(s->xsave, s->xsave_size, XSTATE_YMM_BIT,
+                                  &size);
+    if (!ymm || size < 16 * (index + 1)) {
+        mshv_fail(cpu, "finding the YMM registers in the XSAVE state",
+                  EINVAL, 0);
+        return -1;
+    }
+    in_use = mshv_xsave_in_use(s->xsave);
+    if (!write) {
+        /* a component in its initial state: all zeros, whatever is there */
+        if (in_use & XSTATE_YMM_MASK) {
+            memcpy(value, ymm + 16 * index, 16);
+        } else {
+            memset(value, 0, 16);
+        }
+        return 0;
+    }
+    if (!(in_use & XSTATE_YMM_MASK)) {
+        memset(ymm, 0, size);
+    }
+    memcpy(ymm + 16 * index, value, 16);
+    /* a VEX write zeroes the register's bits above 255 too */
+    zmm = mshv_xsave_component_at(s->xsave, s->xsave_size,
+                                  XSTATE_ZMM_Hi256_BIT, &zsize);
+    if (zmm && (in_use & XSTATE_ZMM_Hi256_MASK) &&
+        zsize >= 32 * (index + 1)) {
+        memset(zmm + 32 * index, 0, 32);
+    }
+    mshv_xsave_set_in_use(s->xsave, in_use | XSTATE_YMM_MASK);
+    return mshv_vp_state(cpu, true, MSHV_VP_STATE_XSAVE, s->xsave,
+                         s->xsave_size, "writing the XSAVE state");
+}
+
 /* The LAPIC, read as the APIC base register (already read) says. */
 static int mshv_get_lapic(CPUState *cpu)
 {

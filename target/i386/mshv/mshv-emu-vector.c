@@ -1,6 +1,6 @@
 /*
  * MSHV accelerator, x86: the instruction executor's moves between vector
- * registers and memory
+ * registers and memory (SSE, AVX)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -9,10 +9,12 @@
 #include "mshv-emu-int.h"
 
 /*
- * SSE moves between an XMM register and memory (guests copy framebuffers
- * and device windows with them).  Loads of 32 or 64 bits zero the rest of
- * the register.  Alignment is not checked: MOVDQA and friends on a
- * misaligned MMIO address move the data instead of raising #GP.
+ * SSE and AVX moves between an XMM or YMM register and memory (guests
+ * copy framebuffers and device windows with them: glibc's memcpy).
+ * Loads of 32 or 64 bits zero the rest of the register.  Alignment is
+ * not checked: MOVDQA and friends on a misaligned MMIO address move the
+ * data instead of raising #GP.  Not here: MMX registers, and EVEX's
+ * masked and 512-bit forms.
  */
 bool mshv_emu_has_xmm_operand(const ZydisDecodedInstruction *insn,
                               const ZydisDecodedOperand *ops)
@@ -29,41 +31,63 @@ bool mshv_emu_has_xmm_operand(const ZydisDecodedInstruction *insn,
     return false;
 }
 
+/* XMM or YMM register @r: its index and width in bytes (0: neither). */
+static unsigned vector_reg(ZydisRegister r, unsigned *index)
+{
+    if (r >= ZYDIS_REGISTER_XMM0 && r <= ZYDIS_REGISTER_XMM15) {
+        *index = r - ZYDIS_REGISTER_XMM0;
+        return 16;
+    }
+    if (r >= ZYDIS_REGISTER_YMM0 && r <= ZYDIS_REGISTER_YMM15) {
+        *index = r - ZYDIS_REGISTER_YMM0;
+        return 32;
+    }
+    return 0;
+}
+
 MshvEmuResult mshv_emu_exec_vector(MshvEmu *e,
                                    const ZydisDecodedInstruction *insn,
                                    const ZydisDecodedOperand *ops)
 {
     const ZydisDecodedOperand *reg, *mem;
-    uint8_t value[16] = { 0 };
-    unsigned bytes;
+    bool vex = insn->encoding == ZYDIS_INSTRUCTION_ENCODING_VEX;
+    uint8_t value[32] = { 0 };
+    unsigned bytes, width, index;
     bool load;
     uint64_t la;
 
-    if (insn->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY ||
-        insn->operand_count_visible != 2 || !e->ops->xmm) {
+    if ((!vex && insn->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY) ||
+        insn->operand_count_visible != 2 || !e->ops->xmm ||
+        (vex && !e->ops->ymm_high)) {
         return MSHV_EMU_UNSUPPORTED;
     }
     load = ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY;
     reg = load ? &ops[0] : &ops[1];
     mem = load ? &ops[1] : &ops[0];
     bytes = mem->size / 8;
-    if (reg->type != ZYDIS_OPERAND_TYPE_REGISTER ||
-        reg->reg.value < ZYDIS_REGISTER_XMM0 ||
-        reg->reg.value > ZYDIS_REGISTER_XMM15 ||
+    width = reg->type == ZYDIS_OPERAND_TYPE_REGISTER ?
+            vector_reg(reg->reg.value, &index) : 0;
+    if (!width || (width == 32 && !vex) ||
         mem->type != ZYDIS_OPERAND_TYPE_MEMORY ||
-        (bytes != 4 && bytes != 8 && bytes != 16) ||
+        (bytes != 4 && bytes != 8 && bytes != width) ||
         !mshv_emu_mem_address(e, insn, mem, &la)) {
         return MSHV_EMU_UNSUPPORTED;
     }
     if (load) {
+        /*
+         * The rest of the register is zeroed: to bit 127 by the legacy
+         * forms, to the top of the register by VEX's (and its upper
+         * half goes in the XSAVE state, which no register carries).
+         */
         if (e->ops->mem(e, la, value, bytes, false) < 0 ||
-            e->ops->xmm(e, reg->reg.value - ZYDIS_REGISTER_XMM0, value,
-                        true) < 0) {
+            e->ops->xmm(e, index, value, true) < 0 ||
+            (vex && e->ops->ymm_high(e, index, value + 16, true) < 0)) {
             return MSHV_EMU_STOPPED;
         }
     } else {
-        if (e->ops->xmm(e, reg->reg.value - ZYDIS_REGISTER_XMM0, value,
-                        false) < 0 ||
+        if (e->ops->xmm(e, index, value, false) < 0 ||
+            (width == 32 && e->ops->ymm_high(e, index, value + 16,
+                                             false) < 0) ||
             e->ops->mem(e, la, value, bytes, true) < 0) {
             return MSHV_EMU_STOPPED;
         }

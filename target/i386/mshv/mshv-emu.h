@@ -30,6 +30,13 @@ typedef struct MshvEmuOps {
     /* Read or write XMM register INDEX (0-15): 0, or -1 to stop. */
     int (*xmm)(MshvEmu *emu, unsigned index, uint8_t value[16], bool write);
     /*
+     * Read or write bits 255:128 of YMM register INDEX (0-15); a write
+     * also zeroes any bits above 255, as a VEX instruction's does.  0, or
+     * -1 to stop.  NULL: VEX instructions are not executed.
+     */
+    int (*ymm_high)(MshvEmu *emu, unsigned index, uint8_t value[16],
+                    bool write);
+    /*
      * Read or write I/O port PORT: 0, or -1 to stop.  NULL: INS and OUTS
      * are not executed (MSHV_EMU_UNSUPPORTED).
      */

@@ -77,10 +77,19 @@ static int mshv_mmio_xmm(MshvEmu *emu, unsigned index, uint8_t value[16],
     return 0;
 }
 
+static int mshv_mmio_ymm_high(MshvEmu *emu, unsigned index,
+                              uint8_t value[16], bool write)
+{
+    MshvMmio *m = container_of(emu, MshvMmio, vp.emu);
+
+    return mshv_x86_ymm_high(m->vp.cpu, index, value, write);
+}
+
 static const MshvEmuOps mshv_mmio_ops = {
     .mem = mshv_mmio_mem,
     .seg_base = mshv_x86_emu_seg_base,
     .xmm = mshv_mmio_xmm,
+    .ymm_high = mshv_mmio_ymm_high,
     .sysreg = mshv_x86_emu_sysreg,
 };
 

@@ -140,6 +140,12 @@ int mshv_x86_emu_mem(MshvEmu *emu, uint64_t linear, void *buf,
 uint64_t mshv_x86_emu_seg_base(MshvEmu *emu, ZydisRegister seg);
 /* MshvEmuOps.sysreg: CR0, CR4 and segment registers of the VP. */
 int mshv_x86_emu_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value);
+/*
+ * Bits 255:128 of YMM register INDEX, through the VP's XSAVE state; a
+ * write zeroes the register's bits above 255 (MshvEmuOps.ymm_high).
+ */
+int mshv_x86_ymm_high(CPUState *cpu, unsigned index, uint8_t value[16],
+                      bool write);
 /* Inject the exception the executor's instruction raised (MSHV_EMU_FAULT) */
 int mshv_x86_emu_fault(MshvX86EmuVp *vp);
 
