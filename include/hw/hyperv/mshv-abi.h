@@ -1131,9 +1131,12 @@ struct hv_x64_sipi_intercept_message {
 
 struct hv_unsupported_feature_message {
     uint32_t vp_index;
-    uint32_t feature_code;
+    uint32_t feature_code;              /* HV_UNSUPPORTED_FEATURE_* */
     uint64_t feature_parameter;
 } MSHV_ABI_PACKED;
+
+#define HV_UNSUPPORTED_FEATURE_INTERCEPT        1
+#define HV_UNSUPPORTED_FEATURE_TASK_SWITCH_TSS  2
 
 struct hv_timer_message_payload {
     uint32_t timer_index;

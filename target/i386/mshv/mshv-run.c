@@ -17,6 +17,8 @@
 #include "cpu.h"
 #include "hw/i386/apic.h"
 #include "hw/intc/ioapic.h"
+#include "hw/i386/x86.h"
+#include "hw/irq.h"
 #include "mshv-x86.h"
 #include "trace.h"
 
@@ -87,9 +89,48 @@ static void mshv_deliver_extint(CPUState *cpu)
     }
 }
 
+/*
+ * An x87 error while CR0.NE is clear (MS-DOS compatible reporting): the
+ * chipset's FERR# line, ISA IRQ 13.  The guest's handler clears the
+ * error (and acknowledges at port 0xf0); the instruction then runs again.
+ * A pulse: the line is edge-triggered at the 8259 and the IOAPIC, and a
+ * second error before the handler ran finds the first still pending.
+ */
+static void mshv_legacy_fp_error(CPUState *cpu)
+{
+    X86MachineState *x86ms =
+        (X86MachineState *)object_dynamic_cast(qdev_get_machine(),
+                                               TYPE_X86_MACHINE);
+
+    trace_mshv_legacy_fp_error(cpu->cpu_index);
+    if (x86ms && x86ms->gsi) {
+        bql_lock();
+        qemu_irq_pulse(x86ms->gsi[13]);
+        bql_unlock();
+    }
+}
+
+/* Something the hypervisor cannot run for this guest: the VM stops. */
+static void mshv_unsupported_feature(CPUState *cpu,
+                                     const struct hv_message *msg)
+{
+    const struct hv_unsupported_feature_message *u =
+        (const void *)msg->payload;
+
+    error_report("mshv: vCPU %d: the guest used %s, which the hypervisor "
+                 "does not support (feature %u, parameter 0x%" PRIx64 "); "
+                 "the VM is stopped: run this guest with -accel tcg",
+                 cpu->cpu_index,
+                 u->feature_code == HV_UNSUPPORTED_FEATURE_TASK_SWITCH_TSS ?
+                 "a hardware task switch" : "a processor feature",
+                 u->feature_code, u->feature_parameter);
+    vm_stop(RUN_STATE_INTERNAL_ERROR);
+}
+
 int mshv_arch_vcpu_exec(CPUState *cpu)
 {
     struct hv_message msg;
+    unsigned halts = 0;
     int ret = 0;
     int r;
 
@@ -119,6 +160,7 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
             ret = EXCP_HLT;
             break;
         }
+        halts = msg.header.message_type == HVMSG_X64_HALT ? halts + 1 : 0;
         switch (msg.header.message_type) {
         case HVMSG_X64_IO_PORT_INTERCEPT:
             if (mshv_x86_handle_io(cpu, &msg) < 0) {
@@ -166,6 +208,28 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
                 ((const struct hv_x64_apic_eoi_message *)
                  msg.payload)->interrupt_vector);
             bql_unlock();
+            break;
+        case HVMSG_X64_HALT:
+            /*
+             * The VP halted with nothing the hypervisor would wake it for
+             * (seen of partitions without its LAPIC, which ours always
+             * have): as KVM's in-kernel LAPIC, run it again, and the
+             * hypervisor resumes it at its next interrupt.  Exit requests
+             * are checked before each run; a hypervisor that answers
+             * every run with HALT costs a millisecond per round, not a
+             * spinning thread.
+             */
+            trace_mshv_halt(cpu->cpu_index, halts);
+            if (halts > 1) {
+                g_usleep(1000);
+            }
+            break;
+        case HVMSG_X64_LEGACY_FP_ERROR:
+            mshv_legacy_fp_error(cpu);
+            break;
+        case HVMSG_UNSUPPORTED_FEATURE:
+            mshv_unsupported_feature(cpu, &msg);
+            ret = EXCP_HLT;
             break;
         default:
             error_report("mshv: vCPU %d: message 0x%x is not handled yet",
