@@ -2,12 +2,10 @@
  * MSHV simulator: guest virtual addresses, translated as
  * HVCALL_TRANSLATE_VIRTUAL_ADDRESS does it
  *
- * A walk of the VP's page tables as they are in guest memory now, in
- * whichever paging mode the VP is in, with the checks the VMM asks for
- * (HV_TRANSLATE_GVA_VALIDATE_*) made with the VP's privilege unless the
- * VMM names one, and optionally the accessed and dirty bits set as the
- * access itself would set them.  QEMU's own debug walk (the one gdb and
- * the monitor use) checks nothing, hence this one.
+ * The shared walker (target/i386/mshv/mshv-walk.c) over the VP's TCG
+ * state and the partition's memory: a paging entry in a GPA no region
+ * maps (emulated MMIO, which only the VMM can read) ends the walk with
+ * HV_TRANSLATE_GVA_GPA_UNMAPPED, as the hypervisor cannot read it either.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -19,20 +17,27 @@
 #include "hw/core/cpu.h"
 #include "cpu.h"
 #include "mshv-sim.h"
+#include "vp.h"
+#include "mshv/mshv-walk.h"
 
-typedef struct MshvSimWalk {
-    CPUState *cs;
-    uint64_t flags;             /* HV_TRANSLATE_GVA_* */
-    uint64_t rsvd;              /* address bits an entry must not set */
-    bool nxe;
-    bool writable, user, nx;    /* what every level so far allows */
-} MshvSimWalk;
-
-/* Set @bits in the entry at @addr atomically, as the CPU's walk does. */
-static void mshv_sim_gva_set_bits(CPUState *cs, hwaddr addr, uint32_t bits)
+static bool mshv_sim_gva_read(void *opaque, uint64_t gpa, bool wide,
+                              uint64_t *entry)
 {
+    CPUState *cs = opaque;
+
+    if (!mshv_sim_region_find(mshv_sim_cpu_vp(cs)->pt, gpa)) {
+        return false;
+    }
+    *entry = wide ? x86_ldq_phys(cs, gpa) : x86_ldl_phys(cs, gpa);
+    return true;
+}
+
+/* Set @bits in the entry at @gpa atomically, as the CPU's walk does. */
+static void mshv_sim_gva_set_bits(void *opaque, uint64_t gpa, uint32_t bits)
+{
+    CPUState *cs = opaque;
     hwaddr len = sizeof(uint32_t);
-    uint32_t *p = address_space_map(cs->as, addr, &len, true,
+    uint32_t *p = address_space_map(cs->as, gpa, &len, true,
                                     MEMTXATTRS_UNSPECIFIED);
 
     if (!p) {
@@ -44,148 +49,25 @@ static void mshv_sim_gva_set_bits(CPUState *cs, hwaddr addr, uint32_t bits)
     address_space_unmap(cs->as, p, len, true, len);
 }
 
-/*
- * Read the entry at @addr, check it and fold its permissions into @w.
- * Returns HV_TRANSLATE_GVA_SUCCESS or why the walk ends here.
- */
-static uint32_t mshv_sim_gva_entry(MshvSimWalk *w, hwaddr addr, bool wide,
-                                   bool may_be_large, uint64_t *entry)
-{
-    uint64_t e = wide ? x86_ldq_phys(w->cs, addr) : x86_ldl_phys(w->cs, addr);
-
-    if (!(e & PG_PRESENT_MASK)) {
-        return HV_TRANSLATE_GVA_PAGE_NOT_PRESENT;
-    }
-    if (wide && ((e & w->rsvd) || ((e & PG_NX_MASK) && !w->nxe) ||
-                 ((e & PG_PSE_MASK) && !may_be_large))) {
-        return HV_TRANSLATE_GVA_INVALID_PAGE_TABLE_FLAGS;
-    }
-    w->writable &= !!(e & PG_RW_MASK);
-    w->user &= !!(e & PG_USER_MASK);
-    w->nx |= w->nxe && (e & PG_NX_MASK);
-    if (w->flags & HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS &&
-        !(e & PG_ACCESSED_MASK)) {
-        mshv_sim_gva_set_bits(w->cs, addr, PG_ACCESSED_MASK);
-    }
-    *entry = e;
-    return HV_TRANSLATE_GVA_SUCCESS;
-}
-
-/* May the access the VMM describes go through a page @w allows? */
-static bool mshv_sim_gva_allowed(CPUX86State *env, const MshvSimWalk *w)
-{
-    uint64_t f = w->flags;
-    bool user = f & HV_TRANSLATE_GVA_USER_ACCESS ? true :
-                f & HV_TRANSLATE_GVA_SUPERVISOR_ACCESS ? false :
-                (env->hflags & HF_CPL_MASK) == 3;
-    bool smap;
-
-    if (f & HV_TRANSLATE_GVA_PRIVILEGE_EXEMPT) {
-        return true;
-    }
-    if (user && !w->user) {
-        return false;
-    }
-    if ((f & HV_TRANSLATE_GVA_VALIDATE_WRITE) && !w->writable &&
-        (user || (env->cr[0] & CR0_WP_MASK))) {
-        return false;
-    }
-    if (f & HV_TRANSLATE_GVA_VALIDATE_EXECUTE) {
-        return !w->nx &&
-               !(!user && w->user && (env->cr[4] & CR4_SMEP_MASK));
-    }
-    /* supervisor data access to a user page */
-    smap = !user && w->user && (env->cr[4] & CR4_SMAP_MASK) &&
-           ((f & HV_TRANSLATE_GVA_ENFORCE_SMAP) ||
-            (!(f & HV_TRANSLATE_GVA_OVERRIDE_SMAP) &&
-             !(env->eflags & AC_MASK)));
-    return !smap;
-}
+static const MshvWalkOps mshv_sim_gva_ops = {
+    .read = mshv_sim_gva_read,
+    .set_bits = mshv_sim_gva_set_bits,
+};
 
 uint32_t mshv_sim_gva_translate(CPUState *cs, uint64_t gva, uint64_t flags,
                                 uint64_t *gpa)
 {
     CPUX86State *env = cpu_env(cs);
-    MshvSimWalk w = {
-        .cs = cs,
-        .flags = flags,
-        /* address bits the CPU lacks; 52-62 are the OS's in long mode */
-        .rsvd = (X86_CPU(cs)->phys_bits < 52 ?
-                 MAKE_64BIT_MASK(X86_CPU(cs)->phys_bits,
-                                 52 - X86_CPU(cs)->phys_bits) : 0) |
-                (env->hflags & HF_LMA_MASK ? 0 : MAKE_64BIT_MASK(52, 11)),
-        .nxe = env->efer & MSR_EFER_NXE,
-        .writable = true,
-        .user = true,
+    MshvWalkCpu cpu = {
+        .cr0 = env->cr[0],
+        .cr3 = env->cr[3],
+        .cr4 = env->cr[4],
+        .efer = env->efer,
+        .rflags = env->eflags,
+        .cpl = env->hflags & HF_CPL_MASK,
+        .phys_bits = X86_CPU(cs)->phys_bits,
+        .a20_mask = x86_get_a20_mask(env),
     };
-    bool wide = env->cr[4] & CR4_PAE_MASK;
-    unsigned bits = wide ? 9 : 10, level, shift = 0;
-    hwaddr table, addr = 0;
-    uint64_t e = 0, page_mask;
-    uint32_t res;
 
-    if (!(env->cr[0] & CR0_PG_MASK)) {
-        *gpa = gva & x86_get_a20_mask(env) & ~0xfffULL;
-        return HV_TRANSLATE_GVA_SUCCESS;
-    }
-    if (env->hflags & HF_LMA_MASK) {
-        level = env->cr[4] & CR4_LA57_MASK ? 5 : 4;
-        shift = 12 + 9 * level;
-        /* canonical: the bits above the walk's copy its top bit */
-        if (((int64_t)gva << (64 - shift)) >> (64 - shift) != (int64_t)gva) {
-            return HV_TRANSLATE_GVA_PAGE_NOT_PRESENT;
-        }
-        table = env->cr[3] & PG_ADDRESS_MASK;
-    } else if (wide) {
-        /* PAE: one of four PDPTEs, which carry no permissions */
-        gva = (uint32_t)gva;
-        e = x86_ldq_phys(cs, (env->cr[3] & ~0x1fULL) + ((gva >> 30) & 3) * 8);
-        if (!(e & PG_PRESENT_MASK)) {
-            return HV_TRANSLATE_GVA_PAGE_NOT_PRESENT;
-        }
-        if (e & (w.rsvd | PG_NX_MASK | 0x1e6)) {
-            return HV_TRANSLATE_GVA_INVALID_PAGE_TABLE_FLAGS;
-        }
-        level = 2;
-        table = e & PG_ADDRESS_MASK;
-    } else {
-        gva = (uint32_t)gva;
-        level = 2;
-        table = env->cr[3] & 0xfffff000;
-    }
-
-    for (;; level--) {
-        shift = 12 + bits * (level - 1);
-        addr = table + ((gva >> shift) & MAKE_64BIT_MASK(0, bits)) *
-                       (wide ? 8 : 4);
-        /* PS: a large page at levels 2 and 3, the PAT bit at level 1 */
-        res = mshv_sim_gva_entry(&w, addr, wide, level <= 3, &e);
-        if (res != HV_TRANSLATE_GVA_SUCCESS) {
-            return res;
-        }
-        if (level == 1 ||
-            (e & PG_PSE_MASK && (wide || (env->cr[4] & CR4_PSE_MASK)))) {
-            break;
-        }
-        table = e & (wide ? PG_ADDRESS_MASK : 0xfffff000);
-    }
-
-    if (!mshv_sim_gva_allowed(env, &w)) {
-        return HV_TRANSLATE_GVA_PRIVILEGE_VIOLATION;
-    }
-    page_mask = MAKE_64BIT_MASK(0, shift);
-    if (wide) {
-        *gpa = e & PG_ADDRESS_MASK & ~page_mask;
-    } else if (level == 2) {
-        /* a 4 MiB page (PSE-36: address bits 32-39 in bits 13-20) */
-        *gpa = (e & 0xffc00000) | ((e & 0x1fe000ULL) << 19);
-    } else {
-        *gpa = e & 0xfffff000;
-    }
-    *gpa = (*gpa | (gva & page_mask)) & x86_get_a20_mask(env) & ~0xfffULL;
-    if ((flags & HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS) &&
-        (flags & HV_TRANSLATE_GVA_VALIDATE_WRITE) && !(e & PG_DIRTY_MASK)) {
-        mshv_sim_gva_set_bits(cs, addr, PG_DIRTY_MASK);
-    }
-    return HV_TRANSLATE_GVA_SUCCESS;
+    return mshv_walk_translate(&cpu, &mshv_sim_gva_ops, cs, gva, flags, gpa);
 }

@@ -303,6 +303,9 @@ static void test_translate_checks(void)
     *guest_pte(&g, 0x4000) = 0x4000 | PTE_P | 1ULL << 51;   /* reserved */
     *guest_pte(&g, 0x6000) = 0x6000 | PTE_P | 1ULL << 58;   /* the OS's */
     pd[1] = 0x400000 | PTE_P | PTE_W | PTE_PS;              /* 2 MiB */
+    /* a page table in a GPA no region maps: the hypervisor cannot read it */
+    pd[2] = GUEST_UNMAPPED | PTE_P | PTE_W;
+    *guest_pte(&g, 0x7000) = GUEST_UNMAPPED | PTE_P | PTE_W;
     run(&g, &msg);
     g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
 
@@ -328,6 +331,10 @@ static void test_translate_checks(void)
                      HV_TRANSLATE_GVA_INVALID_PAGE_TABLE_FLAGS);
     g_assert_cmphex(translate_ok(&g, 0x6000), ==, 0x6000);
     g_assert_cmphex(translate_ok(&g, 0x234567), ==, 0x434000);
+    g_assert_cmpuint(translate_result(&g, 0x401000, rd), ==,
+                     HV_TRANSLATE_GVA_GPA_UNMAPPED);
+    /* a data page there is the VMM's to reach: the walk succeeds */
+    g_assert_cmphex(translate_ok(&g, 0x7000), ==, GUEST_UNMAPPED);
 
     /* accessed and dirty bits: untouched unless asked for */
     g_assert_false(*guest_pte(&g, 0x5000) & (PTE_A | PTE_D));
