@@ -235,10 +235,12 @@ static void mshv_sim_hook_io(CPUX86State *env, uint32_t port, unsigned size,
 static void mshv_sim_hook_transaction_failed(CPUState *cs, hwaddr physaddr,
                                              vaddr addr, unsigned size,
                                              MMUAccessType access_type,
-                                             MemTxAttrs attrs,
+                                             int mmu_idx, MemTxAttrs attrs,
                                              MemTxResult response,
                                              uintptr_t retaddr)
 {
+    /* the walk's read of a paging entry: the GPA is not the GVA's */
+    bool walk = mmu_idx == MMU_PHYS_IDX;
     CPUX86State *env = cpu_env(cs);
     MshvSimVp *vp = mshv_sim_cpu_vp(cs);
     struct hv_message msg = { 0 };
@@ -267,9 +269,10 @@ static void mshv_sim_hook_transaction_failed(CPUState *cs, hwaddr physaddr,
                             HV_INTERCEPT_ACCESS_READ);
     mem->cache_type = 0;        /* uncached, as emulated MMIO is */
     mem->instruction_byte_count = len;
-    mem->memory_access_info = HV_X64_MEMORY_ACCESS_GVA_VALID |
+    mem->memory_access_info = walk ? 0 :
+                              HV_X64_MEMORY_ACCESS_GVA_VALID |
                               HV_X64_MEMORY_ACCESS_GVA_GPA_VALID;
-    mem->guest_virtual_address = addr;
+    mem->guest_virtual_address = walk ? 0 : addr;
     mem->guest_physical_address = physaddr;
 
     mshv_sim_vp_stop(vp, &msg, mapped ? MSHV_SIM_CNT_INTERCEPT_GPA :

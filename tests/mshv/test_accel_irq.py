@@ -18,6 +18,8 @@ CASES = ['self-ipi', 'nmi-self', 'lapic-timer', 'pic-timer',
 
 
 SYNIC_CASES = ['synic-messages', 'synic-events', 'synic-busy-retry']
+PAGING_CASES = ['mmio-page-table-store', 'mmio-page-table-load',
+                'mmio-page-table-bits']
 
 
 class AccelIrq(MshvSimTest):
@@ -59,6 +61,15 @@ class AccelIrq(MshvSimTest):
         the guest's EOM."""
         self.irq_check('q35', 'mshv', SYNIC_CASES,
                        ('-device', 'hyperv-testdev', '-append', 'synic=1'))
+
+    def test_bare_mmio_page_table(self):
+        """A page table in emulated MMIO (pc-testdev's window), which the
+        hypervisor cannot read: a store and a load through it reach RAM,
+        the VMM walking the tables and setting the entry's accessed and
+        dirty bits, as TCG's walk does (the reference, first)."""
+        args = ('-append', 'paging=1')
+        self.irq_check('pc', 'tcg', PAGING_CASES, args)
+        self.irq_check('pc', 'mshv', PAGING_CASES, args)
 
     def test_linux_noapic(self):
         """Linux with the IOAPIC unused: every device interrupt, the

@@ -16,6 +16,7 @@
 #include "system/mshv_int.h"
 #include "system/runstate.h"
 #include "cpu.h"
+#include "mshv-walk.h"
 #include "mshv-x86.h"
 #include "trace.h"
 
@@ -66,6 +67,79 @@ static int mshv_x86_page_fault(MshvX86Mem *mem, uint64_t gva, bool write,
     return -EFAULT;
 }
 
+/*
+ * Paging entries the hypervisor could not read: through QEMU's memory map,
+ * which reaches the device, as the processor's own walk does.
+ */
+static bool mshv_x86_walk_read(void *opaque, uint64_t gpa, bool wide,
+                               uint64_t *entry)
+{
+    uint64_t v = 0;
+
+    address_space_read(&address_space_memory, gpa, MEMTXATTRS_UNSPECIFIED,
+                       &v, wide ? 8 : 4);
+    *entry = le64_to_cpu(v);
+    return true;
+}
+
+static void mshv_x86_walk_set_bits(void *opaque, uint64_t gpa, uint32_t bits)
+{
+    uint32_t v = 0;
+
+    address_space_read(&address_space_memory, gpa, MEMTXATTRS_UNSPECIFIED,
+                       &v, 4);
+    v |= cpu_to_le32(bits);
+    address_space_write(&address_space_memory, gpa, MEMTXATTRS_UNSPECIFIED,
+                        &v, 4);
+}
+
+static const MshvWalkOps mshv_x86_walk_ops = {
+    .read = mshv_x86_walk_read,
+    .set_bits = mshv_x86_walk_set_bits,
+};
+
+/* The walk the hypervisor could not finish (@hv_result), done here. */
+static uint32_t mshv_x86_walk(MshvX86Mem *mem, uint64_t gva, uint64_t flags,
+                              uint32_t hv_result, uint64_t *gpa)
+{
+    MshvX86CPUState *s = mshv_x86_cpu_state(mem->cpu);
+    static const uint32_t names[] = {
+        HV_X64_REGISTER_CR0, HV_X64_REGISTER_CR3, HV_X64_REGISTER_CR4,
+        HV_X64_REGISTER_EFER, HV_X64_REGISTER_RFLAGS,
+    };
+    union hv_register_value v[ARRAY_SIZE(names)];
+    MshvWalkCpu cpu = {
+        .cpl = mem->user ? 3 : 0,
+        .phys_bits = X86_CPU(mem->cpu)->phys_bits,
+        .a20_mask = ~0ULL,
+    };
+    uint32_t result;
+    size_t i;
+
+    if (s->regs && s->regs->isvalid) {
+        cpu.cr0 = s->regs->cr0;
+        cpu.cr3 = s->regs->cr3;
+        cpu.cr4 = s->regs->cr4;
+        cpu.efer = s->regs->efer;
+        cpu.rflags = s->regs->rflags;
+    } else {
+        for (i = 0; i < ARRAY_SIZE(names); i++) {
+            if (mshv_x86_get_reg(mem->cpu, names[i], &v[i]) < 0) {
+                return -1;
+            }
+        }
+        cpu.cr0 = v[0].reg64;
+        cpu.cr3 = v[1].reg64;
+        cpu.cr4 = v[2].reg64;
+        cpu.efer = v[3].reg64;
+        cpu.rflags = v[4].reg64;
+    }
+    result = mshv_walk_translate(&cpu, &mshv_x86_walk_ops, NULL, gva, flags,
+                                 gpa);
+    trace_mshv_walk(mem->cpu->cpu_index, gva, hv_result, result, *gpa);
+    return result;
+}
+
 static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
                               uint64_t *gpa)
 {
@@ -78,6 +152,7 @@ static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
         .gva_page = gva >> 12,
     };
     struct hv_output_translate_virtual_address out;
+    uint64_t walked = 0;
     uint16_t status;
     int ret;
 
@@ -95,6 +170,20 @@ static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
         mshv_fail(mem->cpu, "translating a guest address", -ret, status);
         return -1;
     }
+    if (out.result_code != HV_TRANSLATE_GVA_SUCCESS &&
+        out.result_code != HV_TRANSLATE_GVA_PAGE_NOT_PRESENT &&
+        out.result_code != HV_TRANSLATE_GVA_PRIVILEGE_VIOLATION &&
+        out.result_code != HV_TRANSLATE_GVA_INVALID_PAGE_TABLE_FLAGS) {
+        /*
+         * The hypervisor could not finish the walk: a paging entry, or
+         * the page, in memory it does not map or may not touch (emulated
+         * MMIO, ROM); the processor reads the one from the device and
+         * the access reaches the other as QEMU's memory map says.
+         */
+        out.result_code = mshv_x86_walk(mem, gva, in.control_flags,
+                                        out.result_code, &walked);
+        out.gpa_page = walked >> 12;
+    }
     switch (out.result_code) {
     case HV_TRANSLATE_GVA_SUCCESS:
         break;
@@ -107,7 +196,8 @@ static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
         return mshv_x86_page_fault(mem, gva, write, out.result_code);
     default:
         error_report("mshv: vCPU %d: guest address 0x%" PRIx64 " does not "
-                     "translate (result %u) during instruction emulation",
+                     "translate (result %u) during instruction emulation; "
+                     "the VM is stopped",
                      mem->cpu->cpu_index, gva, out.result_code);
         vm_stop(RUN_STATE_INTERNAL_ERROR);
         return -1;

@@ -32,11 +32,14 @@ typedef struct X86TcgHvHooks {
     /* IN/OUT/INS/OUTS; @data is the value written (OUT).  */
     void (*io)(CPUX86State *env, uint32_t port, unsigned size,
                bool is_write, uint32_t data, uintptr_t retaddr);
-    /* A load or store the memory map answered with an error. */
+    /*
+     * A load or store the memory map answered with an error; @mmu_idx
+     * MMU_PHYS_IDX: the page walk's own read of a paging entry.
+     */
     void (*transaction_failed)(CPUState *cs, hwaddr physaddr, vaddr addr,
                                unsigned size, MMUAccessType access_type,
-                               MemTxAttrs attrs, MemTxResult response,
-                               uintptr_t retaddr);
+                               int mmu_idx, MemTxAttrs attrs,
+                               MemTxResult response, uintptr_t retaddr);
     /*
      * CPUID: the result computed from the CPU model, to override, or
      * the instruction to take over.
@@ -178,8 +181,8 @@ static inline void x86_hv_transaction_failed(CPUState *cs, hwaddr physaddr,
     const X86TcgHvHooks *h = x86_hv_hooks();
 
     if (h) {
-        h->transaction_failed(cs, physaddr, addr, size, access_type, attrs,
-                              response, ra);
+        h->transaction_failed(cs, physaddr, addr, size, access_type, mmu_idx,
+                              attrs, response, ra);
     }
 }
 

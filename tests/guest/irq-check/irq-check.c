@@ -260,7 +260,7 @@ static void finish(void)
 
 /* ---- Cases --------------------------------------------------------------- */
 
-static void report(const char *name, bool ok, const char *why, uint32_t got)
+void report(const char *name, bool ok, const char *why, uint32_t got)
 {
     puts_serial("irq-check: ");
     puts_serial(name);
@@ -868,6 +868,10 @@ void bsp_main(uint32_t start_info)
     calibrate_tsc();
     if (bench) {
         bench_ioapic(bench);
+        finish();
+    }
+    if (cmdline_number(start_info, "paging=")) {
+        mmio_paging_check();
         finish();
     }
     if (cmdline_number(start_info, "synic=")) {
