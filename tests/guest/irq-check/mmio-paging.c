@@ -44,9 +44,11 @@ static void paging(bool on)
 
 void mmio_paging_check(void)
 {
-    /* volatile: the device's memory, and pages reached two ways */
+    /* volatile: the device's memory */
     volatile uint32_t *pt = (volatile uint32_t *)TESTDEV_IOMEM;
+    /* volatile: a page reached through the table, under the compiler */
     volatile uint32_t *virt = (volatile uint32_t *)VIRT;
+    /* volatile: the same page, written behind the compiler's back */
     volatile uint32_t *ram = target;
     uint32_t i, loaded, pte;
 
