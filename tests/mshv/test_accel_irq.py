@@ -12,7 +12,8 @@ from mshvtest import SIM_RUN, MshvSimTest, run_qemu
 
 CASES = ['self-ipi', 'nmi-self', 'lapic-timer', 'pic-timer',
          'extint-and-lapic', 'ap-start',
-         'ipi-to-ap', 'ipi-back', 'nmi-ap', 'ioapic-edge', 'ioapic-level',
+         'ipi-to-ap', 'ipi-back', 'nmi-ap', 'nmi-wakes-cli-hlt',
+         'ioapic-edge', 'ioapic-level',
          'ioapic-remote-irr', 'ioapic-level-again', 'ioapic-logical',
          'ioapic-physical-ap']
 

@@ -7,7 +7,6 @@
 #ifndef IRQ_CHECK_ENTRY_H
 #define IRQ_CHECK_ENTRY_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 /* The registers isr_common pushed, then what the stub and CPU pushed. */
@@ -18,12 +17,6 @@ struct Frame {
 
 /* entry.S */
 extern const char trampoline_start[], trampoline_end[], isr_stubs[];
-
-/* irq-check.c: one line per case, "irq-check: NAME ok" or why not */
-void report(const char *name, bool ok, const char *why, uint32_t got);
-
-/* mmio-paging.c: the cases of "paging=1" */
-void mmio_paging_check(void);
 
 /* called from entry.S */
 void bsp_main(uint32_t start_info);

@@ -12,6 +12,8 @@
  *   ap-start              INIT/SIPI to the second vCPU
  *   ipi-to-ap, ipi-back   fixed IPIs between the vCPUs
  *   nmi-ap                NMI IPI to the other vCPU
+ *   nmi-wakes-cli-hlt     an NMI ends a halt with interrupts off; a
+ *                         fixed IPI waits for STI
  *   lapic-timer           the LAPIC timer, periodic
  *   pic-timer             PIT -> 8259 -> LINT0 ExtINT (QEMU's PIC, the
  *                         hypervisor's virtual wire)
@@ -45,66 +47,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
-#include <stdbool.h>
-#include <stdint.h>
-
-#include "entry.h"
-
-#define TRAMPOLINE_BASE     0x8000
-
-#define LAPIC_BASE          0xfee00000u
-#define LAPIC_ID            0x020
-#define LAPIC_TPR           0x080
-#define LAPIC_EOI           0x0b0
-#define LAPIC_LDR           0x0d0
-#define LAPIC_DFR           0x0e0
-#define LAPIC_SVR           0x0f0
-#define LAPIC_ICR_LO        0x300
-#define LAPIC_ICR_HI        0x310
-#define LAPIC_LVT_TIMER     0x320
-#define LAPIC_LVT_LINT0     0x350
-#define LAPIC_LVT_LINT1     0x360
-#define LAPIC_TIMER_INIT    0x380
-#define LAPIC_TIMER_DIV     0x3e0
-
-#define ICR_FIXED           0x000
-#define ICR_NMI             0x400
-#define ICR_INIT            0x500
-#define ICR_STARTUP         0x600
-#define ICR_ASSERT          0x4000
-#define ICR_BUSY            0x1000
-#define ICR_SELF            0x40000
-
-#define IOAPIC_BASE         0xfec00000u
-#define IOREDTBL(pin)       (0x10 + 2 * (pin))
-#define RTE_LOGICAL         (1u << 11)
-#define RTE_REMOTE_IRR      (1u << 14)
-#define RTE_LEVEL           (1u << 15)
-#define RTE_MASKED          (1u << 16)
-
-#define TESTDEV_IRQ_PORT    0x2000
-#define DEBUG_EXIT_PORT     0xf4
-#define COM1                0x3f8
-
-#define EDGE_PIN            10
-#define LEVEL_PIN           11
-
-enum {
-    VEC_NMI = 2,
-    VEC_PIC_BASE = 0x20,            /* 8259 master: IRQ0 is 0x20 */
-    VEC_SELF = 0x40,
-    VEC_TO_AP = 0x41,
-    VEC_TO_BSP = 0x42,
-    VEC_EDGE = 0x50,
-    VEC_LEVEL = 0x51,
-    VEC_LOGICAL = 0x52,
-    VEC_PHYS_AP = 0x53,
-    VEC_LAPIC_TIMER = 0x60,
-    VEC_SINT0 = 0xa0,               /* SINT n: VEC_SINT0 + n */
-    VEC_SPURIOUS = 0xff,
-};
-
-#define MAX_CPUS            2
+#include "irq-check.h"
 
 static uint64_t idt[256];
 static struct {
@@ -113,60 +56,16 @@ static struct {
 } __attribute__((packed)) idt_desc = { sizeof(idt) - 1, (uint32_t)idt };
 
 /* Written by interrupt handlers and the other vCPU: volatile. */
-static volatile uint32_t counts[MAX_CPUS][256];
+volatile uint32_t counts[MAX_CPUS][256];
 static volatile bool ap_online;                 /* set by the AP */
+/* the AP halts with interrupts off while set (volatile: shared) */
+static volatile bool ap_cli_hlt;
+static volatile uint32_t ap_wakes;              /* counted by the AP */
 static volatile uint32_t level_lower_after = 2;     /* read by isr() */
 static unsigned passed, failed;
-static uint64_t tsc_per_ms;
+uint64_t tsc_per_ms;
 static volatile uint64_t edge_tsc;              /* set by isr() */
 
-/* ---- Hardware access ----------------------------------------------------- */
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-    asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-
-    asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-    asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
-static inline uint32_t mmio_read(uint32_t addr)
-{
-    return *(volatile uint32_t *)addr;     /* a device register: volatile */
-}
-
-static inline void mmio_write(uint32_t addr, uint32_t v)
-{
-    *(volatile uint32_t *)addr = v;        /* a device register: volatile */
-}
-
-static inline uint32_t lapic_read(uint32_t reg)
-{
-    return mmio_read(LAPIC_BASE + reg);
-}
-
-static inline void lapic_write(uint32_t reg, uint32_t v)
-{
-    mmio_write(LAPIC_BASE + reg, v);
-}
 
 static uint32_t ioapic_read(uint32_t reg)
 {
@@ -278,8 +177,7 @@ void report(const char *name, bool ok, const char *why, uint32_t got)
 }
 
 /* Wait with interrupts on until *count reaches want or @ms pass. */
-static uint32_t wait_count(volatile uint32_t *count, uint32_t want,
-                           uint32_t ms)
+uint32_t wait_count(volatile uint32_t *count, uint32_t want, uint32_t ms)
 {
     uint64_t end = rdtsc() + tsc_per_ms * ms;
 
@@ -292,7 +190,7 @@ static uint32_t wait_count(volatile uint32_t *count, uint32_t want,
 }
 
 /* Let stray deliveries arrive before a count is judged exact. */
-static void settle(uint32_t ms)
+void settle(uint32_t ms)
 {
     uint64_t end = rdtsc() + tsc_per_ms * ms;
 
@@ -372,6 +270,13 @@ void ap_main(void)
     lapic_init();
     ap_online = true;
     for (;;) {
+        if (ap_cli_hlt) {
+            /* only an NMI (or INIT) ends this halt */
+            asm volatile("cli; hlt");
+            ap_wakes++;
+            ap_cli_hlt = false;
+            continue;
+        }
         asm volatile("sti; hlt; cli");
     }
 }
@@ -443,6 +348,30 @@ static void test_ipis(void)
     send_ipi(1, ICR_NMI | ICR_ASSERT);
     report("nmi-ap", wait_count(&counts[1][VEC_NMI], 1, 2000) == 1,
            "NMI to the second vCPU not delivered once", counts[1][VEC_NMI]);
+}
+
+/*
+ * HLT with interrupts off: a fixed IPI stays pending and the vCPU stays
+ * halted; an NMI wakes it, and the IPI is taken once it enables
+ * interrupts again.
+ */
+static void test_nmi_wakes_cli_hlt(void)
+{
+    uint32_t kicks = counts[1][VEC_KICK], woke_early;
+
+    ap_cli_hlt = true;
+    send_ipi(1, ICR_FIXED | ICR_ASSERT | VEC_KICK);    /* into its loop */
+    wait_count(&counts[1][VEC_KICK], kicks + 1, 2000);
+    settle(50);
+    send_ipi(1, ICR_FIXED | ICR_ASSERT | VEC_KICK);    /* stays pending */
+    settle(100);
+    woke_early = ap_wakes;
+    send_ipi(1, ICR_NMI | ICR_ASSERT);
+    report("nmi-wakes-cli-hlt",
+           !woke_early && wait_count(&ap_wakes, 1, 2000) == 1 &&
+           wait_count(&counts[1][VEC_KICK], kicks + 2, 2000) == kicks + 2,
+           "halted vCPU: early wake-ups, then wake-ups and IPIs",
+           woke_early << 16 | ap_wakes << 8 | (counts[1][VEC_KICK] - kicks));
 }
 
 static void test_lapic_timer(void)
@@ -687,170 +616,6 @@ static void bench_ioapic(uint32_t n)
     ioapic_route(EDGE_PIN, RTE_MASKED, 0);
 }
 
-/* ---- SynIC ("synic=1") --------------------------------------------------- */
-
-#define HV_MSR_GUEST_OS_ID  0x40000000
-#define HV_MSR_HYPERCALL    0x40000001
-#define HV_MSR_SCONTROL     0x40000080
-#define HV_MSR_SIEFP        0x40000082
-#define HV_MSR_SIMP         0x40000083
-#define HV_MSR_EOM          0x40000084
-#define HV_MSR_SINT0        0x40000090
-#define HV_POST_MESSAGE     0x5c
-#define HV_SIGNAL_EVENT     0x5d
-#define HV_HYPERCALL_FAST   (1u << 16)
-#define HV_STATUS_INSUFFICIENT_BUFFERS 0x13
-#define HV_MSG_PENDING      0x01
-
-/* hyperv-testdev: port 0x3000, SINT | VP << 8 | command << 16 | conn << 24 */
-#define HVTEST_PORT         0x3000
-#define HVTEST_MSG_CONN     4
-#define HVTEST_EVT_CONN     6
-
-#define SINTS               16
-
-struct hv_message {
-    uint32_t type;
-    uint8_t size, flags, rsvd[2];
-    uint64_t sender;
-    uint8_t payload[240];
-};
-
-static uint8_t hcall_page[4096] __attribute__((aligned(4096)));
-/* the hypervisor writes these pages behind the compiler's back */
-static volatile struct hv_message simp[SINTS] /* volatile: hypervisor's */
-    __attribute__((aligned(4096)));
-static volatile uint8_t siefp[SINTS][256] /* volatile: hypervisor's */
-    __attribute__((aligned(4096)));
-static struct {
-    uint32_t conn, rsvd, type, size;
-    uint8_t payload[240];
-} post_in __attribute__((aligned(4096)));
-static void *hcall_entry = hcall_page;
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-    asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v),
-                 "d"((uint32_t)(v >> 32)));
-}
-
-/* TLFS 32-bit convention: EDX:EAX control, EBX:ECX input, EDI:ESI output */
-static uint64_t hypercall(uint32_t control, uint32_t in)
-{
-    uint32_t lo, hi;
-
-    asm volatile("call *%[page]"
-                 : "=a"(lo), "=d"(hi)
-                 : "a"(control), "d"(0), "b"(0), "c"(in), "D"(0), "S"(0),
-                   [page] "m"(hcall_entry)
-                 : "memory", "cc");
-    return (uint64_t)hi << 32 | lo;
-}
-
-static void synic_init(void)
-{
-    unsigned i;
-
-    wrmsr(HV_MSR_GUEST_OS_ID, 1);
-    wrmsr(HV_MSR_HYPERCALL, (uint32_t)hcall_page | 1);
-    wrmsr(HV_MSR_SIMP, (uint32_t)simp | 1);
-    wrmsr(HV_MSR_SIEFP, (uint32_t)siefp | 1);
-    for (i = 0; i < SINTS; i++) {
-        wrmsr(HV_MSR_SINT0 + i, VEC_SINT0 + i);
-    }
-    wrmsr(HV_MSR_SCONTROL, 1);
-}
-
-/* Empty a message slot the guest has read, as a SynIC driver does. */
-static void synic_consume(unsigned sint)
-{
-    simp[sint].type = 0;
-    asm volatile("mfence" : : : "memory");
-    if (simp[sint].flags & HV_MSG_PENDING) {
-        wrmsr(HV_MSR_EOM, 0);
-    }
-}
-
-/*
- * HvPostMessage, tried again for up to a second while the host has no
- * buffer for it (QEMU still finishing the previous message on this
- * connection), as the TLFS asks of a guest and as Linux does.
- */
-static uint64_t post_message(uint32_t conn, uint32_t type, uint8_t tag)
-{
-    uint64_t end = rdtsc() + tsc_per_ms * 1000, r;
-
-    post_in.conn = conn;
-    post_in.type = type;
-    post_in.size = 8;
-    post_in.payload[0] = tag;
-    do {
-        r = hypercall(HV_POST_MESSAGE, (uint32_t)&post_in);
-    } while ((uint16_t)r == HV_STATUS_INSUFFICIENT_BUFFERS && rdtsc() < end);
-    return r;
-}
-
-static void test_synic_messages(void)
-{
-    unsigned s, ok = 0;
-    uint64_t r;
-
-    for (s = 0; s < SINTS; s++) {
-        outl(HVTEST_PORT, s | HVTEST_MSG_CONN << 16 | (s + 1) << 24);
-        r = post_message(s + 1, 0x100 + s, s);
-        if (r == 0 &&
-            wait_count(&counts[0][VEC_SINT0 + s], 1, 1000) == 1 &&
-            simp[s].type == 0x100 + s && simp[s].size == 8 &&
-            simp[s].payload[0] == s) {
-            ok++;
-        }
-        synic_consume(s);
-    }
-    report("synic-messages", ok == SINTS,
-           "SINTs whose message came back", ok);
-}
-
-static void test_synic_events(void)
-{
-    unsigned s, ok = 0, flag;
-    uint64_t r;
-
-    for (s = 0; s < SINTS; s++) {
-        flag = 32 + s;
-        outl(HVTEST_PORT, s | HVTEST_EVT_CONN << 16 | flag << 24);
-        r = hypercall(HV_SIGNAL_EVENT | HV_HYPERCALL_FAST, flag);
-        if (r == 0 &&
-            wait_count(&counts[0][VEC_SINT0 + s], 2, 1000) == 2 &&
-            (siefp[s][flag / 8] & (1u << (flag % 8)))) {
-            ok++;
-        }
-        siefp[s][flag / 8] = 0;
-    }
-    report("synic-events", ok == SINTS, "SINTs whose event flag came", ok);
-}
-
-static void test_synic_busy_retry(void)
-{
-    uint32_t n = counts[0][VEC_SINT0];
-    uint64_t posted;
-    bool pending;
-
-    /* A arrives and stays unread; B finds the slot full */
-    post_message(1, 0x200, 0xa);
-    wait_count(&counts[0][VEC_SINT0], n + 1, 1000);
-    posted = post_message(1, 0x201, 0xb);
-    settle(50);
-    pending = posted == 0 && simp[0].type == 0x200 &&
-              (simp[0].flags & HV_MSG_PENDING);
-    /* the guest reads A and says so: B follows */
-    synic_consume(0);
-    wait_count(&counts[0][VEC_SINT0], n + 2, 2000);
-    report("synic-busy-retry",
-           pending && simp[0].type == 0x201 && simp[0].payload[0] == 0xb,
-           "message type in the slot", simp[0].type);
-    synic_consume(0);
-}
-
 void bsp_main(uint32_t start_info)
 {
     uint32_t bench = cmdline_number(start_info, "bench=");
@@ -875,10 +640,7 @@ void bsp_main(uint32_t start_info)
         finish();
     }
     if (cmdline_number(start_info, "synic=")) {
-        synic_init();
-        test_synic_messages();
-        test_synic_events();
-        test_synic_busy_retry();
+        synic_check();
         finish();
     }
 
@@ -890,6 +652,7 @@ void bsp_main(uint32_t start_info)
     test_ap_start();
     if (ap_online) {
         test_ipis();
+        test_nmi_wakes_cli_hlt();
     }
     test_ioapic();
     finish();

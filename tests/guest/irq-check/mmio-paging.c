@@ -11,8 +11,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
-#include <stdbool.h>
-#include "entry.h"
+#include "irq-check.h"
 
 #define TESTDEV_IOMEM   0xff000000u     /* pc-testdev's 64 KiB window */
 #define VIRT            0x40000000u     /* mapped through it */
