@@ -12,7 +12,7 @@ Q := $(if $(V),,@)
 MSHV_JOBS ?= $(shell nproc)
 SUB_JOBS := $(if $(findstring j,$(firstword $(filter-out --%,$(MAKEFLAGS)))),,-j$(MSHV_JOBS))
 
-.PHONY: all qemu firmware check bench fuzz install install-files clean distclean help
+.PHONY: all qemu firmware check bench soak fuzz install install-files clean distclean help
 
 all: qemu firmware
 
@@ -40,6 +40,11 @@ bench: all
 	$(Q)ninja -C $(MSHV_BUILD)/qemu tests/mshv/bzImage tests/mshv/irq-check tests/mshv/mshv-map-bench tests/mshv/mshv-irq-bench hw/mshv-sim/preload/libmshv-sim-preload.so >/dev/null
 	$(Q)tests/bench/mshv-bench $(MSHV_BENCH_ARGS)
 
+# A long run under -accel mshv: reboots, then an hour of verified I/O
+# (tests/mshv/soak.py; SOAK_REBOOTS, SOAK_IO_MINUTES).
+soak: all
+	$(Q)scripts/soak $(MSHV_BUILD)
+
 # libFuzzer on the MSHV instruction executor (MSHV_FUZZ_SECONDS, 60).
 fuzz: qemu
 	$(Q)scripts/fuzz $(MSHV_BUILD) $(or $(MSHV_FUZZ_SECONDS),60)
@@ -62,5 +67,6 @@ help:
 	@echo "make            build qemu-system-x86_64 and its firmware"
 	@echo "make check      run the test suite"
 	@echo "make bench      benchmarks: -accel mshv beside -accel tcg"
+	@echo "make soak       reboots and an hour of I/O under -accel mshv"
 	@echo "make fuzz       fuzz the MSHV instruction executor (clang)"
 	@echo "make install    install (DESTDIR and ./configure --prefix apply)"
