@@ -367,78 +367,51 @@ static void run(const Case *c, uint64_t flags, uint8_t *area, State *s,
     }
 }
 
-static sigjmp_buf ud_jmp;
+static sigjmp_buf fault_jmp;
 
-static void on_sigill(int sig)
+static void on_fault(int sig)
 {
-    siglongjmp(ud_jmp, 1);
+    siglongjmp(fault_jmp, 1);
 }
 
-/* PADDB with a memory operand: SSE arithmetic, not a move. */
-static int unsupported_gives_ud(uint8_t *area)
+/* Whether BODY(AREA) raises signal SIG. */
+static int raises(int sig, void (*body)(uint8_t *), uint8_t *area)
 {
-    struct sigaction sa = { .sa_handler = on_sigill };
-    volatile int ud = 0;        /* volatile: kept across siglongjmp */
+    struct sigaction sa = { .sa_handler = on_fault };
+    volatile int raised = 0;    /* volatile: kept across siglongjmp */
 
-    sigaction(SIGILL, &sa, NULL);
-    if (sigsetjmp(ud_jmp, 1) == 0) {
-        asm volatile("paddb (%0), %%xmm0" : : "r"(area) : "xmm0", "memory");
+    sigaction(sig, &sa, NULL);
+    if (sigsetjmp(fault_jmp, 1) == 0) {
+        body(area);
     } else {
-        ud = 1;
+        raised = 1;
     }
-    signal(SIGILL, SIG_DFL);
-    return ud;
+    signal(sig, SIG_DFL);
+    return raised;
 }
 
-static sigjmp_buf de_jmp;
-
-static void on_sigfpe(int sig)
+/* PADDB with a memory operand: SSE arithmetic, not a move (#UD on MMIO) */
+static void paddb(uint8_t *area)
 {
-    siglongjmp(de_jmp, 1);
+    asm volatile("paddb (%0), %%xmm0" : : "r"(area) : "xmm0", "memory");
 }
 
 /* DIV by a zero in memory: #DE (SIGFPE), from the VMM as from the CPU. */
-static int divide_by_zero_gives_de(uint8_t *area)
+static void divide_by_zero(uint8_t *area)
 {
-    struct sigaction sa = { .sa_handler = on_sigfpe };
-    volatile int de = 0;        /* volatile: kept across siglongjmp */
     uint64_t rax = 1, rdx = 0;
 
     *(volatile uint32_t *)(area + 40) = 0;     /* volatile: a device store */
-    sigaction(SIGFPE, &sa, NULL);
-    if (sigsetjmp(de_jmp, 1) == 0) {
-        asm volatile("divl 40(%2)" : "+a"(rax), "+d"(rdx) : "r"(area)
-                     : "memory", "cc");
-    } else {
-        de = 1;
-    }
-    signal(SIGFPE, SIG_DFL);
-    return de;
-}
-
-static sigjmp_buf gp_jmp;
-
-static void on_sigsegv(int sig)
-{
-    siglongjmp(gp_jmp, 1);
+    asm volatile("divl 40(%2)" : "+a"(rax), "+d"(rdx) : "r"(area)
+                 : "memory", "cc");
 }
 
 /* JMP through memory to a non-canonical address: #GP(0) (SIGSEGV). */
-static int noncanonical_jump_gives_gp(uint8_t *area)
+static void noncanonical_jump(uint8_t *area)
 {
-    struct sigaction sa = { .sa_handler = on_sigsegv };
-    volatile int gp = 0;        /* volatile: kept across siglongjmp */
-
     /* volatile: a store to the device, not optimized away */
     *(volatile uint64_t *)(area + 32) = 0x8000000000000000ULL;
-    sigaction(SIGSEGV, &sa, NULL);
-    if (sigsetjmp(gp_jmp, 1) == 0) {
-        asm volatile("jmp *32(%0)" : : "r"(area) : "memory");
-    } else {
-        gp = 1;
-    }
-    signal(SIGSEGV, SIG_DFL);
-    return gp;
+    asm volatile("jmp *32(%0)" : : "r"(area) : "memory");
 }
 
 /*
@@ -709,17 +682,17 @@ int main(void)
         printf("mmio-check: no AVX, its cases not run\n");
     }
 
-    if (unsupported_gives_ud(mmio) && !unsupported_gives_ud(ram)) {
+    if (raises(SIGILL, paddb, mmio) && !raises(SIGILL, paddb, ram)) {
         printf("mmio-check: unsupported-ud ok\n");
         passed++;
     } else {
         printf("mmio-check: unsupported-ud FAILED\n");
         failed++;
     }
-    report("divide-by-zero-de", divide_by_zero_gives_de(mmio) &&
-           divide_by_zero_gives_de(ram), &passed, &failed);
-    report("noncanonical-jump-gp", noncanonical_jump_gives_gp(mmio) &&
-           noncanonical_jump_gives_gp(ram), &passed, &failed);
+    report("divide-by-zero-de", raises(SIGFPE, divide_by_zero, mmio) &&
+           raises(SIGFPE, divide_by_zero, ram), &passed, &failed);
+    report("noncanonical-jump-gp", raises(SIGSEGV, noncanonical_jump, mmio) &&
+           raises(SIGSEGV, noncanonical_jump, ram), &passed, &failed);
     report("rep-insb-down", rep_insb_down(), &passed, &failed);
     report("rep-insb-page-fault", rep_insb_page_fault(), &passed, &failed);
     report("rep-insb-copy-on-write", rep_insb_copy_on_write(), &passed,

@@ -27,19 +27,6 @@ static uint64_t mask_of(int bits)
     return bits == 64 ? ~0ULL : (1ULL << bits) - 1;
 }
 
-/* Prefixes and opcode for width BITS of an instruction with OPC8/OPC8+1. */
-static size_t encode(uint8_t *code, int bits, uint8_t opc8)
-{
-    size_t len = 0;
-
-    if (bits == 16) {
-        code[len++] = 0x66;
-    } else if (bits == 64) {
-        code[len++] = 0x48;
-    }
-    code[len++] = bits == 8 ? opc8 : opc8 + 1;
-    return len;
-}
 
 /* ---- MUL, IMUL, DIV, IDIV ------------------------------------------------ */
 

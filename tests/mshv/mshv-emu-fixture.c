@@ -42,18 +42,20 @@ static uint64_t fake_seg_base(MshvEmu *emu, ZydisRegister seg)
     return seg == ZYDIS_REGISTER_FS ? f->fs_base : 0;
 }
 
+/* 16 bytes of vector register INDEX in REGS, read or written. */
+static int fake_vector(uint8_t regs[16][16], unsigned index,
+                       uint8_t value[16], bool write)
+{
+    g_assert_cmpuint(index, <, 16);
+    memcpy(write ? regs[index] : value, write ? value : regs[index], 16);
+    return 0;
+}
+
 static int fake_xmm(MshvEmu *emu, unsigned index, uint8_t value[16],
                     bool write)
 {
-    Fixture *f = container_of(emu, Fixture, emu);
-
-    g_assert_cmpuint(index, <, 16);
-    if (write) {
-        memcpy(f->xmm[index], value, 16);
-    } else {
-        memcpy(value, f->xmm[index], 16);
-    }
-    return 0;
+    return fake_vector(container_of(emu, Fixture, emu)->xmm, index, value,
+                       write);
 }
 
 static int fake_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value)
@@ -77,14 +79,8 @@ static int fake_ymm_high(MshvEmu *emu, unsigned index, uint8_t value[16],
 {
     Fixture *f = container_of(emu, Fixture, emu);
 
-    g_assert_cmpuint(index, <, 16);
-    if (write) {
-        memcpy(f->ymm_high[index], value, 16);
-        f->zmm_zeroed[index] = true;
-    } else {
-        memcpy(value, f->ymm_high[index], 16);
-    }
-    return 0;
+    f->zmm_zeroed[index] |= write;
+    return fake_vector(f->ymm_high, index, value, write);
 }
 
 static const MshvEmuOps fake_ops = {
@@ -123,4 +119,17 @@ MshvEmuResult run(Fixture *f, const uint8_t *bytes, size_t len,
         *insn_len = insn.length;
     }
     return mshv_emu_exec(&f->emu, &insn, ops);
+}
+
+size_t encode(uint8_t *code, int bits, uint8_t opc8)
+{
+    size_t len = 0;
+
+    if (bits == 16) {
+        code[len++] = 0x66;
+    } else if (bits == 64) {
+        code[len++] = 0x48;
+    }
+    code[len++] = bits == 8 ? opc8 : opc8 + 1;
+    return len;
 }

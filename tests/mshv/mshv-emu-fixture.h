@@ -30,6 +30,11 @@ typedef struct Fixture {
     uint64_t sreg[6];           /* ES...GS: selector | attributes << 16 */
 } Fixture;
 
+/*
+ * Prefixes and opcode of width BITS (8: OPC8, else OPC8 + 1, with 66 or
+ * REX.W) into CODE; returns their length.
+ */
+size_t encode(uint8_t *code, int bits, uint8_t opc8);
 /* A fresh machine in 64-bit mode, RIP 0x1000, RFLAGS 0x2. */
 void fixture_init(Fixture *f);
 /* Decode BYTES in F's mode and execute; INSN_LEN: its length. */

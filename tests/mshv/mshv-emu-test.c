@@ -79,14 +79,8 @@ static void check_alu(const char *name, uint8_t opc8, HostOp host,
     for (w = 0; w < ARRAY_SIZE(widths); w++) {
         int bits = widths[w];
         uint8_t code[4];
-        size_t len = 0;
+        size_t len = encode(code, bits, opc8);
 
-        if (bits == 16) {
-            code[len++] = 0x66;
-        } else if (bits == 64) {
-            code[len++] = 0x48;
-        }
-        code[len++] = bits == 8 ? opc8 : opc8 + 1;
         code[len++] = 0x18;                 /* ModRM: [rax], ebx/bl */
         for (i = 0; i < ARRAY_SIZE(values); i++) {
             for (j = 0; j < ARRAY_SIZE(values); j++) {
