@@ -574,6 +574,53 @@ STEP(step_store, "movl %%eax, 8(%[m])")
 STEP(step_in, "inb (%%dx), %%al")
 STEP(step_out, "outb %%al, (%%dx)")
 
+/*
+ * REP MOVSB under TF traps after every iteration: at the instruction while
+ * iterations remain, past it after the last.  volatile: the handler's.
+ */
+static volatile unsigned long rep_at, rep_traps_at, rep_traps_past;
+
+static void on_sigtrap_rep(int sig, siginfo_t *si, void *ctx)
+{
+    ucontext_t *uc = ctx;
+
+    if ((unsigned long)uc->uc_mcontext.gregs[REG_RIP] == rep_at) {
+        rep_traps_at++;
+    } else {
+        rep_traps_past++;
+        uc->uc_mcontext.gregs[REG_EFL] &= ~0x100UL;
+    }
+}
+
+/*
+ * Three iterations from AREA's start to 32 bytes in: a trap at the
+ * instruction after each of the first two, one past it after the last,
+ * as the processor does.  TCG (RAM, with TCG_EXTRA: 1) traps once more at
+ * the instruction, with RCX 0, before it moves on.
+ */
+static int step_rep_movsb(uint8_t *area, unsigned long tcg_extra)
+{
+    struct sigaction sa = { .sa_sigaction = on_sigtrap_rep,
+                            .sa_flags = SA_SIGINFO };
+    void *rsi = area, *rdi = area + 32;
+    unsigned long rcx = 3, at;
+
+    asm volatile("lea 1f(%%rip), %0" : "=r"(at));
+    rep_at = at;
+    rep_traps_at = rep_traps_past = 0;
+    sigaction(SIGTRAP, &sa, NULL);
+    asm volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n"
+                 "1:\trep movsb"
+                 : "+S"(rsi), "+D"(rdi), "+c"(rcx) : : "memory", "cc");
+    signal(SIGTRAP, SIG_DFL);
+    if (rep_traps_at != 2 + tcg_extra || rep_traps_past != 1 || rcx) {
+        printf("mmio-check: single step of REP MOVSB: %lu traps at it, "
+               "%lu past it, RCX %lu\n", rep_traps_at, rep_traps_past, rcx);
+        return 0;
+    }
+    return 1;
+}
+
 static int single_step(unsigned long (*fn)(uint8_t *), uint8_t *m)
 {
     struct sigaction sa = { .sa_sigaction = on_sigtrap,
@@ -705,6 +752,8 @@ int main(void)
            &failed);
     report("step-mmio-store", single_step(step_store, mmio), &passed,
            &failed);
+    report("step-rep-ram", step_rep_movsb(ram, 1), &passed, &failed);
+    report("step-rep-mmio", step_rep_movsb(mmio, 0), &passed, &failed);
     report("step-port-in", single_step(step_in, NULL), &passed, &failed);
     report("step-port-out", single_step(step_out, NULL), &passed, &failed);
     printf("mmio-check: %u passed, %u failed\n", passed, failed);

@@ -210,13 +210,14 @@ class AccelOnSimulator(MshvSimTest):
         self.assertEqual(failed, '0')
         cases = self.console_lines(r'mmio-check: [\w-]+ ok')
         self.assertEqual(len(cases), int(passed))
-        self.assertGreaterEqual(int(passed), 107)
+        self.assertGreaterEqual(int(passed), 109)
         for case in ('vmovdqu_load256', 'vmovdqa_load128',
                      'divide-by-zero-de', 'noncanonical-jump-gp',
                      'rep-insb-down',
                      'rep-insb-page-fault',
                      'rep-insb-copy-on-write', 'movs-mmio-page-fault',
                      'step-ram', 'step-mmio-load', 'step-mmio-store',
+                     'step-rep-ram', 'step-rep-mmio',
                      'step-port-in', 'step-port-out'):
             self.assertEqual(len(self.console_lines(f'{case} ok')), 1, case)
         self.assertEqual(len(self.console_lines('unsupported-ud ok')), 1)

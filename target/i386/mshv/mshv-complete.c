@@ -105,18 +105,28 @@ static int mshv_x86_set_results(CPUState *cpu, uint64_t rip,
     return ret;
 }
 
+int mshv_x86_complete_step(CPUState *cpu,
+                           const struct hv_x64_intercept_message_header *at,
+                           uint64_t rip, const uint64_t *rflags,
+                           const uint64_t *gpr, uint32_t gpr_written,
+                           bool iterated)
+{
+    int ret = mshv_x86_set_results(cpu, rip, rflags, gpr, gpr_written);
+
+    /* (RIP stays where the instruction faulted and runs again) */
+    if (ret == 0 && (at->rflags & TF_MASK) && (rip != at->rip || iterated)) {
+        ret = mshv_x86_single_step_trap(cpu);
+    }
+    return ret;
+}
+
 int mshv_x86_complete(CPUState *cpu,
                       const struct hv_x64_intercept_message_header *at,
                       uint64_t rip, const uint64_t *rflags,
                       const uint64_t *gpr, uint32_t gpr_written)
 {
-    int ret = mshv_x86_set_results(cpu, rip, rflags, gpr, gpr_written);
-
-    /* (RIP stays where the instruction faulted and runs again) */
-    if (ret == 0 && (at->rflags & TF_MASK) && rip != at->rip) {
-        ret = mshv_x86_single_step_trap(cpu);
-    }
-    return ret;
+    return mshv_x86_complete_step(cpu, at, rip, rflags, gpr, gpr_written,
+                                  false);
 }
 
 int mshv_x86_inject_ud(CPUState *cpu, const char *why)

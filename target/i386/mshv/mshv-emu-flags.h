@@ -11,6 +11,7 @@
 #define FL_CF   0x0001
 #define FL_PF   0x0004
 #define FL_AF   0x0010
+#define FL_TF   0x0100
 #define FL_ZF   0x0040
 #define FL_SF   0x0080
 #define FL_DF   0x0400

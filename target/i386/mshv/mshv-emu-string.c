@@ -44,7 +44,8 @@ MshvEmuResult mshv_emu_exec_string(MshvEmu *e,
         }
     }
     total = rep ? e->gpr[GPR_RCX] & amask : 1;
-    count = MIN(total, MSHV_EMU_STRING_BATCH);
+    /* single-stepping: one iteration, then the trap, as the CPU does */
+    count = MIN(total, e->rflags & FL_TF ? 1 : MSHV_EMU_STRING_BATCH);
     *more = total > count;
     while (count) {
         uint64_t si = mshv_emu_linear(e, src_seg, e->gpr[GPR_RSI], aw);
@@ -137,5 +138,6 @@ MshvEmuResult mshv_emu_exec_string(MshvEmu *e,
             }
         }
     }
+    e->iterated = *more;
     return MSHV_EMU_DONE;
 }

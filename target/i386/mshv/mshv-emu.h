@@ -59,6 +59,11 @@ struct MshvEmu {
     uint64_t rip;
     uint64_t rflags;
     uint32_t gpr_written;       /* bit n: gpr[n] changed */
+    /*
+     * A REP iteration ran and more remain (RIP stays on the instruction):
+     * under RFLAGS.TF the processor traps after it all the same.
+     */
+    bool iterated;
     /* MSHV_EMU_FAULT: the exception, as the instruction raises it */
     uint8_t fault_vector;
     bool fault_has_code;

@@ -79,8 +79,9 @@ static int mshv_string_io(CPUState *cpu,
         }
         break;
     }
-    return mshv_x86_complete(cpu, &io->header, sio.emu.rip, NULL,
-                             sio.emu.gpr, sio.emu.gpr_written);
+    return mshv_x86_complete_step(cpu, &io->header, sio.emu.rip, NULL,
+                                  sio.emu.gpr, sio.emu.gpr_written,
+                                  sio.emu.iterated);
 }
 
 int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg)

@@ -129,8 +129,9 @@ static int mshv_mmio_store(MshvMmio *m)
 {
     MshvEmu *emu = &m->vp.emu;
 
-    return mshv_x86_complete(m->vp.cpu, &m->msg->header, emu->rip,
-                             &emu->rflags, emu->gpr, emu->gpr_written);
+    return mshv_x86_complete_step(m->vp.cpu, &m->msg->header, emu->rip,
+                                  &emu->rflags, emu->gpr, emu->gpr_written,
+                                  emu->iterated);
 }
 
 static void mshv_mmio_format(const ZydisDecodedInstruction *insn,

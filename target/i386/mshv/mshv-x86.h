@@ -162,6 +162,12 @@ int mshv_x86_complete(CPUState *cpu,
                       const struct hv_x64_intercept_message_header *at,
                       uint64_t rip, const uint64_t *rflags,
                       const uint64_t *gpr, uint32_t gpr_written);
+/* The same, and with @iterated (a REP iteration ran, RIP stays) a trap. */
+int mshv_x86_complete_step(CPUState *cpu,
+                           const struct hv_x64_intercept_message_header *at,
+                           uint64_t rip, const uint64_t *rflags,
+                           const uint64_t *gpr, uint32_t gpr_written,
+                           bool iterated);
 
 /*
  * Make exception VECTOR pending, to be raised when the VP runs again in
