@@ -98,9 +98,13 @@ static const MshvWalkOps mshv_x86_walk_ops = {
     .set_bits = mshv_x86_walk_set_bits,
 };
 
-/* The walk the hypervisor could not finish (@hv_result), done here. */
-static uint32_t mshv_x86_walk(MshvX86Mem *mem, uint64_t gva, uint64_t flags,
-                              uint32_t hv_result, uint64_t *gpa)
+/*
+ * The walk the hypervisor could not finish (@hv_result), done here: its
+ * result code in *@result, or -1 if the VP's registers could not be read
+ * (reported, the VM stopped).
+ */
+static int mshv_x86_walk(MshvX86Mem *mem, uint64_t gva, uint64_t flags,
+                         uint32_t hv_result, uint64_t *gpa, uint32_t *result)
 {
     MshvX86CPUState *s = mshv_x86_cpu_state(mem->cpu);
     static const uint32_t names[] = {
@@ -113,7 +117,6 @@ static uint32_t mshv_x86_walk(MshvX86Mem *mem, uint64_t gva, uint64_t flags,
         .phys_bits = X86_CPU(mem->cpu)->phys_bits,
         .a20_mask = ~0ULL,
     };
-    uint32_t result;
     size_t i;
 
     if (s->regs && s->regs->isvalid) {
@@ -134,10 +137,10 @@ static uint32_t mshv_x86_walk(MshvX86Mem *mem, uint64_t gva, uint64_t flags,
         cpu.efer = v[3].reg64;
         cpu.rflags = v[4].reg64;
     }
-    result = mshv_walk_translate(&cpu, &mshv_x86_walk_ops, NULL, gva, flags,
-                                 gpa);
-    trace_mshv_walk(mem->cpu->cpu_index, gva, hv_result, result, *gpa);
-    return result;
+    *result = mshv_walk_translate(&cpu, &mshv_x86_walk_ops, NULL, gva,
+                                  flags, gpa);
+    trace_mshv_walk(mem->cpu->cpu_index, gva, hv_result, *result, *gpa);
+    return 0;
 }
 
 static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
@@ -180,8 +183,13 @@ static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
          * MMIO, ROM); the processor reads the one from the device and
          * the access reaches the other as QEMU's memory map says.
          */
-        out.result_code = mshv_x86_walk(mem, gva, in.control_flags,
-                                        out.result_code, &walked);
+        uint32_t result;
+
+        if (mshv_x86_walk(mem, gva, in.control_flags, out.result_code,
+                          &walked, &result) < 0) {
+            return -1;
+        }
+        out.result_code = result;
         out.gpa_page = walked >> 12;
     }
     switch (out.result_code) {
@@ -252,7 +260,8 @@ unsigned mshv_x86_fetch_insn(MshvX86Mem *mem,
 {
     bool long_mode = (h->execution_state & HV_X64_EXEC_STATE_EFER_LMA) &&
                      (h->cs_segment.attributes & HV_SEG_ATTR_L);
-    uint64_t pc = h->cs_segment.base + h->rip;
+    /* 64-bit code ignores CS's base, whatever the descriptor said */
+    uint64_t pc = long_mode ? h->rip : h->cs_segment.base + h->rip;
 
     /*
      * The CPU fetched these bytes a moment ago; a page that no longer
