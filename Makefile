@@ -47,7 +47,8 @@ soak: all
 
 # libFuzzer on the MSHV instruction executor (MSHV_FUZZ_SECONDS, 60).
 fuzz: qemu
-	$(Q)scripts/fuzz $(MSHV_BUILD) $(or $(MSHV_FUZZ_SECONDS),60)
+	$(Q)scripts/fuzz $(MSHV_BUILD) $(or $(MSHV_FUZZ_SECONDS),60) \
+	    $(or $(MSHV_FUZZ_TARGET),all)
 
 install: all
 	$(Q)$(MAKE) --no-print-directory install-files
@@ -68,5 +69,5 @@ help:
 	@echo "make check      run the test suite"
 	@echo "make bench      benchmarks: -accel mshv beside -accel tcg"
 	@echo "make soak       reboots and an hour of I/O under -accel mshv"
-	@echo "make fuzz       fuzz the MSHV instruction executor (clang)"
+	@echo "make fuzz       fuzz the MSHV executor and exit handling (clang)"
 	@echo "make install    install (DESTDIR and ./configure --prefix apply)"

@@ -344,6 +344,26 @@ static void mshv_sim_set_insn_bytes(Object *obj, Visitor *v,
     MSHV_SIM_MACHINE(obj)->insn_bytes = value;
 }
 
+static void mshv_sim_get_malformed(Object *obj, Visitor *v,
+                                   const char *name, void *opaque,
+                                   Error **errp)
+{
+    uint32_t value = MSHV_SIM_MACHINE(obj)->malformed_message;
+
+    visit_type_uint32(v, name, &value, errp);
+}
+
+static void mshv_sim_set_malformed(Object *obj, Visitor *v,
+                                   const char *name, void *opaque,
+                                   Error **errp)
+{
+    uint32_t value;
+
+    if (visit_type_uint32(v, name, &value, errp)) {
+        MSHV_SIM_MACHINE(obj)->malformed_message = value;
+    }
+}
+
 static void mshv_sim_machine_instance_init(Object *obj)
 {
     MSHV_SIM_MACHINE(obj)->channel = -1;
@@ -381,6 +401,13 @@ static void mshv_sim_machine_class_init(ObjectClass *oc, void *data)
     object_class_property_set_description(oc, "insn-bytes",
         "How many instruction bytes intercept messages carry (0-16, "
         "default 16); a VMM must fetch the rest from guest memory");
+    object_class_property_add(oc, "malformed-message", "uint32",
+                              mshv_sim_get_malformed,
+                              mshv_sim_set_malformed, NULL, NULL);
+    object_class_property_set_description(oc, "malformed-message",
+        "Fault injection, for testing VMMs: the Nth message a VP stops "
+        "with claims a payload larger than a message (0, the default: "
+        "none); a VMM must refuse it");
 }
 
 static const TypeInfo mshv_sim_machine_type = {

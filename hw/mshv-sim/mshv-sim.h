@@ -67,6 +67,9 @@ struct MshvSimPartition {
     int channel;                /* partition channel (machine property) */
     bool cet;                   /* the host has CET (machine property) */
     uint8_t insn_bytes;         /* bytes an intercept message carries */
+    /* fault injection: the Nth message to the VMM malformed (0: none) */
+    uint32_t malformed_message;
+    uint32_t messages_sent;
     uint64_t cpu_xcr0;          /* its CPU model's XCR0 components; 0: ask */
     bool created;
     bool initialized;

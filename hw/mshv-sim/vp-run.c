@@ -42,8 +42,16 @@ static void mshv_sim_vp_reply_run(MshvSimVp *vp, int ret,
 bool mshv_sim_vp_exit(MshvSimVp *vp, const struct hv_message *msg)
 {
     CPUState *cs = CPU(vp->cpu);
+    struct hv_message malformed;
     bool pending;
 
+    if (vp->pt->malformed_message &&
+        qatomic_fetch_inc(&vp->pt->messages_sent) + 1 ==
+        vp->pt->malformed_message) {
+        malformed = *msg;
+        malformed.header.payload_size = 0xff;
+        msg = &malformed;
+    }
     mshv_sim_regpage_fill(vp);
     memcpy(vp->msgpage, msg, sizeof(*msg));
     qatomic_set(&cs->stop, true);

@@ -242,6 +242,25 @@ class AccelOnSimulator(MshvSimTest):
         instruction from guest memory, string port I/O included."""
         self.mmio_check(hv_args='-machine insn-bytes=0')
 
+    def test_malformed_message_stops_vm(self):
+        """A message no working hypervisor sends (the simulator's fault
+        injection: the 100th claims a payload larger than a message) stops
+        the VM with the reason; QEMU stays up, answers QMP and quits."""
+        self.set_machine('pc')
+        self.sim_vm(hv_args='-machine malformed-message=100')
+        self.launch_guest(accel='mshv', kernel='bzImage',
+                          args=('-vga', 'none', '-net', 'none'))
+        with self.assertRaisesRegex(AssertionError, 'malformed message'):
+            self.wait_console('QEMU-GUEST-MARKER: done', timeout=120)
+        self.assertEqual(self.vm.cmd('query-status')['status'],
+                         'internal-error')
+        self.vm.shutdown()
+        self.assertEqual(self.vm.exitcode(), 0)
+        stops = [line for line in self.vm.get_log().splitlines()
+                 if 'malformed' in line]
+        self.assertEqual(len(stops), 1, stops)
+        self.assertIn('its payload is larger than a message', stops[0])
+
 
 if __name__ == '__main__':
     mshvtest.QemuSystemTest.main()

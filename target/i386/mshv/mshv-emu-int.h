@@ -11,9 +11,6 @@
 #include "mshv-emu.h"
 #include "mshv-emu-flags.h"
 
-/* General purpose register numbers, in encoding order. */
-enum { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI };
-
 typedef enum {
     OP_OK,
     OP_BAD,                     /* an operand form we do not handle */

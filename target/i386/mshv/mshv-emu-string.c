@@ -34,6 +34,15 @@ MshvEmuResult mshv_emu_exec_string(MshvEmu *e,
     uint64_t total, count, a = 0, b;
     int i;
 
+    /*
+     * Ports are at most 32 bits wide: REX.W INSD and OUTSD move a
+     * doubleword, as the processor ignores the prefix for them.
+     */
+    if (insn->mnemonic == ZYDIS_MNEMONIC_INSD ||
+        insn->mnemonic == ZYDIS_MNEMONIC_OUTSD) {
+        bits = 32;
+        step = (e->rflags & FL_DF) ? -4 : 4;
+    }
     /* String operands are hidden ones: the source's segment may be any. */
     for (i = 0; i < insn->operand_count; i++) {
         if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&

@@ -51,6 +51,9 @@ typedef struct MshvEmuOps {
     int (*sysreg)(MshvEmu *emu, ZydisRegister reg, uint64_t *value);
 } MshvEmuOps;
 
+/* Indices of MshvEmu.gpr: general purpose registers in encoding order. */
+enum { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI };
+
 struct MshvEmu {
     const MshvEmuOps *ops;
     void *opaque;

@@ -2,7 +2,8 @@
  * MSHV accelerator, x86: port I/O intercepts
  *
  * The hypervisor stops the VP before an IN/OUT/INS/OUTS; QEMU performs
- * the access and completes the instruction itself.  String forms run in
+ * the access and completes the instruction itself (the message was
+ * checked first, mshv-exit.c).  String forms run in
  * the instruction executor's REP engine (mshv-emu-string.c), translating
  * guest pages with at most one hypercall per page, never one per element.
  *
@@ -52,16 +53,7 @@ static int mshv_string_io(CPUState *cpu,
                                    io->instruction_byte_count, &insn, ops)) {
         return mshv_x86_inject_ud(cpu, "undecodable string port I/O");
     }
-    sio.emu.mode = mshv_x86_intercept_mode(io->header.execution_state,
-                                           io->header.cs_segment.attributes,
-                                           NULL);
-    sio.emu.rip = io->header.rip;
-    sio.emu.rflags = io->header.rflags;
-    /* The registers INS and OUTS use; DX is the port the message names. */
-    sio.emu.gpr[R_ECX] = io->rcx;
-    sio.emu.gpr[R_EDX] = io->port_number;
-    sio.emu.gpr[R_ESI] = io->rsi;
-    sio.emu.gpr[R_EDI] = io->rdi;
+    mshv_x86_exit_string_io_start(&sio.emu, io);
     switch (mshv_emu_exec(&sio.emu, &insn, ops)) {
     case MSHV_EMU_DONE:
         break;
@@ -90,18 +82,13 @@ int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg)
         (const void *)msg->payload;
     unsigned size = io->access_info & HV_X64_IO_ACCESS_SIZE_MASK;
     bool write = io->header.intercept_access_type == HV_INTERCEPT_ACCESS_WRITE;
-    uint64_t rip = io->header.rip +
-                   (io->header.instruction_length_and_cr8 & 0xf);
+    uint64_t rip = mshv_x86_exit_next_rip(&io->header);
     uint64_t gpr[MSHV_X86_GPRS] = { [R_EAX] = io->rax };
     uint32_t data = io->rax;
 
     trace_mshv_io(cpu->cpu_index, io->port_number, size, write,
                   io->access_info & HV_X64_IO_ACCESS_STRING_OP,
                   io->header.rip);
-    if (size != 1 && size != 2 && size != 4) {
-        mshv_fail(cpu, "decoding a port I/O intercept", EINVAL, 0);
-        return -1;
-    }
     if (io->access_info & HV_X64_IO_ACCESS_STRING_OP) {
         return mshv_string_io(cpu, io);
     }

@@ -168,11 +168,7 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
                                    mem->instruction_byte_count, &insn, ops)) {
         return mshv_x86_inject_ud(cpu, "undecodable instruction on MMIO");
     }
-    m.vp.emu.mode = mshv_x86_intercept_mode(mem->header.execution_state,
-                                         mem->header.cs_segment.attributes,
-                                         NULL);
-    m.vp.emu.rip = mem->header.rip;
-    m.vp.emu.rflags = mem->header.rflags;
+    mshv_x86_exit_emu_start(&m.vp.emu, &mem->header);
     if (mshv_mmio_load_gprs(&m) < 0) {
         return -1;
     }

@@ -130,6 +130,7 @@ static void mshv_unsupported_feature(CPUState *cpu,
 int mshv_arch_vcpu_exec(CPUState *cpu)
 {
     struct hv_message msg;
+    const char *why;
     unsigned halts = 0;
     int ret = 0;
     int r;
@@ -161,6 +162,17 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
             break;
         }
         halts = msg.header.message_type == HVMSG_X64_HALT ? halts + 1 : 0;
+        why = mshv_x86_exit_check(&msg);
+        if (why) {
+            error_report("mshv: vCPU %d: the hypervisor sent a malformed "
+                         "message 0x%x: %s; the VM is stopped: check that the "
+                         "kernel's mshv driver matches the hypervisor, and "
+                         "report this with the output of -trace 'mshv_*'",
+                         cpu->cpu_index, msg.header.message_type, why);
+            vm_stop(RUN_STATE_INTERNAL_ERROR);
+            ret = EXCP_HLT;
+            break;
+        }
         switch (msg.header.message_type) {
         case HVMSG_X64_IO_PORT_INTERCEPT:
             if (mshv_x86_handle_io(cpu, &msg) < 0) {

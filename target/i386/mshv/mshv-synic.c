@@ -287,55 +287,43 @@ int mshv_x86_handle_hypercall(CPUState *cpu, const struct hv_message *msg)
 {
     const struct hv_x64_hypercall_intercept_message *hc =
         (const void *)msg->payload;
-    bool longmode = mshv_x86_intercept_mode(hc->header.execution_state,
-                                            hc->header.cs_segment.attributes,
-                                            NULL) ==
-                    ZYDIS_MACHINE_MODE_LONG_64;
-    uint64_t control, in, out, result;
+    MshvX86HypercallArgs a;
+    uint64_t result;
     uint64_t gpr[MSHV_X86_GPRS];
     bool fast;
 
-    if (longmode) {
-        control = hc->rcx;
-        in = hc->rdx;
-        out = hc->r8;
-    } else {
-        control = (hc->rdx << 32) | (uint32_t)hc->rax;
-        in = (hc->rbx << 32) | (uint32_t)hc->rcx;
-        out = (hc->rdi << 32) | (uint32_t)hc->rsi;
-    }
-    fast = control & HV_HYPERCALL_FAST;
+    mshv_x86_exit_hypercall_args(hc, &a);
+    fast = a.control & HV_HYPERCALL_FAST;
 
     bql_lock();
-    switch (control & 0xffff) {
+    switch (a.control & 0xffff) {
     case HV_POST_MESSAGE:
-        result = hyperv_hcall_post_message(in, fast);
+        result = hyperv_hcall_post_message(a.in, fast);
         break;
     case HV_SIGNAL_EVENT:
-        result = hyperv_hcall_signal_event(in, fast);
+        result = hyperv_hcall_signal_event(a.in, fast);
         break;
     case HV_POST_DEBUG_DATA:
-        result = hyperv_hcall_post_dbg_data(in, out, fast);
+        result = hyperv_hcall_post_dbg_data(a.in, a.out, fast);
         break;
     case HV_RETRIEVE_DEBUG_DATA:
-        result = hyperv_hcall_retreive_dbg_data(in, out, fast);
+        result = hyperv_hcall_retreive_dbg_data(a.in, a.out, fast);
         break;
     case HV_RESET_DEBUG_SESSION:
-        result = hyperv_hcall_reset_dbg_session(out);
+        result = hyperv_hcall_reset_dbg_session(a.out);
         break;
     default:
         result = HV_STATUS_INVALID_HYPERCALL_CODE;
         break;
     }
     bql_unlock();
-    trace_mshv_hypercall(cpu->cpu_index, control, result);
+    trace_mshv_hypercall(cpu->cpu_index, a.control, result);
 
-    gpr[R_EAX] = longmode ? result : (uint32_t)result;
+    gpr[R_EAX] = a.longmode ? result : (uint32_t)result;
     gpr[R_EDX] = result >> 32;
-    return mshv_x86_complete(cpu, &hc->header, hc->header.rip +
-                             (hc->header.instruction_length_and_cr8 & 0xf),
-                             NULL, gpr,
-                             1u << R_EAX | (longmode ? 0 : 1u << R_EDX));
+    return mshv_x86_complete(cpu, &hc->header,
+                             mshv_x86_exit_next_rip(&hc->header), NULL, gpr,
+                             1u << R_EAX | (a.longmode ? 0 : 1u << R_EDX));
 }
 
 #else

@@ -12,6 +12,7 @@
 #include "system/mshv_int.h"
 #include "mshv-decode.h"
 #include "mshv-emu.h"
+#include "mshv-exit.h"
 
 /* x86 per-vCPU state, around the accelerator's (CPUState::accel). */
 typedef struct MshvX86CPUState {

@@ -1,0 +1,151 @@
+/*
+ * The MSHV fuzz targets' common parts (see mshv-fuzz.h).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "mshv-fuzz.h"
+
+static int fuzz_mem(MshvEmu *emu, uint64_t la, void *buf, unsigned size,
+                    bool write)
+{
+    FuzzEmu *f = container_of(emu, FuzzEmu, emu);
+    unsigned off = la & 0xfff;
+
+    assert(size >= 1 && size <= 32);
+    /* A bound on runaway REP loops: the memory "ends". */
+    if (++f->accesses > 4096 || off + size > sizeof(f->page)) {
+        return -1;
+    }
+    if (!buf) {
+        assert(write);          /* INS checking its destination first */
+    } else if (write) {
+        memcpy(f->page + off, buf, size);
+    } else {
+        memcpy(buf, f->page + off, size);
+    }
+    return 0;
+}
+
+static uint64_t fuzz_seg_base(MshvEmu *emu, ZydisRegister seg)
+{
+    return 0x10000 * (seg - ZYDIS_REGISTER_ES);
+}
+
+static int fuzz_vector(MshvEmu *emu, unsigned index, uint8_t value[16],
+                       bool write, unsigned half)
+{
+    FuzzEmu *f = container_of(emu, FuzzEmu, emu);
+
+    assert(index < 16);
+    if (write) {
+        memcpy(f->xmm[index] + half * 16, value, 16);
+    } else {
+        memcpy(value, f->xmm[index] + half * 16, 16);
+    }
+    return 0;
+}
+
+static int fuzz_xmm(MshvEmu *emu, unsigned index, uint8_t value[16],
+                    bool write)
+{
+    return fuzz_vector(emu, index, value, write, 0);
+}
+
+static int fuzz_ymm_high(MshvEmu *emu, unsigned index, uint8_t value[16],
+                         bool write)
+{
+    return fuzz_vector(emu, index, value, write, 1);
+}
+
+/* A port reads as the page and absorbs writes, as a device might. */
+static int fuzz_port(MshvEmu *emu, uint16_t port, void *buf, unsigned size,
+                     bool write)
+{
+    FuzzEmu *f = container_of(emu, FuzzEmu, emu);
+
+    assert(size == 1 || size == 2 || size == 4);
+    if (++f->accesses > 4096) {
+        return -1;
+    }
+    if (!write) {
+        memcpy(buf, f->page + (port & 0xff0), size);
+    }
+    return 0;
+}
+
+static int fuzz_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value)
+{
+    *value = 0x80050033 ^ reg;
+    return 0;
+}
+
+static const MshvEmuOps fuzz_ops = {
+    .mem = fuzz_mem,
+    .seg_base = fuzz_seg_base,
+    .xmm = fuzz_xmm,
+    .ymm_high = fuzz_ymm_high,
+    .port = fuzz_port,
+    .sysreg = fuzz_sysreg,
+};
+
+void fuzz_emu_init(FuzzEmu *f, ZydisMachineMode mode, uint64_t rip)
+{
+    memset(f, 0, sizeof(*f));
+    f->emu.ops = &fuzz_ops;
+    f->emu.mode = mode;
+    f->emu.rip = rip;
+    f->emu.rflags = 0x2;
+}
+
+bool fuzz_emu_exec(FuzzEmu *f, const ZydisDecodedInstruction *insn,
+                   const ZydisDecodedOperand *ops)
+{
+    uint64_t rip = f->emu.rip, next = rip + insn->length;
+
+    if (f->emu.mode != ZYDIS_MACHINE_MODE_LONG_64) {
+        next = (uint32_t)next;
+    }
+    switch (mshv_emu_exec(&f->emu, insn, ops)) {
+    case MSHV_EMU_DONE:
+        assert(f->emu.rip == next ||
+               insn->meta.category == ZYDIS_CATEGORY_CALL ||
+               insn->meta.category == ZYDIS_CATEGORY_RET ||
+               insn->meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
+               (f->emu.rip == rip &&
+                (insn->attributes & (ZYDIS_ATTRIB_HAS_REP |
+                                     ZYDIS_ATTRIB_HAS_REPE |
+                                     ZYDIS_ATTRIB_HAS_REPNE))));
+        return true;
+    case MSHV_EMU_FAULT:
+        /* an exception the instruction raises: #DE or #GP(0) */
+        assert(f->emu.fault_vector == 0 || f->emu.fault_vector == 13);
+        /* fall through */
+    case MSHV_EMU_UNSUPPORTED:
+    case MSHV_EMU_STOPPED:
+        assert(f->emu.rip == rip);
+        return false;
+    }
+    g_assert_not_reached();
+}
+
+void fuzz_standalone(unsigned runs, size_t max_len,
+                     void (*shape)(uint8_t *buf, size_t len, GRand *rand))
+{
+    g_autoptr(GRand) rand = g_rand_new_with_seed(0x6d736876);
+    g_autofree uint8_t *buf = g_malloc(max_len);
+    unsigned i;
+    size_t j, len;
+
+    for (i = 0; i < runs; i++) {
+        for (j = 0; j < max_len; j++) {
+            buf[j] = g_rand_int(rand);
+        }
+        len = 8 + g_rand_int_range(rand, 0, max_len - 8);
+        if (shape) {
+            shape(buf, len, rand);
+        }
+        LLVMFuzzerTestOneInput(buf, len);
+    }
+}
