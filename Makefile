@@ -12,7 +12,7 @@ Q := $(if $(V),,@)
 MSHV_JOBS ?= $(shell nproc)
 SUB_JOBS := $(if $(findstring j,$(firstword $(filter-out --%,$(MAKEFLAGS)))),,-j$(MSHV_JOBS))
 
-.PHONY: all qemu firmware check bench soak fuzz install install-files clean distclean help
+.PHONY: all qemu firmware check check-sanitizers bench soak fuzz install install-files clean distclean help
 
 all: qemu firmware
 
@@ -32,6 +32,11 @@ firmware: qemu
 # they need /dev/mshv.  MSHV_TEST_ARGS passes options to meson test.
 check: all
 	$(Q)scripts/run-tests $(MSHV_BUILD) $(MSHV_TEST_ARGS)
+
+# The test suite against a second build with ASan and UBSan, beside the
+# default one (scripts/check-sanitizers): slow, so not part of make check.
+check-sanitizers: $(BUILD_CONFIG)
+	$(Q)scripts/check-sanitizers $(MSHV_BUILD) $(MSHV_TEST_ARGS)
 
 # Benchmarks, -accel mshv beside -accel tcg (tests/bench/mshv-bench;
 # MSHV_BENCH_ARGS passes options, e.g. --json FILE).  Never fails on a
@@ -67,6 +72,7 @@ distclean:
 help:
 	@echo "make            build qemu-system-x86_64 and its firmware"
 	@echo "make check      run the test suite"
+	@echo "make check-sanitizers  the test suite under ASan and UBSan"
 	@echo "make bench      benchmarks: -accel mshv beside -accel tcg"
 	@echo "make soak       reboots and an hour of I/O under -accel mshv"
 	@echo "make fuzz       fuzz the MSHV executor and exit handling (clang)"

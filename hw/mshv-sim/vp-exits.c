@@ -296,6 +296,29 @@ static void mshv_sim_hook_triple_fault(CPUX86State *env)
 }
 
 /*
+ * An x87 error with CR0.NE clear, at the waiting instruction that finds
+ * it (MS-DOS compatible reporting): the processor would assert FERR#
+ * and wait for the chipset's interrupt.  The hypervisor has no chipset:
+ * HVMSG_X64_LEGACY_FP_ERROR, the VP stopped before the instruction; the
+ * VMM raises ISA IRQ 13, and the guest's handler clears the error before
+ * the instruction runs again.
+ */
+static void mshv_sim_hook_legacy_fp_error(CPUX86State *env,
+                                          uintptr_t retaddr)
+{
+    CPUState *cs = env_cpu(env);
+    struct hv_message msg = { 0 };
+
+    cpu_restore_state(cs, retaddr);
+    mshv_sim_fill_header(cs, &msg, HVMSG_X64_LEGACY_FP_ERROR,
+                         sizeof(struct hv_x64_intercept_message_header),
+                         mshv_sim_insn_length(cs),
+                         HV_INTERCEPT_ACCESS_EXECUTE);
+    mshv_sim_vp_stop(mshv_sim_cpu_vp(cs), &msg,
+                     MSHV_SIM_CNT_INTERCEPT_OTHER);
+}
+
+/*
  * An intercepted CPUID: HVMSG_X64_CPUID_INTERCEPT with what the VP would
  * have seen; the VMM sets RAX, RBX, RCX, RDX and steps past.
  */
@@ -433,6 +456,7 @@ static const X86TcgHvHooks mshv_sim_hooks = {
     .io = mshv_sim_hook_io,
     .transaction_failed = mshv_sim_hook_transaction_failed,
     .triple_fault = mshv_sim_hook_triple_fault,
+    .legacy_fp_error = mshv_sim_hook_legacy_fp_error,
     .pic_interrupt = mshv_sim_hook_pic_interrupt,
     .pic_pending = mshv_sim_hook_pic_pending,
     .apic_interrupt = mshv_sim_hook_apic_interrupt,

@@ -15,7 +15,7 @@ CASES = ['self-ipi', 'nmi-self', 'lapic-timer', 'pic-timer',
          'ipi-to-ap', 'ipi-back', 'nmi-ap', 'nmi-wakes-cli-hlt',
          'ioapic-edge', 'ioapic-level',
          'ioapic-remote-irr', 'ioapic-level-again', 'ioapic-logical',
-         'ioapic-physical-ap']
+         'ioapic-physical-ap', 'legacy-fp-error']
 
 
 SYNIC_CASES = ['synic-messages', 'synic-events', 'synic-busy-retry']

@@ -92,9 +92,10 @@ static void mshv_deliver_extint(CPUState *cpu)
 /*
  * An x87 error while CR0.NE is clear (MS-DOS compatible reporting): the
  * chipset's FERR# line, ISA IRQ 13.  The guest's handler clears the
- * error (and acknowledges at port 0xf0); the instruction then runs again.
- * A pulse: the line is edge-triggered at the 8259 and the IOAPIC, and a
- * second error before the handler ran finds the first still pending.
+ * error (and acknowledges at port 0xf0); the instruction, which the
+ * hypervisor stopped before, then runs again.  A pulse: the line is
+ * edge-triggered at the 8259 and the IOAPIC, and a second error before
+ * the handler ran finds the first still pending.
  */
 static void mshv_legacy_fp_error(CPUState *cpu)
 {
@@ -131,7 +132,7 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
 {
     struct hv_message msg;
     const char *why;
-    unsigned halts = 0;
+    unsigned waits = 0;
     int ret = 0;
     int r;
 
@@ -161,7 +162,20 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
             ret = EXCP_HLT;
             break;
         }
-        halts = msg.header.message_type == HVMSG_X64_HALT ? halts + 1 : 0;
+        /*
+         * A VP waiting for an interrupt (halted, or frozen on an x87 error
+         * as with FERR#): a hypervisor that answers every run so costs a
+         * millisecond per round, not a spinning thread.  Exit requests
+         * are checked before each run.
+         */
+        if (msg.header.message_type == HVMSG_X64_HALT ||
+            msg.header.message_type == HVMSG_X64_LEGACY_FP_ERROR) {
+            if (++waits > 1) {
+                g_usleep(1000);
+            }
+        } else {
+            waits = 0;
+        }
         why = mshv_x86_exit_check(&msg);
         if (why) {
             error_report("mshv: vCPU %d: the hypervisor sent a malformed "
@@ -226,15 +240,9 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
              * The VP halted with nothing the hypervisor would wake it for
              * (seen of partitions without its LAPIC, which ours always
              * have): as KVM's in-kernel LAPIC, run it again, and the
-             * hypervisor resumes it at its next interrupt.  Exit requests
-             * are checked before each run; a hypervisor that answers
-             * every run with HALT costs a millisecond per round, not a
-             * spinning thread.
+             * hypervisor resumes it at its next interrupt.
              */
-            trace_mshv_halt(cpu->cpu_index, halts);
-            if (halts > 1) {
-                g_usleep(1000);
-            }
+            trace_mshv_halt(cpu->cpu_index, waits);
             break;
         case HVMSG_X64_LEGACY_FP_ERROR:
             mshv_legacy_fp_error(cpu);

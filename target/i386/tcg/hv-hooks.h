@@ -2,8 +2,8 @@
  * Hooks that let a hypervisor built on x86 TCG (the MSHV simulator) take
  * over what a hardware hypervisor intercepts: port I/O, accesses the
  * memory map cannot serve (unmapped GPAs, writes to read-only regions),
- * CPUID, MSRs, exceptions, external interrupts, EOIs of level-triggered
- * vectors, triple faults and INIT.
+ * CPUID, MSRs, exceptions, x87 errors reported through FERR#, external
+ * interrupts, EOIs of level-triggered vectors, triple faults and INIT.
  *
  * The base calls the x86_hv_*() wrappers below, one line at each hook
  * point (the patches tcg-x86-hypervisor-hooks and
@@ -81,6 +81,11 @@ typedef struct X86TcgHvHooks {
      * to the IOAPIC; called from within the EOI write, which completes.
      */
     void (*level_eoi)(CPUX86State *env, int vector);
+    /*
+     * An x87 error pending at a waiting instruction while CR0.NE is
+     * clear (FERR#, where #MF would be with NE set): taken over.
+     */
+    void (*legacy_fp_error)(CPUX86State *env, uintptr_t retaddr);
     /* A third fault while delivering a double fault. */
     void (*triple_fault)(CPUX86State *env);
     /*
@@ -232,6 +237,16 @@ static inline bool x86_hv_level_eoi(CPUX86State *env, int vector)
         h->level_eoi(env, vector);
     }
     return h;
+}
+
+/* fpu_raise_exception with CR0.NE clear, before FERR# is raised. */
+static inline void x86_hv_legacy_fp_error(CPUX86State *env, uintptr_t ra)
+{
+    const X86TcgHvHooks *h = x86_hv_hooks();
+
+    if (h) {
+        h->legacy_fp_error(env, ra);
+    }
 }
 
 /* do_cpu_init, once the CPU is reset. */

@@ -65,6 +65,7 @@ static volatile uint32_t level_lower_after = 2;     /* read by isr() */
 static unsigned passed, failed;
 uint64_t tsc_per_ms;
 static volatile uint64_t edge_tsc;              /* set by isr() */
+static volatile uint16_t ferr_fsw;              /* set by isr() */
 
 
 static uint32_t ioapic_read(uint32_t reg)
@@ -234,6 +235,11 @@ void isr(struct Frame *f)
     case VEC_TO_AP:
         send_ipi(0, ICR_FIXED | ICR_ASSERT | VEC_TO_BSP);
         break;
+    case VEC_FERR:
+        /* what DOS-era handlers do: read the error, clear it, ack 0xf0 */
+        asm volatile("fnstsw %0; fnclex" : "=m"(ferr_fsw));
+        outb(0xf0, 0);
+        break;
     case VEC_LEVEL:
         /* Keep the line up for the first deliveries: each EOI re-fires. */
         if (counts[cpu][v] >= level_lower_after) {
@@ -372,6 +378,34 @@ static void test_nmi_wakes_cli_hlt(void)
            wait_count(&counts[1][VEC_KICK], kicks + 2, 2000) == kicks + 2,
            "halted vCPU: early wake-ups, then wake-ups and IPIs",
            woke_early << 16 | ap_wakes << 8 | (counts[1][VEC_KICK] - kicks));
+}
+
+/*
+ * An x87 error with CR0.NE clear (MS-DOS compatible reporting): no #MF,
+ * but FERR# and ISA IRQ 13, once, with the error still in the status
+ * word for the handler; the FWAIT that found it then completes.
+ */
+static void test_legacy_fp_error(void)
+{
+    static const uint16_t unmask_zero_divide = 0x037f & ~(1u << 2);
+    static const uint32_t zero;         /* 0.0f */
+    uint32_t cr0, n;
+
+    ioapic_route(13, VEC_FERR, 0);
+    asm volatile("mov %%cr0, %0" : "=r"(cr0));
+    /* MP, no EM, TS or NE */
+    asm volatile("mov %0, %%cr0" : : "r"((cr0 | 2u) & ~(4u | 8u | 32u)));
+    asm volatile("fninit; fldcw %0; fld1; fdivs %1; sti; nop; fwait; cli"
+                 : : "m"(unmask_zero_divide), "m"(zero));
+    n = wait_count(&counts[0][VEC_FERR], 1, 2000);
+    settle(20);
+    n = counts[0][VEC_FERR];
+    asm volatile("fninit; mov %0, %%cr0" : : "r"(cr0));
+    ioapic_route(13, RTE_MASKED, 0);
+    /* FSW: ES (bit 7) and ZE (bit 2) */
+    report("legacy-fp-error", n == 1 && (ferr_fsw & 0x84) == 0x84,
+           "not one IRQ 13 with the zero-divide error pending",
+           n << 16 | ferr_fsw);
 }
 
 static void test_lapic_timer(void)
@@ -655,5 +689,6 @@ void bsp_main(uint32_t start_info)
         test_nmi_wakes_cli_hlt();
     }
     test_ioapic();
+    test_legacy_fp_error();
     finish();
 }

@@ -63,6 +63,7 @@ enum {
     VEC_LEVEL = 0x51,
     VEC_LOGICAL = 0x52,
     VEC_PHYS_AP = 0x53,
+    VEC_FERR = 0x54,                /* ISA IRQ 13 through the IOAPIC */
     VEC_LAPIC_TIMER = 0x60,
     VEC_SINT0 = 0xa0,               /* SINT n: VEC_SINT0 + n */
     VEC_SPURIOUS = 0xff,
