@@ -396,6 +396,12 @@ static void paddb(uint8_t *area)
     asm volatile("paddb (%0), %%xmm0" : : "r"(area) : "xmm0", "memory");
 }
 
+/* MOVDQA from an address 8 bytes off 16: #GP(0) (SIGSEGV). */
+static void movdqa_misaligned(uint8_t *area)
+{
+    asm volatile("movdqa 8(%0), %%xmm0" : : "r"(area) : "xmm0", "memory");
+}
+
 /* DIV by a zero in memory: #DE (SIGFPE), from the VMM as from the CPU. */
 static void divide_by_zero(uint8_t *area)
 {
@@ -740,6 +746,8 @@ int main(void)
            raises(SIGFPE, divide_by_zero, ram), &passed, &failed);
     report("noncanonical-jump-gp", raises(SIGSEGV, noncanonical_jump, mmio) &&
            raises(SIGSEGV, noncanonical_jump, ram), &passed, &failed);
+    report("movdqa-misaligned-gp", raises(SIGSEGV, movdqa_misaligned, mmio) &&
+           raises(SIGSEGV, movdqa_misaligned, ram), &passed, &failed);
     report("rep-insb-down", rep_insb_down(), &passed, &failed);
     report("rep-insb-page-fault", rep_insb_page_fault(), &passed, &failed);
     report("rep-insb-copy-on-write", rep_insb_copy_on_write(), &passed,

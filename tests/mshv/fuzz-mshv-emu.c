@@ -5,10 +5,11 @@
  * must never crash, read or write outside what the memory callback gives
  * it, or move RIP anywhere but past the instruction.
  *
- * Input: byte 0 = mode, bytes 1-16 = instruction, the rest seed the
- * registers.  "make fuzz" builds it with clang's libFuzzer and runs it;
- * built with MSHV_FUZZ_STANDALONE it is a deterministic test of its own
- * (random inputs from a fixed seed) in "make check".
+ * Input: byte 0 = mode and alignment checking, bytes 1-16 = instruction,
+ * the rest seed the registers.  "make fuzz" builds it with clang's
+ * libFuzzer and runs it; built with MSHV_FUZZ_STANDALONE it is a
+ * deterministic test of its own (random inputs from a fixed seed) in
+ * "make check".
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -47,6 +48,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     fuzz_emu_init(&f, modes[m], 0x1000);
+    /* byte 0's upper bits: CPL, CR0.AM, RFLAGS.AC (alignment checking) */
+    f.emu.cpl = (data[0] >> 4) & 3;
+    f.emu.cr0_am = data[0] & 0x40;
+    f.emu.rflags |= data[0] & 0x80 ? 0x40000 : 0;
     if (size > 17) {
         memcpy(f.emu.gpr, data + 17, MIN(size - 17, sizeof(f.emu.gpr)));
     }

@@ -119,8 +119,9 @@ bool fuzz_emu_exec(FuzzEmu *f, const ZydisDecodedInstruction *insn,
                                      ZYDIS_ATTRIB_HAS_REPNE))));
         return true;
     case MSHV_EMU_FAULT:
-        /* an exception the instruction raises: #DE or #GP(0) */
-        assert(f->emu.fault_vector == 0 || f->emu.fault_vector == 13);
+        /* an exception the instruction raises: #DE, #GP(0) or #AC(0) */
+        assert(f->emu.fault_vector == 0 || f->emu.fault_vector == 13 ||
+               f->emu.fault_vector == 17);
         /* fall through */
     case MSHV_EMU_UNSUPPORTED:
     case MSHV_EMU_STOPPED:

@@ -16,6 +16,7 @@
 #define FL_SF   0x0080
 #define FL_DF   0x0400
 #define FL_OF   0x0800
+#define FL_AC   0x40000
 #define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
 
 /* The low BITS bits set. */

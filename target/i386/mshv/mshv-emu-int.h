@@ -49,6 +49,8 @@ static inline uint64_t sign_extend(uint64_t v, unsigned bits)
 /* The exceptions the executor raises itself */
 #define EMU_EXCP_DE     0
 #define EMU_EXCP_GP     13
+#define EMU_EXCP_AC     17
+#define EMU_NO_FAULT    0xff
 
 static inline MshvEmuResult mshv_emu_fault(MshvEmu *e, uint8_t vector,
                                            bool has_code, uint32_t code)
@@ -74,6 +76,13 @@ uint64_t mshv_emu_linear(MshvEmu *e, ZydisRegister seg, uint64_t offset,
                          unsigned addr_width);
 bool mshv_emu_mem_address(MshvEmu *e, const ZydisDecodedInstruction *insn,
                           const ZydisDecodedOperand *op, uint64_t *la);
+/*
+ * Alignment checking: true, with #AC(0) made the fault to raise, if an
+ * access of BYTES at LA must fault so (mshv_emu_exec then returns
+ * MSHV_EMU_FAULT for the instruction).
+ */
+bool mshv_emu_alignment_fault(MshvEmu *e, uint64_t la, unsigned bytes);
+/* Memory through the callback, alignment-checked; -1 to stop. */
 int mshv_emu_mem_rw(MshvEmu *e, uint64_t la, uint64_t *v, unsigned bits,
                     bool write);
 OpStatus mshv_emu_op_read(MshvEmu *e, const ZydisDecodedInstruction *insn,

@@ -115,12 +115,23 @@ bool mshv_emu_mem_address(MshvEmu *e, const ZydisDecodedInstruction *insn,
     return true;
 }
 
+bool mshv_emu_alignment_fault(MshvEmu *e, uint64_t la, unsigned bytes)
+{
+    if (e->cpl == 3 && e->cr0_am && (e->rflags & FL_AC) &&
+        (la & (bytes - 1))) {
+        mshv_emu_fault(e, EMU_EXCP_AC, true, 0);
+        return true;
+    }
+    return false;
+}
+
 int mshv_emu_mem_rw(MshvEmu *e, uint64_t la, uint64_t *v, unsigned bits,
                     bool write)
 {
     uint64_t buf = write ? *v : 0;
 
-    if (e->ops->mem(e, la, &buf, bits / 8, write) < 0) {
+    if (mshv_emu_alignment_fault(e, la, bits / 8) ||
+        e->ops->mem(e, la, &buf, bits / 8, write) < 0) {
         return -1;
     }
     if (!write) {

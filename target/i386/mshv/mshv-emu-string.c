@@ -108,7 +108,8 @@ MshvEmuResult mshv_emu_exec_string(MshvEmu *e,
         case ZYDIS_MNEMONIC_INSB: case ZYDIS_MNEMONIC_INSW:
         case ZYDIS_MNEMONIC_INSD:
             /* The memory first: a fault leaves the port untouched. */
-            if (e->ops->mem(e, di, NULL, bits / 8, true) < 0 ||
+            if (mshv_emu_alignment_fault(e, di, bits / 8) ||
+                e->ops->mem(e, di, NULL, bits / 8, true) < 0 ||
                 e->ops->port(e, port, &a, bits / 8, false) < 0 ||
                 mshv_emu_mem_rw(e, di, &a, bits, true) < 0) {
                 return MSHV_EMU_STOPPED;

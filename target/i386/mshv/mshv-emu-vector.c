@@ -11,10 +11,10 @@
 /*
  * SSE and AVX moves between an XMM or YMM register and memory (guests
  * copy framebuffers and device windows with them: glibc's memcpy).
- * Loads of 32 or 64 bits zero the rest of the register.  Alignment is
- * not checked: MOVDQA and friends on a misaligned MMIO address move the
- * data instead of raising #GP.  Not here: MMX registers, and EVEX's
- * masked and 512-bit forms.
+ * Loads of 32 or 64 bits zero the rest of the register.  The forms that
+ * require alignment (MOVDQA, MOVAPS, the non-temporal ones...) raise
+ * #GP(0) on an address not a multiple of their size, as the processor
+ * does.  Not here: MMX registers, and EVEX's masked and 512-bit forms.
  */
 bool mshv_emu_has_xmm_operand(const ZydisDecodedInstruction *insn,
                               const ZydisDecodedOperand *ops)
@@ -45,6 +45,22 @@ static unsigned vector_reg(ZydisRegister r, unsigned *index)
     return 0;
 }
 
+static bool vector_needs_alignment(ZydisMnemonic m)
+{
+    switch (m) {
+    case ZYDIS_MNEMONIC_MOVDQA: case ZYDIS_MNEMONIC_VMOVDQA:
+    case ZYDIS_MNEMONIC_MOVAPS: case ZYDIS_MNEMONIC_VMOVAPS:
+    case ZYDIS_MNEMONIC_MOVAPD: case ZYDIS_MNEMONIC_VMOVAPD:
+    case ZYDIS_MNEMONIC_MOVNTDQ: case ZYDIS_MNEMONIC_VMOVNTDQ:
+    case ZYDIS_MNEMONIC_MOVNTDQA: case ZYDIS_MNEMONIC_VMOVNTDQA:
+    case ZYDIS_MNEMONIC_MOVNTPS: case ZYDIS_MNEMONIC_VMOVNTPS:
+    case ZYDIS_MNEMONIC_MOVNTPD: case ZYDIS_MNEMONIC_VMOVNTPD:
+        return true;
+    default:
+        return false;
+    }
+}
+
 MshvEmuResult mshv_emu_exec_vector(MshvEmu *e,
                                    const ZydisDecodedInstruction *insn,
                                    const ZydisDecodedOperand *ops)
@@ -72,6 +88,9 @@ MshvEmuResult mshv_emu_exec_vector(MshvEmu *e,
         (bytes != 4 && bytes != 8 && bytes != width) ||
         !mshv_emu_mem_address(e, insn, mem, &la)) {
         return MSHV_EMU_UNSUPPORTED;
+    }
+    if (vector_needs_alignment(insn->mnemonic) && (la & (bytes - 1))) {
+        return mshv_emu_fault(e, EMU_EXCP_GP, true, 0);
     }
     if (load) {
         /*

@@ -36,6 +36,8 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
     bool more = false, branched = false;
     uint64_t a, b, acc;
 
+    e->fault_vector = EMU_NO_FAULT;
+
     if (insn->attributes & ZYDIS_ATTRIB_HAS_LOCK &&
         insn->mnemonic != ZYDIS_MNEMONIC_XCHG &&
         insn->mnemonic != ZYDIS_MNEMONIC_XADD &&
@@ -216,6 +218,10 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
             r = mshv_emu_exec_compute(e, insn, ops);
         }
         break;
+    }
+    /* an access that faulted in the executor (#AC) stopped the family */
+    if (r == MSHV_EMU_STOPPED && e->fault_vector != EMU_NO_FAULT) {
+        r = MSHV_EMU_FAULT;
     }
     if (r == MSHV_EMU_DONE && !more && !branched) {
         e->rip += insn->length;

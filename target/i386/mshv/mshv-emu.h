@@ -61,6 +61,12 @@ struct MshvEmu {
     uint64_t gpr[16];           /* RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI... */
     uint64_t rip;
     uint64_t rflags;
+    /*
+     * What alignment checking depends on besides RFLAGS.AC: #AC for a
+     * misaligned data access at CPL 3 with CR0.AM set.
+     */
+    uint8_t cpl;
+    bool cr0_am;
     uint32_t gpr_written;       /* bit n: gpr[n] changed */
     /*
      * A REP iteration ran and more remain (RIP stays on the instruction):

@@ -85,6 +85,8 @@ void mshv_x86_exit_emu_start(MshvEmu *emu,
                                         h->cs_segment.attributes, NULL);
     emu->rip = h->rip;
     emu->rflags = h->rflags;
+    emu->cpl = h->execution_state & HV_X64_EXEC_STATE_CPL_MASK;
+    emu->cr0_am = h->execution_state & HV_X64_EXEC_STATE_CR0_AM;
 }
 
 void mshv_x86_exit_string_io_start(

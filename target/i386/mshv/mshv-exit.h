@@ -31,7 +31,10 @@ const char *mshv_x86_exit_check(const struct hv_message *msg);
 uint64_t mshv_x86_exit_next_rip(
     const struct hv_x64_intercept_message_header *h);
 
-/* The executor set up for the instruction @h stopped at: mode, RIP, flags. */
+/*
+ * The executor set up for the instruction @h stopped at: mode, RIP,
+ * flags, and what alignment checking needs (CPL, CR0.AM).
+ */
 void mshv_x86_exit_emu_start(MshvEmu *emu,
                              const struct hv_x64_intercept_message_header *h);
 
