@@ -60,7 +60,8 @@ static void fn(State *s, uint8_t *m)                                        \
                  : "+a"(s->rax), "+b"(s->rbx), "+c"(s->rcx), "+d"(s->rdx),  \
                    "+S"(s->rsi), "+D"(s->rdi), [fl] "+r"(fl)                \
                  : [m] "r"(m), [x] "r"(s->xmm)                              \
-                 : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm9");  \
+                 : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm9",  \
+                   "mm0", "mm1", "mm2", "mm7", "st", "st(1)");              \
     s->flags = fl;                                                          \
 }
 
@@ -194,6 +195,21 @@ CASE(movd_load,
      "movdqu (%[x]), %%xmm1\n\tmovd 4(%[m]), %%xmm1\n\tmovdqu %%xmm1, (%[x])")
 CASE(movd_store, "movdqu (%[x]), %%xmm2\n\tmovd %%xmm2, 44(%[m])")
 
+/* MMX moves: the registers are the x87 unit's, TOP 0 after each */
+CASE(movq_mmx_load, "movq 8(%[m]), %%mm0\n\tmovq %%mm0, (%[x])\n\temms")
+CASE(movq_mmx_store, "movq (%[x]), %%mm1\n\tmovq %%mm1, 16(%[m])\n\temms")
+CASE(movd_mmx_load, "movq (%[x]), %%mm2\n\tmovd 4(%[m]), %%mm2\n\t"
+                    "movq %%mm2, (%[x])\n\temms")
+CASE(movd_mmx_store, "movq (%[x]), %%mm1\n\tmovd %%mm1, 20(%[m])\n\temms")
+CASE(movntq_store, "movq (%[x]), %%mm0\n\tmovntq %%mm0, 24(%[m])\n\t"
+                   "sfence\n\temms")
+/* after x87 use (TOP 6): MM7 is the physical R7 (1.0), not ST(7) */
+CASE(mmx_load_after_x87, "fninit\n\tfld1\n\tfldz\n\tmovq 8(%[m]), %%mm2\n\t"
+                         "fnstsw %%ax\n\tmovq %%mm2, (%[x])\n\t"
+                         "movq %%mm7, 8(%[x])\n\temms\n\tfninit")
+CASE(mmx_store_after_x87, "fninit\n\tfld1\n\tmovq %%mm7, 8(%[m])\n\t"
+                          "fnstsw %%ax\n\temms\n\tfninit")
+
 typedef struct Case {
     const char *name;
     Body body;
@@ -296,6 +312,13 @@ static const Case cases[] = {
     C(movq_store, ARITH, 0, 0, 0, 0, -1, -1),
     C(movd_load, ARITH, 0, 0, 0, 0, -1, -1),
     C(movd_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movq_mmx_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movq_mmx_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movd_mmx_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movd_mmx_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movntq_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(mmx_load_after_x87, ARITH, 0, 0, 0, 0, -1, -1),
+    C(mmx_store_after_x87, ARITH, 0, 0, 0, 0, -1, -1),
 };
 
 /* Run only where the CPU and the kernel offer AVX. */

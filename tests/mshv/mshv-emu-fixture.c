@@ -83,11 +83,29 @@ static int fake_ymm_high(MshvEmu *emu, unsigned index, uint8_t value[16],
     return fake_vector(f->ymm_high, index, value, write);
 }
 
+static int fake_mmx(MshvEmu *emu, unsigned index, uint64_t *value,
+                    bool write)
+{
+    Fixture *f = container_of(emu, Fixture, emu);
+
+    g_assert_cmpuint(index, <, 8);
+    if (!write) {
+        *value = f->mm[index];
+        return 0;
+    }
+    if (value) {
+        f->mm[index] = *value;
+    }
+    f->mmx_state = true;
+    return 0;
+}
+
 static const MshvEmuOps fake_ops = {
     .mem = fake_mem,
     .seg_base = fake_seg_base,
     .xmm = fake_xmm,
     .ymm_high = fake_ymm_high,
+    .mmx = fake_mmx,
     .sysreg = fake_sysreg,
 };
 

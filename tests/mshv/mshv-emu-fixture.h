@@ -21,6 +21,8 @@ typedef struct Fixture {
     uint8_t xmm[16][16];
     uint8_t ymm_high[16][16];   /* bits 255:128 */
     bool zmm_zeroed[16];        /* a VEX write cleared bits above 255 */
+    uint64_t mm[8];
+    bool mmx_state;             /* an MMX write set TOP 0, tags valid */
     uint8_t dev[DEV_SIZE];
     uint8_t ram[RAM_SIZE];
     unsigned dev_reads, dev_writes;

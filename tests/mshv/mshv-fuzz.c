@@ -75,6 +75,20 @@ static int fuzz_port(MshvEmu *emu, uint16_t port, void *buf, unsigned size,
     return 0;
 }
 
+static int fuzz_mmx(MshvEmu *emu, unsigned index, uint64_t *value,
+                    bool write)
+{
+    FuzzEmu *f = container_of(emu, FuzzEmu, emu);
+
+    assert(index < 8);
+    if (!write) {
+        *value = f->mm[index];
+    } else if (value) {
+        f->mm[index] = *value;
+    }
+    return 0;
+}
+
 static int fuzz_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value)
 {
     *value = 0x80050033 ^ reg;
@@ -86,6 +100,7 @@ static const MshvEmuOps fuzz_ops = {
     .seg_base = fuzz_seg_base,
     .xmm = fuzz_xmm,
     .ymm_high = fuzz_ymm_high,
+    .mmx = fuzz_mmx,
     .port = fuzz_port,
     .sysreg = fuzz_sysreg,
 };

@@ -1,7 +1,7 @@
 /*
  * The MSHV fuzz targets' common parts: the libFuzzer entry point, an
- * executor whose callbacks are a 4 KiB page of memory, XMM and YMM
- * registers and ports that read as the page, and the invariants every
+ * executor whose callbacks are a 4 KiB page of memory, XMM, YMM and MMX
+ * registers, and ports that read as the page, and the invariants every
  * execution must keep.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -18,6 +18,7 @@ typedef struct FuzzEmu {
     MshvEmu emu;
     uint8_t page[4096];
     uint8_t xmm[16][32];
+    uint64_t mm[8];
     unsigned accesses;
 } FuzzEmu;
 

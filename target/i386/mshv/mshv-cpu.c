@@ -269,6 +269,68 @@ int mshv_x86_ymm_high(CPUState *cpu, unsigned index, uint8_t value[16],
                          s->xsave_size, "writing the XSAVE state");
 }
 
+/*
+ * MMX register INDEX is the x87 register R<INDEX>, physical, where the
+ * hypervisor's FP_MMXn are ST(n), relative to TOP (as in the FXSAVE
+ * image).  A write leaves the x87 unit as an MMX instruction does: TOP
+ * 0, so that ST(n) is Rn, every tag valid, and a written register's bits
+ * 79:64 all ones.  Two hypercalls; guests rarely aim MMX at devices.
+ */
+int mshv_x86_mmx(CPUState *cpu, unsigned index, uint64_t *value, bool write)
+{
+    AccelCPUState *s = cpu->accel;
+    struct {
+        struct hv_input_vp_registers hdr;
+        uint32_t names[9];
+    } QEMU_PACKED in = { .hdr.vp_index = s->vp_index };
+    struct {
+        struct hv_input_vp_registers hdr;
+        struct hv_register_assoc regs[9];
+    } QEMU_PACKED set = { .hdr.vp_index = s->vp_index };
+    union hv_register_value regs[9];
+    struct hv_x64_fp_control_status_register *fcs =
+        &regs[8].fp_control_status;
+    unsigned top, i;
+    uint16_t status;
+    int ret;
+
+    for (i = 0; i < 8; i++) {
+        in.names[i] = HV_X64_REGISTER_FP_MMX0 + i;
+    }
+    in.names[8] = HV_X64_REGISTER_FP_CONTROL_STATUS;
+    ret = mshv_hvcall(s->vp_fd, HVCALL_GET_VP_REGISTERS, 9, &in, sizeof(in),
+                      regs, sizeof(regs), &status, NULL);
+    if (ret < 0) {
+        mshv_fail(cpu, "reading the x87 registers for an MMX access", -ret,
+                  status);
+        return ret;
+    }
+    top = (fcs->fp_status >> 11) & 7;
+    if (!write) {
+        *value = regs[(index - top) & 7].reg128.low_part;
+        return 0;
+    }
+    for (i = 0; i < 8; i++) {
+        set.regs[i].name = HV_X64_REGISTER_FP_MMX0 + i;
+        set.regs[i].value = regs[(i - top) & 7];
+    }
+    if (value) {
+        set.regs[index].value.reg128.low_part = *value;
+        set.regs[index].value.reg128.high_part = 0xffff;
+    }
+    fcs->fp_status &= ~(7u << 11);
+    fcs->fp_tag = 0xff;
+    set.regs[8].name = HV_X64_REGISTER_FP_CONTROL_STATUS;
+    set.regs[8].value = regs[8];
+    ret = mshv_hvcall(s->vp_fd, HVCALL_SET_VP_REGISTERS, 9, &set,
+                      sizeof(set), NULL, 0, &status, NULL);
+    if (ret < 0) {
+        mshv_fail(cpu, "writing the x87 registers for an MMX access", -ret,
+                  status);
+    }
+    return ret;
+}
+
 /* The LAPIC, read as the APIC base register (already read) says. */
 static int mshv_get_lapic(CPUState *cpu)
 {

@@ -14,7 +14,8 @@
  * Loads of 32 or 64 bits zero the rest of the register.  The forms that
  * require alignment (MOVDQA, MOVAPS, the non-temporal ones...) raise
  * #GP(0) on an address not a multiple of their size, as the processor
- * does.  Not here: MMX registers, and EVEX's masked and 512-bit forms.
+ * does.  MMX registers: MOVD, MOVQ and MOVNTQ.  Not here: EVEX's
+ * masked and 512-bit forms.
  */
 bool mshv_emu_has_xmm_operand(const ZydisDecodedInstruction *insn,
                               const ZydisDecodedOperand *ops)
@@ -31,9 +32,13 @@ bool mshv_emu_has_xmm_operand(const ZydisDecodedInstruction *insn,
     return false;
 }
 
-/* XMM or YMM register @r: its index and width in bytes (0: neither). */
+/* MM, XMM or YMM register @r: its index and width in bytes (0: none). */
 static unsigned vector_reg(ZydisRegister r, unsigned *index)
 {
+    if (r >= ZYDIS_REGISTER_MM0 && r <= ZYDIS_REGISTER_MM7) {
+        *index = r - ZYDIS_REGISTER_MM0;
+        return 8;
+    }
     if (r >= ZYDIS_REGISTER_XMM0 && r <= ZYDIS_REGISTER_XMM15) {
         *index = r - ZYDIS_REGISTER_XMM0;
         return 16;
@@ -43,6 +48,31 @@ static unsigned vector_reg(ZydisRegister r, unsigned *index)
         return 32;
     }
     return 0;
+}
+
+/*
+ * An MMX register and memory: a load zero-extends a doubleword; a store
+ * puts the x87 unit in MMX state once the memory took the value.
+ */
+static MshvEmuResult vector_mmx(MshvEmu *e, unsigned index, uint64_t la,
+                                unsigned bytes, bool load)
+{
+    uint64_t v = 0;
+
+    if (!e->ops->mmx) {
+        return MSHV_EMU_UNSUPPORTED;
+    }
+    if (load) {
+        if (mshv_emu_mem_rw(e, la, &v, bytes * 8, false) < 0 ||
+            e->ops->mmx(e, index, &v, true) < 0) {
+            return MSHV_EMU_STOPPED;
+        }
+    } else if (e->ops->mmx(e, index, &v, false) < 0 ||
+               mshv_emu_mem_rw(e, la, &v, bytes * 8, true) < 0 ||
+               e->ops->mmx(e, index, NULL, true) < 0) {
+        return MSHV_EMU_STOPPED;
+    }
+    return MSHV_EMU_DONE;
 }
 
 static bool vector_needs_alignment(ZydisMnemonic m)
@@ -88,6 +118,9 @@ MshvEmuResult mshv_emu_exec_vector(MshvEmu *e,
         (bytes != 4 && bytes != 8 && bytes != width) ||
         !mshv_emu_mem_address(e, insn, mem, &la)) {
         return MSHV_EMU_UNSUPPORTED;
+    }
+    if (width == 8) {
+        return vector_mmx(e, index, la, bytes, load);
     }
     if (vector_needs_alignment(insn->mnemonic) && (la & (bytes - 1))) {
         return mshv_emu_fault(e, EMU_EXCP_GP, true, 0);

@@ -37,6 +37,13 @@ typedef struct MshvEmuOps {
     int (*ymm_high)(MshvEmu *emu, unsigned index, uint8_t value[16],
                     bool write);
     /*
+     * Read or write MMX register INDEX (0-7).  A read changes nothing; a
+     * write (VALUE NULL: only this) also does to the x87 unit what every
+     * MMX instruction does: TOP 0 and all tags valid.  0, or -1 to stop.
+     * NULL: MMX moves are not executed.
+     */
+    int (*mmx)(MshvEmu *emu, unsigned index, uint64_t *value, bool write);
+    /*
      * Read or write I/O port PORT: 0, or -1 to stop.  NULL: INS and OUTS
      * are not executed (MSHV_EMU_UNSUPPORTED).
      */

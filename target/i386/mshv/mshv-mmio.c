@@ -85,11 +85,20 @@ static int mshv_mmio_ymm_high(MshvEmu *emu, unsigned index,
     return mshv_x86_ymm_high(m->vp.cpu, index, value, write);
 }
 
+static int mshv_mmio_mmx(MshvEmu *emu, unsigned index, uint64_t *value,
+                         bool write)
+{
+    MshvMmio *m = container_of(emu, MshvMmio, vp.emu);
+
+    return mshv_x86_mmx(m->vp.cpu, index, value, write);
+}
+
 static const MshvEmuOps mshv_mmio_ops = {
     .mem = mshv_mmio_mem,
     .seg_base = mshv_x86_emu_seg_base,
     .xmm = mshv_mmio_xmm,
     .ymm_high = mshv_mmio_ymm_high,
+    .mmx = mshv_mmio_mmx,
     .sysreg = mshv_x86_emu_sysreg,
 };
 
