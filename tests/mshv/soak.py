@@ -64,7 +64,9 @@ class Soak(MshvSimTest):
         self.sim_vm(vm)
         self.launch_guest(accel='mshv', kernel='bzImage', end=end, vm=vm,
                           no_reboot=False,
-                          append='mshvtest=virtioblk,virtionet '
+                          # kernel messages only for emergencies (a
+                          # panic): none split the checks' marker lines
+                          append='loglevel=1 mshvtest=virtioblk,virtionet '
                                  f'VIRTIONET_URL={self.url}',
                           args=('-smp', '4', '-vga', 'none', '-nic', 'none',
                                 '-drive', f'file={self.disk},format=raw,'
