@@ -46,6 +46,10 @@ GUEST_DONE = 'QEMU-GUEST-MARKER: done'
 # take 2-5 s under TCG on the project's 2-core machines.
 BOOT_TIMEOUT = 90
 
+# Every wait of the tests scaled: a build with sanitizers runs slower
+# (make check-sanitizers sets it).
+TIMEOUT_SCALE = float(os.environ.get('MSHV_TEST_TIMEOUT_SCALE', '1'))
+
 
 def guest_file(name):
     """A file of the test guest built by tests/guest/build-guest."""
@@ -87,7 +91,8 @@ def tiny_bios(path, message=b'TINY-GUEST-OK'):
 def run_qemu(qemu_bin, args, timeout=60):
     """Run QEMU to completion; returns the CompletedProcess."""
     return subprocess.run([qemu_bin] + list(args), capture_output=True,
-                          text=True, timeout=timeout, check=False,
+                          text=True, timeout=timeout * TIMEOUT_SCALE,
+                          check=False,
                           stdin=subprocess.DEVNULL)
 
 
@@ -155,6 +160,7 @@ class MshvBootTest(QemuSystemTest):
         once when QEMU says the VM stopped for good (a failed hypervisor
         call, the simulator's hypervisor process gone), with its words."""
         log = getattr(vm or self.vm, '_qemu_log_path', None)
+        timeout *= TIMEOUT_SCALE
         deadline = time.monotonic() + timeout
 
         def check(signum, frame):
@@ -204,6 +210,7 @@ class MshvBootTest(QemuSystemTest):
         soon; a running one never does."""
         vm = vm or self.vm
         hz = os.sysconf('SC_CLK_TCK')
+        timeout *= TIMEOUT_SCALE
         deadline = time.monotonic() + timeout
         last, quiet = self.hv_cpu_ticks(vm), 0
         while quiet < 2:
@@ -222,6 +229,7 @@ class MshvBootTest(QemuSystemTest):
     def wait_migrated(self, vm, timeout=180):
         """Wait for VM's migration (either side) to complete; returns
         query-migrate's answer, failing the test if it failed."""
+        timeout *= TIMEOUT_SCALE
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             info = vm.cmd('query-migrate')
@@ -446,6 +454,7 @@ class UpstreamTest(MshvBootTest):
         """QEMU exits by itself within TIMEOUT seconds; else it is killed
         and the test fails."""
         vm = vm or self.vm
+        timeout *= TIMEOUT_SCALE
         try:
             vm.wait(timeout=timeout)
         except Exception as exc:   # AbnormalShutdown: it has been killed
