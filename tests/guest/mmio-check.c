@@ -471,6 +471,33 @@ static int rep_insb_down(void)
     return rdi == &buf[4] && rcx == 0;
 }
 
+/*
+ * REP INSD with REX.W: a doubleword, as the processor ignores the prefix
+ * for it (the VMM once read 8 bytes from the port and stored them).
+ * After rep-insb-down, which raised the I/O privilege level.
+ */
+static int rex_w_insd(void)
+{
+    uint8_t buf[16];
+    void *rdi = buf;
+    uint64_t rcx = 1;
+    uint32_t value, got;
+    int i;
+
+    memset(buf, 0xa5, sizeof(buf));
+    outl(0x55667788, 0xe0);
+    value = inl(0xe0);
+    asm volatile(".byte 0xf3, 0x48, 0x6d"           /* rep rex.w insd */
+                 : "+D"(rdi), "+c"(rcx) : "d"(0xe0) : "memory", "cc");
+    memcpy(&got, buf, 4);
+    for (i = 4; i < 16; i++) {
+        if (buf[i] != 0xa5) {
+            return 0;
+        }
+    }
+    return got == value && rdi == &buf[4] && rcx == 0;
+}
+
 /* Two fresh pages: nothing mapped until the first access faults. */
 static uint8_t *fresh_pages(void)
 {
@@ -772,6 +799,7 @@ int main(void)
     report("movdqa-misaligned-gp", raises(SIGSEGV, movdqa_misaligned, mmio) &&
            raises(SIGSEGV, movdqa_misaligned, ram), &passed, &failed);
     report("rep-insb-down", rep_insb_down(), &passed, &failed);
+    report("rex-w-insd", rex_w_insd(), &passed, &failed);
     report("rep-insb-page-fault", rep_insb_page_fault(), &passed, &failed);
     report("rep-insb-copy-on-write", rep_insb_copy_on_write(), &passed,
            &failed);

@@ -210,12 +210,12 @@ class AccelOnSimulator(MshvSimTest):
         self.assertEqual(failed, '0')
         cases = self.console_lines(r'mmio-check: [\w-]+ ok')
         self.assertEqual(len(cases), int(passed))
-        self.assertGreaterEqual(int(passed), 117)
+        self.assertGreaterEqual(int(passed), 118)
         for case in ('vmovdqu_load256', 'vmovdqa_load128',
                      'divide-by-zero-de', 'noncanonical-jump-gp',
                      'movdqa-misaligned-gp', 'movq_mmx_load',
                      'mmx_load_after_x87', 'mmx_store_after_x87',
-                     'rep-insb-down',
+                     'rep-insb-down', 'rex-w-insd',
                      'rep-insb-page-fault',
                      'rep-insb-copy-on-write', 'movs-mmio-page-fault',
                      'step-ram', 'step-mmio-load', 'step-mmio-store',
