@@ -251,8 +251,20 @@ int mshv_arch_vcpu_exec(CPUState *cpu)
             mshv_unsupported_feature(cpu, &msg);
             ret = EXCP_HLT;
             break;
+        case HVMSG_INVALID_VP_REGISTER_VALUE:
+            error_report("mshv: vCPU %d: the hypervisor cannot run the VP "
+                         "with the register state QEMU gave it; the VM is "
+                         "stopped: 'info registers' shows that state, "
+                         "-trace 'mshv_*' how it got there", cpu->cpu_index);
+            vm_stop(RUN_STATE_INTERNAL_ERROR);
+            ret = EXCP_HLT;
+            break;
         default:
-            error_report("mshv: vCPU %d: message 0x%x is not handled yet",
+            /* intercepts QEMU never installs; future message types */
+            error_report("mshv: vCPU %d: the hypervisor stopped the VP with "
+                         "message 0x%x, which QEMU does not handle; the VM "
+                         "is stopped: report this with the output of "
+                         "-trace 'mshv_*'",
                          cpu->cpu_index, msg.header.message_type);
             vm_stop(RUN_STATE_INTERNAL_ERROR);
             ret = EXCP_HLT;
