@@ -16,7 +16,9 @@ static int fake_mem(MshvEmu *emu, uint64_t la, void *buf, unsigned size,
 
     if (la >= DEV_BASE && la + size <= DEV_BASE + DEV_SIZE) {
         p = f->dev + (la - DEV_BASE);
-        write ? f->dev_writes++ : f->dev_reads++;
+        if (buf) {
+            write ? f->dev_writes++ : f->dev_reads++;
+        }
     } else if (la >= RAM_BASE && la + size <= RAM_BASE + RAM_SIZE) {
         p = f->ram + (la - RAM_BASE);
     } else if (f->sink) {
@@ -26,6 +28,10 @@ static int fake_mem(MshvEmu *emu, uint64_t la, void *buf, unsigned size,
         return 0;
     } else {
         return -1;
+    }
+    if (!buf) {
+        g_assert_true(write);   /* a check before a store */
+        return 0;
     }
     if (write) {
         memcpy(p, buf, size);
@@ -80,7 +86,29 @@ static int fake_ymm_high(MshvEmu *emu, unsigned index, uint8_t value[16],
     Fixture *f = container_of(emu, Fixture, emu);
 
     f->zmm_zeroed[index] |= write;
+    if (write) {
+        memset(f->zmm_upper[index], 0, 32);
+    }
     return fake_vector(f->ymm_high, index, value, write);
+}
+
+static int fake_zmm(MshvEmu *emu, unsigned index, uint8_t *value,
+                    bool write)
+{
+    Fixture *f = container_of(emu, Fixture, emu);
+    uint8_t *reg = index < 16 ? f->zmm_upper[index] : f->zmm_hi16[index - 16];
+    unsigned size = index < 16 ? 32 : 64;
+
+    g_assert_cmpuint(index, <, 32);
+    memcpy(write ? reg : value, write ? value : reg, size);
+    return 0;
+}
+
+static int fake_kreg(MshvEmu *emu, unsigned index, uint64_t *value)
+{
+    g_assert_cmpuint(index, <, 8);
+    *value = container_of(emu, Fixture, emu)->k[index];
+    return 0;
 }
 
 static int fake_mmx(MshvEmu *emu, unsigned index, uint64_t *value,
@@ -106,6 +134,8 @@ static const MshvEmuOps fake_ops = {
     .xmm = fake_xmm,
     .ymm_high = fake_ymm_high,
     .mmx = fake_mmx,
+    .zmm = fake_zmm,
+    .kreg = fake_kreg,
     .sysreg = fake_sysreg,
 };
 

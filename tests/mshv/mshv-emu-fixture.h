@@ -21,6 +21,9 @@ typedef struct Fixture {
     uint8_t xmm[16][16];
     uint8_t ymm_high[16][16];   /* bits 255:128 */
     bool zmm_zeroed[16];        /* a VEX write cleared bits above 255 */
+    uint8_t zmm_upper[16][32];  /* bits 511:256 of ZMM0-15 */
+    uint8_t zmm_hi16[16][64];   /* ZMM16-31 */
+    uint64_t k[8];
     uint64_t mm[8];
     bool mmx_state;             /* an MMX write set TOP 0, tags valid */
     uint8_t dev[DEV_SIZE];

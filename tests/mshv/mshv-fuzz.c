@@ -13,7 +13,7 @@ static int fuzz_mem(MshvEmu *emu, uint64_t la, void *buf, unsigned size,
     FuzzEmu *f = container_of(emu, FuzzEmu, emu);
     unsigned off = la & 0xfff;
 
-    assert(size >= 1 && size <= 32);
+    assert(size >= 1 && size <= 64);
     /* A bound on runaway REP loops: the memory "ends". */
     if (++f->accesses > 4096 || off + size > sizeof(f->page)) {
         return -1;
@@ -89,6 +89,27 @@ static int fuzz_mmx(MshvEmu *emu, unsigned index, uint64_t *value,
     return 0;
 }
 
+static int fuzz_zmm(MshvEmu *emu, unsigned index, uint8_t *value,
+                    bool write)
+{
+    FuzzEmu *f = container_of(emu, FuzzEmu, emu);
+    unsigned size = index < 16 ? 32 : 64;
+
+    assert(index < 32);
+    memcpy(write ? f->zmm[index] : value, write ? value : f->zmm[index],
+           size);
+    return 0;
+}
+
+static int fuzz_kreg(MshvEmu *emu, unsigned index, uint64_t *value)
+{
+    FuzzEmu *f = container_of(emu, FuzzEmu, emu);
+
+    assert(index < 8);
+    *value = f->k[index];
+    return 0;
+}
+
 static int fuzz_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value)
 {
     *value = 0x80050033 ^ reg;
@@ -101,6 +122,8 @@ static const MshvEmuOps fuzz_ops = {
     .xmm = fuzz_xmm,
     .ymm_high = fuzz_ymm_high,
     .mmx = fuzz_mmx,
+    .zmm = fuzz_zmm,
+    .kreg = fuzz_kreg,
     .port = fuzz_port,
     .sysreg = fuzz_sysreg,
 };
@@ -112,6 +135,8 @@ void fuzz_emu_init(FuzzEmu *f, ZydisMachineMode mode, uint64_t rip)
     f->emu.mode = mode;
     f->emu.rip = rip;
     f->emu.rflags = 0x2;
+    f->k[1] = 0x5555555555555555ULL;
+    f->k[2] = 0x00000000ffff0000ULL;
 }
 
 bool fuzz_emu_exec(FuzzEmu *f, const ZydisDecodedInstruction *insn,

@@ -1,7 +1,8 @@
 /*
  * The MSHV fuzz targets' common parts: the libFuzzer entry point, an
- * executor whose callbacks are a 4 KiB page of memory, XMM, YMM and MMX
- * registers, and ports that read as the page, and the invariants every
+ * executor whose callbacks are a 4 KiB page of memory, vector (up to
+ * ZMM), opmask and MMX registers, and ports that read as the page, and
+ * the invariants every
  * execution must keep.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -18,6 +19,8 @@ typedef struct FuzzEmu {
     MshvEmu emu;
     uint8_t page[4096];
     uint8_t xmm[16][32];
+    uint8_t zmm[32][64];        /* what xmm does not hold */
+    uint64_t k[8];
     uint64_t mm[8];
     unsigned accesses;
 } FuzzEmu;

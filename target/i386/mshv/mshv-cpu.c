@@ -224,49 +224,107 @@ static int mshv_get_xsave(CPUState *cpu)
     return 0;
 }
 
+/*
+ * The VP's XSAVE state read into s->xsave, and in it the slice of
+ * component @bit at @offset, @size bytes long (NULL, the VM stopped, if
+ * the component has no such slice).  *@in_use: XSTATE_BV.
+ */
+static uint8_t *mshv_xsave_slice(CPUState *cpu, int bit, unsigned offset,
+                                 unsigned size, uint64_t *in_use)
+{
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
+    uint32_t csize;
+    uint8_t *comp;
+
+    if (mshv_vp_state(cpu, false, MSHV_VP_STATE_XSAVE, s->xsave,
+                      s->xsave_size, "reading the XSAVE state") < 0) {
+        return NULL;
+    }
+    comp = mshv_xsave_component_at(s->xsave, s->xsave_size, bit, &csize);
+    if (!comp || csize < offset + size) {
+        mshv_fail(cpu, "finding vector registers in the XSAVE state",
+                  EINVAL, 0);
+        return NULL;
+    }
+    *in_use = mshv_xsave_in_use(s->xsave);
+    return comp + offset;
+}
+
+/*
+ * Read or write a slice mshv_xsave_slice() found: a component in its
+ * initial state reads as zeros, whatever is there, and is zeroed and
+ * marked in use before a first write, which goes back to the VP.
+ */
+static int mshv_xsave_slice_rw(CPUState *cpu, int bit, uint8_t *slice,
+                               unsigned size, uint64_t in_use,
+                               uint8_t *value, bool write)
+{
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
+    uint32_t csize;
+
+    if (!write) {
+        if (in_use & (1ULL << bit)) {
+            memcpy(value, slice, size);
+        } else {
+            memset(value, 0, size);
+        }
+        return 0;
+    }
+    if (!(in_use & (1ULL << bit))) {
+        uint8_t *comp = mshv_xsave_component_at(s->xsave, s->xsave_size, bit,
+                                                &csize);
+
+        memset(comp, 0, csize);
+    }
+    memcpy(slice, value, size);
+    mshv_xsave_set_in_use(s->xsave, in_use | 1ULL << bit);
+    return mshv_vp_state(cpu, true, MSHV_VP_STATE_XSAVE, s->xsave,
+                         s->xsave_size, "writing the XSAVE state");
+}
+
 int mshv_x86_ymm_high(CPUState *cpu, unsigned index, uint8_t value[16],
                       bool write)
 {
     MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
     uint64_t in_use;
-    uint32_t size, zsize;
+    uint32_t zsize;
     uint8_t *ymm, *zmm;
 
-    if (mshv_vp_state(cpu, false, MSHV_VP_STATE_XSAVE, s->xsave,
-                      s->xsave_size, "reading the XSAVE state") < 0) {
+    ymm = mshv_xsave_slice(cpu, XSTATE_YMM_BIT, 16 * index, 16, &in_use);
+    if (!ymm) {
         return -1;
     }
-    ymm = mshv_xsave_component_at(s->xsave, s->xsave_size, XSTATE_YMM_BIT,
-                                  &size);
-    if (!ymm || size < 16 * (index + 1)) {
-        mshv_fail(cpu, "finding the YMM registers in the XSAVE state",
-                  EINVAL, 0);
-        return -1;
-    }
-    in_use = mshv_xsave_in_use(s->xsave);
-    if (!write) {
-        /* a component in its initial state: all zeros, whatever is there */
-        if (in_use & XSTATE_YMM_MASK) {
-            memcpy(value, ymm + 16 * index, 16);
-        } else {
-            memset(value, 0, 16);
-        }
-        return 0;
-    }
-    if (!(in_use & XSTATE_YMM_MASK)) {
-        memset(ymm, 0, size);
-    }
-    memcpy(ymm + 16 * index, value, 16);
     /* a VEX write zeroes the register's bits above 255 too */
     zmm = mshv_xsave_component_at(s->xsave, s->xsave_size,
                                   XSTATE_ZMM_Hi256_BIT, &zsize);
-    if (zmm && (in_use & XSTATE_ZMM_Hi256_MASK) &&
+    if (write && zmm && (in_use & XSTATE_ZMM_Hi256_MASK) &&
         zsize >= 32 * (index + 1)) {
         memset(zmm + 32 * index, 0, 32);
     }
-    mshv_xsave_set_in_use(s->xsave, in_use | XSTATE_YMM_MASK);
-    return mshv_vp_state(cpu, true, MSHV_VP_STATE_XSAVE, s->xsave,
-                         s->xsave_size, "writing the XSAVE state");
+    return mshv_xsave_slice_rw(cpu, XSTATE_YMM_BIT, ymm, 16, in_use, value,
+                               write);
+}
+
+int mshv_x86_zmm(CPUState *cpu, unsigned index, uint8_t *value, bool write)
+{
+    int bit = index < 16 ? XSTATE_ZMM_Hi256_BIT : XSTATE_Hi16_ZMM_BIT;
+    unsigned size = index < 16 ? 32 : 64;
+    uint64_t in_use;
+    uint8_t *slice = mshv_xsave_slice(cpu, bit, size * (index & 15), size,
+                                      &in_use);
+
+    return slice ? mshv_xsave_slice_rw(cpu, bit, slice, size, in_use, value,
+                                       write) : -1;
+}
+
+int mshv_x86_kreg(CPUState *cpu, unsigned index, uint64_t *value)
+{
+    uint64_t in_use;
+    uint8_t *slice = mshv_xsave_slice(cpu, XSTATE_OPMASK_BIT, 8 * index, 8,
+                                      &in_use);
+
+    return slice ? mshv_xsave_slice_rw(cpu, XSTATE_OPMASK_BIT, slice, 8,
+                                       in_use, (uint8_t *)value, false) : -1;
 }
 
 /*

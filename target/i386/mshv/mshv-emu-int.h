@@ -93,6 +93,11 @@ void mshv_emu_set_flags(MshvEmu *e, uint32_t mask, uint32_t flags);
 
 /* The instruction families, each in its file */
 
+/* mshv-emu-evex.c: AVX-512 moves */
+MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
+                                 const ZydisDecodedInstruction *insn,
+                                 const ZydisDecodedOperand *ops);
+
 /* mshv-emu-arith.c */
 MshvEmuResult mshv_emu_exec_alu(MshvEmu *e,
                                 const ZydisDecodedInstruction *insn,

@@ -14,8 +14,7 @@
  * Loads of 32 or 64 bits zero the rest of the register.  The forms that
  * require alignment (MOVDQA, MOVAPS, the non-temporal ones...) raise
  * #GP(0) on an address not a multiple of their size, as the processor
- * does.  MMX registers: MOVD, MOVQ and MOVNTQ.  Not here: EVEX's
- * masked and 512-bit forms.
+ * does.  MMX registers: MOVD, MOVQ and MOVNTQ.  EVEX: mshv-emu-evex.c.
  */
 bool mshv_emu_has_xmm_operand(const ZydisDecodedInstruction *insn,
                               const ZydisDecodedOperand *ops)
@@ -102,6 +101,9 @@ MshvEmuResult mshv_emu_exec_vector(MshvEmu *e,
     bool load;
     uint64_t la;
 
+    if (insn->encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX) {
+        return mshv_emu_exec_evex(e, insn, ops);
+    }
     if ((!vex && insn->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY) ||
         insn->operand_count_visible != 2 || !e->ops->xmm ||
         (vex && !e->ops->ymm_high)) {

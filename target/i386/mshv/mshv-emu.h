@@ -20,8 +20,9 @@ typedef struct MshvEmu MshvEmu;
 typedef struct MshvEmuOps {
     /*
      * Read or write guest memory at a linear address: 0, or -1 to stop.
-     * BUF NULL (only with a port callback): check the access only, so
-     * that INS leaves the port alone when the memory would fault.
+     * BUF NULL: check the access only (a write), so that INS leaves the
+     * port alone, and a masked store writes nothing, when the memory
+     * would fault.  Accesses are up to 64 bytes.
      */
     int (*mem)(MshvEmu *emu, uint64_t linear, void *buf, unsigned size,
                bool write);
@@ -43,6 +44,14 @@ typedef struct MshvEmuOps {
      * NULL: MMX moves are not executed.
      */
     int (*mmx)(MshvEmu *emu, unsigned index, uint64_t *value, bool write);
+    /*
+     * What the xmm and ymm_high callbacks do not reach of ZMM register
+     * INDEX (0-31): bits 511:256 (32 bytes) of ZMM0-15, all 512 bits of
+     * ZMM16-31.  0, or -1 to stop.  NULL: EVEX moves are not executed.
+     */
+    int (*zmm)(MshvEmu *emu, unsigned index, uint8_t *value, bool write);
+    /* Read opmask register INDEX (1-7): 0, or -1 to stop. */
+    int (*kreg)(MshvEmu *emu, unsigned index, uint64_t *value);
     /*
      * Read or write I/O port PORT: 0, or -1 to stop.  NULL: INS and OUTS
      * are not executed (MSHV_EMU_UNSUPPORTED).

@@ -41,6 +41,9 @@ static int mshv_mmio_mem(MshvEmu *emu, uint64_t linear, void *buf,
         hwaddr gpa = msg->guest_physical_address +
                      (linear - msg->guest_virtual_address);
 
+        if (!buf) {
+            return 0;           /* a check: the access reached it already */
+        }
         address_space_rw(&address_space_memory, gpa, MEMTXATTRS_UNSPECIFIED,
                          buf, size, write);
         return 0;
@@ -93,12 +96,29 @@ static int mshv_mmio_mmx(MshvEmu *emu, unsigned index, uint64_t *value,
     return mshv_x86_mmx(m->vp.cpu, index, value, write);
 }
 
+static int mshv_mmio_zmm(MshvEmu *emu, unsigned index, uint8_t *value,
+                         bool write)
+{
+    MshvMmio *m = container_of(emu, MshvMmio, vp.emu);
+
+    return mshv_x86_zmm(m->vp.cpu, index, value, write);
+}
+
+static int mshv_mmio_kreg(MshvEmu *emu, unsigned index, uint64_t *value)
+{
+    MshvMmio *m = container_of(emu, MshvMmio, vp.emu);
+
+    return mshv_x86_kreg(m->vp.cpu, index, value);
+}
+
 static const MshvEmuOps mshv_mmio_ops = {
     .mem = mshv_mmio_mem,
     .seg_base = mshv_x86_emu_seg_base,
     .xmm = mshv_mmio_xmm,
     .ymm_high = mshv_mmio_ymm_high,
     .mmx = mshv_mmio_mmx,
+    .zmm = mshv_mmio_zmm,
+    .kreg = mshv_mmio_kreg,
     .sysreg = mshv_x86_emu_sysreg,
 };
 

@@ -147,6 +147,12 @@ int mshv_x86_emu_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value);
  */
 int mshv_x86_ymm_high(CPUState *cpu, unsigned index, uint8_t value[16],
                       bool write);
+/*
+ * MshvEmuOps.zmm and .kreg: AVX-512 register state through the VP's
+ * XSAVE state.
+ */
+int mshv_x86_zmm(CPUState *cpu, unsigned index, uint8_t *value, bool write);
+int mshv_x86_kreg(CPUState *cpu, unsigned index, uint64_t *value);
 /* MMX register INDEX through the x87 registers (MshvEmuOps.mmx). */
 int mshv_x86_mmx(CPUState *cpu, unsigned index, uint64_t *value, bool write);
 /* Inject the exception the executor's instruction raised (MSHV_EMU_FAULT) */

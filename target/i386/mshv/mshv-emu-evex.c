@@ -1,0 +1,191 @@
+/*
+ * MSHV accelerator, x86: the instruction executor's AVX-512 (EVEX) moves
+ * between vector registers and memory
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "mshv-emu-int.h"
+
+/*
+ * glibc picks its EVEX memcpy and memset on processors with AVX-512 (they
+ * use YMM16-31 and, for the tails, masked stores), so a guest copying to
+ * or filling a device window through them stops here: VMOVDQU8/16/32/64,
+ * VMOVDQA32/64, VMOVUPS/UPD/APS/APD and the non-temporal moves, of 128,
+ * 256 or 512 bits, with any of the 32 registers, unmasked, merge-masked
+ * or (loads) zero-masked.  Only the elements the mask selects are
+ * accessed -- a device sees nothing of the others, as the processor
+ * suppresses them -- and a store checks every one before it writes any.
+ * A load zeroes the register above the vector length.  Not here:
+ * broadcasts, scalar and partial-width forms (#UD).
+ */
+
+/* XMM, YMM or ZMM register @r: its index (0-31) and width (0: none). */
+static unsigned evex_reg(ZydisRegister r, unsigned *index)
+{
+    static const ZydisRegister first[] = {
+        ZYDIS_REGISTER_XMM0, ZYDIS_REGISTER_YMM0, ZYDIS_REGISTER_ZMM0,
+    };
+    unsigned i;
+
+    for (i = 0; i < ARRAY_SIZE(first); i++) {
+        if (r >= first[i] && r <= first[i] + 31) {
+            *index = r - first[i];
+            return 16 << i;
+        }
+    }
+    return 0;
+}
+
+/* The first @bytes of register @index (0-31), whichever callbacks hold it. */
+static int evex_reg_read(MshvEmu *e, unsigned index, uint8_t value[64],
+                         unsigned bytes)
+{
+    uint8_t upper[64];
+
+    if (index >= 16) {
+        if (e->ops->zmm(e, index, upper, false) < 0) {
+            return -1;
+        }
+        memcpy(value, upper, bytes);
+        return 0;
+    }
+    if (e->ops->xmm(e, index, value, false) < 0 ||
+        (bytes > 16 && e->ops->ymm_high(e, index, value + 16, false) < 0) ||
+        (bytes > 32 && e->ops->zmm(e, index, value + 32, false) < 0)) {
+        return -1;
+    }
+    return 0;
+}
+
+/* Write the first @bytes of register @index and zero the rest of it. */
+static int evex_reg_write(MshvEmu *e, unsigned index, uint8_t value[64],
+                          unsigned bytes)
+{
+    memset(value + bytes, 0, 64 - bytes);
+    if (index >= 16) {
+        return e->ops->zmm(e, index, value, true);
+    }
+    /* ymm_high zeroes bits 511:256; zmm then writes them when wanted */
+    if (e->ops->xmm(e, index, value, true) < 0 ||
+        e->ops->ymm_high(e, index, value + 16, true) < 0 ||
+        (bytes > 32 && e->ops->zmm(e, index, value + 32, true) < 0)) {
+        return -1;
+    }
+    return 0;
+}
+
+static bool evex_needs_alignment(ZydisMnemonic m)
+{
+    switch (m) {
+    case ZYDIS_MNEMONIC_VMOVDQA32: case ZYDIS_MNEMONIC_VMOVDQA64:
+    case ZYDIS_MNEMONIC_VMOVAPS: case ZYDIS_MNEMONIC_VMOVAPD:
+    case ZYDIS_MNEMONIC_VMOVNTDQ: case ZYDIS_MNEMONIC_VMOVNTDQA:
+    case ZYDIS_MNEMONIC_VMOVNTPS: case ZYDIS_MNEMONIC_VMOVNTPD:
+        return true;
+    default:
+        return false;
+    }
+}
+
+MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
+                                 const ZydisDecodedInstruction *insn,
+                                 const ZydisDecodedOperand *ops)
+{
+    const ZydisDecodedOperand *reg, *mem;
+    unsigned bytes = insn->avx.vector_length / 8, esize, count, index, i;
+    uint8_t value[64];
+    uint64_t mask = ~0ULL, la;
+    bool load, all;
+
+    if (!e->ops->xmm || !e->ops->ymm_high || !e->ops->zmm ||
+        insn->operand_count_visible != 3 ||
+        ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+        insn->avx.broadcast.mode != ZYDIS_BROADCAST_MODE_INVALID) {
+        return MSHV_EMU_UNSUPPORTED;
+    }
+    load = ops[2].type == ZYDIS_OPERAND_TYPE_MEMORY;
+    reg = load ? &ops[0] : &ops[2];
+    mem = load ? &ops[2] : &ops[0];
+    if (reg->type != ZYDIS_OPERAND_TYPE_REGISTER ||
+        mem->type != ZYDIS_OPERAND_TYPE_MEMORY ||
+        evex_reg(reg->reg.value, &index) != bytes ||
+        mem->size != bytes * 8 || !mem->element_size ||
+        !mshv_emu_mem_address(e, insn, mem, &la)) {
+        return MSHV_EMU_UNSUPPORTED;
+    }
+    esize = mem->element_size / 8;
+    count = bytes / esize;
+    switch (insn->avx.mask.mode) {
+    case ZYDIS_MASK_MODE_DISABLED:
+        break;
+    case ZYDIS_MASK_MODE_ZEROING:
+        if (!load) {
+            return MSHV_EMU_UNSUPPORTED;    /* #UD, as the processor's */
+        }
+        /* fall through */
+    case ZYDIS_MASK_MODE_MERGING:
+        if (!e->ops->kreg ||
+            e->ops->kreg(e, insn->avx.mask.reg - ZYDIS_REGISTER_K0,
+                         &mask) < 0) {
+            return e->ops->kreg ? MSHV_EMU_STOPPED : MSHV_EMU_UNSUPPORTED;
+        }
+        break;
+    default:
+        return MSHV_EMU_UNSUPPORTED;
+    }
+    if (count < 64) {
+        mask &= (1ULL << count) - 1;
+    }
+    all = count == 64 ? mask == ~0ULL : mask == (1ULL << count) - 1;
+    if (evex_needs_alignment(insn->mnemonic) && (la & (bytes - 1))) {
+        return mshv_emu_fault(e, EMU_EXCP_GP, true, 0);
+    }
+
+    if (load) {
+        if (all) {
+            if (e->ops->mem(e, la, value, bytes, false) < 0) {
+                return MSHV_EMU_STOPPED;
+            }
+        } else {
+            if (insn->avx.mask.mode == ZYDIS_MASK_MODE_ZEROING) {
+                memset(value, 0, sizeof(value));
+            } else if (evex_reg_read(e, index, value, bytes) < 0) {
+                return MSHV_EMU_STOPPED;
+            }
+            for (i = 0; i < count; i++) {
+                if ((mask >> i & 1) &&
+                    e->ops->mem(e, la + i * esize, value + i * esize, esize,
+                                false) < 0) {
+                    return MSHV_EMU_STOPPED;
+                }
+            }
+        }
+        return evex_reg_write(e, index, value, bytes) < 0 ?
+               MSHV_EMU_STOPPED : MSHV_EMU_DONE;
+    }
+
+    if (evex_reg_read(e, index, value, bytes) < 0) {
+        return MSHV_EMU_STOPPED;
+    }
+    if (all) {
+        return e->ops->mem(e, la, value, bytes, true) < 0 ?
+               MSHV_EMU_STOPPED : MSHV_EMU_DONE;
+    }
+    /* every selected element reachable before the first is written */
+    for (i = 0; i < count; i++) {
+        if ((mask >> i & 1) &&
+            e->ops->mem(e, la + i * esize, NULL, esize, true) < 0) {
+            return MSHV_EMU_STOPPED;
+        }
+    }
+    for (i = 0; i < count; i++) {
+        if ((mask >> i & 1) &&
+            e->ops->mem(e, la + i * esize, value + i * esize, esize,
+                        true) < 0) {
+            return MSHV_EMU_STOPPED;
+        }
+    }
+    return MSHV_EMU_DONE;
+}
