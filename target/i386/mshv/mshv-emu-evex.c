@@ -76,17 +76,24 @@ static int evex_reg_write(MshvEmu *e, unsigned index, uint8_t value[64],
     return 0;
 }
 
-static bool evex_needs_alignment(ZydisMnemonic m)
+/*
+ * The elements @mask selects of @count of @esize bytes at @la, to or from
+ * @value (NULL: a store's check only): 0, or -1 when one stopped.
+ */
+static int evex_elements(MshvEmu *e, uint64_t la, uint8_t *value,
+                         unsigned esize, unsigned count, uint64_t mask,
+                         bool write)
 {
-    switch (m) {
-    case ZYDIS_MNEMONIC_VMOVDQA32: case ZYDIS_MNEMONIC_VMOVDQA64:
-    case ZYDIS_MNEMONIC_VMOVAPS: case ZYDIS_MNEMONIC_VMOVAPD:
-    case ZYDIS_MNEMONIC_VMOVNTDQ: case ZYDIS_MNEMONIC_VMOVNTDQA:
-    case ZYDIS_MNEMONIC_VMOVNTPS: case ZYDIS_MNEMONIC_VMOVNTPD:
-        return true;
-    default:
-        return false;
+    unsigned i;
+
+    for (i = 0; i < count; i++) {
+        if ((mask >> i & 1) &&
+            e->ops->mem(e, la + i * esize, value ? value + i * esize : NULL,
+                        esize, write) < 0) {
+            return -1;
+        }
     }
+    return 0;
 }
 
 MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
@@ -94,7 +101,7 @@ MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
                                  const ZydisDecodedOperand *ops)
 {
     const ZydisDecodedOperand *reg, *mem;
-    unsigned bytes = insn->avx.vector_length / 8, esize, count, index, i;
+    unsigned bytes = insn->avx.vector_length / 8, esize, count, index;
     uint8_t value[64];
     uint64_t mask = ~0ULL, la;
     bool load, all;
@@ -139,7 +146,8 @@ MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
         mask &= (1ULL << count) - 1;
     }
     all = count == 64 ? mask == ~0ULL : mask == (1ULL << count) - 1;
-    if (evex_needs_alignment(insn->mnemonic) && (la & (bytes - 1))) {
+    if (mshv_emu_vector_needs_alignment(insn->mnemonic) &&
+        (la & (bytes - 1))) {
         return mshv_emu_fault(e, EMU_EXCP_GP, true, 0);
     }
 
@@ -154,12 +162,8 @@ MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
             } else if (evex_reg_read(e, index, value, bytes) < 0) {
                 return MSHV_EMU_STOPPED;
             }
-            for (i = 0; i < count; i++) {
-                if ((mask >> i & 1) &&
-                    e->ops->mem(e, la + i * esize, value + i * esize, esize,
-                                false) < 0) {
-                    return MSHV_EMU_STOPPED;
-                }
+            if (evex_elements(e, la, value, esize, count, mask, false) < 0) {
+                return MSHV_EMU_STOPPED;
             }
         }
         return evex_reg_write(e, index, value, bytes) < 0 ?
@@ -174,18 +178,7 @@ MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
                MSHV_EMU_STOPPED : MSHV_EMU_DONE;
     }
     /* every selected element reachable before the first is written */
-    for (i = 0; i < count; i++) {
-        if ((mask >> i & 1) &&
-            e->ops->mem(e, la + i * esize, NULL, esize, true) < 0) {
-            return MSHV_EMU_STOPPED;
-        }
-    }
-    for (i = 0; i < count; i++) {
-        if ((mask >> i & 1) &&
-            e->ops->mem(e, la + i * esize, value + i * esize, esize,
-                        true) < 0) {
-            return MSHV_EMU_STOPPED;
-        }
-    }
-    return MSHV_EMU_DONE;
+    return evex_elements(e, la, NULL, esize, count, mask, true) < 0 ||
+           evex_elements(e, la, value, esize, count, mask, true) < 0 ?
+           MSHV_EMU_STOPPED : MSHV_EMU_DONE;
 }

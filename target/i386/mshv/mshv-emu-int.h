@@ -93,6 +93,9 @@ void mshv_emu_set_flags(MshvEmu *e, uint32_t mask, uint32_t flags);
 
 /* The instruction families, each in its file */
 
+/* The vector moves that raise #GP(0) off an address aligned to their size */
+bool mshv_emu_vector_needs_alignment(ZydisMnemonic m);
+
 /* mshv-emu-evex.c: AVX-512 moves */
 MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
                                  const ZydisDecodedInstruction *insn,

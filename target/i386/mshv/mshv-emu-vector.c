@@ -74,10 +74,11 @@ static MshvEmuResult vector_mmx(MshvEmu *e, unsigned index, uint64_t la,
     return MSHV_EMU_DONE;
 }
 
-static bool vector_needs_alignment(ZydisMnemonic m)
+bool mshv_emu_vector_needs_alignment(ZydisMnemonic m)
 {
     switch (m) {
     case ZYDIS_MNEMONIC_MOVDQA: case ZYDIS_MNEMONIC_VMOVDQA:
+    case ZYDIS_MNEMONIC_VMOVDQA32: case ZYDIS_MNEMONIC_VMOVDQA64:
     case ZYDIS_MNEMONIC_MOVAPS: case ZYDIS_MNEMONIC_VMOVAPS:
     case ZYDIS_MNEMONIC_MOVAPD: case ZYDIS_MNEMONIC_VMOVAPD:
     case ZYDIS_MNEMONIC_MOVNTDQ: case ZYDIS_MNEMONIC_VMOVNTDQ:
@@ -124,7 +125,8 @@ MshvEmuResult mshv_emu_exec_vector(MshvEmu *e,
     if (width == 8) {
         return vector_mmx(e, index, la, bytes, load);
     }
-    if (vector_needs_alignment(insn->mnemonic) && (la & (bytes - 1))) {
+    if (mshv_emu_vector_needs_alignment(insn->mnemonic) &&
+        (la & (bytes - 1))) {
         return mshv_emu_fault(e, EMU_EXCP_GP, true, 0);
     }
     if (load) {
