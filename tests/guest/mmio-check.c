@@ -7,6 +7,7 @@
  * must raise #UD (SIGILL) on MMIO.  Plus string port I/O cases, and the
  * VMM's accesses to the other operand's memory faulting as the
  * instruction's own would (a page not yet mapped, a copy-on-write page).
+ * Segment loads and far transfers are in mmio-check-seg.c.
  *
  * Runs as a static binary from the test initramfs (/bin/mmio-check);
  * needs "-device pc-testdev" (its 64 KiB window at 0xff000000) and
@@ -28,6 +29,7 @@
 #include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include "mmio-check.h"
 
 #define TESTDEV_IOMEM   0xff000000UL
 #define AREA            64
@@ -194,6 +196,32 @@ CASE(movq_store, "movdqu (%[x]), %%xmm0\n\tmovq %%xmm0, 40(%[m])")
 CASE(movd_load,
      "movdqu (%[x]), %%xmm1\n\tmovd 4(%[m]), %%xmm1\n\tmovdqu %%xmm1, (%[x])")
 CASE(movd_store, "movdqu (%[x]), %%xmm2\n\tmovd %%xmm2, 44(%[m])")
+/* Part of a register: the rest kept, zeroed or copied */
+CASE(movhps_load, "movdqu (%[x]), %%xmm0\n\tmovhps 8(%[m]), %%xmm0\n\t"
+                  "movdqu %%xmm0, (%[x])")
+CASE(movlpd_load, "movdqu (%[x]), %%xmm1\n\tmovlpd 16(%[m]), %%xmm1\n\t"
+                  "movdqu %%xmm1, (%[x])")
+CASE(movhpd_store, "movdqu (%[x]), %%xmm2\n\tmovhpd %%xmm2, 24(%[m])")
+CASE(movlps_store, "movdqu (%[x]), %%xmm3\n\tmovlps %%xmm3, 40(%[m])")
+CASE(movddup_load, "movddup 8(%[m]), %%xmm0\n\tmovdqu %%xmm0, (%[x])")
+CASE(pinsrw_load, "movdqu (%[x]), %%xmm1\n\tpinsrw $5, 6(%[m]), %%xmm1\n\t"
+                  "movdqu %%xmm1, (%[x])")
+CASE(pinsrb_load, "movdqu (%[x]), %%xmm2\n\tpinsrb $9, 3(%[m]), %%xmm2\n\t"
+                  "movdqu %%xmm2, (%[x])")
+CASE(pextrq_store, "movdqu (%[x]), %%xmm2\n\tpextrq $1, %%xmm2, 48(%[m])")
+CASE(extractps_store,
+     "movdqu (%[x]), %%xmm3\n\textractps $2, %%xmm3, 52(%[m])")
+CASE(vmovhps_load, "vmovdqu (%[x]), %%ymm0\n\t"
+                   "vmovhps 8(%[m]), %%xmm0, %%xmm0\n\tvmovdqu %%ymm0, (%[x])")
+CASE(vbroadcastss_load,
+     "vbroadcastss 4(%[m]), %%ymm1\n\tvmovdqu %%ymm1, (%[x])")
+CASE(vbroadcastf128_load,
+     "vbroadcastf128 16(%[m]), %%ymm3\n\tvmovdqu %%ymm3, (%[x])")
+CASE(vmovddup_load256, "vmovddup (%[m]), %%ymm2\n\tvmovdqu %%ymm2, (%[x])")
+CASE(vpinsrd_load, "vmovdqu (%[x]), %%ymm0\n\t"
+                   "vpinsrd $3, 4(%[m]), %%xmm0, %%xmm0\n\t"
+                   "vmovdqu %%ymm0, (%[x])")
+CASE(vpextrw_store, "vmovdqu (%[x]), %%xmm1\n\tvpextrw $6, %%xmm1, 50(%[m])")
 
 /* MMX moves: the registers are the x87 unit's, TOP 0 after each */
 CASE(movq_mmx_load, "movq 8(%[m]), %%mm0\n\tmovq %%mm0, (%[x])\n\temms")
@@ -312,6 +340,12 @@ static const Case cases[] = {
     C(movq_store, ARITH, 0, 0, 0, 0, -1, -1),
     C(movd_load, ARITH, 0, 0, 0, 0, -1, -1),
     C(movd_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movhps_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movlpd_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movhpd_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movlps_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(movddup_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(pinsrw_load, ARITH, 0, 0, 0, 0, -1, -1),
     C(movq_mmx_load, ARITH, 0, 0, 0, 0, -1, -1),
     C(movq_mmx_store, ARITH, 0, 0, 0, 0, -1, -1),
     C(movd_mmx_load, ARITH, 0, 0, 0, 0, -1, -1),
@@ -329,6 +363,16 @@ static const Case avx_cases[] = {
     C(movdqu_keeps_upper, ARITH, 0, 0, 0, 0, -1, -1),
     C(vmovd_load, ARITH, 0, 0, 0, 0, -1, -1),
     C(vmovq_store, ARITH, 0, 0, 0, 0, -1, -1),
+    /* SSE4.1, which every processor with AVX has */
+    C(pinsrb_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(pextrq_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(extractps_store, ARITH, 0, 0, 0, 0, -1, -1),
+    C(vmovhps_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(vbroadcastss_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(vbroadcastf128_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(vmovddup_load256, ARITH, 0, 0, 0, 0, -1, -1),
+    C(vpinsrd_load, ARITH, 0, 0, 0, 0, -1, -1),
+    C(vpextrw_store, ARITH, 0, 0, 0, 0, -1, -1),
 };
 
 /* CPUID.1:ECX.AVX and OSXSAVE, and XCR0 enabling SSE and AVX state */
@@ -397,8 +441,7 @@ static void on_fault(int sig)
     siglongjmp(fault_jmp, 1);
 }
 
-/* Whether BODY(AREA) raises signal SIG. */
-static int raises(int sig, void (*body)(uint8_t *), uint8_t *area)
+int raises(int sig, void (*body)(uint8_t *), uint8_t *area)
 {
     struct sigaction sa = { .sa_handler = on_fault };
     volatile int raised = 0;    /* volatile: kept across siglongjmp */
@@ -697,8 +740,7 @@ static int single_step(unsigned long (*fn)(uint8_t *), uint8_t *m)
     return 1;
 }
 
-static void report(const char *name, int ok, unsigned *passed,
-                   unsigned *failed)
+void report(const char *name, int ok, unsigned *passed, unsigned *failed)
 {
     printf("mmio-check: %s %s\n", name, ok ? "ok" : "FAILED");
     ok ? (*passed)++ : (*failed)++;
@@ -815,6 +857,7 @@ int main(void)
     report("step-rep-mmio", step_rep_movsb(mmio, 0), &passed, &failed);
     report("step-port-in", single_step(step_in, NULL), &passed, &failed);
     report("step-port-out", single_step(step_out, NULL), &passed, &failed);
+    check_segments(ram, mmio, &passed, &failed);
     printf("mmio-check: %u passed, %u failed\n", passed, failed);
     return failed ? 1 : 0;
 }

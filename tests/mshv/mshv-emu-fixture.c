@@ -41,11 +41,22 @@ static int fake_mem(MshvEmu *emu, uint64_t la, void *buf, unsigned size,
     return 0;
 }
 
-static uint64_t fake_seg_base(MshvEmu *emu, ZydisRegister seg)
+static int fake_seg(MshvEmu *emu, ZydisRegister reg, MshvEmuSeg *seg)
 {
     Fixture *f = container_of(emu, Fixture, emu);
 
-    return seg == ZYDIS_REGISTER_FS ? f->fs_base : 0;
+    if (reg >= ZYDIS_REGISTER_ES && reg <= ZYDIS_REGISTER_GS) {
+        *seg = f->sreg[reg - ZYDIS_REGISTER_ES];
+    } else if (reg == ZYDIS_REGISTER_GDTR) {
+        *seg = f->gdtr;
+    } else if (reg == ZYDIS_REGISTER_LDTR) {
+        *seg = f->ldtr;
+    } else if (reg == ZYDIS_REGISTER_TR) {
+        *seg = f->tr;
+    } else {
+        return -1;
+    }
+    return 0;
 }
 
 /* 16 bytes of vector register INDEX in REGS, read or written. */
@@ -72,8 +83,6 @@ static int fake_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value)
         *value = f->cr0;
     } else if (reg == ZYDIS_REGISTER_CR4) {
         *value = f->cr4;
-    } else if (reg >= ZYDIS_REGISTER_ES && reg <= ZYDIS_REGISTER_GS) {
-        *value = f->sreg[reg - ZYDIS_REGISTER_ES];
     } else {
         return -1;
     }
@@ -130,7 +139,7 @@ static int fake_mmx(MshvEmu *emu, unsigned index, uint64_t *value,
 
 static const MshvEmuOps fake_ops = {
     .mem = fake_mem,
-    .seg_base = fake_seg_base,
+    .seg = fake_seg,
     .xmm = fake_xmm,
     .ymm_high = fake_ymm_high,
     .mmx = fake_mmx,

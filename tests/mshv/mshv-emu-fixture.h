@@ -30,9 +30,9 @@ typedef struct Fixture {
     uint8_t ram[RAM_SIZE];
     unsigned dev_reads, dev_writes;
     bool sink;                  /* every other address reads 0, drops writes */
-    uint64_t fs_base;           /* the other segments' bases are 0 */
     uint64_t cr0, cr4;
-    uint64_t sreg[6];           /* ES...GS: selector | attributes << 16 */
+    MshvEmuSeg sreg[6];         /* ES...GS, all zero but as a test sets */
+    MshvEmuSeg gdtr, ldtr, tr;
 } Fixture;
 
 /*

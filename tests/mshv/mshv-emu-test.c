@@ -362,7 +362,7 @@ static void test_lookalikes(void)
     /* fs movsb: the source is FS-relative, the destination ES (RAM) */
     fixture_init(&f);
     f.dev[0x10] = 0x5a;
-    f.fs_base = 0x1000;
+    f.sreg[4].base = 0x1000;          /* FS */
     f.emu.gpr[6] = DEV_BASE + 0x10 - 0x1000;
     f.emu.gpr[7] = RAM_BASE;
     g_assert_cmpint(run(&f, fs_movsb, sizeof(fs_movsb), NULL), ==,

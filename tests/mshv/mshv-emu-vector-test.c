@@ -196,11 +196,84 @@ static void test_mmx_moves(void)
     g_assert_false(f.mmx_state);
 }
 
+/* Part of a register: what is kept, what is zeroed, what is copied */
+static void test_lane_moves(void)
+{
+    static const uint8_t movhps[] = { 0x0f, 0x16, 0x0b };
+    static const uint8_t vmovhps[] = { 0xc5, 0xe8, 0x16, 0x4b, 0x08 };
+    static const uint8_t vbroadcastss[] = { 0xc4, 0xe2, 0x7d, 0x18, 0x5b,
+                                            0x04 };
+    static const uint8_t pextrw[] = { 0x66, 0x0f, 0x3a, 0x15, 0x4b, 0x10,
+                                      0x06 };
+    static const uint8_t pinsrb[] = { 0x66, 0x0f, 0x3a, 0x20, 0x53, 0x03,
+                                      0x09 };
+    static const uint8_t vmovddup[] = { 0xc5, 0xff, 0x12, 0x13 };
+    uint8_t want[16];
+    Fixture f;
+    int i;
+
+    fixture_init(&f);
+    f.emu.gpr[3] = DEV_BASE;
+    for (i = 0; i < DEV_SIZE; i++) {
+        f.dev[i] = 0x80 + i;
+    }
+    for (i = 0; i < 16; i++) {
+        f.xmm[1][i] = f.xmm[2][i] = i + 1;
+        f.ymm_high[1][i] = f.ymm_high[2][i] = 0xee;
+    }
+
+    /* movhps xmm1, [rbx]: bits 63:0 and the upper half kept */
+    g_assert_cmpint(run(&f, movhps, sizeof(movhps), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmpmem(f.xmm[1], 8, f.xmm[2], 8);
+    g_assert_cmpmem(f.xmm[1] + 8, 8, f.dev, 8);
+    g_assert_cmpuint(f.ymm_high[1][0], ==, 0xee);
+    g_assert_false(f.zmm_zeroed[1]);
+
+    /* vmovhps xmm1, xmm2, [rbx+8]: low from XMM2, upper half zeroed */
+    g_assert_cmpint(run(&f, vmovhps, sizeof(vmovhps), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmpmem(f.xmm[1], 8, f.xmm[2], 8);
+    g_assert_cmpmem(f.xmm[1] + 8, 8, f.dev + 8, 8);
+    g_assert_cmpuint(f.ymm_high[1][0], ==, 0);
+    g_assert_true(f.zmm_zeroed[1]);
+
+    /* vbroadcastss ymm3, [rbx+4]: eight copies */
+    g_assert_cmpint(run(&f, vbroadcastss, sizeof(vbroadcastss), NULL), ==,
+                    MSHV_EMU_DONE);
+    for (i = 0; i < 4; i++) {
+        g_assert_cmpmem(f.xmm[3] + 4 * i, 4, f.dev + 4, 4);
+        g_assert_cmpmem(f.ymm_high[3] + 4 * i, 4, f.dev + 4, 4);
+    }
+
+    /* pextrw [rbx+0x10], xmm1, 6: word 6, two bytes only */
+    g_assert_cmpint(run(&f, pextrw, sizeof(pextrw), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmpmem(f.dev + 0x10, 2, f.xmm[1] + 12, 2);
+    g_assert_cmpuint(f.dev[0x12], ==, 0x92);
+
+    /* pinsrb xmm2, [rbx+3], 9: byte 9 only */
+    memcpy(want, f.xmm[2], 16);
+    want[9] = f.dev[3];
+    g_assert_cmpint(run(&f, pinsrb, sizeof(pinsrb), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmpmem(f.xmm[2], 16, want, 16);
+
+    /* vmovddup ymm2, [rbx]: quadwords 0 and 2 of 32 bytes, each twice */
+    g_assert_cmpint(run(&f, vmovddup, sizeof(vmovddup), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmpmem(f.xmm[2], 8, f.dev, 8);
+    g_assert_cmpmem(f.xmm[2] + 8, 8, f.dev, 8);
+    g_assert_cmpmem(f.ymm_high[2], 8, f.dev + 16, 8);
+    g_assert_cmpmem(f.ymm_high[2] + 8, 8, f.dev + 16, 8);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/mshv/emu/vector/sse-moves", test_sse_moves);
     g_test_add_func("/mshv/emu/vector/avx-moves", test_avx_moves);
     g_test_add_func("/mshv/emu/vector/mmx-moves", test_mmx_moves);
+    g_test_add_func("/mshv/emu/vector/lane-moves", test_lane_moves);
     return g_test_run();
 }

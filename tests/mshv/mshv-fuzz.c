@@ -28,9 +28,25 @@ static int fuzz_mem(MshvEmu *emu, uint64_t la, void *buf, unsigned size,
     return 0;
 }
 
-static uint64_t fuzz_seg_base(MshvEmu *emu, ZydisRegister seg)
+/*
+ * ES ... GS with bases 64 KiB apart; the GDT and the LDT are the page's
+ * two halves, so descriptor loads read fuzzed descriptors.
+ */
+static int fuzz_seg(MshvEmu *emu, ZydisRegister reg, MshvEmuSeg *seg)
 {
-    return 0x10000 * (seg - ZYDIS_REGISTER_ES);
+    FuzzEmu *f = container_of(emu, FuzzEmu, emu);
+
+    if (reg >= ZYDIS_REGISTER_ES && reg <= ZYDIS_REGISTER_GS) {
+        *seg = f->sreg[reg - ZYDIS_REGISTER_ES];
+    } else if (reg == ZYDIS_REGISTER_GDTR) {
+        *seg = (MshvEmuSeg) { .base = 0, .limit = 0x7ff };
+    } else if (reg == ZYDIS_REGISTER_LDTR) {
+        *seg = (MshvEmuSeg) { .base = 0x800, .limit = 0x7ff,
+                              .attributes = 0x82 };
+    } else {
+        return -1;
+    }
+    return 0;
 }
 
 static int fuzz_vector(MshvEmu *emu, unsigned index, uint8_t value[16],
@@ -118,7 +134,7 @@ static int fuzz_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value)
 
 static const MshvEmuOps fuzz_ops = {
     .mem = fuzz_mem,
-    .seg_base = fuzz_seg_base,
+    .seg = fuzz_seg,
     .xmm = fuzz_xmm,
     .ymm_high = fuzz_ymm_high,
     .mmx = fuzz_mmx,
@@ -130,6 +146,8 @@ static const MshvEmuOps fuzz_ops = {
 
 void fuzz_emu_init(FuzzEmu *f, ZydisMachineMode mode, uint64_t rip)
 {
+    unsigned i;
+
     memset(f, 0, sizeof(*f));
     f->emu.ops = &fuzz_ops;
     f->emu.mode = mode;
@@ -137,6 +155,14 @@ void fuzz_emu_init(FuzzEmu *f, ZydisMachineMode mode, uint64_t rip)
     f->emu.rflags = 0x2;
     f->k[1] = 0x5555555555555555ULL;
     f->k[2] = 0x00000000ffff0000ULL;
+    for (i = 0; i < ARRAY_SIZE(f->sreg); i++) {
+        uint32_t v = 0x80050033 ^ (ZYDIS_REGISTER_ES + i);
+
+        f->sreg[i] = (MshvEmuSeg) {
+            .base = 0x10000 * i, .limit = 0xffffffff,
+            .selector = v, .attributes = v >> 16,
+        };
+    }
 }
 
 bool fuzz_emu_exec(FuzzEmu *f, const ZydisDecodedInstruction *insn,
@@ -157,11 +183,20 @@ bool fuzz_emu_exec(FuzzEmu *f, const ZydisDecodedInstruction *insn,
                 (insn->attributes & (ZYDIS_ATTRIB_HAS_REP |
                                      ZYDIS_ATTRIB_HAS_REPE |
                                      ZYDIS_ATTRIB_HAS_REPNE))));
+        /* only far transfers load CS; only a load of SS sets the shadow */
+        assert(!(f->emu.seg_written & (1u << 1)) ||
+               insn->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR);
+        assert(!f->emu.ss_shadow || (f->emu.seg_written & (1u << 2)));
         return true;
     case MSHV_EMU_FAULT:
-        /* an exception the instruction raises: #DE, #GP(0) or #AC(0) */
-        assert(f->emu.fault_vector == 0 || f->emu.fault_vector == 13 ||
+        /*
+         * an exception the instruction raises: #DE, #GP, #AC(0), or a
+         * segment load's #NP or #SS, with a selector's index for a code
+         */
+        assert(f->emu.fault_vector == 0 || f->emu.fault_vector == 11 ||
+               f->emu.fault_vector == 12 || f->emu.fault_vector == 13 ||
                f->emu.fault_vector == 17);
+        assert(!(f->emu.fault_code & ~0xfffcu));
         /* fall through */
     case MSHV_EMU_UNSUPPORTED:
     case MSHV_EMU_STOPPED:

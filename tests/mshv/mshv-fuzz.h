@@ -22,6 +22,7 @@ typedef struct FuzzEmu {
     uint8_t zmm[32][64];        /* what xmm does not hold */
     uint64_t k[8];
     uint64_t mm[8];
+    MshvEmuSeg sreg[6];         /* ES ... GS */
     unsigned accesses;
 } FuzzEmu;
 

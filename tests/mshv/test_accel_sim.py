@@ -201,7 +201,8 @@ class AccelOnSimulator(MshvSimTest):
         self.boot_guest(accel='mshv', kernel='vmlinux',
                         append='mshvtest=mmio',
                         args=('-vga', 'none', '-net', 'none',
-                              '-cpu', 'qemu64,+popcnt,+movbe,+xsave,+avx',
+                              '-cpu', 'qemu64,+popcnt,+movbe,+sse4.1,'
+                                      '+xsave,+avx',
                               '-device', 'pc-testdev'))
         summary = self.console_lines(r'mmio-check: \d+ passed')
         self.assertEqual(len(summary), 1)
@@ -210,7 +211,7 @@ class AccelOnSimulator(MshvSimTest):
         self.assertEqual(failed, '0')
         cases = self.console_lines(r'mmio-check: [\w-]+ ok')
         self.assertEqual(len(cases), int(passed))
-        self.assertGreaterEqual(int(passed), 118)
+        self.assertGreaterEqual(int(passed), 144)
         for case in ('vmovdqu_load256', 'vmovdqa_load128',
                      'divide-by-zero-de', 'noncanonical-jump-gp',
                      'movdqa-misaligned-gp', 'movq_mmx_load',
@@ -220,7 +221,13 @@ class AccelOnSimulator(MshvSimTest):
                      'rep-insb-copy-on-write', 'movs-mmio-page-fault',
                      'step-ram', 'step-mmio-load', 'step-mmio-store',
                      'step-rep-ram', 'step-rep-mmio',
-                     'step-port-in', 'step-port-out'):
+                     'step-port-in', 'step-port-out',
+                     'movlpd_load', 'pinsrb_load', 'vbroadcastf128_load',
+                     'vmovddup_load256', 'vpextrw_store',
+                     'mov-gs-ldt', 'lgs', 'lss', 'pop-gs', 'far-jmp',
+                     'far-call-ret', 'mov-gs-absent-np',
+                     'mov-ds-beyond-gdt-gp', 'ltr-user-gp',
+                     'far-jmp-data-gp', 'mov-ss-step'):
             self.assertEqual(len(self.console_lines(f'{case} ok')), 1, case)
         self.assertEqual(len(self.console_lines('unsupported-ud ok')), 1)
         warnings = [line for line in self.vm.get_log().splitlines()

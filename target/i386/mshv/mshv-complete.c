@@ -105,16 +105,75 @@ static int mshv_x86_set_results(CPUState *cpu, uint64_t rip,
     return ret;
 }
 
-int mshv_x86_complete_step(CPUState *cpu,
-                           const struct hv_x64_intercept_message_header *at,
-                           uint64_t rip, const uint64_t *rflags,
-                           const uint64_t *gpr, uint32_t gpr_written,
-                           bool iterated)
+/*
+ * The segment registers an emulated instruction loaded: through the
+ * register page when it is valid and holds them, else by hypercall.
+ */
+static int mshv_x86_set_segments(CPUState *cpu, const MshvEmu *emu)
 {
-    int ret = mshv_x86_set_results(cpu, rip, rflags, gpr, gpr_written);
+    MshvX86CPUState *s = mshv_x86_cpu_state(cpu);
+    union hv_register_value v = { 0 };
+    unsigned i;
 
+    for (i = 0; i < MSHV_EMU_SEGS; i++) {
+        const MshvEmuSeg *seg = &emu->seg_new[i];
+
+        if (!(emu->seg_written & (1u << i))) {
+            continue;
+        }
+        v.segment = (struct hv_x64_segment_register) {
+            .base = seg->base, .limit = seg->limit,
+            .selector = seg->selector, .attributes = seg->attributes,
+        };
+        if (s->regs && s->regs->isvalid && i < ARRAY_SIZE(s->regs->segment)) {
+            s->regs->segment[i] = v.segment;
+            s->regs->dirty |= 1u << HV_X64_REGISTER_CLASS_SEGMENT;
+        } else if (mshv_x86_set_reg(cpu, HV_X64_REGISTER_ES + i, &v,
+                                    "loading a segment register") < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* MOV SS or POP SS: no interrupt nor debug trap before the next one */
+static int mshv_x86_set_ss_shadow(CPUState *cpu)
+{
+    union hv_register_value v;
+
+    if (mshv_x86_get_reg(cpu, HV_REGISTER_INTERRUPT_STATE, &v) < 0) {
+        return -1;
+    }
+    v.reg64 |= HV_INTERRUPT_STATE_SHADOW;
+    return mshv_x86_set_reg(cpu, HV_REGISTER_INTERRUPT_STATE, &v,
+                            "blocking interrupts after a load of SS");
+}
+
+int mshv_x86_complete_emulated(CPUState *cpu,
+                               const struct hv_x64_intercept_message_header *at,
+                               const MshvEmu *emu, bool set_rflags)
+{
+    int ret = 0;
+
+    QEMU_BUILD_BUG_ON(HV_X64_REGISTER_ES + MSHV_EMU_SEG_LDTR !=
+                      HV_X64_REGISTER_LDTR ||
+                      HV_X64_REGISTER_ES + MSHV_EMU_SEG_TR !=
+                      HV_X64_REGISTER_TR);
+    if (emu->seg_written) {
+        ret = mshv_x86_set_segments(cpu, emu);
+    }
+    if (ret == 0) {
+        ret = mshv_x86_set_results(cpu, emu->rip,
+                                   set_rflags ? &emu->rflags : NULL,
+                                   emu->gpr, emu->gpr_written);
+    }
+    if (ret == 0 && emu->ss_shadow) {
+        /* the single-step trap comes after the next instruction */
+        return mshv_x86_set_ss_shadow(cpu);
+    }
     /* (RIP stays where the instruction faulted and runs again) */
-    if (ret == 0 && (at->rflags & TF_MASK) && (rip != at->rip || iterated)) {
+    if (ret == 0 && (at->rflags & TF_MASK) &&
+        (emu->rip != at->rip || emu->iterated)) {
         ret = mshv_x86_single_step_trap(cpu);
     }
     return ret;
@@ -125,8 +184,12 @@ int mshv_x86_complete(CPUState *cpu,
                       uint64_t rip, const uint64_t *rflags,
                       const uint64_t *gpr, uint32_t gpr_written)
 {
-    return mshv_x86_complete_step(cpu, at, rip, rflags, gpr, gpr_written,
-                                  false);
+    int ret = mshv_x86_set_results(cpu, rip, rflags, gpr, gpr_written);
+
+    if (ret == 0 && (at->rflags & TF_MASK) && rip != at->rip) {
+        ret = mshv_x86_single_step_trap(cpu);
+    }
+    return ret;
 }
 
 int mshv_x86_inject_ud(CPUState *cpu, const char *why)

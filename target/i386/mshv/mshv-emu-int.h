@@ -48,6 +48,8 @@ static inline uint64_t sign_extend(uint64_t v, unsigned bits)
 
 /* The exceptions the executor raises itself */
 #define EMU_EXCP_DE     0
+#define EMU_EXCP_NP     11
+#define EMU_EXCP_SS     12
 #define EMU_EXCP_GP     13
 #define EMU_EXCP_AC     17
 #define EMU_NO_FAULT    0xff
@@ -122,6 +124,32 @@ bool mshv_emu_is_compute(const ZydisDecodedInstruction *insn);
 MshvEmuResult mshv_emu_exec_compute(MshvEmu *e,
                                     const ZydisDecodedInstruction *insn,
                                     const ZydisDecodedOperand *ops);
+
+/* mshv-emu-lane.c: moves of part of a vector register */
+bool mshv_emu_is_lane_move(ZydisMnemonic m);
+MshvEmuResult mshv_emu_exec_lane(MshvEmu *e,
+                                 const ZydisDecodedInstruction *insn,
+                                 const ZydisDecodedOperand *ops);
+
+/* mshv-emu-segment.c: segment loads and the far transfers' CS */
+
+/* The width of the stack pointer: 64, or SS.B's 32 or 16.  0: unknown. */
+unsigned mshv_emu_stack_width(MshvEmu *e);
+/* Load SREG (ES ... GS, not CS) with selector SEL, checked. */
+MshvEmuResult mshv_emu_load_sreg(MshvEmu *e, ZydisRegister sreg,
+                                 uint16_t sel);
+/*
+ * A far transfer to SEL:TARGET (BITS: the operand size), by far JMP or
+ * CALL, or by far RET (RET): CS loaded and checked, RIP set.
+ */
+MshvEmuResult mshv_emu_load_cs(MshvEmu *e, uint16_t sel, bool ret,
+                               uint64_t target, unsigned bits);
+/* MOV Sreg,m; LDS, LES, LFS, LGS, LSS; LTR, LLDT */
+MshvEmuResult mshv_emu_exec_segment(MshvEmu *e,
+                                    const ZydisDecodedInstruction *insn,
+                                    const ZydisDecodedOperand *ops);
+/* Whether ADDR is canonical (57 bits with CR4.LA57). */
+bool mshv_emu_canonical(MshvEmu *e, uint64_t addr);
 
 /* mshv-emu-string.c: MOVS, STOS, LODS, CMPS, SCAS, INS, OUTS; REP */
 MshvEmuResult mshv_emu_exec_string(MshvEmu *e,

@@ -74,12 +74,18 @@ bool mshv_emu_reg_write(MshvEmu *e, ZydisRegister reg, uint64_t v)
 
 static uint64_t mshv_emu_seg_base(MshvEmu *e, ZydisRegister seg)
 {
+    MshvEmuSeg s;
+
     /* In 64-bit mode only FS and GS have a base. */
     if (e->mode == ZYDIS_MACHINE_MODE_LONG_64 &&
         seg != ZYDIS_REGISTER_FS && seg != ZYDIS_REGISTER_GS) {
         return 0;
     }
-    return e->ops->seg_base(e, seg);
+    if (seg < ZYDIS_REGISTER_ES || seg > ZYDIS_REGISTER_GS) {
+        seg = ZYDIS_REGISTER_DS;
+    }
+    /* (a failed read has stopped the VM already) */
+    return e->ops->seg(e, seg, &s) < 0 ? 0 : s.base;
 }
 
 uint64_t mshv_emu_linear(MshvEmu *e, ZydisRegister seg, uint64_t offset,

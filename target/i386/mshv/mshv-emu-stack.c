@@ -5,7 +5,7 @@
  *
  * Nothing is committed until every access went through: a fault leaves
  * RSP and RIP as they were.  Far transfers and POP of a segment register
- * load descriptors and are not executed here.
+ * load their segment through mshv-emu-segment.c.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -14,38 +14,28 @@
 #include "mshv-emu-int.h"
 
 #define CR4_LA57        (1ULL << 12)
-#define SEG_ATTR_DB     (1u << 14)      /* in a segment's attributes */
 #define RFLAGS_RF_VM    0x30000ULL      /* PUSHF stores them as 0 */
 
-/* The stack pointer's width: 64, or SS.B's 32 or 16.  0: unknown. */
-static unsigned stack_width(MshvEmu *e)
-{
-    uint64_t ss;
-
-    if (e->mode == ZYDIS_MACHINE_MODE_LONG_64) {
-        return 64;
-    }
-    if (!e->ops->sysreg || e->ops->sysreg(e, ZYDIS_REGISTER_SS, &ss) < 0) {
-        return 0;
-    }
-    return (ss >> 16) & SEG_ATTR_DB ? 32 : 16;
-}
-
-/* Whether a 64-bit mode branch may go to @target (else #GP(0)). */
-static bool canonical(MshvEmu *e, uint64_t target)
+bool mshv_emu_canonical(MshvEmu *e, uint64_t addr)
 {
     uint64_t cr4 = 0;
 
-    if (e->mode != ZYDIS_MACHINE_MODE_LONG_64 ||
-        (uint64_t)((int64_t)(target << 16) >> 16) == target) {
+    if ((uint64_t)((int64_t)(addr << 16) >> 16) == addr) {
         return true;
     }
-    if ((uint64_t)((int64_t)(target << 7) >> 7) != target) {
+    if ((uint64_t)((int64_t)(addr << 7) >> 7) != addr) {
         return false;
     }
     /* canonical with 57 bits only: is 5-level paging on? */
     return e->ops->sysreg && e->ops->sysreg(e, ZYDIS_REGISTER_CR4, &cr4) == 0 &&
            (cr4 & CR4_LA57);
+}
+
+/* Whether a near branch may go to @target (else #GP(0)). */
+static bool canonical(MshvEmu *e, uint64_t target)
+{
+    return e->mode != ZYDIS_MACHINE_MODE_LONG_64 ||
+           mshv_emu_canonical(e, target);
 }
 
 /* Store @v (@bits wide) below *@sp (the stack pointer, moved). */
@@ -87,29 +77,99 @@ static MshvEmuResult branch(MshvEmu *e, uint64_t target, unsigned bits,
     return MSHV_EMU_DONE;
 }
 
+static bool is_sreg(const ZydisDecodedOperand *op)
+{
+    return op->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+           op->reg.value >= ZYDIS_REGISTER_ES &&
+           op->reg.value <= ZYDIS_REGISTER_GS;
+}
+
+/*
+ * Far JMP, CALL (pointer direct or in memory) and RET: the new CS loaded
+ * and checked, CS and the return address pushed (CALL) or popped (RET)
+ * as wide as the operand size.
+ */
+static MshvEmuResult exec_far(MshvEmu *e, const ZydisDecodedInstruction *insn,
+                              const ZydisDecodedOperand *ops, unsigned sw,
+                              bool *branched)
+{
+    unsigned bits = insn->operand_width;
+    uint64_t sp = e->gpr[GPR_RSP] & width_mask(sw);
+    uint64_t off, sel, la, next = e->rip + insn->length;
+    MshvEmuSeg cs;
+    MshvEmuResult r;
+
+    if (insn->mnemonic == ZYDIS_MNEMONIC_RET) {
+        TRY(stack_pop(e, sw, &sp, &off, bits));
+        TRY(stack_pop(e, sw, &sp, &sel, bits));
+        r = mshv_emu_load_cs(e, sel, true, off, bits);
+        if (r != MSHV_EMU_DONE) {
+            return r;
+        }
+        if (insn->operand_count_visible &&
+            ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+            sp = (sp + ops[0].imm.value.u) & width_mask(sw);
+        }
+        set_sp(e, sw, sp);
+        *branched = true;
+        return MSHV_EMU_DONE;
+    }
+    if (ops[0].type == ZYDIS_OPERAND_TYPE_POINTER) {
+        off = ops[0].ptr.offset;
+        sel = ops[0].ptr.segment;
+    } else if (ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+               mshv_emu_mem_address(e, insn, &ops[0], &la)) {
+        if (mshv_emu_mem_rw(e, la, &off, bits, false) < 0 ||
+            mshv_emu_mem_rw(e, la + bits / 8, &sel, 16, false) < 0) {
+            return MSHV_EMU_STOPPED;
+        }
+    } else {
+        return MSHV_EMU_UNSUPPORTED;
+    }
+    if (insn->mnemonic == ZYDIS_MNEMONIC_CALL) {
+        if (e->ops->seg(e, ZYDIS_REGISTER_CS, &cs) < 0) {
+            return MSHV_EMU_STOPPED;
+        }
+        TRY(stack_push(e, sw, &sp, cs.selector, bits));
+        TRY(stack_push(e, sw, &sp, next & width_mask(bits), bits));
+    }
+    r = mshv_emu_load_cs(e, sel, false, off, bits);
+    if (r != MSHV_EMU_DONE) {
+        return r;
+    }
+    if (insn->mnemonic == ZYDIS_MNEMONIC_CALL) {
+        set_sp(e, sw, sp);
+    }
+    *branched = true;
+    return MSHV_EMU_DONE;
+}
+
 MshvEmuResult mshv_emu_exec_stack(MshvEmu *e,
                                   const ZydisDecodedInstruction *insn,
                                   const ZydisDecodedOperand *ops,
                                   bool *branched)
 {
-    unsigned sw = stack_width(e), bits = insn->operand_width;
+    unsigned sw = mshv_emu_stack_width(e), bits = insn->operand_width;
     uint64_t sp = e->gpr[GPR_RSP] & width_mask(sw), old_sp = e->gpr[GPR_RSP];
     uint64_t v, target, next = e->rip + insn->length;
 
-    if (!sw || insn->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) {
-        return MSHV_EMU_UNSUPPORTED;
+    MshvEmuSeg seg;
+    MshvEmuResult r;
+
+    if (!sw) {
+        return MSHV_EMU_STOPPED;
+    }
+    if (insn->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) {
+        return exec_far(e, insn, ops, sw, branched);
     }
     switch (insn->mnemonic) {
     case ZYDIS_MNEMONIC_PUSH:
-        if (ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-            ops[0].reg.value >= ZYDIS_REGISTER_ES &&
-            ops[0].reg.value <= ZYDIS_REGISTER_GS) {
+        if (is_sreg(&ops[0])) {
             /* a selector, zero-extended */
-            if (!e->ops->sysreg ||
-                e->ops->sysreg(e, ops[0].reg.value, &v) < 0) {
-                return MSHV_EMU_UNSUPPORTED;
+            if (e->ops->seg(e, ops[0].reg.value, &seg) < 0) {
+                return MSHV_EMU_STOPPED;
             }
-            v &= 0xffff;
+            v = seg.selector;
         } else {
             /* (PUSH RSP stores the value from before the push) */
             TRY(mshv_emu_op_read(e, insn, &ops[0], &v));
@@ -125,12 +185,15 @@ MshvEmuResult mshv_emu_exec_stack(MshvEmu *e,
     case ZYDIS_MNEMONIC_POP: {
         OpStatus st;
 
-        if (ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-            ops[0].reg.value >= ZYDIS_REGISTER_ES &&
-            ops[0].reg.value <= ZYDIS_REGISTER_GS) {
-            return MSHV_EMU_UNSUPPORTED;
-        }
         TRY(stack_pop(e, sw, &sp, &v, bits));
+        if (is_sreg(&ops[0])) {
+            r = mshv_emu_load_sreg(e, ops[0].reg.value, v);
+            if (r != MSHV_EMU_DONE) {
+                return r;
+            }
+            e->ss_shadow = ops[0].reg.value == ZYDIS_REGISTER_SS;
+            break;
+        }
         /* a memory destination is addressed with the new RSP */
         set_sp(e, sw, sp);
         st = mshv_emu_op_write(e, insn, &ops[0], v);

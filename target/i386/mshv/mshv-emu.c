@@ -9,24 +9,41 @@
 #include "qemu/osdep.h"
 #include "mshv-emu-int.h"
 
-/*
- * Store system register REG's value (a segment register's selector),
- * masked with MASK, to DST.
- */
-static MshvEmuResult mshv_emu_system_store(MshvEmu *e,
-                                           const ZydisDecodedInstruction *insn,
-                                           const ZydisDecodedOperand *dst,
-                                           ZydisRegister reg, uint64_t mask)
+/* SMSW: CR0's low 16 bits (UMIP would have faulted before any access) */
+static MshvEmuResult mshv_emu_smsw(MshvEmu *e,
+                                   const ZydisDecodedInstruction *insn,
+                                   const ZydisDecodedOperand *dst)
 {
     uint64_t v;
 
     if (!e->ops->sysreg) {
         return MSHV_EMU_UNSUPPORTED;
     }
-    if (e->ops->sysreg(e, reg, &v) < 0) {
+    if (e->ops->sysreg(e, ZYDIS_REGISTER_CR0, &v) < 0) {
         return MSHV_EMU_STOPPED;
     }
-    return status(mshv_emu_op_write(e, insn, dst, v & mask));
+    return status(mshv_emu_op_write(e, insn, dst, v & 0xffff));
+}
+
+/* MOV m16, Sreg: the selector */
+static MshvEmuResult mshv_emu_store_sreg(MshvEmu *e,
+                                         const ZydisDecodedInstruction *insn,
+                                         const ZydisDecodedOperand *dst,
+                                         ZydisRegister reg)
+{
+    MshvEmuSeg seg;
+
+    if (e->ops->seg(e, reg, &seg) < 0) {
+        return MSHV_EMU_STOPPED;
+    }
+    return status(mshv_emu_op_write(e, insn, dst, seg.selector));
+}
+
+static bool is_sreg(const ZydisDecodedOperand *op)
+{
+    return op->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+           op->reg.value >= ZYDIS_REGISTER_ES &&
+           op->reg.value <= ZYDIS_REGISTER_GS;
 }
 
 MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
@@ -37,6 +54,8 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
     uint64_t a, b, acc;
 
     e->fault_vector = EMU_NO_FAULT;
+    e->seg_written = 0;
+    e->ss_shadow = false;
 
     if (insn->attributes & ZYDIS_ATTRIB_HAS_LOCK &&
         insn->mnemonic != ZYDIS_MNEMONIC_XCHG &&
@@ -73,12 +92,12 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
         if (insn->operand_count_visible != 2) {
             break;
         }
-        if (ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-            ops[1].reg.value >= ZYDIS_REGISTER_ES &&
-            ops[1].reg.value <= ZYDIS_REGISTER_GS) {
-            /* MOV m16, Sreg: the selector (a load would need a descriptor) */
-            r = mshv_emu_system_store(e, insn, &ops[0], ops[1].reg.value,
-                                      0xffff);
+        if (is_sreg(&ops[1])) {
+            r = mshv_emu_store_sreg(e, insn, &ops[0], ops[1].reg.value);
+            break;
+        }
+        if (is_sreg(&ops[0])) {
+            r = mshv_emu_exec_segment(e, insn, ops);
             break;
         }
         r = status(mshv_emu_op_read(e, insn, &ops[1], &a));
@@ -98,9 +117,13 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
         r = mshv_emu_exec_alu(e, insn, ops);
         break;
     case ZYDIS_MNEMONIC_SMSW:
-        /* CR0's low 16 bits (UMIP would have faulted before any access) */
-        r = mshv_emu_system_store(e, insn, &ops[0], ZYDIS_REGISTER_CR0,
-                                  0xffff);
+        r = mshv_emu_smsw(e, insn, &ops[0]);
+        break;
+    case ZYDIS_MNEMONIC_LDS: case ZYDIS_MNEMONIC_LES:
+    case ZYDIS_MNEMONIC_LFS: case ZYDIS_MNEMONIC_LGS:
+    case ZYDIS_MNEMONIC_LSS: case ZYDIS_MNEMONIC_LTR:
+    case ZYDIS_MNEMONIC_LLDT:
+        r = mshv_emu_exec_segment(e, insn, ops);
         break;
     case ZYDIS_MNEMONIC_MUL: case ZYDIS_MNEMONIC_DIV:
     case ZYDIS_MNEMONIC_IDIV:
@@ -218,7 +241,9 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
         r = mshv_emu_exec_vector(e, insn, ops);
         break;
     default:
-        if (mshv_emu_is_compute(insn)) {
+        if (mshv_emu_is_lane_move(insn->mnemonic)) {
+            r = mshv_emu_exec_lane(e, insn, ops);
+        } else if (mshv_emu_is_compute(insn)) {
             r = mshv_emu_exec_compute(e, insn, ops);
         }
         break;

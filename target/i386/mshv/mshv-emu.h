@@ -17,6 +17,21 @@
 
 typedef struct MshvEmu MshvEmu;
 
+/*
+ * A segment register with its hidden part, the attributes in the
+ * hypervisor's layout: the descriptor's type, S, DPL and P in bits 7:0,
+ * AVL, L, D/B and G in bits 15:12.
+ */
+typedef struct MshvEmuSeg {
+    uint64_t base;
+    uint32_t limit;
+    uint16_t selector;
+    uint16_t attributes;
+} MshvEmuSeg;
+
+/* MshvEmu.seg_new: ES ... GS (ZydisRegister - ZYDIS_REGISTER_ES), LDTR, TR */
+enum { MSHV_EMU_SEG_LDTR = 6, MSHV_EMU_SEG_TR = 7, MSHV_EMU_SEGS = 8 };
+
 typedef struct MshvEmuOps {
     /*
      * Read or write guest memory at a linear address: 0, or -1 to stop.
@@ -26,8 +41,11 @@ typedef struct MshvEmuOps {
      */
     int (*mem)(MshvEmu *emu, uint64_t linear, void *buf, unsigned size,
                bool write);
-    /* The base of a segment register (ZYDIS_REGISTER_ES ... GS). */
-    uint64_t (*seg_base)(MshvEmu *emu, ZydisRegister seg);
+    /*
+     * Read segment register REG: ZYDIS_REGISTER_ES ... GS, LDTR, TR, or
+     * GDTR (its base and limit).  0, or -1 to stop.
+     */
+    int (*seg)(MshvEmu *emu, ZydisRegister reg, MshvEmuSeg *seg);
     /* Read or write XMM register INDEX (0-15): 0, or -1 to stop. */
     int (*xmm)(MshvEmu *emu, unsigned index, uint8_t value[16], bool write);
     /*
@@ -59,10 +77,9 @@ typedef struct MshvEmuOps {
     int (*port)(MshvEmu *emu, uint16_t port, void *buf, unsigned size,
                 bool write);
     /*
-     * Read a register the snapshot does not hold: CR0, CR4, or a segment
-     * register (ES ... GS) as its selector | attributes << 16 (the
-     * hypervisor's segment attributes).  0, or -1 to stop.  NULL: the
-     * instructions that need one are not executed.
+     * Read a control register the snapshot does not hold: CR0 or CR4.
+     * 0, or -1 to stop.  NULL: the instructions that need one are not
+     * executed.
      */
     int (*sysreg)(MshvEmu *emu, ZydisRegister reg, uint64_t *value);
 } MshvEmuOps;
@@ -84,6 +101,20 @@ struct MshvEmu {
     uint8_t cpl;
     bool cr0_am;
     uint32_t gpr_written;       /* bit n: gpr[n] changed */
+    /*
+     * Segment registers the instruction loaded, for the caller to write
+     * back with the others (bit n of seg_written: seg_new[n]); and MOV or
+     * POP SS's blocking of interrupts and debug traps until the next
+     * instruction has run.
+     */
+    MshvEmuSeg seg_new[MSHV_EMU_SEGS];
+    uint8_t seg_written;
+    bool ss_shadow;
+    /*
+     * The access under way reads or writes a descriptor table: a
+     * supervisor access whatever the CPL (for the mem callback).
+     */
+    bool system_access;
     /*
      * A REP iteration ran and more remain (RIP stays on the instruction):
      * under RFLAGS.TF the processor traps after it all the same.

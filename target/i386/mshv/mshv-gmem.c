@@ -149,8 +149,14 @@ static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
     AccelCPUState *s = mem->cpu->accel;
     struct hv_input_translate_virtual_address in = {
         .vp_index = s->vp_index,
+        /*
+         * (the privilege said, not the VP's CPL's: a descriptor table
+         * access is a supervisor one at CPL 3 too)
+         */
         .control_flags = HV_TRANSLATE_GVA_VALIDATE_READ |
                          (write ? HV_TRANSLATE_GVA_VALIDATE_WRITE : 0) |
+                         (mem->user ? HV_TRANSLATE_GVA_USER_ACCESS :
+                                      HV_TRANSLATE_GVA_SUPERVISOR_ACCESS) |
                          HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS,
         .gva_page = gva >> 12,
     };
@@ -163,7 +169,8 @@ static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
         *gpa = gva;
         return 0;
     }
-    if (mem->page_gva == (gva & ~0xfffULL) && (!write || mem->page_writable)) {
+    if (mem->page_gva == (gva & ~0xfffULL) && mem->page_user == mem->user &&
+        (!write || mem->page_writable)) {
         *gpa = mem->page_gpa | (gva & 0xfff);
         return 0;
     }
@@ -213,6 +220,7 @@ static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
     mem->page_gva = gva & ~0xfffULL;
     mem->page_gpa = out.gpa_page << 12;
     mem->page_writable = write;
+    mem->page_user = mem->user;
     *gpa = mem->page_gpa | (gva & 0xfff);
     return 0;
 }
@@ -309,34 +317,52 @@ bool mshv_x86_decode_intercept(MshvX86Mem *mem,
                            len, insn, operands);
 }
 
-uint64_t mshv_x86_seg_base(CPUState *cpu, MshvX86KnownSegs known,
-                           ZydisRegister seg)
-{
-    int r = seg >= ZYDIS_REGISTER_ES && seg <= ZYDIS_REGISTER_GS ?
-            R_ES + (seg - ZYDIS_REGISTER_ES) : R_DS;
-
-    QEMU_BUILD_BUG_ON(R_CS != R_ES + ZYDIS_REGISTER_CS - ZYDIS_REGISTER_ES ||
-                      R_SS != R_ES + ZYDIS_REGISTER_SS - ZYDIS_REGISTER_ES ||
-                      R_DS != R_ES + ZYDIS_REGISTER_DS - ZYDIS_REGISTER_ES ||
-                      R_FS != R_ES + ZYDIS_REGISTER_FS - ZYDIS_REGISTER_ES ||
-                      R_GS != R_ES + ZYDIS_REGISTER_GS - ZYDIS_REGISTER_ES);
-    return known[r] ? known[r]->base : mshv_x86_segment(cpu, r).base;
-}
-
 int mshv_x86_emu_mem(MshvEmu *emu, uint64_t linear, void *buf,
                      unsigned size, bool write)
 {
     MshvX86EmuVp *vp = container_of(emu, MshvX86EmuVp, emu);
+    bool user = vp->mem.user;
+    int ret;
 
-    return buf ? mshv_x86_mem_rw(&vp->mem, linear, buf, size, write) :
-                 mshv_x86_mem_check(&vp->mem, linear, size, write);
+    /* a descriptor table access is a supervisor one at any CPL */
+    vp->mem.user = user && !emu->system_access;
+    ret = buf ? mshv_x86_mem_rw(&vp->mem, linear, buf, size, write) :
+                mshv_x86_mem_check(&vp->mem, linear, size, write);
+    vp->mem.user = user;
+    return ret;
 }
 
-uint64_t mshv_x86_emu_seg_base(MshvEmu *emu, ZydisRegister seg)
+int mshv_x86_emu_seg(MshvEmu *emu, ZydisRegister reg, MshvEmuSeg *seg)
 {
     MshvX86EmuVp *vp = container_of(emu, MshvX86EmuVp, emu);
+    union hv_register_value v = { 0 };
+    struct hv_x64_segment_register s;
 
-    return mshv_x86_seg_base(vp->cpu, vp->segs, seg);
+    if (reg >= ZYDIS_REGISTER_ES && reg <= ZYDIS_REGISTER_GS) {
+        int r = R_ES + (reg - ZYDIS_REGISTER_ES);
+
+        s = vp->segs[r] ? *vp->segs[r] : mshv_x86_segment(vp->cpu, r);
+    } else if (reg == ZYDIS_REGISTER_GDTR) {
+        if (mshv_x86_get_reg(vp->cpu, HV_X64_REGISTER_GDTR, &v) < 0) {
+            return -1;
+        }
+        *seg = (MshvEmuSeg) { .base = v.table.base, .limit = v.table.limit };
+        return 0;
+    } else if (reg == ZYDIS_REGISTER_LDTR || reg == ZYDIS_REGISTER_TR) {
+        if (mshv_x86_get_reg(vp->cpu, reg == ZYDIS_REGISTER_LDTR ?
+                             HV_X64_REGISTER_LDTR : HV_X64_REGISTER_TR,
+                             &v) < 0) {
+            return -1;
+        }
+        s = v.segment;
+    } else {
+        return -1;
+    }
+    *seg = (MshvEmuSeg) {
+        .base = s.base, .limit = s.limit, .selector = s.selector,
+        .attributes = s.attributes,
+    };
+    return 0;
 }
 
 int mshv_x86_emu_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value)
@@ -344,15 +370,7 @@ int mshv_x86_emu_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value)
     MshvX86EmuVp *vp = container_of(emu, MshvX86EmuVp, emu);
     MshvX86CPUState *s = mshv_x86_cpu_state(vp->cpu);
     union hv_register_value v = { 0 };
-    struct hv_x64_segment_register seg;
 
-    if (reg >= ZYDIS_REGISTER_ES && reg <= ZYDIS_REGISTER_GS) {
-        int r = R_ES + (reg - ZYDIS_REGISTER_ES);
-
-        seg = vp->segs[r] ? *vp->segs[r] : mshv_x86_segment(vp->cpu, r);
-        *value = seg.selector | (uint64_t)seg.attributes << 16;
-        return 0;
-    }
     if (reg != ZYDIS_REGISTER_CR0 && reg != ZYDIS_REGISTER_CR4) {
         return -1;
     }

@@ -28,7 +28,7 @@ static int mshv_string_io_port(MshvEmu *emu, uint16_t port, void *buf,
 
 static const MshvEmuOps mshv_string_io_ops = {
     .mem = mshv_x86_emu_mem,
-    .seg_base = mshv_x86_emu_seg_base,
+    .seg = mshv_x86_emu_seg,
     .port = mshv_string_io_port,
 };
 
@@ -71,9 +71,7 @@ static int mshv_string_io(CPUState *cpu,
         }
         break;
     }
-    return mshv_x86_complete_step(cpu, &io->header, sio.emu.rip, NULL,
-                                  sio.emu.gpr, sio.emu.gpr_written,
-                                  sio.emu.iterated);
+    return mshv_x86_complete_emulated(cpu, &io->header, &sio.emu, false);
 }
 
 int mshv_x86_handle_io(CPUState *cpu, const struct hv_message *msg)

@@ -113,7 +113,7 @@ static int mshv_mmio_kreg(MshvEmu *emu, unsigned index, uint64_t *value)
 
 static const MshvEmuOps mshv_mmio_ops = {
     .mem = mshv_mmio_mem,
-    .seg_base = mshv_x86_emu_seg_base,
+    .seg = mshv_x86_emu_seg,
     .xmm = mshv_mmio_xmm,
     .ymm_high = mshv_mmio_ymm_high,
     .mmx = mshv_mmio_mmx,
@@ -158,9 +158,7 @@ static int mshv_mmio_store(MshvMmio *m)
 {
     MshvEmu *emu = &m->vp.emu;
 
-    return mshv_x86_complete_step(m->vp.cpu, &m->msg->header, emu->rip,
-                                  &emu->rflags, emu->gpr, emu->gpr_written,
-                                  emu->iterated);
+    return mshv_x86_complete_emulated(m->vp.cpu, &m->msg->header, emu, true);
 }
 
 static void mshv_mmio_format(const ZydisDecodedInstruction *insn,
@@ -228,6 +226,11 @@ int mshv_x86_handle_mmio(CPUState *cpu, const struct hv_message *msg)
          * the REP iterations done so far count, as the CPU's own fault
          * would leave them; RIP stays at the instruction.
          */
-        return m.vp.mem.faulted ? mshv_mmio_store(&m) : -1;
+        if (!m.vp.mem.faulted) {
+            return -1;
+        }
+        m.vp.emu.seg_written = 0;       /* (nothing loaded them yet) */
+        m.vp.emu.ss_shadow = false;
+        return mshv_mmio_store(&m);
     }
 }

@@ -64,6 +64,7 @@ typedef struct MshvX86Mem {
     uint64_t page_gva;          /* -1: nothing cached */
     uint64_t page_gpa;
     bool page_writable;
+    bool page_user;             /* translated for a user access */
 } MshvX86Mem;
 
 /* mshv-apic.c: HVCALL_ASSERT_VIRTUAL_INTERRUPT; 0 or -errno. */
@@ -97,13 +98,6 @@ int mshv_x86_mem_rw(MshvX86Mem *mem, uint64_t linear, void *buf,
 /* The same checks, for an access still to come: 0, -EFAULT or -1. */
 int mshv_x86_mem_check(MshvX86Mem *mem, uint64_t linear, unsigned size,
                        bool write);
-/*
- * The base of segment register @seg (ZYDIS_REGISTER_ES... GS, any other
- * DS) of the stopped VP: from @known when the intercept message carried
- * it, else from the register page or by hypercall.
- */
-uint64_t mshv_x86_seg_base(CPUState *cpu, MshvX86KnownSegs known,
-                           ZydisRegister seg);
 
 /*
  * An intercepted instruction the executor (mshv-emu*.c) runs on the
@@ -137,9 +131,9 @@ bool mshv_x86_decode_intercept(MshvX86Mem *mem,
 /* MshvEmuOps.mem: mshv_x86_mem_rw(), or with BUF NULL _check(). */
 int mshv_x86_emu_mem(MshvEmu *emu, uint64_t linear, void *buf,
                      unsigned size, bool write);
-/* MshvEmuOps.seg_base: mshv_x86_seg_base(). */
-uint64_t mshv_x86_emu_seg_base(MshvEmu *emu, ZydisRegister seg);
-/* MshvEmuOps.sysreg: CR0, CR4 and segment registers of the VP. */
+/* MshvEmuOps.seg: the VP's segment and descriptor table registers */
+int mshv_x86_emu_seg(MshvEmu *emu, ZydisRegister reg, MshvEmuSeg *seg);
+/* MshvEmuOps.sysreg: CR0 and CR4 of the VP. */
 int mshv_x86_emu_sysreg(MshvEmu *emu, ZydisRegister reg, uint64_t *value);
 /*
  * Bits 255:128 of YMM register INDEX, through the VP's XSAVE state; a
@@ -171,12 +165,14 @@ int mshv_x86_complete(CPUState *cpu,
                       const struct hv_x64_intercept_message_header *at,
                       uint64_t rip, const uint64_t *rflags,
                       const uint64_t *gpr, uint32_t gpr_written);
-/* The same, and with @iterated (a REP iteration ran, RIP stays) a trap. */
-int mshv_x86_complete_step(CPUState *cpu,
-                           const struct hv_x64_intercept_message_header *at,
-                           uint64_t rip, const uint64_t *rflags,
-                           const uint64_t *gpr, uint32_t gpr_written,
-                           bool iterated);
+/*
+ * The same for an instruction the executor ran: also the segment
+ * registers it loaded and the interrupt shadow of a load of SS, and
+ * RFLAGS only if @set_rflags; a REP iteration that ran traps under TF.
+ */
+int mshv_x86_complete_emulated(CPUState *cpu,
+                               const struct hv_x64_intercept_message_header *at,
+                               const MshvEmu *emu, bool set_rflags);
 
 /*
  * Make exception VECTOR pending, to be raised when the VP runs again in

@@ -1,0 +1,323 @@
+/*
+ * The MSHV instruction executor's segment loads and far transfers
+ * (target/i386/mshv/mshv-emu-segment.c), with the selector, the far
+ * pointer or the stack in the fake device and a GDT in its RAM: the
+ * registers loaded with the descriptor's base, limit and attributes, the
+ * accessed and busy bits set in the table, the faults of the SDM with
+ * the selector as their code, and nothing loaded when one is raised.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "mshv-emu-fixture.h"
+
+#define RSP         4
+#define RBX         3
+#define TOP         (DEV_BASE + 0x80)
+
+#define SEG_CS      1
+#define SEG_SS      2
+#define SEG_DS      3
+#define SEG_GS      5
+
+/* Descriptor: base, limit (bytes, or pages with G), access byte, flags */
+static uint64_t desc(uint32_t base, uint32_t limit, uint8_t access,
+                     uint8_t flags)
+{
+    return (limit & 0xffff) | (uint64_t)(base & 0xffffff) << 16 |
+           (uint64_t)access << 40 | (uint64_t)(limit >> 16 & 0xf) << 48 |
+           (uint64_t)(flags & 0xf) << 52 | (uint64_t)(base >> 24) << 56;
+}
+
+/* The GDT in RAM: its selectors */
+enum {
+    GDT_CODE64 = 0x08,      /* DPL 0, L */
+    GDT_DATA0 = 0x10,       /* writable, DPL 0, accessed bit clear */
+    GDT_RODATA = 0x18,      /* read-only */
+    GDT_ABSENT = 0x20,      /* writable, not present */
+    GDT_CODE32 = 0x28,      /* DPL 0, D */
+    GDT_DATA3 = 0x30,       /* writable, DPL 3, base 0x12345000 */
+    GDT_GATE = 0x38,        /* a call gate */
+    GDT_TSS = 0x40,         /* 64-bit available TSS, 16 bytes */
+    GDT_LIMIT = 0x4f,
+};
+
+static uint64_t gdt(Fixture *f, unsigned sel)
+{
+    uint64_t v;
+
+    memcpy(&v, f->ram + sel, 8);
+    return v;
+}
+
+static void set_gdt(Fixture *f, unsigned sel, uint64_t v)
+{
+    memcpy(f->ram + sel, &v, 8);
+}
+
+static void set_dev(Fixture *f, unsigned off, uint64_t v, unsigned size)
+{
+    memcpy(f->dev + off, &v, size);
+}
+
+/* 64-bit mode at CPL 0, the GDT above, RBX pointing into the device. */
+static void seg_init(Fixture *f)
+{
+    fixture_init(f);
+    f->gdtr = (MshvEmuSeg) { .base = RAM_BASE, .limit = GDT_LIMIT };
+    f->cr0 = 0x80000011;                    /* PG, ET, PE */
+    f->sreg[SEG_CS] = (MshvEmuSeg) { .selector = GDT_CODE64,
+                                     .attributes = 0xa09b };
+    set_gdt(f, GDT_CODE64, desc(0, 0xfffff, 0x9b, 0xa));
+    set_gdt(f, GDT_DATA0, desc(0, 0xfffff, 0x92, 0xc));
+    set_gdt(f, GDT_RODATA, desc(0, 0xfffff, 0x91, 0xc));
+    set_gdt(f, GDT_ABSENT, desc(0, 0xfffff, 0x13, 0xc));
+    set_gdt(f, GDT_CODE32, desc(0, 0xfffff, 0x9b, 0xc));
+    set_gdt(f, GDT_DATA3, desc(0x12345000, 0xfff, 0xf3, 0x4));
+    set_gdt(f, GDT_GATE, 0x00008c0000080000ULL);
+    set_gdt(f, GDT_TSS, desc(0x89abc000, 0x67, 0x89, 0));
+    set_gdt(f, GDT_TSS + 8, 0xffffffffULL);    /* base 63:32 */
+    f->emu.gpr[RSP] = TOP;
+    f->emu.gpr[RBX] = DEV_BASE + 8;
+}
+
+static MshvEmuResult fault(Fixture *f, const uint8_t *bytes, size_t len,
+                           uint8_t vector, uint32_t code)
+{
+    MshvEmuResult r = run(f, bytes, len, NULL);
+
+    g_assert_cmpint(r, ==, MSHV_EMU_FAULT);
+    g_assert_cmpuint(f->emu.fault_vector, ==, vector);
+    g_assert_true(f->emu.fault_has_code);
+    g_assert_cmphex(f->emu.fault_code, ==, code);
+    g_assert_cmphex(f->emu.rip, ==, 0x1000);
+    g_assert_cmphex(f->emu.gpr[RSP], ==, TOP);
+    return r;
+}
+
+/* MOV SS and MOV DS from the device: loaded, checked, accessed bit set */
+static void test_mov_sreg(void)
+{
+    static const uint8_t mov_ss[] = { 0x8e, 0x13 };        /* mov ss,[rbx] */
+    static const uint8_t mov_ds[] = { 0x8e, 0x1b };        /* mov ds,[rbx] */
+    Fixture f;
+
+    seg_init(&f);
+    set_dev(&f, 8, GDT_DATA0, 2);
+    g_assert_cmpint(run(&f, mov_ss, sizeof(mov_ss), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmphex(f.emu.rip, ==, 0x1002);
+    g_assert_cmphex(f.emu.seg_written, ==, 1u << SEG_SS);
+    g_assert_true(f.emu.ss_shadow);
+    g_assert_cmphex(f.emu.seg_new[SEG_SS].selector, ==, GDT_DATA0);
+    g_assert_cmphex(f.emu.seg_new[SEG_SS].attributes, ==, 0xc093);
+    g_assert_cmphex(f.emu.seg_new[SEG_SS].limit, ==, 0xffffffff);
+    g_assert_cmphex(gdt(&f, GDT_DATA0) >> 40 & 0xff, ==, 0x93);
+
+    /* a read-only SS: #GP(selector); an absent DS: #NP(selector) */
+    seg_init(&f);
+    set_dev(&f, 8, GDT_RODATA, 2);
+    fault(&f, mov_ss, sizeof(mov_ss), 13, GDT_RODATA);
+    g_assert_cmphex(f.emu.seg_written, ==, 0);
+    seg_init(&f);
+    set_dev(&f, 8, GDT_ABSENT, 2);
+    fault(&f, mov_ds, sizeof(mov_ds), 11, GDT_ABSENT);
+    g_assert_cmphex(gdt(&f, GDT_ABSENT) >> 40 & 0xff, ==, 0x13);
+
+    /* beyond the GDT's limit; a null SS at CPL 3 */
+    seg_init(&f);
+    set_dev(&f, 8, 0x50, 2);
+    fault(&f, mov_ds, sizeof(mov_ds), 13, 0x50);
+    seg_init(&f);
+    f.emu.cpl = 3;
+    set_dev(&f, 8, 3, 2);
+    fault(&f, mov_ss, sizeof(mov_ss), 13, 0);
+
+    /* a null DS: unusable; DPL 3 data from CPL 3 */
+    seg_init(&f);
+    set_dev(&f, 8, 0, 2);
+    g_assert_cmpint(run(&f, mov_ds, sizeof(mov_ds), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmphex(f.emu.seg_new[SEG_DS].attributes, ==, 0);
+    g_assert_false(f.emu.ss_shadow);
+    seg_init(&f);
+    f.emu.cpl = 3;
+    set_dev(&f, 8, GDT_DATA3 | 3, 2);
+    g_assert_cmpint(run(&f, mov_ds, sizeof(mov_ds), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmphex(f.emu.seg_new[SEG_DS].base, ==, 0x12345000);
+    g_assert_cmphex(f.emu.seg_new[SEG_DS].limit, ==, 0xfff);
+    /* DPL 0 data from CPL 3 */
+    seg_init(&f);
+    f.emu.cpl = 3;
+    set_dev(&f, 8, GDT_DATA0 | 3, 2);
+    fault(&f, mov_ds, sizeof(mov_ds), 13, GDT_DATA0);
+}
+
+/* LGS and LSS with a far pointer in the device; LDS in 32-bit mode */
+static void test_load_far_pointer(void)
+{
+    static const uint8_t lgs[] = { 0x0f, 0xb5, 0x03 };     /* lgs eax,[rbx] */
+    static const uint8_t lds[] = { 0xc5, 0x33 };           /* lds esi,[ebx] */
+    Fixture f;
+
+    seg_init(&f);
+    set_dev(&f, 8, 0x87654321, 4);
+    set_dev(&f, 12, GDT_DATA0, 2);
+    g_assert_cmpint(run(&f, lgs, sizeof(lgs), NULL), ==, MSHV_EMU_DONE);
+    g_assert_cmphex(f.emu.gpr[0], ==, 0x87654321);
+    g_assert_cmphex(f.emu.seg_written, ==, 1u << SEG_GS);
+    g_assert_false(f.emu.ss_shadow);
+
+    seg_init(&f);
+    f.emu.mode = ZYDIS_MACHINE_MODE_LEGACY_32;
+    f.emu.gpr[RBX] = (uint32_t)DEV_BASE + 8;
+    set_dev(&f, 8, 0x1234, 4);
+    set_dev(&f, 12, GDT_DATA3, 2);          /* RPL 0 < DPL 3: fine */
+    g_assert_cmpint(run(&f, lds, sizeof(lds), NULL), ==, MSHV_EMU_DONE);
+    g_assert_cmphex(f.emu.gpr[6], ==, 0x1234);
+    g_assert_cmphex(f.emu.seg_new[SEG_DS].base, ==, 0x12345000);
+
+    /* a fault leaves the offset's register alone */
+    seg_init(&f);
+    set_dev(&f, 8, 0x87654321, 4);
+    set_dev(&f, 12, GDT_ABSENT, 2);
+    f.emu.gpr[0] = 7;
+    fault(&f, lgs, sizeof(lgs), 11, GDT_ABSENT);
+    g_assert_cmphex(f.emu.gpr[0], ==, 7);
+}
+
+/* Far JMP, CALL and RET with the pointer or the stack in the device */
+static void test_far_transfers(void)
+{
+    static const uint8_t ljmp[] = { 0xff, 0x2b };          /* jmp far [rbx] */
+    static const uint8_t lcall[] = { 0x48, 0xff, 0x1b };   /* call far m16:64 */
+    static const uint8_t lret[] = { 0x48, 0xcb };          /* retfq */
+    static const uint8_t lret_imm[] = { 0xca, 0x10, 0x00 }; /* retf 16 */
+    Fixture f;
+    uint64_t v;
+
+    /* to 32-bit code: RIP the 32-bit offset, CS loaded with RPL = CPL */
+    seg_init(&f);
+    set_dev(&f, 8, 0xfffff000, 4);
+    set_dev(&f, 12, GDT_CODE32 | 3, 2);
+    g_assert_cmpint(run(&f, ljmp, sizeof(ljmp), NULL), ==,
+                    MSHV_EMU_FAULT);        /* RPL 3 > CPL 0 */
+    set_dev(&f, 12, GDT_CODE32, 2);
+    g_assert_cmpint(run(&f, ljmp, sizeof(ljmp), NULL), ==, MSHV_EMU_DONE);
+    g_assert_cmphex(f.emu.rip, ==, 0xfffff000);
+    g_assert_cmphex(f.emu.seg_written, ==, 1u << SEG_CS);
+    g_assert_cmphex(f.emu.seg_new[SEG_CS].selector, ==, GDT_CODE32);
+    g_assert_cmphex(f.emu.seg_new[SEG_CS].attributes, ==, 0xc09b);
+
+    /* CALL m16:64: CS then the return address pushed, 8 bytes each */
+    seg_init(&f);
+    set_dev(&f, 8, 0x00007fff00001234ULL, 8);
+    set_dev(&f, 16, GDT_CODE64, 2);
+    g_assert_cmpint(run(&f, lcall, sizeof(lcall), NULL), ==, MSHV_EMU_DONE);
+    g_assert_cmphex(f.emu.rip, ==, 0x00007fff00001234ULL);
+    g_assert_cmphex(f.emu.gpr[RSP], ==, TOP - 16);
+    memcpy(&v, f.dev + 0x78, 8);
+    g_assert_cmphex(v, ==, GDT_CODE64);
+    memcpy(&v, f.dev + 0x70, 8);
+    g_assert_cmphex(v, ==, 0x1003);
+
+    /* a non-canonical 64-bit target: #GP(0), nothing pushed */
+    seg_init(&f);
+    set_dev(&f, 8, 0x0000800000000000ULL, 8);
+    set_dev(&f, 16, GDT_CODE64, 2);
+    fault(&f, lcall, sizeof(lcall), 13, 0);
+
+    /* RETF: back from the device's stack; RETF 16 drops 16 more bytes */
+    seg_init(&f);
+    set_dev(&f, 0x80, 0x2000, 8);
+    set_dev(&f, 0x88, GDT_CODE64, 8);
+    g_assert_cmpint(run(&f, lret, sizeof(lret), NULL), ==, MSHV_EMU_DONE);
+    g_assert_cmphex(f.emu.rip, ==, 0x2000);
+    g_assert_cmphex(f.emu.gpr[RSP], ==, TOP + 16);
+    seg_init(&f);
+    set_dev(&f, 0x80, 0x3000, 4);
+    set_dev(&f, 0x84, GDT_CODE32, 4);
+    g_assert_cmpint(run(&f, lret_imm, sizeof(lret_imm), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmphex(f.emu.rip, ==, 0x3000);
+    g_assert_cmphex(f.emu.gpr[RSP], ==, TOP + 8 + 16);
+
+    /* a return to an outer privilege level, a gate: not executed */
+    seg_init(&f);
+    set_dev(&f, 0x80, 0x2000, 8);
+    set_dev(&f, 0x88, GDT_CODE64 | 3, 8);
+    set_gdt(&f, GDT_CODE64, desc(0, 0xfffff, 0xfb, 0xa));
+    g_assert_cmpint(run(&f, lret, sizeof(lret), NULL), ==,
+                    MSHV_EMU_UNSUPPORTED);
+    seg_init(&f);
+    set_dev(&f, 8, 0, 4);
+    set_dev(&f, 12, GDT_GATE, 2);
+    g_assert_cmpint(run(&f, ljmp, sizeof(ljmp), NULL), ==,
+                    MSHV_EMU_UNSUPPORTED);
+    /* to data: #GP(selector) */
+    set_dev(&f, 12, GDT_DATA0, 2);
+    fault(&f, ljmp, sizeof(ljmp), 13, GDT_DATA0);
+}
+
+/* LTR: the TSS marked busy, its 64-bit base; CPL 3 gets #GP(0) */
+static void test_ltr(void)
+{
+    static const uint8_t ltr[] = { 0x0f, 0x00, 0x1b };     /* ltr [rbx] */
+    Fixture f;
+
+    seg_init(&f);
+    set_dev(&f, 8, GDT_TSS, 2);
+    g_assert_cmpint(run(&f, ltr, sizeof(ltr), NULL), ==, MSHV_EMU_DONE);
+    g_assert_cmphex(f.emu.seg_written, ==, 1u << MSHV_EMU_SEG_TR);
+    g_assert_cmphex(f.emu.seg_new[MSHV_EMU_SEG_TR].base, ==,
+                    0xffffffff89abc000ULL);
+    g_assert_cmphex(f.emu.seg_new[MSHV_EMU_SEG_TR].attributes, ==, 0x8b);
+    g_assert_cmphex(gdt(&f, GDT_TSS) >> 40 & 0xff, ==, 0x8b);
+    /* busy now: a second LTR faults */
+    g_assert_cmpint(run(&f, ltr, sizeof(ltr), NULL), ==, MSHV_EMU_FAULT);
+    g_assert_cmphex(f.emu.fault_code, ==, GDT_TSS);
+
+    seg_init(&f);
+    f.emu.cpl = 3;
+    set_dev(&f, 8, GDT_TSS, 2);
+    fault(&f, ltr, sizeof(ltr), 13, 0);
+    g_assert_cmphex(gdt(&f, GDT_TSS) >> 40 & 0xff, ==, 0x89);
+}
+
+/* Real mode: the base is the selector times 16, no descriptor read */
+static void test_real_mode(void)
+{
+    static const uint8_t mov_es[] = { 0x8e, 0x07 };        /* mov es,[bx] */
+    static const uint8_t ljmp[] = { 0xff, 0x2f };          /* jmp far [bx] */
+    Fixture f;
+
+    seg_init(&f);
+    f.emu.mode = ZYDIS_MACHINE_MODE_REAL_16;
+    f.gdtr.limit = 0;
+    f.sreg[0] = (MshvEmuSeg) { .limit = 0xffffffff, .attributes = 0x8093 };
+    f.sreg[SEG_DS].base = DEV_BASE;
+    f.emu.gpr[RBX] = 8;
+    set_dev(&f, 8, 0xb800, 2);
+    g_assert_cmpint(run(&f, mov_es, sizeof(mov_es), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmphex(f.emu.seg_new[0].base, ==, 0xb8000);
+    g_assert_cmphex(f.emu.seg_new[0].selector, ==, 0xb800);
+
+    set_dev(&f, 8, 0xf0001234, 4);
+    g_assert_cmpint(run(&f, ljmp, sizeof(ljmp), NULL), ==, MSHV_EMU_DONE);
+    g_assert_cmphex(f.emu.rip, ==, 0x1234);
+    g_assert_cmphex(f.emu.seg_new[SEG_CS].base, ==, 0xf0000);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/mshv/emu/segment/mov", test_mov_sreg);
+    g_test_add_func("/mshv/emu/segment/far-pointer", test_load_far_pointer);
+    g_test_add_func("/mshv/emu/segment/far-transfers", test_far_transfers);
+    g_test_add_func("/mshv/emu/segment/ltr", test_ltr);
+    g_test_add_func("/mshv/emu/segment/real-mode", test_real_mode);
+    return g_test_run();
+}
