@@ -148,6 +148,18 @@ static void test_mov_sreg(void)
                     MSHV_EMU_DONE);
     g_assert_cmphex(f.emu.seg_new[SEG_DS].base, ==, 0x12345000);
     g_assert_cmphex(f.emu.seg_new[SEG_DS].limit, ==, 0xfff);
+    /* the LDT: none loaded, #GP(selector); then entry 1 of one */
+    seg_init(&f);
+    set_dev(&f, 8, 0x0c, 2);
+    fault(&f, mov_ds, sizeof(mov_ds), 13, 0x0c);
+    f.ldtr = (MshvEmuSeg) { .selector = 0x48, .base = RAM_BASE + 0x80,
+                            .limit = 0xf, .attributes = 0x82 };
+    set_gdt(&f, 0x88, desc(0xabc000, 0xfffff, 0x93, 0xc));
+    g_assert_cmpint(run(&f, mov_ds, sizeof(mov_ds), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmphex(f.emu.seg_new[SEG_DS].base, ==, 0xabc000);
+    g_assert_cmphex(f.emu.seg_new[SEG_DS].selector, ==, 0x0c);
+
     /* DPL 0 data from CPL 3 */
     seg_init(&f);
     f.emu.cpl = 3;

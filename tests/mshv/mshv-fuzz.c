@@ -42,7 +42,7 @@ static int fuzz_seg(MshvEmu *emu, ZydisRegister reg, MshvEmuSeg *seg)
         *seg = (MshvEmuSeg) { .base = 0, .limit = 0x7ff };
     } else if (reg == ZYDIS_REGISTER_LDTR) {
         *seg = (MshvEmuSeg) { .base = 0x800, .limit = 0x7ff,
-                              .attributes = 0x82 };
+                              .selector = 0x28, .attributes = 0x82 };
     } else {
         return -1;
     }

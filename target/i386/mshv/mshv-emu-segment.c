@@ -101,7 +101,8 @@ static MshvEmuResult read_descriptor(MshvEmu *e, uint16_t sel, bool wide,
                     ZYDIS_REGISTER_GDTR, &table) < 0) {
         return MSHV_EMU_STOPPED;
     }
-    if ((sel & SEL_TI) && !(table.attributes & ATTR_P)) {
+    if ((sel & SEL_TI) &&
+        (!(table.selector & ~3) || !(table.attributes & ATTR_P))) {
         return sel_fault(e, EMU_EXCP_GP, sel);       /* no LDT */
     }
     if ((sel | 7) + (wide ? 8 : 0) > table.limit) {

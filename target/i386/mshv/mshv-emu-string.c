@@ -13,9 +13,12 @@
  * Iterations of a REP string instruction executed per intercept: a guest
  * can ask for 2^64, so a bounded batch runs and the instruction runs
  * again (as hardware may stop between iterations); the vCPU stays
- * responsive to kicks.
+ * responsive to kicks.  (scripts/fuzz makes it small: a fuzz input then
+ * runs a short batch, not thousands of accesses, through the same paths.)
  */
+#ifndef MSHV_EMU_STRING_BATCH
 #define MSHV_EMU_STRING_BATCH   4096
+#endif
 
 /* MOVS, STOS, LODS, CMPS, SCAS, INS, OUTS, with or without REP. */
 MshvEmuResult mshv_emu_exec_string(MshvEmu *e,
