@@ -73,6 +73,34 @@ uint16_t mshv_sim_synic_free_slots(CPUState *cs, uint16_t sints)
 }
 
 /*
+ * Of the SINTs in @sints, those whose slot holds a message: flag it
+ * pending, so that the guest writes EOM once it has emptied the slot.
+ * The hypervisor does so for every sender it holds back -- a refused
+ * message sets the flag itself, but the slot may have taken another
+ * since (a timer's, at the guest's EOM).
+ */
+void mshv_sim_synic_flag_pending(CPUState *cs, uint16_t sints)
+{
+    CPUX86State *env = cpu_env(cs);
+    uint16_t status;
+    unsigned i;
+    hwaddr slot;
+
+    for (i = 0; i < HV_SYNIC_SINT_COUNT; i++) {
+        if (!(sints & (1u << i))) {
+            continue;
+        }
+        slot = mshv_sim_synic_slot(env, env->msr_hv_synic_msg_page, i,
+                                   &status);
+        if (slot && ldl_le_phys(&address_space_memory, slot) != HVMSG_NONE) {
+            stb_phys(&address_space_memory, slot + 5,
+                     ldub_phys(&address_space_memory, slot + 5) |
+                     HV_MESSAGE_FLAG_PENDING);
+        }
+    }
+}
+
+/*
  * The APIC gave the VP @vector: a SINT with auto-EOI has it EOIed at once,
  * as the hypervisor does (the guest's handler writes no EOI).
  */

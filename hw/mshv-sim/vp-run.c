@@ -245,6 +245,13 @@ void mshv_sim_vp_check_sints(MshvSimVp *vp)
         return;
     }
     ready = mshv_sim_synic_free_slots(CPU(vp->cpu), want);
+    /*
+     * The VMM waits on the others: their guest must write EOM (without
+     * this, a timer message put in the slot at an EOM, without the flag,
+     * left the VMM's message waiting for ever: a VMBus that never
+     * answered).
+     */
+    mshv_sim_synic_flag_pending(CPU(vp->cpu), want & ~ready);
     if (ready) {
         qatomic_and(&vp->notify,
                     ~((uint64_t)ready << HV_DELIVERABILITY_SINTS_SHIFT));

@@ -432,6 +432,19 @@ static void test_hv_sint_deliverable(void)
     g_assert_cmphex(msg.header.message_type, ==, HVMSG_SYNIC_SINT_DELIVERABLE);
     g_assert_cmphex(d->deliverable_sints, ==, 1u << 2);
     g_assert_cmphex(d->header.rip, ==, 0x2004);   /* nothing ran */
+
+    /*
+     * A request while the slot holds a message not flagged pending (one
+     * the hypervisor put there since, as a timer's at an EOM): flagged,
+     * so that the guest's EOM comes and with it the notification.
+     */
+    stl_le_p(slot, 0xc);
+    stb_p(slot + 5, 0);
+    set_reg(&g, HV_REGISTER_DELIVERABILITY_NOTIFICATIONS, want_sint2);
+    g_assert_cmphex(ldub_p(slot + 5), ==, HV_MESSAGE_FLAG_PENDING);
+    stl_le_p(slot, HVMSG_NONE);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_SYNIC_SINT_DELIVERABLE);
     qemu_vfree(page);
     guest_fini(&g);
 }
