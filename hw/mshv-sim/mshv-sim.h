@@ -226,9 +226,8 @@ uint16_t mshv_sim_hv_post_message(MshvSimPartition *pt, const void *in,
                                   size_t in_size);
 uint16_t mshv_sim_hv_signal_event(MshvSimPartition *pt, const void *in,
                                   size_t in_size, void *out, size_t out_size);
+/* The free message slots of @sints; the others' messages flagged pending */
 uint16_t mshv_sim_synic_free_slots(CPUState *cs, uint16_t sints);
-/* Flag the messages in @sints' slots pending: a sender waits on them. */
-void mshv_sim_synic_flag_pending(CPUState *cs, uint16_t sints);
 uint16_t mshv_sim_synic_post(MshvSimVp *vp, CPUState *cs, uint32_t sint,
                              const uint8_t *message);
 void mshv_sim_synic_auto_eoi(CPUState *cs, int vector);

@@ -51,7 +51,14 @@ static hwaddr mshv_sim_synic_slot(CPUX86State *env, uint64_t page_msr,
     return (page_msr & TARGET_PAGE_MASK) + sint * HV_MESSAGE_SIZE;
 }
 
-/* Of the SINTs in @sints, those whose message slot is free to post to. */
+/*
+ * Of the SINTs in @sints, which a sender waits on, those whose message
+ * slot is free to post to.  The message in each other slot is flagged
+ * pending, so that the guest writes EOM once it has emptied the slot: the
+ * hypervisor does so for every sender it holds back (a refused message
+ * sets the flag itself, but the slot may have taken another since -- a
+ * timer's, at the guest's EOM).
+ */
 uint16_t mshv_sim_synic_free_slots(CPUState *cs, uint16_t sints)
 {
     CPUX86State *env = cpu_env(cs);
@@ -65,39 +72,18 @@ uint16_t mshv_sim_synic_free_slots(CPUState *cs, uint16_t sints)
         }
         slot = mshv_sim_synic_slot(env, env->msr_hv_synic_msg_page, i,
                                    &status);
-        if (slot && ldl_le_phys(&address_space_memory, slot) == HVMSG_NONE) {
-            free |= 1u << i;
-        }
-    }
-    return free;
-}
-
-/*
- * Of the SINTs in @sints, those whose slot holds a message: flag it
- * pending, so that the guest writes EOM once it has emptied the slot.
- * The hypervisor does so for every sender it holds back -- a refused
- * message sets the flag itself, but the slot may have taken another
- * since (a timer's, at the guest's EOM).
- */
-void mshv_sim_synic_flag_pending(CPUState *cs, uint16_t sints)
-{
-    CPUX86State *env = cpu_env(cs);
-    uint16_t status;
-    unsigned i;
-    hwaddr slot;
-
-    for (i = 0; i < HV_SYNIC_SINT_COUNT; i++) {
-        if (!(sints & (1u << i))) {
+        if (!slot) {
             continue;
         }
-        slot = mshv_sim_synic_slot(env, env->msr_hv_synic_msg_page, i,
-                                   &status);
-        if (slot && ldl_le_phys(&address_space_memory, slot) != HVMSG_NONE) {
+        if (ldl_le_phys(&address_space_memory, slot) == HVMSG_NONE) {
+            free |= 1u << i;
+        } else {
             stb_phys(&address_space_memory, slot + 5,
                      ldub_phys(&address_space_memory, slot + 5) |
                      HV_MESSAGE_FLAG_PENDING);
         }
     }
+    return free;
 }
 
 /*

@@ -244,14 +244,12 @@ void mshv_sim_vp_check_sints(MshvSimVp *vp)
     if (!want) {
         return;
     }
-    ready = mshv_sim_synic_free_slots(CPU(vp->cpu), want);
     /*
-     * The VMM waits on the others: their guest must write EOM (without
-     * this, a timer message put in the slot at an EOM, without the flag,
-     * left the VMM's message waiting for ever: a VMBus that never
-     * answered).
+     * (which flags the busy ones pending: without that, a timer message
+     * put in the slot at an EOM left the VMM's message waiting for ever,
+     * a VMBus that never answered)
      */
-    mshv_sim_synic_flag_pending(CPU(vp->cpu), want & ~ready);
+    ready = mshv_sim_synic_free_slots(CPU(vp->cpu), want);
     if (ready) {
         qatomic_and(&vp->notify,
                     ~((uint64_t)ready << HV_DELIVERABILITY_SINTS_SHIFT));

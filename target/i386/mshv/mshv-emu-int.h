@@ -167,6 +167,8 @@ MshvEmuResult mshv_emu_exec_stack(MshvEmu *e,
                                   bool *branched);
 
 /* mshv-emu-vector.c: SSE moves between a register and memory */
+/* MM, XMM or YMM register @r: its index and width in bytes (0: none). */
+unsigned mshv_emu_vector_reg(ZydisRegister r, unsigned *index);
 bool mshv_emu_has_xmm_operand(const ZydisDecodedInstruction *insn,
                               const ZydisDecodedOperand *ops);
 MshvEmuResult mshv_emu_exec_vector(MshvEmu *e,

@@ -90,23 +90,13 @@ bool mshv_emu_is_lane_move(ZydisMnemonic m)
     return lane_op(m, &op) != 0;
 }
 
-/* XMM or YMM register R: its index, and its width in bytes (0: neither) */
+/* An XMM or YMM register operand: its index, and width in bytes (0: not) */
 static unsigned xmm_or_ymm(const ZydisDecodedOperand *op, unsigned *index)
 {
-    ZydisRegister r = op->reg.value;
+    unsigned width = op->type == ZYDIS_OPERAND_TYPE_REGISTER ?
+                     mshv_emu_vector_reg(op->reg.value, index) : 0;
 
-    if (op->type != ZYDIS_OPERAND_TYPE_REGISTER) {
-        return 0;
-    }
-    if (r >= ZYDIS_REGISTER_XMM0 && r <= ZYDIS_REGISTER_XMM15) {
-        *index = r - ZYDIS_REGISTER_XMM0;
-        return 16;
-    }
-    if (r >= ZYDIS_REGISTER_YMM0 && r <= ZYDIS_REGISTER_YMM15) {
-        *index = r - ZYDIS_REGISTER_YMM0;
-        return 32;
-    }
-    return 0;
+    return width >= 16 ? width : 0;         /* (not an MMX register) */
 }
 
 /* Memory through the callback: elements of up to 8 bytes alignment-checked */

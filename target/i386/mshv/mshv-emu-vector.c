@@ -31,8 +31,7 @@ bool mshv_emu_has_xmm_operand(const ZydisDecodedInstruction *insn,
     return false;
 }
 
-/* MM, XMM or YMM register @r: its index and width in bytes (0: none). */
-static unsigned vector_reg(ZydisRegister r, unsigned *index)
+unsigned mshv_emu_vector_reg(ZydisRegister r, unsigned *index)
 {
     if (r >= ZYDIS_REGISTER_MM0 && r <= ZYDIS_REGISTER_MM7) {
         *index = r - ZYDIS_REGISTER_MM0;
@@ -115,7 +114,7 @@ MshvEmuResult mshv_emu_exec_vector(MshvEmu *e,
     mem = load ? &ops[1] : &ops[0];
     bytes = mem->size / 8;
     width = reg->type == ZYDIS_OPERAND_TYPE_REGISTER ?
-            vector_reg(reg->reg.value, &index) : 0;
+            mshv_emu_vector_reg(reg->reg.value, &index) : 0;
     if (!width || (width == 32 && !vex) ||
         mem->type != ZYDIS_OPERAND_TYPE_MEMORY ||
         (bytes != 4 && bytes != 8 && bytes != width) ||
