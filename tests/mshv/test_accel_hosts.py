@@ -11,6 +11,8 @@ import os
 import tempfile
 import time
 
+from qemu.machine.machine import VMLaunchFailure
+
 import mshvtest
 from mshvtest import MshvSimTest
 
@@ -61,10 +63,10 @@ class AccelHosts(MshvSimTest):
         self.assertFalse(haswell['pcid'])
         self.assertFalse(epyc['xsaves'])
 
-    def start_on(self, host, name, *extra):
+    def start_on(self, host, name, *extra, model=COMMON):
         vm = self.host_vm(host, *extra, name=name)
         self.launch_guest(accel='mshv', vm=vm, kernel='bzImage', end='shell',
-                          args=('-cpu', COMMON, *NO_DEVICES))
+                          args=('-cpu', model, *NO_DEVICES))
         return vm
 
     def test_migrate_between_hosts(self):
@@ -151,6 +153,67 @@ class AccelHosts(MshvSimTest):
         self.assertIn('does not have: a GenuineIntel host processor (this '
                       "host's is AuthenticAMD; a guest cannot move between "
                       'processor vendors)', log)
+
+    def level_on(self, host, level):
+        """Start QEMU on HOST with -cpu LEVEL,enforce: None if it runs,
+        else its output."""
+        vm = self.host_vm(host, '-accel', 'mshv', '-cpu', f'{level},enforce',
+                          '-nodefaults', '-S', name=f'{host}-{level}')
+        try:
+            vm.launch()
+        except VMLaunchFailure as failure:
+            return failure.output
+        vm.shutdown()
+        return None
+
+    def test_abi_levels_per_host(self):
+        """The x86-64 psABI levels as CPU models: each host runs, in full
+        (enforce), the levels its processor has, and refuses the others
+        naming what it lacks (TCG has no AVX-512, so no host has v4)."""
+        self.set_machine('pc')
+        for host in ('intel-nehalem', 'intel-haswell', 'amd-epyc'):
+            self.assertIsNone(self.level_on(host, 'x86-64-v2'), host)
+        for host in ('intel-haswell', 'amd-epyc'):
+            self.assertIsNone(self.level_on(host, 'x86-64-v3'), host)
+        log = self.level_on('intel-nehalem', 'x86-64-v3')
+        self.assertIn("host doesn't support requested feature: "
+                      "CPUID.07H:EBX.avx2", log)
+        self.assertIn("CPUID.01H:ECX.avx", log)
+        log = self.level_on('intel-haswell', 'x86-64-v4')
+        self.assertIn("host doesn't support requested feature: "
+                      "CPUID.07H:EBX.avx512f", log)
+
+    def test_abi_level_guests(self):
+        """A guest on x86-64-v3 on the AMD host finds the level's
+        instructions and its processor's vendor; one on x86-64-v2 finds
+        SSE4.2 and no AVX on the Haswell host, and moves live to the
+        Nehalem host with every CPUID leaf the same."""
+        self.set_machine('pc')
+        epyc = self.start_on('amd-epyc', 'epyc', model='x86-64-v3')
+        self.wait_console('QEMU-GUEST-MARKER: shell', vm=epyc)
+        self.guest_run('grep -q AuthenticAMD /proc/cpuinfo', vm=epyc)
+        for flag in ('avx2', 'bmi2', 'fma', 'movbe', 'f16c', 'abm'):
+            self.guest_run(f'grep -qw {flag} /proc/cpuinfo', vm=epyc)
+        self.guest_run('! grep -qw sha_ni /proc/cpuinfo', vm=epyc)
+        epyc.shutdown()
+
+        tmp = tempfile.TemporaryDirectory(prefix='mshv-hosts-')
+        self.addCleanup(tmp.cleanup)
+        sock = os.path.join(tmp.name, 'migrate.sock')
+        src = self.start_on('intel-haswell', 'source', model='x86-64-v2')
+        self.wait_console('QEMU-GUEST-MARKER: shell', vm=src)
+        self.guest_run('grep -qw sse4_2 /proc/cpuinfo', vm=src)
+        self.guest_run('! grep -qw avx /proc/cpuinfo', vm=src)
+        self.guest_run('cpuid-dump > /tmp/cpuid-before', vm=src)
+        dst = self.start_on('intel-nehalem', 'dest', '-incoming',
+                            f'unix:{sock}', model='x86-64-v2')
+        src.cmd('migrate', uri=f'unix:{sock}')
+        self.wait_migrated(src)
+        self.wait_migrated(dst)
+        self.guest_run('cpuid-dump | cmp - /tmp/cpuid-before', vm=dst)
+        src.shutdown()
+        dst.shutdown()
+
 
 if __name__ == '__main__':
     mshvtest.QemuSystemTest.main()

@@ -182,6 +182,14 @@ uint32_t mshv_get_supported_cpuid(uint32_t leaf, uint32_t subleaf, int reg)
         value |= CPUID_HT;
     } else if (leaf == 0x80000001 && reg == R_ECX) {
         value |= CPUID_EXT3_CMP_LEG;
+    } else if (leaf == 0x80000001 && reg == R_EDX &&
+               (value & CPUID_EXT2_LM)) {
+        /*
+         * An Intel processor reports SYSCALL only in 64-bit mode, and the
+         * scratch VP asks from real mode: with long mode, it has it (else
+         * every model would lose it, and "-cpu MODEL,enforce" fail).
+         */
+        value |= CPUID_EXT2_SYSCALL;
     }
     return value;
 }
