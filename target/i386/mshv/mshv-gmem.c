@@ -29,6 +29,7 @@ void mshv_x86_mem_init(MshvX86Mem *mem, CPUState *cpu,
     mem->cpu = cpu;
     mem->page_gva = -1;
     mem->user = (execution_state & HV_X64_EXEC_STATE_CPL_MASK) == 3;
+    mem->cpl3 = mem->user;
     mem->faulted = false;
     mem->probe = false;
     if (!(execution_state & HV_X64_EXEC_STATE_CR0_PE)) {
@@ -150,13 +151,15 @@ static int mshv_x86_translate(MshvX86Mem *mem, uint64_t gva, bool write,
     struct hv_input_translate_virtual_address in = {
         .vp_index = s->vp_index,
         /*
-         * (the privilege said, not the VP's CPL's: a descriptor table
-         * access is a supervisor one at CPL 3 too)
+         * The VP's CPL decides the privilege, except for a descriptor
+         * table access at CPL 3, a supervisor one: only then is it said
+         * (the flag's only use, so that every other translation asks
+         * exactly what it always did).
          */
         .control_flags = HV_TRANSLATE_GVA_VALIDATE_READ |
                          (write ? HV_TRANSLATE_GVA_VALIDATE_WRITE : 0) |
-                         (mem->user ? HV_TRANSLATE_GVA_USER_ACCESS :
-                                      HV_TRANSLATE_GVA_SUPERVISOR_ACCESS) |
+                         (mem->user || !mem->cpl3 ? 0 :
+                          HV_TRANSLATE_GVA_SUPERVISOR_ACCESS) |
                          HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS,
         .gva_page = gva >> 12,
     };

@@ -58,7 +58,8 @@ typedef const struct hv_x64_segment_register *MshvX86KnownSegs[6];
 typedef struct MshvX86Mem {
     CPUState *cpu;
     bool paging;
-    bool user;                  /* CPL 3: a page fault says so */
+    bool user;                  /* a user access: a page fault says so */
+    bool cpl3;                  /* the VP is at CPL 3 */
     bool faulted;               /* a #PF for the guest is pending */
     bool probe;                 /* a refused access raises no #PF */
     uint64_t page_gva;          /* -1: nothing cached */
