@@ -14,8 +14,11 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/error-report.h"
+#include "qemu/lockable.h"
+#include "qemu/rcu.h"
 #include "exec/address-spaces.h"
 #include "exec/exec-all.h"
+#include "exec/ram_addr.h"
 #include "mshv-sim.h"
 #include "trace.h"
 
@@ -66,6 +69,7 @@ void mshv_sim_memory_init(MshvSimPartition *pt)
                           1ULL << MSHV_SIM_PHYSICAL_ADDRESS_WIDTH);
     memory_region_add_subregion_overlap(get_system_memory(), 0,
                                         &pt->unmapped, -1000);
+    qemu_mutex_init(&pt->low_code_lock);
 }
 
 MshvSimRegion *mshv_sim_region_find(MshvSimPartition *pt, uint64_t gpa)
@@ -207,6 +211,64 @@ uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,
         }
     }
     return HV_STATUS_INVALID_PARAMETER;
+}
+
+/* ---- Instruction fetch after the VMM's writes -------------------------- */
+
+/*
+ * The VMM's devices write guest RAM behind TCG's back (DMA into the
+ * shared pages), so code translated from a page goes on running after a
+ * device has loaded other code there -- where a processor would run the
+ * new bytes.  Boot loaders do that all the time below 1 MiB: the BIOS
+ * runs an MBR at 0x7c00, which loads the partition's boot sector over
+ * itself with INT 13h.  So when a VP stops for the VMM, and again
+ * before it runs on, each page there holding translated code is compared
+ * with a copy taken when it was last seen, and its translations are
+ * dropped if the VMM changed it.  (Above 1 MiB, operating systems write
+ * their pages with the CPU before running new code from DMA'd ones, in
+ * practice; comparing all of memory on every exit would cost too much.)
+ */
+void mshv_sim_low_code_sync(MshvSimPartition *pt)
+{
+    MshvSimRegion *r = NULL;
+    uint64_t pfn;
+
+    /* (VPs stop and run concurrently; regions go away after a grace period) */
+    QEMU_LOCK_GUARD(&pt->low_code_lock);
+    RCU_READ_LOCK_GUARD();
+    for (pfn = 0; pfn < MSHV_SIM_LOW_CODE_PAGES; pfn++) {
+        ram_addr_t ram;
+        uint8_t *host, *copy;
+
+        if (!r || pfn < r->pfn || pfn >= r->pfn + r->pages) {
+            r = mshv_sim_region_find(pt, pfn << 12);
+        }
+        if (!r || !(r->flags & (1 << MSHV_SET_MEM_BIT_WRITABLE))) {
+            clear_bit(pfn, pt->low_code_valid);
+            continue;
+        }
+        ram = memory_region_get_ram_addr(&r->mr) + ((pfn - r->pfn) << 12);
+        /* TCG clears a page's code-dirty bit when it translates from it */
+        if (cpu_physical_memory_get_dirty_flag(ram, DIRTY_MEMORY_CODE)) {
+            clear_bit(pfn, pt->low_code_valid);
+            continue;
+        }
+        if (!pt->low_code) {
+            pt->low_code = g_malloc(MSHV_SIM_LOW_CODE_PAGES << 12);
+        }
+        host = (uint8_t *)memory_region_get_ram_ptr(&r->mr) +
+               ((pfn - r->pfn) << 12);
+        copy = pt->low_code + (pfn << 12);
+        if (test_bit(pfn, pt->low_code_valid) && !memcmp(copy, host, 4096)) {
+            continue;
+        }
+        if (test_bit(pfn, pt->low_code_valid)) {
+            trace_mshv_sim_low_code_changed(pfn);
+            tb_invalidate_phys_range(ram, ram + 4095);
+        }
+        memcpy(copy, host, 4096);
+        set_bit(pfn, pt->low_code_valid);
+    }
 }
 
 /* ---- Page access tracking ------------------------------------------------ */

@@ -25,6 +25,9 @@ typedef struct MshvSimIrqfd MshvSimIrqfd;
 typedef struct MshvSimIoeventfd MshvSimIoeventfd;
 
 /* A guest memory region mapped with MSHV_SIM_OP_MAP_GPA. */
+/* Conventional memory, where boot loaders load and run one another. */
+#define MSHV_SIM_LOW_CODE_PAGES     256
+
 typedef struct MshvSimRegion {
     struct rcu_head rcu;        /* first: g_free_rcu() needs it there */
     uint64_t pfn;
@@ -94,6 +97,14 @@ struct MshvSimPartition {
      */
     int64_t ref_time_offset;
 
+    /*
+     * Copies of the pages below 1 MiB that hold translated code, to find
+     * the VMM's writes to them (memory.c); valid: a bit per page.
+     */
+    QemuMutex low_code_lock;
+    uint8_t *low_code;
+    unsigned long low_code_valid[BITS_TO_LONGS(MSHV_SIM_LOW_CODE_PAGES)];
+
     MemoryRegion unmapped;      /* catches every GPA no region maps */
     QTAILQ_HEAD(, MshvSimRegion) regions;
     MshvSimVp *vps[MSHV_MAX_VPS];
@@ -147,6 +158,7 @@ uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,
                             uint64_t size);
 MshvSimRegion *mshv_sim_region_find(MshvSimPartition *pt, uint64_t gpa);
 void mshv_sim_set_access_tracking(MshvSimPartition *pt, bool on);
+void mshv_sim_low_code_sync(MshvSimPartition *pt);
 uint16_t mshv_sim_gpa_access_states(MshvSimPartition *pt, uint64_t pfn,
                                     uint64_t count, uint64_t flags,
                                     uint8_t *states, unsigned *done);
@@ -184,6 +196,7 @@ uint16_t mshv_sim_vp_set_registers(MshvSimVp *vp,
                                    const struct hv_register_assoc *regs,
                                    unsigned count, unsigned *done);
 void mshv_sim_vp_install_hooks(void);
+
 void mshv_sim_vp_assert_extint(MshvSimVp *vp, uint8_t vector);
 void mshv_sim_vp_clear_extint(MshvSimVp *vp);
 uint16_t mshv_sim_vp_cpuid_values(MshvSimVp *vp, uint32_t flags,

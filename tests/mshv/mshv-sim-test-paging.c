@@ -124,6 +124,37 @@ static uint64_t translate_ok(Guest *g, uint64_t gva)
  * 32-bit protected mode: port I/O and MMIO stop with the mode in the
  * message, and addresses translate one to one.
  */
+/*
+ * Code the VMM writes into guest RAM (as a device's DMA does) is what the
+ * VP runs next, even where it ran other code before: an MBR loading a
+ * boot sector over itself at 0x7c00.
+ */
+static void test_vmm_rewrites_code(void)
+{
+    static const uint8_t code[] = {
+        0xb0, 0x11,                     /* l: mov al, 0x11 */
+        0xe6, 0x10,                     /* out 0x10, al */
+        0xeb, 0xfa,                     /* jmp l */
+    };
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    Guest g;
+    int round;
+
+    guest_init(&g, code, sizeof(code));
+    for (round = 0; round < 3; round++) {
+        run(&g, &msg);
+        g_assert_cmphex(msg.header.message_type, ==,
+                        HVMSG_X64_IO_PORT_INTERCEPT);
+        g_assert_cmphex(io->port_number, ==, 0x10);
+        g_assert_cmphex(io->rax & 0xff, ==, 0x11 * (round + 1));
+        skip(&g, &io->header);
+        /* the next round's immediate, written while the VP is stopped */
+        g.ram[GUEST_CODE + 1] = 0x11 * (round + 2);
+    }
+    guest_fini(&g);
+}
+
 static void test_protected_mode(void)
 {
     static const uint8_t code[] = {
@@ -411,6 +442,8 @@ static void test_translate_32bit_paging(void)
 void mshv_sim_test_add_paging(void)
 {
     g_test_add_func("/mshv-sim/mode/protected", test_protected_mode);
+    g_test_add_func("/mshv-sim/memory/vmm-rewrites-code",
+                    test_vmm_rewrites_code);
     g_test_add_func("/mshv-sim/mode/long-paging", test_long_mode_paging);
     g_test_add_func("/mshv-sim/hvcall/translate-checks", test_translate_checks);
     g_test_add_func("/mshv-sim/hvcall/translate-32bit-paging",
