@@ -264,6 +264,36 @@ static void mshv_sim_partition_request(void *opaque)
     }
 }
 
+/*
+ * The simulated host's TSC: this machine's, or (-machine tsc-frequency) a
+ * rate of the profile's, to which TCG's TSC is scaled from this machine's
+ * by a 32.32 fixed-point factor.
+ */
+static uint64_t mshv_sim_tsc_hz;
+static uint64_t mshv_sim_tsc_factor;    /* 0: not scaled */
+
+uint64_t mshv_sim_tsc_frequency(void)
+{
+    return mshv_sim_tsc_hz ?: mshv_sim_host_tsc_frequency();
+}
+
+uint64_t mshv_sim_tsc_scale(uint64_t ticks)
+{
+    return mshv_sim_tsc_factor ?
+           ((unsigned __int128)ticks * mshv_sim_tsc_factor) >> 32 : ticks;
+}
+
+static void mshv_sim_tsc_init(MshvSimPartition *pt)
+{
+    uint64_t host = mshv_sim_host_tsc_frequency();
+
+    mshv_sim_tsc_hz = pt->tsc_frequency ?: host;
+    if (mshv_sim_tsc_hz != host) {
+        mshv_sim_tsc_factor = ((unsigned __int128)mshv_sim_tsc_hz << 32) /
+                              host;
+    }
+}
+
 static void mshv_sim_machine_init(MachineState *ms)
 {
     MshvSimPartition *pt = MSHV_SIM_MACHINE(ms);
@@ -287,6 +317,7 @@ static void mshv_sim_machine_init(MachineState *ms)
     QTAILQ_INIT(&pt->regions);
     mshv_sim_memory_init(pt);
     mshv_sim_intercepts_init(pt);
+    mshv_sim_tsc_init(pt);
     mshv_sim_vp_install_hooks();
     qemu_set_fd_handler(pt->channel, mshv_sim_partition_request, NULL, pt);
 }
@@ -317,6 +348,32 @@ static bool mshv_sim_get_cet(Object *obj, Error **errp)
 static void mshv_sim_set_cet(Object *obj, bool value, Error **errp)
 {
     MSHV_SIM_MACHINE(obj)->cet = value;
+}
+
+static void mshv_sim_get_tsc_frequency(Object *obj, Visitor *v,
+                                       const char *name, void *opaque,
+                                       Error **errp)
+{
+    uint64_t value = MSHV_SIM_MACHINE(obj)->tsc_frequency;
+
+    visit_type_uint64(v, name, &value, errp);
+}
+
+static void mshv_sim_set_tsc_frequency(Object *obj, Visitor *v,
+                                       const char *name, void *opaque,
+                                       Error **errp)
+{
+    uint64_t value;
+
+    if (!visit_type_uint64(v, name, &value, errp)) {
+        return;
+    }
+    if (value && (value < 100000000 || value > 10000000000ULL)) {
+        error_setg(errp, "tsc-frequency must be 0 (this machine's) or "
+                   "100 MHz to 10 GHz, in Hz");
+        return;
+    }
+    MSHV_SIM_MACHINE(obj)->tsc_frequency = value;
 }
 
 static void mshv_sim_get_insn_bytes(Object *obj, Visitor *v,
@@ -395,6 +452,12 @@ static void mshv_sim_machine_class_init(ObjectClass *oc, void *data)
     object_class_property_set_description(oc, "cet",
         "Whether the simulated host's processor has CET (its state, MSRs "
         "and registers kept for guests); by default, as the real one");
+    object_class_property_add(oc, "tsc-frequency", "uint64",
+                              mshv_sim_get_tsc_frequency,
+                              mshv_sim_set_tsc_frequency, NULL, NULL);
+    object_class_property_set_description(oc, "tsc-frequency",
+        "The simulated host's TSC rate in Hz, which guests' TSC runs at "
+        "(0, the default: this machine's)");
     object_class_property_add(oc, "insn-bytes", "uint8",
                               mshv_sim_get_insn_bytes,
                               mshv_sim_set_insn_bytes, NULL, NULL);

@@ -69,6 +69,7 @@ struct MshvSimPartition {
 
     int channel;                /* partition channel (machine property) */
     bool cet;                   /* the host has CET (machine property) */
+    uint64_t tsc_frequency;     /* the host's TSC rate, Hz; 0: this one's */
     uint8_t insn_bytes;         /* bytes an intercept message carries */
     /* fault injection: the Nth message to the VMM malformed (0: none) */
     uint32_t malformed_message;
@@ -197,6 +198,12 @@ uint16_t mshv_sim_vp_set_registers(MshvSimVp *vp,
                                    unsigned count, unsigned *done);
 void mshv_sim_vp_install_hooks(void);
 
+/*
+ * machine.c: the simulated host's TSC rate, which the guests' TSC runs at
+ * (TCG's TSC scaled from this machine's when the profile sets another).
+ */
+uint64_t mshv_sim_tsc_frequency(void);
+uint64_t mshv_sim_tsc_scale(uint64_t ticks);
 void mshv_sim_vp_assert_extint(MshvSimVp *vp, uint8_t vector);
 void mshv_sim_vp_clear_extint(MshvSimVp *vp);
 uint16_t mshv_sim_vp_cpuid_values(MshvSimVp *vp, uint32_t flags,

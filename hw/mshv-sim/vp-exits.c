@@ -448,6 +448,12 @@ static void mshv_sim_hook_init(CPUX86State *env, const CPUX86State *before)
     env->tsc_offset = before->tsc_offset;
 }
 
+/* The simulated host's TSC, from this machine's (TCG's). */
+static uint64_t mshv_sim_hook_tsc(uint64_t ticks)
+{
+    return mshv_sim_tsc_scale(ticks);
+}
+
 static const X86TcgHvHooks mshv_sim_hooks = {
     .msr = mshv_sim_hook_msr,
     .msr_unimplemented = mshv_sim_hook_msr_unimplemented,
@@ -462,6 +468,7 @@ static const X86TcgHvHooks mshv_sim_hooks = {
     .apic_interrupt = mshv_sim_hook_apic_interrupt,
     .cpuid = mshv_sim_hook_cpuid,
     .init = mshv_sim_hook_init,
+    .tsc = mshv_sim_hook_tsc,
 };
 
 void mshv_sim_vp_install_hooks(void)

@@ -8,6 +8,7 @@ what the guest was shown, or whose processor is another vendor's,
 refuses the move at once, and the source goes on running."""
 
 import os
+import re
 import tempfile
 import time
 
@@ -23,10 +24,11 @@ NO_DEVICES = ('-vga', 'none', '-net', 'none')
 
 class AccelHosts(MshvSimTest):
 
-    def host_vm(self, host, *args, name='default'):
-        """A VM (not started) on simulated host HOST."""
+    def host_vm(self, host, *args, name='default', hv_args=None):
+        """A VM (not started) on simulated host HOST (HV_ARGS: hypervisor
+        process arguments after the profile's)."""
         vm = self.get_vm(*args, name=name)
-        self.sim_vm(vm)
+        self.sim_vm(vm, hv_args=hv_args)
         vm._wrapper[-1:-1] = ['--host', host]
         return vm
 
@@ -92,10 +94,10 @@ class AccelHosts(MshvSimTest):
         src.shutdown()
         dst.shutdown()
 
-    def refused_move(self, model, src_host, dst_host):
-        """Move a VM on -cpu MODEL from SRC_HOST to DST_HOST, which must
-        refuse it in the migration's setup while the source goes on
-        running; returns the destination's output."""
+    def refused_move(self, model, src_host, dst_host, dst_hv_args=None):
+        """Move a VM on -cpu MODEL from SRC_HOST to DST_HOST (with
+        DST_HV_ARGS), which must refuse it in the migration's setup while
+        the source goes on running; returns the destination's output."""
         self.set_machine('pc')
         tmp = tempfile.TemporaryDirectory(prefix='mshv-hosts-')
         self.addCleanup(tmp.cleanup)
@@ -105,7 +107,7 @@ class AccelHosts(MshvSimTest):
         src.launch()
         dst = self.host_vm(dst_host, '-accel', 'mshv', '-cpu', model,
                            '-nodefaults', '-m', '64', '-incoming',
-                           f'unix:{sock}', name='dest')
+                           f'unix:{sock}', name='dest', hv_args=dst_hv_args)
         dst.set_qmp_monitor(enabled=False)
         dst.launch()
         deadline = time.monotonic() + 30
@@ -153,6 +155,38 @@ class AccelHosts(MshvSimTest):
         self.assertIn('does not have: a GenuineIntel host processor (this '
                       "host's is AuthenticAMD; a guest cannot move between "
                       'processor vendors)', log)
+
+    def test_refuse_other_tsc_rate(self):
+        """The hypervisor runs a guest's TSC at its host's rate: a Haswell
+        host whose TSC runs at 2 GHz instead of the profile's 2.6 GHz
+        refuses the guest, naming both rates."""
+        log = self.refused_move(COMMON, 'intel-haswell', 'intel-haswell',
+                                '-machine tsc-frequency=2000000000')
+        self.assertIn('does not have: a TSC running at 2600000000 Hz (this '
+                      "host's runs at 2000000000 Hz; the hypervisor runs a "
+                      "guest's TSC at its host's rate)", log)
+
+    def test_guest_tsc_rate(self):
+        """A guest's TSC runs at its host's rate, the profile's (3 GHz on
+        the EPYC host), not this machine's: the kernel finds that rate
+        and the guest's clock, which counts in TSC ticks, keeps the
+        host's time."""
+        self.set_machine('pc')
+        vm = self.start_on('amd-epyc', 'epyc', model='host')
+        self.wait_console('QEMU-GUEST-MARKER: shell', vm=vm)
+        mhz = re.search(r'tsc: Detected ([\d.]+) MHz processor',
+                        self.console_text())
+        self.assertIsNotNone(mhz, 'the kernel said no TSC rate')
+        self.assertAlmostEqual(float(mhz.group(1)), 3000, delta=30)
+        clock = 'read -r up _ < /proc/uptime; echo "tsc-clock: $up"'
+        self.guest_run(clock, vm=vm)
+        before = time.monotonic()
+        self.guest_run(f'sleep 5; {clock}', vm=vm)
+        elapsed = time.monotonic() - before
+        up0, up1 = (float(line.split()[-1])
+                    for line in self.console_lines('tsc-clock: ')[-2:])
+        self.assertAlmostEqual(up1 - up0, elapsed, delta=0.1 * elapsed + 0.5)
+        vm.shutdown()
 
     def level_on(self, host, level):
         """Start QEMU on HOST with -cpu LEVEL,enforce: None if it runs,

@@ -8,6 +8,8 @@
 
 #include "preload.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,12 +82,30 @@ int mshv_hv_status_to_errno(uint64_t status)
 
 /* ---- Host properties ------------------------------------------------- */
 
+static uint64_t tsc_hz;
+
+/*
+ * The simulated host's TSC rate: a host profile's, which its hypervisor
+ * processes take as -machine tsc-frequency=HZ (in the arguments we give
+ * them), or else this machine's, measured as they measure it.
+ */
 static void tsc_measure(void)
 {
-    mshv_sim_tsc_frequency();
+    const char *args = getenv(MSHV_SIM_ENV_HV_ARGS);
+    const char *p = args;
+
+    while (p && (p = strstr(p, "tsc-frequency=")) != NULL) {
+        p += strlen("tsc-frequency=");
+        /* the last one counts; (not linked with QEMU's string helpers) */
+        if (sscanf(p, "%" SCNu64, &tsc_hz) != 1) {
+            tsc_hz = 0;
+        }
+    }
+    if (!tsc_hz) {
+        tsc_hz = mshv_sim_host_tsc_frequency();
+    }
 }
 
-/* The hypervisor process measures the same way, so the two agree. */
 static uint64_t host_tsc_hz(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -94,7 +114,7 @@ static uint64_t host_tsc_hz(void)
     /* once: a measurement takes 20 ms and must not race with itself */
     pthread_once(&once, tsc_measure);
     errno = saved;
-    return mshv_sim_tsc_frequency();
+    return tsc_hz;
 }
 
 static bool host_scalar_property(uint32_t code, uint64_t *val)

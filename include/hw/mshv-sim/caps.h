@@ -83,10 +83,12 @@ static inline bool mshv_sim_host_has_cet(void)
 #define MSHV_SIM_PROCESSOR_CL_FLUSH_SIZE        8   /* in 8-byte units */
 
 /*
- * The TSC frequency guests of the simulator see: the host's, since TCG
- * reads the host TSC.  Measured once against CLOCK_MONOTONIC.
+ * The frequency of this machine's TSC, which TCG reads: what the simulated
+ * host's TSC runs at unless its profile says otherwise (the hypervisor
+ * process's -machine tsc-frequency, which scales TCG's TSC).  Measured
+ * once against CLOCK_MONOTONIC.
  */
-static inline uint64_t mshv_sim_tsc_frequency(void)
+static inline uint64_t mshv_sim_host_tsc_frequency(void)
 {
     static uint64_t freq;
     struct timespec t0, t1;

@@ -9,7 +9,9 @@
  * back to the move.  So each vCPU's section ("mshv-cpu") carries the
  * CPUID feature words the guest saw and the standard-format XSAVE layout
  * of the components it was offered, and the destination refuses the
- * stream, naming what it lacks, when it cannot take them.  The section
+ * stream, naming what it lacks, when it cannot take them; so too when
+ * its TSC runs at another rate, which the hypervisor gives a partition as
+ * its host's (no TSC scaling the VMM could ask for).  The section
  * travels in the migration's setup phase, before any RAM: a destination
  * on a host without what the guest needs refuses at once, and the source
  * goes on running.
@@ -38,7 +40,23 @@ struct MshvX86Migration {
     uint64_t xsave_layout[MSHV_MIG_XSAVE_COMPONENTS];
     /* the vendor of the processor under the hypervisor (leaf 0 EBX EDX ECX) */
     uint32_t host_vendor[3];
+    uint64_t tsc_hz;            /* the guest's TSC rate; 0: not known */
 };
+
+/* The partition's TSC rate, 0 if the hypervisor does not say. */
+static uint64_t mshv_mig_tsc_hz(void)
+{
+    Error *err = NULL;
+    uint64_t hz;
+
+    if (mshv_get_property(mshv_state,
+                          HV_PARTITION_PROPERTY_PROCESSOR_CLOCK_FREQUENCY,
+                          &hz, &err) < 0) {
+        error_report_err(err);
+        return 0;
+    }
+    return hz;
+}
 
 static void mshv_mig_host_vendor(uint32_t vendor[3])
 {
@@ -68,6 +86,7 @@ static int mshv_mig_pre_save(void *opaque)
 
     memcpy(m->features, env->features, sizeof(m->features));
     mshv_mig_host_vendor(m->host_vendor);
+    m->tsc_hz = mshv_mig_tsc_hz();
     memset(m->xsave_layout, 0, sizeof(m->xsave_layout));
     for (i = 2; i < MSHV_MIG_XSAVE_COMPONENTS; i++) {
         if (offered & (1ULL << i)) {
@@ -102,6 +121,27 @@ static void mshv_mig_other_vendor(MshvX86Migration *m, int version_id,
     g_string_append_printf(out, " a %s host processor (this host's is %s; "
                            "a guest cannot move between processor vendors)",
                            theirs, ours);
+}
+
+/*
+ * A TSC at the source's rate: the guest calibrated its clocks against it
+ * (or read the rate from the hypervisor) once, at boot.
+ */
+static void mshv_mig_tsc_rate(MshvX86Migration *m, int version_id,
+                              GString *out)
+{
+    uint64_t here;
+
+    if (version_id < 3 || !m->tsc_hz) {
+        return;     /* (not said) */
+    }
+    here = mshv_mig_tsc_hz();
+    if (here && here != m->tsc_hz) {
+        g_string_append_printf(out, " a TSC running at %" PRIu64 " Hz (this "
+                               "host's runs at %" PRIu64 " Hz; the hypervisor "
+                               "runs a guest's TSC at its host's rate)",
+                               m->tsc_hz, here);
+    }
 }
 
 /* The CPUID features the guest saw that this vCPU lacks, by name. */
@@ -185,6 +225,7 @@ static int mshv_mig_post_load(void *opaque, int version_id)
     g_autoptr(GString) lack = g_string_new("");
 
     mshv_mig_other_vendor(m, version_id, lack);
+    mshv_mig_tsc_rate(m, version_id, lack);
     mshv_mig_missing_features(m, lack);
     mshv_mig_xsave_mismatch(m, lack);
     if (lack->len) {
@@ -211,7 +252,7 @@ void mshv_x86_migration_refuse(CPUState *cpu, const char *lack)
 static const VMStateDescription vmstate_mshv_cpu = {
     .name = "mshv-cpu",
     .early_setup = true,
-    .version_id = 2,
+    .version_id = 3,
     .minimum_version_id = 1,
     .pre_save = mshv_mig_pre_save,
     .post_load = mshv_mig_post_load,
@@ -220,6 +261,7 @@ static const VMStateDescription vmstate_mshv_cpu = {
         VMSTATE_UINT64_ARRAY(xsave_layout, MshvX86Migration,
                              MSHV_MIG_XSAVE_COMPONENTS),
         VMSTATE_UINT32_ARRAY_V(host_vendor, MshvX86Migration, 3, 2),
+        VMSTATE_UINT64_V(tsc_hz, MshvX86Migration, 3),
         VMSTATE_END_OF_LIST()
     },
 };

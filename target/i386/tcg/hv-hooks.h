@@ -93,6 +93,11 @@ typedef struct X86TcgHvHooks {
      * for what the hypervisor keeps across INIT that QEMU resets.
      */
     void (*init)(CPUX86State *env, const CPUX86State *before);
+    /*
+     * The TSC's count at this machine's TSC count @ticks: the
+     * hypervisor's host may run its TSC at another rate.
+     */
+    uint64_t (*tsc)(uint64_t ticks);
 } X86TcgHvHooks;
 
 #if defined(CONFIG_TCG) && !defined(CONFIG_USER_ONLY)
@@ -257,6 +262,14 @@ static inline void x86_hv_init(CPUX86State *env, const CPUX86State *before)
     if (h) {
         h->init(env, before);
     }
+}
+
+/* cpu_get_tsc: what the guest's TSC counts from. */
+static inline uint64_t x86_hv_tsc(uint64_t ticks)
+{
+    const X86TcgHvHooks *h = x86_hv_hooks();
+
+    return h ? h->tsc(ticks) : ticks;
 }
 
 #endif /* TARGET_I386_TCG_HV_HOOKS_H */
