@@ -52,13 +52,15 @@ class Libvirt(MshvSimTest):
 
     # ---- The daemon ------------------------------------------------------
 
-    def daemon(self):
+    def daemon(self, host=None):
         """A libvirt daemon of its own (its directory: the socket paths
-        must be short, so not in the test's work directory)."""
+        must be short, so not in the test's work directory); HOST: the
+        simulated host's processor profile."""
         d = tempfile.mkdtemp(prefix='mshv-lv-')
         self.daemons.append(d)
         subprocess.run([LIBVIRT_RUN, 'start', d, '--hv', self.qemu_bin,
-                        '--preload', sim_preload()], check=True)
+                        '--preload', sim_preload(),
+                        *(['--host', host] if host else [])], check=True)
         return d
 
     def virsh(self, d, *args, check=True):
@@ -338,6 +340,67 @@ class Libvirt(MshvSimTest):
         self.guest_run(dst, 'mig', '[ "$(cat /tmp/mark)" = moving ] && '
                        '/checks/cpus')
         self.virsh(dst, 'destroy', 'mig')
+
+    def test_cpu_baseline_across_hosts(self):
+        """A fleet of two hosts with different processors (daemons on the
+        Haswell and Nehalem profiles): hypervisor-cpu-baseline of both
+        hosts' CPUs (their domcapabilities, concatenated) gives a CPU
+        that hypervisor-cpu-compare finds each host can give, that a
+        guest runs on, and on which the guest moves live from one host
+        to the other; the Haswell host's own CPU is more than the
+        Nehalem host can give."""
+        haswell = self.daemon(host='intel-haswell')
+        nehalem = self.daemon(host='intel-nehalem')
+        caps = {d: self.virsh(d, 'domcapabilities', '--virttype', 'hyperv',
+                              '--emulatorbin', f'{d}/emulator').stdout
+                for d in (haswell, nehalem)}
+        host_model = r"<mode name='host-model'[^>]*>\s*<model[^>]*>([\w-]+)<"
+        self.assertEqual([re.search(host_model, caps[d]).group(1)
+                          for d in (haswell, nehalem)],
+                         ['Haswell-noTSX', 'Nehalem'])
+        hosts = Path(haswell, 'hosts.xml')
+        hosts.write_text(caps[haswell] + caps[nehalem])
+        base = self.virsh(haswell, 'hypervisor-cpu-baseline', str(hosts),
+                          '--virttype', 'hyperv',
+                          '--emulator', f'{haswell}/emulator').stdout
+        model = re.search(r"<model[^>]*>([\w-]+)<", base)
+        self.assertIsNotNone(model, base)
+        # (what the Nehalem host lacks is left out)
+        self.assertNotRegex(model.group(1), 'Haswell|Broadwell|Skylake')
+        self.assertNotRegex(base, "name='(avx2|avx|fma|movbe)'.*require")
+        Path(haswell, 'baseline.xml').write_text(base)
+        Path(haswell, 'haswell.xml').write_text(caps[haswell])
+
+        def compare(d, what):
+            r = self.virsh(d, 'hypervisor-cpu-compare',
+                           f'{haswell}/{what}.xml', '--virttype', 'hyperv',
+                           '--emulator', f'{d}/emulator', check=False)
+            return r.stdout + r.stderr
+        for d in (haswell, nehalem):
+            self.assertRegex(compare(d, 'baseline'), 'identical|superset')
+        self.assertIn('incompatible', compare(nehalem, 'haswell'))
+        self.assertRegex(compare(haswell, 'haswell'), 'identical|superset')
+
+        # The baseline runs, and moves from one host to the other.  (At
+        # start libvirt also checks the vendor against the processor it
+        # reads with its own CPUID: on a real host the hypervisor's, under
+        # the simulator this machine's, whatever the profile; hence no
+        # <vendor> here.)
+        self.define(haswell, 'base',
+                    cpu=re.sub(r'\s*<vendor>\w+</vendor>', '', base))
+        self.virsh(haswell, 'start', 'base')
+        self.wait_log(haswell, 'base', SHELL)
+        xml = os.path.join(haswell, 'base-dest.xml')
+        Path(xml).write_text(
+            self.virsh(haswell, 'dumpxml', '--migratable', 'base')
+            .stdout.replace(f'{haswell}/base.', f'{nehalem}/base.'))
+        self.drop_console(haswell, 'base')
+        self.virsh(haswell, 'migrate', '--live', '--xml', xml, 'base',
+                   f'qemu+unix:///system?socket={nehalem}/libvirt-sock',
+                   'tcp://127.0.0.1')
+        self.assertEqual(self.state(nehalem, 'base'), 'running')
+        self.guest_run(nehalem, 'base', '/checks/cpus')
+        self.virsh(nehalem, 'destroy', 'base')
 
     def test_devices(self):
         """Disks with io='native' and io='io_uring' (written and read back
