@@ -7,8 +7,10 @@ lacks; scripts/install-deps unpacks trixie's python3-pycotap into the cache
 and this module puts it on sys.path before qemu_test is imported.
 """
 
+import contextlib
 import ctypes
 import functools
+import http.server
 import os
 import re
 import signal
@@ -104,6 +106,23 @@ def run_qemu(qemu_bin, args, timeout=60):
     return res
 
 
+@contextlib.contextmanager
+def http_served(directory):
+    """An HTTP server on the host's loopback serving DIRECTORY while the
+    block runs, which a guest on QEMU's user network reaches at 10.0.2.2;
+    yields its port."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=directory)
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # What QEMU prints when the VM cannot go on: wait_console stops there.
 STOPPED = re.compile(r'the VM is stopped|mshv-sim: the hypervisor process')
 
@@ -115,7 +134,8 @@ class MshvBootTest(QemuSystemTest):
 
     def boot_guest(self, accel='tcg', kernel='vmlinux', append='',
                    args=(), qemu_bin=None, done=GUEST_DONE + ' ok',
-                   end='poweroff', no_reboot=True):
+                   end='poweroff', no_reboot=True,
+                   initrd='initramfs.cpio.gz'):
         """Boot the test guest to its final marker; returns the seconds it
         took from launch to the marker.  END is what the guest does then:
         'poweroff' or 'reboot' (QEMU exits: -no-reboot), 'wait' (the
@@ -128,7 +148,8 @@ class MshvBootTest(QemuSystemTest):
         if qemu_bin:
             self.qemu_bin = qemu_bin
         start = time.monotonic()
-        vm = self.launch_guest(accel, kernel, append, args, end, no_reboot)
+        vm = self.launch_guest(accel, kernel, append, args, end, no_reboot,
+                               initrd=initrd)
         # a failed check ends the wait at once instead of timing out
         self.wait_console(done, failure_message=(
             GUEST_DONE + ' failed' if done == GUEST_DONE + ' ok'
@@ -144,15 +165,17 @@ class MshvBootTest(QemuSystemTest):
         return elapsed
 
     def launch_guest(self, accel='tcg', kernel='vmlinux', append='',
-                     args=(), end='poweroff', no_reboot=True, vm=None):
+                     args=(), end='poweroff', no_reboot=True, vm=None,
+                     initrd='initramfs.cpio.gz'):
         """Start the test guest and return at once (boot_guest waits for
-        its final marker); the arguments are boot_guest's.  VM: the
-        machine to start (self.vm by default)."""
+        its final marker); the arguments are boot_guest's (KERNEL and
+        INITRD: its files, another kernel's for test_guest_kernels).  VM:
+        the machine to start (self.vm by default)."""
         vm = vm or self.vm
         vm.set_console()
         vm.add_args('-accel', accel, '-m', '512',
                     '-kernel', guest_file(kernel),
-                    '-initrd', guest_file('initramfs.cpio.gz'),
+                    '-initrd', guest_file(initrd),
                     '-append', f'console=ttyS0 panic=-1 mshvend={end} '
                     + append,
                     *args)

@@ -129,7 +129,7 @@ class AccelSnapshot(MshvSimTest):
         self.hmp_ok('system_reset', vm)
         self.wait_console('QEMU-GUEST-MARKER: shell', vm=vm,
                           failure_message='Kernel panic')
-        self.guest_run('insmod /lib/modules/$(uname -r)/msr.ko && '
+        self.guest_run('/checks/modload msr && '
                        'msr-state initial 0', vm=vm)
         self.hmp_ok('stop', vm)
         self.hmp_ok('loadvm snap1', vm)

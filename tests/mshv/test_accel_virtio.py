@@ -6,13 +6,10 @@ exit), and interrupts as irqfds the hypervisor delivers through the MSI
 routing table (no hypercall from QEMU), shown by the simulator's
 counters."""
 
-import functools
 import hashlib
-import http.server
 import os
 import subprocess
 import tempfile
-import threading
 import time
 
 import mshvtest
@@ -237,19 +234,11 @@ class AccelVirtio(MshvSimTest):
         data = os.urandom(4 << 20)
         with open(blob, 'wb') as f:
             f.write(data)
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                    directory=self.workdir)
-        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        port = server.server_address[1]
-        try:
+        with mshvtest.http_served(self.workdir) as port:
             c = self.run_guest(machine, 'virtionet VIRTIONET_URL='
                                f'http://10.0.2.2:{port}/blob',
                                ('-nic', 'none', '-netdev', 'user,id=n0',
                                 '-device', f'{device},netdev=n0'))
-        finally:
-            server.shutdown()
         got = self.console_lines('virtionet: got ')[0].split()[-1]
         self.assertEqual(got, hashlib.sha256(data).hexdigest())
         return c
