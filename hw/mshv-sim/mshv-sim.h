@@ -74,7 +74,6 @@ struct MshvSimPartition {
     /* fault injection: the Nth message to the VMM malformed (0: none) */
     uint32_t malformed_message;
     uint32_t messages_sent;
-    uint64_t cpu_xcr0;          /* its CPU model's XCR0 components; 0: ask */
     bool created;
     bool initialized;
     uint64_t pt_flags;

@@ -9,6 +9,8 @@ refuses the move at once, and the source goes on running."""
 
 import os
 import re
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -19,6 +21,20 @@ from mshvtest import MshvSimTest
 
 # a model both Intel profiles can run; the guest's clock must survive too
 COMMON = 'Nehalem'
+# What a VMM asks /dev/mshv of the host before it makes a partition (as
+# upstream QEMU and Cloud Hypervisor do): the processor feature banks and
+# the XSAVE components, through MSHV_ROOT_HVCALL on the host partition.
+HOST_PROPERTIES = r"""
+import ctypes, fcntl, os, struct
+fd = os.open('/dev/mshv', os.O_RDWR)
+for code in (0x6000a, 0x6000b, 0x60007):
+    inb = ctypes.create_string_buffer(struct.pack('<QII', 2**64 - 1, code, 0))
+    outb = ctypes.create_string_buffer(8)
+    args = bytearray(struct.pack('<HHHHH6xQQ', 0x44, 0, 16, 8, 0,
+                                 ctypes.addressof(inb), ctypes.addressof(outb)))
+    fcntl.ioctl(fd, 0xC020B807, args)
+    print(struct.unpack('<Q', outb.raw)[0])
+"""
 NO_DEVICES = ('-vga', 'none', '-net', 'none')
 
 
@@ -64,6 +80,40 @@ class AccelHosts(MshvSimTest):
         # what the profiles leave out because TCG cannot run it
         self.assertFalse(haswell['pcid'])
         self.assertFalse(epyc['xsaves'])
+
+    def host_properties(self, host):
+        """Processor feature banks 0 and 1 and XSAVE components of HOST,
+        as a VMM finds them."""
+        res = subprocess.run([mshvtest.SIM_RUN, '--host', host, '--preload',
+                              mshvtest.sim_preload(), '--hv', self.qemu_bin,
+                              '--', sys.executable, '-c', HOST_PROPERTIES],
+                             capture_output=True, text=True, timeout=60,
+                             check=False)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        return [int(v) for v in res.stdout.split()]
+
+    def test_host_banks_follow_profile(self):
+        """The feature banks and XSAVE components the host partition
+        reports are the profile's processor's: the Nehalem host has SSE4.2
+        and POPCNT but neither AES, F16C, BMI, MOVBE nor any XSAVE
+        component beyond x87 and SSE; the Haswell host has those; only
+        the EPYC host has SHA."""
+        def bits(bank0, bank1):
+            return {b for b in range(64) if bank0 >> b & 1} | \
+                   {64 + b for b in range(64) if bank1 >> b & 1}
+        nehalem, haswell, epyc = (self.host_properties(h) for h in
+                                  ('intel-nehalem', 'intel-haswell',
+                                   'amd-epyc'))
+        # bank bits: 4 sse4_2, 7 popcnt, 16 aes, 20 f16c, 25/26 bmi1/2,
+        # 29 movbe, 41 sha
+        later = {16, 20, 25, 26, 29}
+        self.assertEqual({4, 7} - bits(*nehalem[:2]), set())
+        self.assertEqual(later & bits(*nehalem[:2]), set())
+        self.assertEqual(later - bits(*haswell[:2]), set())
+        self.assertNotIn(41, bits(*haswell[:2]))
+        self.assertIn(41, bits(*epyc[:2]))
+        self.assertEqual(nehalem[2], 0x3)
+        self.assertEqual(haswell[2], 0x7)
 
     def start_on(self, host, name, *extra, model=COMMON):
         vm = self.host_vm(host, *extra, name=name)

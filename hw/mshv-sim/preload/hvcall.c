@@ -117,8 +117,54 @@ static uint64_t host_tsc_hz(void)
     return tsc_hz;
 }
 
+/*
+ * A host profile's processor (a -cpu among the hypervisor processes'
+ * arguments): its feature banks and XSAVE components, which only a
+ * hypervisor process can work out, asked once.
+ */
+static const uint32_t profile_codes[] = {
+    HV_PARTITION_PROPERTY_PROCESSOR_FEATURES0,
+    HV_PARTITION_PROPERTY_PROCESSOR_FEATURES1,
+    HV_PARTITION_PROPERTY_XSAVE_STATES,
+    HV_PARTITION_PROPERTY_MAX_XSAVE_DATA_SIZE,
+};
+static uint64_t profile_vals[sizeof(profile_codes) / sizeof(profile_codes[0])];
+static bool profile_known;
+
+static void profile_ask(void)
+{
+    const char *args = getenv(MSHV_SIM_ENV_HV_ARGS);
+
+    profile_known = args && strstr(args, "-cpu") &&
+                    mshv_partition_host_properties(profile_codes,
+                                                   profile_vals,
+                                                   sizeof(profile_codes) /
+                                                   sizeof(profile_codes[0]))
+                    == 0;
+}
+
+static bool profile_property(uint32_t code, uint64_t *val)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    int saved = errno;
+
+    pthread_once(&once, profile_ask);
+    errno = saved;
+    for (unsigned i = 0; profile_known &&
+         i < sizeof(profile_codes) / sizeof(profile_codes[0]); i++) {
+        if (profile_codes[i] == code) {
+            *val = profile_vals[i];
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool host_scalar_property(uint32_t code, uint64_t *val)
 {
+    if (profile_property(code, val)) {
+        return true;
+    }
     switch (code) {
     case HV_PARTITION_PROPERTY_PROCESSOR_FEATURES0:
         *val = MSHV_SIM_PROCESSOR_FEATURES0;

@@ -497,44 +497,61 @@ static int read_create_args(uint64_t arg, struct mshv_create_partition_v2 *a)
     return 0;
 }
 
-long mshv_partition_create(uint64_t arg)
+/*
+ * A partition of @args in a hypervisor process of its own; NULL with
+ * *@err set (-errno) if it could not be made.  @rep: the reply.
+ */
+static MshvPartition *partition_start(
+    const struct mshv_create_partition_v2 *args, MshvSimHeader *rep,
+    int *err)
 {
-    struct mshv_create_partition_v2 args;
     MshvSimHeader req = { .op = MSHV_SIM_OP_CREATE_PARTITION };
-    MshvSimHeader rep;
     MshvPartition *pt;
-    int sv[2], ret, fd;
+    int sv[2], ret;
 
-    ret = read_create_args(arg, &args);
-    if (ret < 0) {
-        return ret;
-    }
     pt = partition_new();
     if (!pt) {
-        return -ENOMEM;
+        *err = -ENOMEM;
+        return NULL;
     }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-        ret = -errno;
+        *err = -errno;
         free(pt);
-        return ret;
+        return NULL;
     }
     pt->chan = sv[0];
     mshv_partition_list_add(pt);
     ret = spawn_hypervisor(pt, sv[1]);
     mshv_sys_close(sv[1]);
+    if (ret == 0) {
+        req.arg[0] = MSHV_SIM_PROTOCOL_VERSION;
+        ret = mshv_partition_call(pt, pt->chan, &req, args, sizeof(*args),
+                                  NULL, 0, rep, NULL, 0);
+        if (ret >= 0) {
+            ret = mshv_hv_status_to_errno(rep->arg[0]);
+        }
+    }
     if (ret < 0) {
         mshv_partition_put(pt);
+        *err = ret;
+        return NULL;
+    }
+    return pt;
+}
+
+long mshv_partition_create(uint64_t arg)
+{
+    struct mshv_create_partition_v2 args;
+    MshvSimHeader rep;
+    MshvPartition *pt;
+    int ret, fd;
+
+    ret = read_create_args(arg, &args);
+    if (ret < 0) {
         return ret;
     }
-
-    req.arg[0] = MSHV_SIM_PROTOCOL_VERSION;
-    ret = mshv_partition_call(pt, pt->chan, &req, &args, sizeof(args),
-                              NULL, 0, &rep, NULL, 0);
-    if (ret >= 0) {
-        ret = mshv_hv_status_to_errno(rep.arg[0]);
-    }
-    if (ret < 0) {
-        mshv_partition_put(pt);
+    pt = partition_start(&args, &rep, &ret);
+    if (!pt) {
         return ret;
     }
     pt->xsave_size = rep.arg[1];
@@ -552,6 +569,50 @@ long mshv_partition_create(uint64_t arg)
         return ret;
     }
     return fd;
+}
+
+/*
+ * Properties of the host's processor that a host profile sets (its
+ * feature banks and XSAVE components, for /dev/mshv's own hypercalls):
+ * only a hypervisor process knows the profile's -cpu, so a scratch
+ * partition's is asked, and goes.  @vals: one per @codes.
+ */
+int mshv_partition_host_properties(const uint32_t *codes, uint64_t *vals,
+                                   unsigned n)
+{
+    struct mshv_create_partition_v2 args = {
+        .pt_flags = 1ULL << MSHV_PT_BIT_LAPIC,
+    };
+    MshvSimHeader req, rep;
+    MshvPartition *pt;
+    int ret = 0;
+
+    pt = partition_start(&args, &rep, &ret);
+    if (!pt) {
+        return ret;
+    }
+    for (unsigned i = 0; ret >= 0 && i < n; i++) {
+        struct hv_input_get_partition_property in = {
+            .partition_id = pt->id,
+            .property_code = codes[i],
+        };
+        struct hv_output_get_partition_property out;
+
+        req = (MshvSimHeader) {
+            .op = MSHV_SIM_OP_HVCALL,
+            .arg = { HVCALL_GET_PARTITION_PROPERTY, 0, sizeof(out) },
+        };
+        ret = mshv_partition_call(pt, pt->chan, &req, &in, sizeof(in),
+                                  NULL, 0, &rep, &out, sizeof(out));
+        if (ret >= 0) {
+            ret = mshv_hv_status_to_errno(rep.arg[0]);
+        }
+        if (ret >= 0) {
+            vals[i] = out.property_value;
+        }
+    }
+    mshv_partition_put(pt);
+    return ret < 0 ? ret : 0;
 }
 
 /* ---- Partition-fd ioctls --------------------------------------------- */

@@ -187,6 +187,8 @@ struct MshvPartition {
 };
 
 long mshv_partition_create(uint64_t arg);
+int mshv_partition_host_properties(const uint32_t *codes, uint64_t *vals,
+                                   unsigned n);
 long mshv_partition_ioctl(MshvPartition *pt, unsigned int req, uint64_t arg);
 void mshv_partition_release(MshvPartition *pt);
 void mshv_partition_get(MshvPartition *pt);
