@@ -33,6 +33,7 @@ static const char *const mshv_sim_counter_names[MSHV_SIM_CNT__MAX] = {
     [MSHV_SIM_CNT_INTERCEPT_GPA] = "intercept.gpa",
     [MSHV_SIM_CNT_INTERCEPT_APIC_EOI] = "intercept.apic_eoi",
     [MSHV_SIM_CNT_INTERCEPT_OTHER] = "intercept.other",
+    [MSHV_SIM_CNT_INJECTED_HALT] = "injected.halt",
     [MSHV_SIM_CNT_RUN] = "run_vp",
     [MSHV_SIM_CNT_RUN_CANCELLED] = "run_vp.cancelled",
     [MSHV_SIM_CNT_RUN_WATCHED] = "run_vp.watched",
@@ -426,6 +427,22 @@ static void mshv_sim_machine_instance_init(Object *obj)
     MSHV_SIM_MACHINE(obj)->channel = -1;
     MSHV_SIM_MACHINE(obj)->insn_bytes = 16;
     MSHV_SIM_MACHINE(obj)->cet = mshv_sim_host_has_cet();
+
+    /* fault injection, for testing VMMs */
+    object_property_add_uint32_ptr(obj, "unsupported-feature",
+                                   &MSHV_SIM_MACHINE(obj)->unsupported_feature,
+                                   OBJ_PROP_FLAG_READWRITE);
+    object_property_set_description(obj, "unsupported-feature",
+        "The Nth message a VP stops with is an unsupported feature (a "
+        "hardware task switch) instead (0, the default: none); a VMM must "
+        "stop the VM saying so");
+    object_property_add_uint32_ptr(obj, "halt-every",
+                                   &MSHV_SIM_MACHINE(obj)->halt_every,
+                                   OBJ_PROP_FLAG_READWRITE);
+    object_property_set_description(obj, "halt-every",
+        "Every Nth RUN_VP is answered with a HALT message before the VP "
+        "runs (0, the default: none), as a hypervisor may answer for a "
+        "halted VP; a VMM must run the VP again");
 }
 
 static void mshv_sim_machine_class_init(ObjectClass *oc, void *data)

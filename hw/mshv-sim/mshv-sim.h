@@ -49,6 +49,7 @@ typedef enum MshvSimCounter {
     MSHV_SIM_CNT_INTERCEPT_GPA,
     MSHV_SIM_CNT_INTERCEPT_APIC_EOI,
     MSHV_SIM_CNT_INTERCEPT_OTHER,
+    MSHV_SIM_CNT_INJECTED_HALT,
     MSHV_SIM_CNT_RUN,
     MSHV_SIM_CNT_RUN_CANCELLED,
     MSHV_SIM_CNT_RUN_WATCHED,
@@ -71,9 +72,16 @@ struct MshvSimPartition {
     bool cet;                   /* the host has CET (machine property) */
     uint64_t tsc_frequency;     /* the host's TSC rate, Hz; 0: this one's */
     uint8_t insn_bytes;         /* bytes an intercept message carries */
-    /* fault injection: the Nth message to the VMM malformed (0: none) */
+    /*
+     * Fault injection, for testing VMMs (0: none): the Nth message to the
+     * VMM malformed; the Nth an unsupported feature (a task switch);
+     * every Nth RUN_VP answered with a HALT message before the VP runs.
+     */
     uint32_t malformed_message;
+    uint32_t unsupported_feature;
+    uint32_t halt_every;
     uint32_t messages_sent;
+    uint32_t runs;
     bool created;
     bool initialized;
     uint64_t pt_flags;

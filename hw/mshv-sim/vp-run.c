@@ -42,15 +42,23 @@ static void mshv_sim_vp_reply_run(MshvSimVp *vp, int ret,
 bool mshv_sim_vp_exit(MshvSimVp *vp, const struct hv_message *msg)
 {
     CPUState *cs = CPU(vp->cpu);
-    struct hv_message malformed;
+    struct hv_message injected;
+    uint32_t nth = qatomic_fetch_inc(&vp->pt->messages_sent) + 1;
     bool pending;
 
-    if (vp->pt->malformed_message &&
-        qatomic_fetch_inc(&vp->pt->messages_sent) + 1 ==
-        vp->pt->malformed_message) {
-        malformed = *msg;
-        malformed.header.payload_size = 0xff;
-        msg = &malformed;
+    if (nth == vp->pt->malformed_message) {
+        injected = *msg;
+        injected.header.payload_size = 0xff;
+        msg = &injected;
+    } else if (nth == vp->pt->unsupported_feature) {
+        struct hv_unsupported_feature_message *u = (void *)injected.payload;
+
+        memset(&injected, 0, sizeof(injected));
+        injected.header.message_type = HVMSG_UNSUPPORTED_FEATURE;
+        injected.header.payload_size = sizeof(*u);
+        u->vp_index = vp->index;
+        u->feature_code = HV_UNSUPPORTED_FEATURE_TASK_SWITCH_TSS;
+        msg = &injected;
     }
     mshv_sim_regpage_fill(vp);
     memcpy(vp->msgpage, msg, sizeof(*msg));
@@ -337,8 +345,20 @@ static void mshv_sim_take_pending_event(MshvSimVp *vp)
 static void mshv_sim_vp_run_work(CPUState *cs, run_on_cpu_data data)
 {
     MshvSimVp *vp = data.host_ptr;
+    uint32_t every = vp->pt->halt_every;
 
     mshv_sim_regpage_apply(vp);
+    if (every && (qatomic_fetch_inc(&vp->pt->runs) + 1) % every == 0) {
+        /* (fault injection) a HALT message: the VMM runs the VP again */
+        struct hv_message msg = { 0 };
+
+        mshv_sim_fill_header(cs, &msg, HVMSG_X64_HALT,
+                             sizeof(struct hv_x64_intercept_message_header),
+                             0, HV_INTERCEPT_ACCESS_EXECUTE);
+        mshv_sim_count(vp->pt, MSHV_SIM_CNT_INJECTED_HALT);
+        mshv_sim_vp_exit(vp, &msg);
+        return;
+    }
     mshv_sim_low_code_sync(vp->pt);
     mshv_sim_take_pending_event(vp);
     if (vp->shutdown) {

@@ -314,6 +314,17 @@ class MshvBootTest(QemuSystemTest):
 SIM_RUN = str(MSHV_TOP / 'scripts' / 'mshv-sim-run')
 
 
+def sim_counters(path, timeout=20):
+    """The simulator's counters (MSHV_SIM_COUNTERS=PATH), which its
+    hypervisor process writes when the partition goes away: possibly just
+    after QEMU has exited."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with open(path, encoding='utf-8') as f:
+        return {k: int(v) for k, v in (line.split() for line in f)}
+
+
 def sim_preload():
     """The simulator's preload library of the build under test."""
     return os.path.join(os.environ['QEMU_BUILD_ROOT'], 'hw', 'mshv-sim',

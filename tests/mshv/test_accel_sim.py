@@ -251,6 +251,44 @@ class AccelOnSimulator(MshvSimTest):
         instruction from guest memory, string port I/O included."""
         self.mmio_check(hv_args='-machine insn-bytes=0')
 
+    def test_halt_messages_run_again(self):
+        """HALT messages (the simulator's fault injection: every third
+        RUN_VP answered with one before the VP runs, as a hypervisor may
+        for a halted VP) are run again: the guest boots on two vCPUs and
+        powers off as without them."""
+        cnt = os.path.join(self.workdir, 'counters.txt')
+        os.environ['MSHV_SIM_COUNTERS'] = cnt
+        try:
+            self.set_machine('pc')
+            self.sim_vm(hv_args='-machine halt-every=3')
+            self.boot_guest(accel='mshv', kernel='bzImage',
+                            append='mshvtest=cpus',
+                            args=('-smp', '2', '-vga', 'none', '-net', 'none'))
+        finally:
+            del os.environ['MSHV_SIM_COUNTERS']
+        self.assertEqual(len(self.console_lines('cpus online: 0-1$')), 1)
+        c = mshvtest.sim_counters(cnt)
+        self.log.info('%d HALT messages in %d runs', c['injected.halt'],
+                      c['run_vp'])
+        self.assertGreater(c['injected.halt'], 100)
+
+    def test_unsupported_feature_stops_vm(self):
+        """An unsupported-feature message (a hardware task switch, which
+        the simulator's fault injection sends as the 200th stop) stops
+        the VM with the reason; QEMU stays up, answers QMP and quits."""
+        self.set_machine('pc')
+        self.sim_vm(hv_args='-machine unsupported-feature=200')
+        self.launch_guest(accel='mshv', kernel='bzImage',
+                          args=('-vga', 'none', '-net', 'none'))
+        with self.assertRaisesRegex(AssertionError, 'hardware task switch'):
+            self.wait_console('QEMU-GUEST-MARKER: done', timeout=120)
+        self.assertEqual(self.vm.cmd('query-status')['status'],
+                         'internal-error')
+        self.vm.shutdown()
+        self.assertEqual(self.vm.exitcode(), 0)
+        self.assertIn('the guest used a hardware task switch, which the '
+                      'hypervisor does not support (feature 2', self.vm.get_log())
+
     def test_malformed_message_stops_vm(self):
         """A message no working hypervisor sends (the simulator's fault
         injection: the 100th claims a payload larger than a message) stops

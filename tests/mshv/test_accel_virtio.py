@@ -18,16 +18,6 @@ from mshvtest import MshvSimTest
 DISK_SIZE = 8 << 20
 
 
-def counters(path, timeout=20):
-    """The simulator's counters, which its hypervisor process writes when
-    the partition goes away: possibly just after QEMU has exited."""
-    deadline = time.monotonic() + timeout
-    while not os.path.exists(path) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    with open(path, encoding='utf-8') as f:
-        return {k: int(v) for k, v in (line.split() for line in f)}
-
-
 class AccelVirtio(MshvSimTest):
 
     def make_disk(self):
@@ -52,7 +42,7 @@ class AccelVirtio(MshvSimTest):
             del os.environ['MSHV_SIM_COUNTERS']
         name = check.split()[0]
         self.assertEqual(len(self.console_lines(f'CHECK: {name} ok')), 1)
-        return counters(cnt)
+        return mshvtest.sim_counters(cnt)
 
     def virtio_disk(self, machine, check, devices):
         """A disk image behind DEVICES (which use drive d0): the guest
