@@ -1,11 +1,11 @@
 /*
- * The MSHV instruction executor's AVX-512 (EVEX) moves with the fake
- * device, against this host's processor running the same instruction on
- * RAM: registers 0-31, 128 to 512 bits, unmasked, merge- and zero-masked
- * (the tails of glibc's EVEX memset are masked byte stores).  Register
- * and memory after each must be the processor's; a masked store leaves
- * the unselected bytes of the device alone.  Skipped on a host without
- * AVX-512 (F, BW, VL) enabled by the OS.
+ * The MSHV instruction executor's AVX-512 (EVEX) moves and broadcasts
+ * with the fake device, against this host's processor running the same
+ * instruction on RAM: registers 0-31, 128 to 512 bits, unmasked, merge-
+ * and zero-masked (the tails of glibc's EVEX memset are masked byte
+ * stores).  Register and memory after each must be the processor's; a
+ * masked store leaves the unselected bytes of the device alone.  Skipped
+ * on a host without AVX-512 (F, DQ, BW, VL) enabled by the OS.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -42,6 +42,12 @@ HOST(h_load128, "21", "vmovdqu64 (%%rbx), %%xmm21")
 HOST(h_load512_low, "2", "vmovdqu64 (%%rbx), %%zmm2")
 HOST(h_store_ps_masked, "3", "vmovups %%zmm3, (%%rbx)%{%%k1%}")
 HOST(h_load16_merge512, "22", "vmovdqu16 (%%rbx), %%zmm22%{%%k1%}")
+HOST(h_bcast_ss, "16", "vbroadcastss (%%rbx), %%zmm16%{%%k1%}")
+HOST(h_bcast_b_zero, "17", "vpbroadcastb (%%rbx), %%ymm17%{%%k1%}%{z%}")
+HOST(h_bcast_i32x4, "18", "vbroadcasti32x4 (%%rbx), %%zmm18")
+HOST(h_bcast_f64x2, "19", "vbroadcastf64x2 (%%rbx), %%ymm19%{%%k1%}")
+HOST(h_bcast_q128, "20", "vpbroadcastq (%%rbx), %%xmm20")
+HOST(h_bcast_sd_zero, "2", "vbroadcastsd (%%rbx), %%zmm2%{%%k1%}%{z%}")
 
 static const struct {
     const char *name;
@@ -69,6 +75,18 @@ static const struct {
       { 0x62, 0xf1, 0x7c, 0x49, 0x11, 0x1b }, 6, 3 },
     { "vmovdqu16 zmm22{k1}, [rbx]", h_load16_merge512,
       { 0x62, 0xe1, 0xff, 0x49, 0x6f, 0x33 }, 6, 22 },
+    { "vbroadcastss zmm16{k1}, [rbx]", h_bcast_ss,
+      { 0x62, 0xe2, 0x7d, 0x49, 0x18, 0x03 }, 6, 16 },
+    { "vpbroadcastb ymm17{k1}{z}, [rbx]", h_bcast_b_zero,
+      { 0x62, 0xe2, 0x7d, 0xa9, 0x78, 0x0b }, 6, 17 },
+    { "vbroadcasti32x4 zmm18, [rbx]", h_bcast_i32x4,
+      { 0x62, 0xe2, 0x7d, 0x48, 0x5a, 0x13 }, 6, 18 },
+    { "vbroadcastf64x2 ymm19{k1}, [rbx]", h_bcast_f64x2,
+      { 0x62, 0xe2, 0xfd, 0x29, 0x1a, 0x1b }, 6, 19 },
+    { "vpbroadcastq xmm20, [rbx]", h_bcast_q128,
+      { 0x62, 0xe2, 0xfd, 0x08, 0x59, 0x23 }, 6, 20 },
+    { "vbroadcastsd zmm2{k1}{z}, [rbx]", h_bcast_sd_zero,
+      { 0x62, 0xf2, 0xfd, 0xc9, 0x19, 0x13 }, 6, 2 },
 };
 
 static bool host_has_avx512(void)
@@ -77,8 +95,8 @@ static bool host_has_avx512(void)
     uint32_t xcr0_lo, xcr0_hi;
 
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) ||
-        (b & (1u << 16 | 1u << 30 | 1u << 31)) !=
-        (1u << 16 | 1u << 30 | 1u << 31)) {      /* F, BW, VL */
+        (b & (1u << 16 | 1u << 17 | 1u << 30 | 1u << 31)) !=
+        (1u << 16 | 1u << 17 | 1u << 30 | 1u << 31)) {  /* F, DQ, BW, VL */
         return false;
     }
     __get_cpuid(1, &a, &b, &c, &d);
@@ -123,7 +141,7 @@ static void test_evex_moves(void)
     int i, j, m;
 
     if (!host_has_avx512()) {
-        g_test_skip("the host has no AVX-512 (F, BW, VL)");
+        g_test_skip("the host has no AVX-512 (F, DQ, BW, VL)");
         return;
     }
     for (j = 0; j < 64; j++) {
@@ -160,8 +178,10 @@ static void test_evex_faults(void)
     /* vmovdqa32 ymm23, [rbx+8]: 32-byte alignment required */
     static const uint8_t misaligned[] = {
         0x62, 0xe1, 0x7d, 0x28, 0x6f, 0xbb, 0x08, 0x00, 0x00, 0x00 };
-    /* vpbroadcastd zmm0, [rbx]: not a move */
-    static const uint8_t broadcast[] = { 0x62, 0xf2, 0x7d, 0x48, 0x58, 0x03 };
+    /* vmovss xmm16, [rbx] (EVEX): a scalar form, not executed */
+    static const uint8_t scalar[] = { 0x62, 0xe1, 0x7e, 0x08, 0x10, 0x03 };
+    /* vpbroadcastd zmm0{k1}, [rbx] */
+    static const uint8_t broadcast[] = { 0x62, 0xf2, 0x7d, 0x49, 0x58, 0x03 };
     /* vmovdqu8 [rbx]{k1}, ymm16 */
     static const uint8_t store[] = { 0x62, 0xe1, 0x7f, 0x29, 0x7f, 0x03 };
     Fixture f;
@@ -175,8 +195,16 @@ static void test_evex_faults(void)
 
     fixture_init(&f);
     f.emu.gpr[3] = DEV_BASE;
-    g_assert_cmpint(run(&f, broadcast, sizeof(broadcast), NULL), ==,
+    g_assert_cmpint(run(&f, scalar, sizeof(scalar), NULL), ==,
                     MSHV_EMU_UNSUPPORTED);
+
+    /* a broadcast with no element selected reads nothing */
+    fixture_init(&f);
+    f.emu.gpr[3] = DEV_BASE;
+    f.k[1] = 0;
+    g_assert_cmpint(run(&f, broadcast, sizeof(broadcast), NULL), ==,
+                    MSHV_EMU_DONE);
+    g_assert_cmpuint(f.dev_reads, ==, 0);
 
     /* the last selected byte is past the device: nothing written at all */
     fixture_init(&f);

@@ -17,8 +17,11 @@
  * or (loads) zero-masked.  Only the elements the mask selects are
  * accessed -- a device sees nothing of the others, as the processor
  * suppresses them -- and a store checks every one before it writes any.
- * A load zeroes the register above the vector length.  Not here:
- * broadcasts, scalar and partial-width forms (#UD).
+ * A load zeroes the register above the vector length.  The broadcasts
+ * (VBROADCASTSS/SD, VPBROADCASTB/W/D/Q, VBROADCASTF/I32X2/X4/X8 and
+ * F/I64X2/X4) read their element or tuple once and fill the register,
+ * masked the same ways.  Not here: scalar and other partial-width forms
+ * (#UD).
  */
 
 /* XMM, YMM or ZMM register @r: its index (0-31) and width (0: none). */
@@ -96,6 +99,94 @@ static int evex_elements(MshvEmu *e, uint64_t la, uint8_t *value,
     return 0;
 }
 
+/*
+ * The elements (of @count) the instruction's mask selects: *@mask.  A
+ * store may not zero-mask (#UD, as the processor's).
+ */
+static MshvEmuResult evex_mask(MshvEmu *e, const ZydisDecodedInstruction *insn,
+                               bool load, unsigned count, uint64_t *mask)
+{
+    *mask = ~0ULL;
+    switch (insn->avx.mask.mode) {
+    case ZYDIS_MASK_MODE_DISABLED:
+        break;
+    case ZYDIS_MASK_MODE_ZEROING:
+        if (!load) {
+            return MSHV_EMU_UNSUPPORTED;
+        }
+        /* fall through */
+    case ZYDIS_MASK_MODE_MERGING:
+        if (!e->ops->kreg) {
+            return MSHV_EMU_UNSUPPORTED;
+        }
+        if (e->ops->kreg(e, insn->avx.mask.reg - ZYDIS_REGISTER_K0,
+                         mask) < 0) {
+            return MSHV_EMU_STOPPED;
+        }
+        break;
+    default:
+        return MSHV_EMU_UNSUPPORTED;
+    }
+    if (count < 64) {
+        *mask &= (1ULL << count) - 1;
+    }
+    return MSHV_EMU_DONE;
+}
+
+static bool evex_all(uint64_t mask, unsigned count)
+{
+    return count == 64 ? mask == ~0ULL : mask == (1ULL << count) - 1;
+}
+
+MshvEmuResult mshv_emu_exec_evex_broadcast(MshvEmu *e,
+                                           const ZydisDecodedInstruction *insn,
+                                           const ZydisDecodedOperand *ops,
+                                           unsigned chunk)
+{
+    unsigned bytes = insn->avx.vector_length / 8, esize, count, index, i;
+    uint8_t value[64], fill[64], m[32];
+    uint64_t mask, la;
+    MshvEmuResult r;
+
+    if (!e->ops->xmm || !e->ops->ymm_high || !e->ops->zmm ||
+        insn->operand_count_visible != 3 ||
+        ops[2].type != ZYDIS_OPERAND_TYPE_MEMORY ||
+        evex_reg(ops[0].reg.value, &index) != bytes ||
+        !ops[0].element_size || chunk > sizeof(m) || chunk > bytes ||
+        !mshv_emu_mem_address(e, insn, &ops[2], &la)) {
+        return MSHV_EMU_UNSUPPORTED;
+    }
+    esize = ops[0].element_size / 8;
+    count = bytes / esize;
+    r = evex_mask(e, insn, true, count, &mask);
+    if (r != MSHV_EMU_DONE) {
+        return r;
+    }
+    /* (no element selected: nothing read, as with the masked moves) */
+    if (mask && e->ops->mem(e, la, m, chunk, false) < 0) {
+        return MSHV_EMU_STOPPED;
+    }
+    for (i = 0; i < bytes; i += chunk) {
+        memcpy(fill + i, m, chunk);
+    }
+    if (evex_all(mask, count)) {
+        memcpy(value, fill, bytes);
+    } else {
+        if (insn->avx.mask.mode == ZYDIS_MASK_MODE_ZEROING) {
+            memset(value, 0, sizeof(value));
+        } else if (evex_reg_read(e, index, value, bytes) < 0) {
+            return MSHV_EMU_STOPPED;
+        }
+        for (i = 0; i < count; i++) {
+            if (mask >> i & 1) {
+                memcpy(value + i * esize, fill + i * esize, esize);
+            }
+        }
+    }
+    return evex_reg_write(e, index, value, bytes) < 0 ?
+           MSHV_EMU_STOPPED : MSHV_EMU_DONE;
+}
+
 MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
                                  const ZydisDecodedInstruction *insn,
                                  const ZydisDecodedOperand *ops)
@@ -103,7 +194,8 @@ MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
     const ZydisDecodedOperand *reg, *mem;
     unsigned bytes = insn->avx.vector_length / 8, esize, count, index;
     uint8_t value[64];
-    uint64_t mask = ~0ULL, la;
+    uint64_t mask, la;
+    MshvEmuResult r;
     bool load, all;
 
     if (!e->ops->xmm || !e->ops->ymm_high || !e->ops->zmm ||
@@ -124,28 +216,11 @@ MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
     }
     esize = mem->element_size / 8;
     count = bytes / esize;
-    switch (insn->avx.mask.mode) {
-    case ZYDIS_MASK_MODE_DISABLED:
-        break;
-    case ZYDIS_MASK_MODE_ZEROING:
-        if (!load) {
-            return MSHV_EMU_UNSUPPORTED;    /* #UD, as the processor's */
-        }
-        /* fall through */
-    case ZYDIS_MASK_MODE_MERGING:
-        if (!e->ops->kreg ||
-            e->ops->kreg(e, insn->avx.mask.reg - ZYDIS_REGISTER_K0,
-                         &mask) < 0) {
-            return e->ops->kreg ? MSHV_EMU_STOPPED : MSHV_EMU_UNSUPPORTED;
-        }
-        break;
-    default:
-        return MSHV_EMU_UNSUPPORTED;
+    r = evex_mask(e, insn, load, count, &mask);
+    if (r != MSHV_EMU_DONE) {
+        return r;
     }
-    if (count < 64) {
-        mask &= (1ULL << count) - 1;
-    }
-    all = count == 64 ? mask == ~0ULL : mask == (1ULL << count) - 1;
+    all = evex_all(mask, count);
     if (mshv_emu_vector_needs_alignment(insn->mnemonic) &&
         (la & (bytes - 1))) {
         return mshv_emu_fault(e, EMU_EXCP_GP, true, 0);

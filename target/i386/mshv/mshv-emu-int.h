@@ -102,6 +102,11 @@ bool mshv_emu_vector_needs_alignment(ZydisMnemonic m);
 MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
                                  const ZydisDecodedInstruction *insn,
                                  const ZydisDecodedOperand *ops);
+/* An EVEX broadcast of a @chunk-byte element or tuple (from lane moves) */
+MshvEmuResult mshv_emu_exec_evex_broadcast(MshvEmu *e,
+                                           const ZydisDecodedInstruction *insn,
+                                           const ZydisDecodedOperand *ops,
+                                           unsigned chunk);
 
 /* mshv-emu-arith.c */
 MshvEmuResult mshv_emu_exec_alu(MshvEmu *e,

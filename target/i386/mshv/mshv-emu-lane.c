@@ -2,7 +2,8 @@
  * MSHV accelerator, x86: the instruction executor's moves of part of a
  * vector register, legacy SSE and VEX: MOVLPS, MOVLPD, MOVHPS, MOVHPD
  * (the other half kept, or for VEX taken from the second source),
- * MOVDDUP, the broadcasts (VBROADCASTSS/SD/F128/I128, VPBROADCASTB/W/D/Q),
+ * MOVDDUP, the broadcasts (VBROADCASTSS/SD/F128/I128, VPBROADCASTB/W/D/Q;
+ * their EVEX forms and AVX-512's tuple broadcasts in mshv-emu-evex.c),
  * PINSRB/W/D/Q and PEXTRB/W/D/Q, EXTRACTPS.
  *
  * A legacy form leaves the register's bits above 127 alone; a VEX form
@@ -50,9 +51,18 @@ static unsigned lane_op(ZydisMnemonic m, LaneOp *op)
     case ZYDIS_MNEMONIC_VBROADCASTSD: case ZYDIS_MNEMONIC_VPBROADCASTQ:
         *op = LANE_BROADCAST;
         return 8;
+    case ZYDIS_MNEMONIC_VBROADCASTF32X2: case ZYDIS_MNEMONIC_VBROADCASTI32X2:
+        *op = LANE_BROADCAST;
+        return 8;
     case ZYDIS_MNEMONIC_VBROADCASTF128: case ZYDIS_MNEMONIC_VBROADCASTI128:
+    case ZYDIS_MNEMONIC_VBROADCASTF32X4: case ZYDIS_MNEMONIC_VBROADCASTI32X4:
+    case ZYDIS_MNEMONIC_VBROADCASTF64X2: case ZYDIS_MNEMONIC_VBROADCASTI64X2:
         *op = LANE_BROADCAST;
         return 16;
+    case ZYDIS_MNEMONIC_VBROADCASTF32X8: case ZYDIS_MNEMONIC_VBROADCASTI32X8:
+    case ZYDIS_MNEMONIC_VBROADCASTF64X4: case ZYDIS_MNEMONIC_VBROADCASTI64X4:
+        *op = LANE_BROADCAST;
+        return 32;
     case ZYDIS_MNEMONIC_PINSRB: case ZYDIS_MNEMONIC_VPINSRB:
         *op = LANE_INSERT;
         return 1;
@@ -155,9 +165,13 @@ MshvEmuResult mshv_emu_exec_lane(MshvEmu *e,
     LaneOp op;
 
     elem = lane_op(insn->mnemonic, &op);
+    if (elem && op == LANE_BROADCAST &&
+        insn->encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX) {
+        return mshv_emu_exec_evex_broadcast(e, insn, ops, elem);
+    }
     if (!elem || !e->ops->xmm || (vex && !e->ops->ymm_high) ||
         (!vex && insn->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)) {
-        return MSHV_EMU_UNSUPPORTED;        /* EVEX forms: not here */
+        return MSHV_EMU_UNSUPPORTED;        /* other EVEX forms: not here */
     }
     for (mi = 0; mi < n && ops[mi].type != ZYDIS_OPERAND_TYPE_MEMORY; mi++) {
         /* the memory operand */
