@@ -48,6 +48,12 @@ HOST(h_bcast_i32x4, "18", "vbroadcasti32x4 (%%rbx), %%zmm18")
 HOST(h_bcast_f64x2, "19", "vbroadcastf64x2 (%%rbx), %%ymm19%{%%k1%}")
 HOST(h_bcast_q128, "20", "vpbroadcastq (%%rbx), %%xmm20")
 HOST(h_bcast_sd_zero, "2", "vbroadcastsd (%%rbx), %%zmm2%{%%k1%}%{z%}")
+HOST(h_movlps, "16", "vmovlps (%%rbx), %%xmm16, %%xmm16")
+HOST(h_movhpd_store, "18", "vmovhpd %%xmm18, (%%rbx)")
+HOST(h_pinsrd, "19", "vpinsrd $2, (%%rbx), %%xmm19, %%xmm19")
+HOST(h_pextrw, "21", "vpextrw $5, %%xmm21, (%%rbx)")
+HOST(h_movddup512, "22", "vmovddup (%%rbx), %%zmm22")
+HOST(h_movddup128, "23", "vmovddup (%%rbx), %%xmm23")
 
 static const struct {
     const char *name;
@@ -87,6 +93,18 @@ static const struct {
       { 0x62, 0xe2, 0xfd, 0x08, 0x59, 0x23 }, 6, 20 },
     { "vbroadcastsd zmm2{k1}{z}, [rbx]", h_bcast_sd_zero,
       { 0x62, 0xf2, 0xfd, 0xc9, 0x19, 0x13 }, 6, 2 },
+    { "vmovlps xmm16, xmm16, [rbx]", h_movlps,
+      { 0x62, 0xe1, 0x7c, 0x00, 0x12, 0x03 }, 6, 16 },
+    { "vmovhpd [rbx], xmm18", h_movhpd_store,
+      { 0x62, 0xe1, 0xfd, 0x08, 0x17, 0x13 }, 6, 18 },
+    { "vpinsrd xmm19, xmm19, [rbx], 2", h_pinsrd,
+      { 0x62, 0xe3, 0x65, 0x00, 0x22, 0x1b, 0x02 }, 7, 19 },
+    { "vpextrw [rbx], xmm21, 5", h_pextrw,
+      { 0x62, 0xe3, 0x7d, 0x08, 0x15, 0x2b, 0x05 }, 7, 21 },
+    { "vmovddup zmm22, [rbx]", h_movddup512,
+      { 0x62, 0xe1, 0xff, 0x48, 0x12, 0x33 }, 6, 22 },
+    { "vmovddup xmm23, [rbx]", h_movddup128,
+      { 0x62, 0xe1, 0xff, 0x08, 0x12, 0x3b }, 6, 23 },
 };
 
 static bool host_has_avx512(void)

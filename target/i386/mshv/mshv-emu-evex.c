@@ -25,7 +25,7 @@
  */
 
 /* XMM, YMM or ZMM register @r: its index (0-31) and width (0: none). */
-static unsigned evex_reg(ZydisRegister r, unsigned *index)
+unsigned mshv_emu_evex_reg(ZydisRegister r, unsigned *index)
 {
     static const ZydisRegister first[] = {
         ZYDIS_REGISTER_XMM0, ZYDIS_REGISTER_YMM0, ZYDIS_REGISTER_ZMM0,
@@ -42,8 +42,8 @@ static unsigned evex_reg(ZydisRegister r, unsigned *index)
 }
 
 /* The first @bytes of register @index (0-31), whichever callbacks hold it. */
-static int evex_reg_read(MshvEmu *e, unsigned index, uint8_t value[64],
-                         unsigned bytes)
+int mshv_emu_evex_reg_read(MshvEmu *e, unsigned index, uint8_t value[64],
+                           unsigned bytes)
 {
     uint8_t upper[64];
 
@@ -63,8 +63,8 @@ static int evex_reg_read(MshvEmu *e, unsigned index, uint8_t value[64],
 }
 
 /* Write the first @bytes of register @index and zero the rest of it. */
-static int evex_reg_write(MshvEmu *e, unsigned index, uint8_t value[64],
-                          unsigned bytes)
+int mshv_emu_evex_reg_write(MshvEmu *e, unsigned index, uint8_t value[64],
+                            unsigned bytes)
 {
     memset(value + bytes, 0, 64 - bytes);
     if (index >= 16) {
@@ -151,7 +151,7 @@ MshvEmuResult mshv_emu_exec_evex_broadcast(MshvEmu *e,
     if (!e->ops->xmm || !e->ops->ymm_high || !e->ops->zmm ||
         insn->operand_count_visible != 3 ||
         ops[2].type != ZYDIS_OPERAND_TYPE_MEMORY ||
-        evex_reg(ops[0].reg.value, &index) != bytes ||
+        mshv_emu_evex_reg(ops[0].reg.value, &index) != bytes ||
         !ops[0].element_size || chunk > sizeof(m) || chunk > bytes ||
         !mshv_emu_mem_address(e, insn, &ops[2], &la)) {
         return MSHV_EMU_UNSUPPORTED;
@@ -174,7 +174,7 @@ MshvEmuResult mshv_emu_exec_evex_broadcast(MshvEmu *e,
     } else {
         if (insn->avx.mask.mode == ZYDIS_MASK_MODE_ZEROING) {
             memset(value, 0, sizeof(value));
-        } else if (evex_reg_read(e, index, value, bytes) < 0) {
+        } else if (mshv_emu_evex_reg_read(e, index, value, bytes) < 0) {
             return MSHV_EMU_STOPPED;
         }
         for (i = 0; i < count; i++) {
@@ -183,7 +183,7 @@ MshvEmuResult mshv_emu_exec_evex_broadcast(MshvEmu *e,
             }
         }
     }
-    return evex_reg_write(e, index, value, bytes) < 0 ?
+    return mshv_emu_evex_reg_write(e, index, value, bytes) < 0 ?
            MSHV_EMU_STOPPED : MSHV_EMU_DONE;
 }
 
@@ -209,7 +209,7 @@ MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
     mem = load ? &ops[2] : &ops[0];
     if (reg->type != ZYDIS_OPERAND_TYPE_REGISTER ||
         mem->type != ZYDIS_OPERAND_TYPE_MEMORY ||
-        evex_reg(reg->reg.value, &index) != bytes ||
+        mshv_emu_evex_reg(reg->reg.value, &index) != bytes ||
         mem->size != bytes * 8 || !mem->element_size ||
         !mshv_emu_mem_address(e, insn, mem, &la)) {
         return MSHV_EMU_UNSUPPORTED;
@@ -234,18 +234,18 @@ MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
         } else {
             if (insn->avx.mask.mode == ZYDIS_MASK_MODE_ZEROING) {
                 memset(value, 0, sizeof(value));
-            } else if (evex_reg_read(e, index, value, bytes) < 0) {
+            } else if (mshv_emu_evex_reg_read(e, index, value, bytes) < 0) {
                 return MSHV_EMU_STOPPED;
             }
             if (evex_elements(e, la, value, esize, count, mask, false) < 0) {
                 return MSHV_EMU_STOPPED;
             }
         }
-        return evex_reg_write(e, index, value, bytes) < 0 ?
+        return mshv_emu_evex_reg_write(e, index, value, bytes) < 0 ?
                MSHV_EMU_STOPPED : MSHV_EMU_DONE;
     }
 
-    if (evex_reg_read(e, index, value, bytes) < 0) {
+    if (mshv_emu_evex_reg_read(e, index, value, bytes) < 0) {
         return MSHV_EMU_STOPPED;
     }
     if (all) {

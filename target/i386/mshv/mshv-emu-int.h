@@ -102,6 +102,14 @@ bool mshv_emu_vector_needs_alignment(ZydisMnemonic m);
 MshvEmuResult mshv_emu_exec_evex(MshvEmu *e,
                                  const ZydisDecodedInstruction *insn,
                                  const ZydisDecodedOperand *ops);
+/* XMM, YMM or ZMM register 0-31: its index, and width in bytes (0: not) */
+unsigned mshv_emu_evex_reg(ZydisRegister r, unsigned *index);
+/* The first @bytes of register @index (0-31) */
+int mshv_emu_evex_reg_read(MshvEmu *e, unsigned index, uint8_t value[64],
+                           unsigned bytes);
+/* Write the first @bytes of register @index, zero the rest of it */
+int mshv_emu_evex_reg_write(MshvEmu *e, unsigned index, uint8_t value[64],
+                            unsigned bytes);
 /* An EVEX broadcast of a @chunk-byte element or tuple (from lane moves) */
 MshvEmuResult mshv_emu_exec_evex_broadcast(MshvEmu *e,
                                            const ZydisDecodedInstruction *insn,

@@ -6,8 +6,10 @@
  * their EVEX forms and AVX-512's tuple broadcasts in mshv-emu-evex.c),
  * PINSRB/W/D/Q and PEXTRB/W/D/Q, EXTRACTPS.
  *
- * A legacy form leaves the register's bits above 127 alone; a VEX form
- * zeroes them above its width, as every VEX write does.
+ * A legacy form leaves the register's bits above 127 alone; a VEX or EVEX
+ * form zeroes them above its width, as every VEX and EVEX write does.  The
+ * EVEX forms reach registers 16-31 and (MOVDDUP) 512 bits; a masked EVEX
+ * MOVDDUP is not executed.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -100,13 +102,48 @@ bool mshv_emu_is_lane_move(ZydisMnemonic m)
     return lane_op(m, &op) != 0;
 }
 
-/* An XMM or YMM register operand: its index, and width in bytes (0: not) */
-static unsigned xmm_or_ymm(const ZydisDecodedOperand *op, unsigned *index)
+/*
+ * An XMM, YMM or (EVEX) ZMM register operand: its index, and width in
+ * bytes (0: not one the encoding reaches).
+ */
+static unsigned lane_reg(const ZydisDecodedOperand *op, bool evex,
+                         unsigned *index)
 {
-    unsigned width = op->type == ZYDIS_OPERAND_TYPE_REGISTER ?
-                     mshv_emu_vector_reg(op->reg.value, index) : 0;
+    unsigned width;
 
+    if (op->type != ZYDIS_OPERAND_TYPE_REGISTER) {
+        return 0;
+    }
+    if (evex) {
+        return mshv_emu_evex_reg(op->reg.value, index);
+    }
+    width = mshv_emu_vector_reg(op->reg.value, index);
     return width >= 16 ? width : 0;         /* (not an MMX register) */
+}
+
+/* The low 128 bits of register @index */
+static int lane_read(MshvEmu *e, bool evex, unsigned index, uint8_t v[64])
+{
+    return evex ? mshv_emu_evex_reg_read(e, index, v, 16) :
+                  e->ops->xmm(e, index, v, false);
+}
+
+/*
+ * Write @width bytes of register @index: a legacy form only its low 128
+ * bits, a VEX or EVEX one zeroing the rest.
+ */
+static int lane_write(MshvEmu *e, ZydisInstructionEncoding enc,
+                      unsigned index, uint8_t v[64], unsigned width)
+{
+    switch (enc) {
+    case ZYDIS_INSTRUCTION_ENCODING_EVEX:
+        return mshv_emu_evex_reg_write(e, index, v, width);
+    case ZYDIS_INSTRUCTION_ENCODING_VEX:
+        return e->ops->xmm(e, index, v, true) < 0 ||
+               e->ops->ymm_high(e, index, v + 16, true) < 0 ? -1 : 0;
+    default:
+        return e->ops->xmm(e, index, v, true);
+    }
 }
 
 /* Memory through the callback: elements of up to 8 bytes alignment-checked */
@@ -128,12 +165,12 @@ static int lane_mem(MshvEmu *e, uint64_t la, uint8_t *buf, unsigned bytes,
 
 static MshvEmuResult lane_store(MshvEmu *e, const ZydisDecodedOperand *ops,
                                 LaneOp op, unsigned elem, uint64_t la,
-                                unsigned nops)
+                                unsigned nops, bool evex)
 {
-    uint8_t v[16];
+    uint8_t v[64];
     unsigned index, off = 0;
 
-    if (xmm_or_ymm(&ops[1], &index) != 16) {
+    if (lane_reg(&ops[1], evex, &index) != 16) {
         return MSHV_EMU_UNSUPPORTED;
     }
     if (op == LANE_HIGH) {
@@ -146,7 +183,7 @@ static MshvEmuResult lane_store(MshvEmu *e, const ZydisDecodedOperand *ops,
     } else if (op != LANE_LOW) {
         return MSHV_EMU_UNSUPPORTED;        /* no such store */
     }
-    if (e->ops->xmm(e, index, v, false) < 0 ||
+    if (lane_read(e, evex, index, v) < 0 ||
         lane_mem(e, la, v + off, elem, true) < 0) {
         return MSHV_EMU_STOPPED;
     }
@@ -157,21 +194,23 @@ MshvEmuResult mshv_emu_exec_lane(MshvEmu *e,
                                  const ZydisDecodedInstruction *insn,
                                  const ZydisDecodedOperand *ops)
 {
-    bool vex = insn->encoding == ZYDIS_INSTRUCTION_ENCODING_VEX;
+    bool evex = insn->encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX;
+    bool vex = insn->encoding == ZYDIS_INSTRUCTION_ENCODING_VEX || evex;
     unsigned n = insn->operand_count_visible, elem, width, index, src;
     unsigned mi, i, bytes, off;
-    uint8_t v[32] = { 0 }, m[32];
+    uint8_t v[64] = { 0 }, m[64];
     uint64_t la;
     LaneOp op;
 
     elem = lane_op(insn->mnemonic, &op);
-    if (elem && op == LANE_BROADCAST &&
-        insn->encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX) {
+    if (elem && op == LANE_BROADCAST && evex) {
         return mshv_emu_exec_evex_broadcast(e, insn, ops, elem);
     }
     if (!elem || !e->ops->xmm || (vex && !e->ops->ymm_high) ||
+        (evex && (!e->ops->zmm ||
+                  insn->avx.mask.mode != ZYDIS_MASK_MODE_DISABLED)) ||
         (!vex && insn->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)) {
-        return MSHV_EMU_UNSUPPORTED;        /* other EVEX forms: not here */
+        return MSHV_EMU_UNSUPPORTED;
     }
     for (mi = 0; mi < n && ops[mi].type != ZYDIS_OPERAND_TYPE_MEMORY; mi++) {
         /* the memory operand */
@@ -180,24 +219,26 @@ MshvEmuResult mshv_emu_exec_lane(MshvEmu *e,
         return MSHV_EMU_UNSUPPORTED;
     }
     if (mi == 0) {
-        return lane_store(e, ops, op, elem, la, n);
+        return lane_store(e, ops, op, elem, la, n, evex);
     }
-    width = xmm_or_ymm(&ops[0], &index);
-    if (!width || (width == 32 && !vex)) {
+    width = lane_reg(&ops[0], evex, &index);
+    if (!width || (width > 16 && !vex) || (width > 16 && op != LANE_DUP &&
+                                           op != LANE_BROADCAST)) {
         return MSHV_EMU_UNSUPPORTED;
     }
     /* the register the rest comes from: VEX's second source, or itself */
     src = index;
-    if (vex && mi == 2 && xmm_or_ymm(&ops[1], &src) != 16) {
+    if (vex && (op == LANE_LOW || op == LANE_HIGH || op == LANE_INSERT) &&
+        mi == 2 && lane_reg(&ops[1], evex, &src) != 16) {
         return MSHV_EMU_UNSUPPORTED;
     }
-    /* VEX.256 MOVDDUP reads 32 bytes; its odd quadwords are not used */
-    bytes = op == LANE_DUP && width == 32 ? 32 : elem;
+    /* a wide MOVDDUP reads all of it; its odd quadwords are not used */
+    bytes = op == LANE_DUP && width > 16 ? width : elem;
     if (op == LANE_BROADCAST && elem == 16 && width != 32) {
         return MSHV_EMU_UNSUPPORTED;
     }
     if ((op == LANE_LOW || op == LANE_HIGH || op == LANE_INSERT) &&
-        e->ops->xmm(e, src, v, false) < 0) {
+        lane_read(e, evex, src, v) < 0) {
         return MSHV_EMU_STOPPED;
     }
     if (lane_mem(e, la, m, bytes, false) < 0) {
@@ -235,9 +276,6 @@ MshvEmuResult mshv_emu_exec_lane(MshvEmu *e,
     default:
         return MSHV_EMU_UNSUPPORTED;
     }
-    if (e->ops->xmm(e, index, v, true) < 0 ||
-        (vex && e->ops->ymm_high(e, index, v + 16, true) < 0)) {
-        return MSHV_EMU_STOPPED;
-    }
-    return MSHV_EMU_DONE;
+    return lane_write(e, insn->encoding, index, v, width) < 0 ?
+           MSHV_EMU_STOPPED : MSHV_EMU_DONE;
 }
