@@ -288,6 +288,13 @@ static void mshv_sim_tsc_init(MshvSimPartition *pt)
 {
     uint64_t host = mshv_sim_host_tsc_frequency();
 
+    if (pt->tsc_frequency &&
+        (pt->tsc_frequency < 100000000 || pt->tsc_frequency > 10000000000ULL)) {
+        error_report("machine %s: tsc-frequency=%" PRIu64 " is not 0 (this "
+                     "machine's) or 100 MHz to 10 GHz, in Hz",
+                     MSHV_SIM_MACHINE_NAME, pt->tsc_frequency);
+        exit(1);
+    }
     mshv_sim_tsc_hz = pt->tsc_frequency ?: host;
     if (mshv_sim_tsc_hz != host) {
         mshv_sim_tsc_factor = ((unsigned __int128)mshv_sim_tsc_hz << 32) /
@@ -351,32 +358,6 @@ static void mshv_sim_set_cet(Object *obj, bool value, Error **errp)
     MSHV_SIM_MACHINE(obj)->cet = value;
 }
 
-static void mshv_sim_get_tsc_frequency(Object *obj, Visitor *v,
-                                       const char *name, void *opaque,
-                                       Error **errp)
-{
-    uint64_t value = MSHV_SIM_MACHINE(obj)->tsc_frequency;
-
-    visit_type_uint64(v, name, &value, errp);
-}
-
-static void mshv_sim_set_tsc_frequency(Object *obj, Visitor *v,
-                                       const char *name, void *opaque,
-                                       Error **errp)
-{
-    uint64_t value;
-
-    if (!visit_type_uint64(v, name, &value, errp)) {
-        return;
-    }
-    if (value && (value < 100000000 || value > 10000000000ULL)) {
-        error_setg(errp, "tsc-frequency must be 0 (this machine's) or "
-                   "100 MHz to 10 GHz, in Hz");
-        return;
-    }
-    MSHV_SIM_MACHINE(obj)->tsc_frequency = value;
-}
-
 static void mshv_sim_get_insn_bytes(Object *obj, Visitor *v,
                                     const char *name, void *opaque,
                                     Error **errp)
@@ -428,6 +409,13 @@ static void mshv_sim_machine_instance_init(Object *obj)
     MSHV_SIM_MACHINE(obj)->insn_bytes = 16;
     MSHV_SIM_MACHINE(obj)->cet = mshv_sim_host_has_cet();
 
+    object_property_add_uint64_ptr(obj, "tsc-frequency",
+                                   &MSHV_SIM_MACHINE(obj)->tsc_frequency,
+                                   OBJ_PROP_FLAG_READWRITE);
+    object_property_set_description(obj, "tsc-frequency",
+        "The simulated host's TSC rate in Hz, 100 MHz to 10 GHz, which "
+        "guests' TSC runs at (0, the default: this machine's)");
+
     /* fault injection, for testing VMMs */
     object_property_add_uint32_ptr(obj, "unsupported-feature",
                                    &MSHV_SIM_MACHINE(obj)->unsupported_feature,
@@ -469,12 +457,6 @@ static void mshv_sim_machine_class_init(ObjectClass *oc, void *data)
     object_class_property_set_description(oc, "cet",
         "Whether the simulated host's processor has CET (its state, MSRs "
         "and registers kept for guests); by default, as the real one");
-    object_class_property_add(oc, "tsc-frequency", "uint64",
-                              mshv_sim_get_tsc_frequency,
-                              mshv_sim_set_tsc_frequency, NULL, NULL);
-    object_class_property_set_description(oc, "tsc-frequency",
-        "The simulated host's TSC rate in Hz, which guests' TSC runs at "
-        "(0, the default: this machine's)");
     object_class_property_add(oc, "insn-bytes", "uint8",
                               mshv_sim_get_insn_bytes,
                               mshv_sim_set_insn_bytes, NULL, NULL);

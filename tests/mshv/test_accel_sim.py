@@ -272,39 +272,39 @@ class AccelOnSimulator(MshvSimTest):
                       c['run_vp'])
         self.assertGreater(c['injected.halt'], 100)
 
-    def test_unsupported_feature_stops_vm(self):
-        """An unsupported-feature message (a hardware task switch, which
-        the simulator's fault injection sends as the 200th stop) stops
-        the VM with the reason; QEMU stays up, answers QMP and quits."""
+    def injected_stop(self, hv_args, reason):
+        """Boot the test guest on a hypervisor process with HV_ARGS (a
+        fault injection): the VM must stop with REASON, and QEMU stay up,
+        answer QMP and quit; returns QEMU's lines naming REASON."""
         self.set_machine('pc')
-        self.sim_vm(hv_args='-machine unsupported-feature=200')
+        self.sim_vm(hv_args=hv_args)
         self.launch_guest(accel='mshv', kernel='bzImage',
                           args=('-vga', 'none', '-net', 'none'))
-        with self.assertRaisesRegex(AssertionError, 'hardware task switch'):
+        with self.assertRaisesRegex(AssertionError, reason):
             self.wait_console('QEMU-GUEST-MARKER: done', timeout=120)
         self.assertEqual(self.vm.cmd('query-status')['status'],
                          'internal-error')
         self.vm.shutdown()
         self.assertEqual(self.vm.exitcode(), 0)
+        return [line for line in self.vm.get_log().splitlines()
+                if re.search(reason, line)]
+
+    def test_unsupported_feature_stops_vm(self):
+        """An unsupported-feature message (a hardware task switch, which
+        the simulator's fault injection sends as the 200th stop) stops
+        the VM with the reason."""
+        stops = self.injected_stop('-machine unsupported-feature=200',
+                                   'hardware task switch')
+        self.assertEqual(len(stops), 1, stops)
         self.assertIn('the guest used a hardware task switch, which the '
-                      'hypervisor does not support (feature 2', self.vm.get_log())
+                      'hypervisor does not support (feature 2', stops[0])
 
     def test_malformed_message_stops_vm(self):
         """A message no working hypervisor sends (the simulator's fault
         injection: the 100th claims a payload larger than a message) stops
-        the VM with the reason; QEMU stays up, answers QMP and quits."""
-        self.set_machine('pc')
-        self.sim_vm(hv_args='-machine malformed-message=100')
-        self.launch_guest(accel='mshv', kernel='bzImage',
-                          args=('-vga', 'none', '-net', 'none'))
-        with self.assertRaisesRegex(AssertionError, 'malformed message'):
-            self.wait_console('QEMU-GUEST-MARKER: done', timeout=120)
-        self.assertEqual(self.vm.cmd('query-status')['status'],
-                         'internal-error')
-        self.vm.shutdown()
-        self.assertEqual(self.vm.exitcode(), 0)
-        stops = [line for line in self.vm.get_log().splitlines()
-                 if 'malformed' in line]
+        the VM with the reason."""
+        stops = self.injected_stop('-machine malformed-message=100',
+                                   'malformed message')
         self.assertEqual(len(stops), 1, stops)
         self.assertIn('its payload is larger than a message', stops[0])
 
