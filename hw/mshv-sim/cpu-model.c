@@ -23,7 +23,8 @@
 /*
  * The machine's CPU model, expanded as a VP's will be (each VP is one of
  * its CPUs): its feature words, worked out once (a hypervisor process
- * runs one partition).
+ * runs one partition), when the partition is created, on the main loop,
+ * before any VP can ask.
  */
 static FeatureWordArray mshv_sim_model;
 static bool mshv_sim_model_known;

@@ -16,6 +16,7 @@
 #include "qemu/error-report.h"
 #include "qemu/lockable.h"
 #include "qemu/rcu.h"
+#include "qemu/rcu_queue.h"
 #include "exec/address-spaces.h"
 #include "exec/exec-all.h"
 #include "exec/ram_addr.h"
@@ -77,7 +78,7 @@ MshvSimRegion *mshv_sim_region_find(MshvSimPartition *pt, uint64_t gpa)
     MshvSimRegion *r;
     uint64_t pfn = gpa >> 12;
 
-    QTAILQ_FOREACH(r, &pt->regions, next) {
+    QTAILQ_FOREACH_RCU(r, &pt->regions, next) {
         if (pfn >= r->pfn && pfn < r->pfn + r->pages) {
             return r;
         }
@@ -181,7 +182,7 @@ uint16_t mshv_sim_map_gpa(MshvSimPartition *pt, uint64_t pfn, uint64_t size,
         mshv_sim_region_log(r, true);
     }
     memory_region_add_subregion(get_system_memory(), pfn << 12, &r->mr);
-    QTAILQ_INSERT_TAIL(&pt->regions, r, next);
+    QTAILQ_INSERT_TAIL_RCU(&pt->regions, r, next);
     trace_mshv_sim_map_gpa(pfn, size, flags);
     return HV_STATUS_SUCCESS;
 }
@@ -194,7 +195,7 @@ uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,
 
     QTAILQ_FOREACH(r, &pt->regions, next) {
         if (r->pfn == pfn && r->pages == size >> 12) {
-            QTAILQ_REMOVE(&pt->regions, r, next);
+            QTAILQ_REMOVE_RCU(&pt->regions, r, next);
             memory_region_del_subregion(get_system_memory(), &r->mr);
             /*
              * A later region may reuse these ram_addr_t offsets; code
@@ -230,45 +231,49 @@ uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,
  */
 void mshv_sim_low_code_sync(MshvSimPartition *pt)
 {
-    MshvSimRegion *r = NULL;
-    uint64_t pfn;
+    DECLARE_BITMAP(seen, MSHV_SIM_LOW_CODE_PAGES) = { 0 };
+    MshvSimRegion *r;
+    uint64_t pfn, end;
 
     /* (VPs stop and run concurrently; regions go away after a grace period) */
     QEMU_LOCK_GUARD(&pt->low_code_lock);
     RCU_READ_LOCK_GUARD();
-    for (pfn = 0; pfn < MSHV_SIM_LOW_CODE_PAGES; pfn++) {
-        ram_addr_t ram;
-        uint8_t *host, *copy;
+    QTAILQ_FOREACH_RCU(r, &pt->regions, next) {
+        if (r->pfn >= MSHV_SIM_LOW_CODE_PAGES ||
+            !(r->flags & (1 << MSHV_SET_MEM_BIT_WRITABLE))) {
+            continue;
+        }
+        end = MIN(r->pfn + r->pages, MSHV_SIM_LOW_CODE_PAGES);
+        for (pfn = r->pfn; pfn < end; pfn++) {
+            ram_addr_t ram = memory_region_get_ram_addr(&r->mr) +
+                             ((pfn - r->pfn) << 12);
+            uint8_t *host, *copy;
 
-        if (!r || pfn < r->pfn || pfn >= r->pfn + r->pages) {
-            r = mshv_sim_region_find(pt, pfn << 12);
+            /* TCG clears a page's code-dirty bit when it translates it */
+            if (cpu_physical_memory_get_dirty_flag(ram, DIRTY_MEMORY_CODE)) {
+                continue;
+            }
+            set_bit(pfn, seen);
+            if (!pt->low_code) {
+                pt->low_code = g_malloc(MSHV_SIM_LOW_CODE_PAGES << 12);
+            }
+            host = (uint8_t *)memory_region_get_ram_ptr(&r->mr) +
+                   ((pfn - r->pfn) << 12);
+            copy = pt->low_code + (pfn << 12);
+            if (test_bit(pfn, pt->low_code_valid)) {
+                if (!memcmp(copy, host, 4096)) {
+                    continue;
+                }
+                trace_mshv_sim_low_code_changed(pfn);
+                tb_invalidate_phys_range(ram, ram + 4095);
+            }
+            memcpy(copy, host, 4096);
+            set_bit(pfn, pt->low_code_valid);
         }
-        if (!r || !(r->flags & (1 << MSHV_SET_MEM_BIT_WRITABLE))) {
-            clear_bit(pfn, pt->low_code_valid);
-            continue;
-        }
-        ram = memory_region_get_ram_addr(&r->mr) + ((pfn - r->pfn) << 12);
-        /* TCG clears a page's code-dirty bit when it translates from it */
-        if (cpu_physical_memory_get_dirty_flag(ram, DIRTY_MEMORY_CODE)) {
-            clear_bit(pfn, pt->low_code_valid);
-            continue;
-        }
-        if (!pt->low_code) {
-            pt->low_code = g_malloc(MSHV_SIM_LOW_CODE_PAGES << 12);
-        }
-        host = (uint8_t *)memory_region_get_ram_ptr(&r->mr) +
-               ((pfn - r->pfn) << 12);
-        copy = pt->low_code + (pfn << 12);
-        if (test_bit(pfn, pt->low_code_valid) && !memcmp(copy, host, 4096)) {
-            continue;
-        }
-        if (test_bit(pfn, pt->low_code_valid)) {
-            trace_mshv_sim_low_code_changed(pfn);
-            tb_invalidate_phys_range(ram, ram + 4095);
-        }
-        memcpy(copy, host, 4096);
-        set_bit(pfn, pt->low_code_valid);
     }
+    /* a page without code (or memory) now: its copy is stale */
+    bitmap_and(pt->low_code_valid, pt->low_code_valid, seen,
+               MSHV_SIM_LOW_CODE_PAGES);
 }
 
 /* ---- Page access tracking ------------------------------------------------ */

@@ -24,10 +24,13 @@ typedef struct MshvSimVp MshvSimVp;
 typedef struct MshvSimIrqfd MshvSimIrqfd;
 typedef struct MshvSimIoeventfd MshvSimIoeventfd;
 
-/* A guest memory region mapped with MSHV_SIM_OP_MAP_GPA. */
 /* Conventional memory, where boot loaders load and run one another. */
 #define MSHV_SIM_LOW_CODE_PAGES     256
 
+/*
+ * A guest memory region mapped with MSHV_SIM_OP_MAP_GPA.  The list is
+ * changed under the BQL and read under RCU (VPs look regions up too).
+ */
 typedef struct MshvSimRegion {
     struct rcu_head rcu;        /* first: g_free_rcu() needs it there */
     uint64_t pfn;
