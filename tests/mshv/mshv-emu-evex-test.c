@@ -54,6 +54,9 @@ HOST(h_pinsrd, "19", "vpinsrd $2, (%%rbx), %%xmm19, %%xmm19")
 HOST(h_pextrw, "21", "vpextrw $5, %%xmm21, (%%rbx)")
 HOST(h_movddup512, "22", "vmovddup (%%rbx), %%zmm22")
 HOST(h_movddup128, "23", "vmovddup (%%rbx), %%xmm23")
+HOST(h_movddup512_merge, "22", "vmovddup (%%rbx), %%zmm22%{%%k1%}")
+HOST(h_movddup256_zero, "23", "vmovddup (%%rbx), %%ymm23%{%%k1%}%{z%}")
+HOST(h_movddup128_merge, "23", "vmovddup (%%rbx), %%xmm23%{%%k1%}")
 
 static const struct {
     const char *name;
@@ -105,6 +108,12 @@ static const struct {
       { 0x62, 0xe1, 0xff, 0x48, 0x12, 0x33 }, 6, 22 },
     { "vmovddup xmm23, [rbx]", h_movddup128,
       { 0x62, 0xe1, 0xff, 0x08, 0x12, 0x3b }, 6, 23 },
+    { "vmovddup zmm22{k1}, [rbx]", h_movddup512_merge,
+      { 0x62, 0xe1, 0xff, 0x49, 0x12, 0x33 }, 6, 22 },
+    { "vmovddup ymm23{k1}{z}, [rbx]", h_movddup256_zero,
+      { 0x62, 0xe1, 0xff, 0xa9, 0x12, 0x3b }, 6, 23 },
+    { "vmovddup xmm23{k1}, [rbx]", h_movddup128_merge,
+      { 0x62, 0xe1, 0xff, 0x09, 0x12, 0x3b }, 6, 23 },
 };
 
 static bool host_has_avx512(void)

@@ -144,7 +144,7 @@ MshvEmuResult mshv_emu_exec_evex_broadcast(MshvEmu *e,
                                            unsigned chunk)
 {
     unsigned bytes = insn->avx.vector_length / 8, esize, count, index, i;
-    uint8_t value[64], fill[64], m[32];
+    uint8_t fill[64], m[32] = { 0 };
     uint64_t mask, la;
     MshvEmuResult r;
 
@@ -168,6 +168,23 @@ MshvEmuResult mshv_emu_exec_evex_broadcast(MshvEmu *e,
     }
     for (i = 0; i < bytes; i += chunk) {
         memcpy(fill + i, m, chunk);
+    }
+    return mshv_emu_evex_masked_write(e, insn, index, fill, bytes, esize);
+}
+
+MshvEmuResult mshv_emu_evex_masked_write(MshvEmu *e,
+                                         const ZydisDecodedInstruction *insn,
+                                         unsigned index, const uint8_t *fill,
+                                         unsigned bytes, unsigned esize)
+{
+    unsigned count = bytes / esize, i;
+    uint8_t value[64];
+    uint64_t mask;
+    MshvEmuResult r;
+
+    r = evex_mask(e, insn, true, count, &mask);
+    if (r != MSHV_EMU_DONE) {
+        return r;
     }
     if (evex_all(mask, count)) {
         memcpy(value, fill, bytes);

@@ -110,6 +110,14 @@ int mshv_emu_evex_reg_read(MshvEmu *e, unsigned index, uint8_t value[64],
 /* Write the first @bytes of register @index, zero the rest of it */
 int mshv_emu_evex_reg_write(MshvEmu *e, unsigned index, uint8_t value[64],
                             unsigned bytes);
+/*
+ * Write @fill (@bytes) to register @index under the EVEX instruction's
+ * mask of @esize-byte elements: the others merged or zeroed as it says.
+ */
+MshvEmuResult mshv_emu_evex_masked_write(MshvEmu *e,
+                                         const ZydisDecodedInstruction *insn,
+                                         unsigned index, const uint8_t *fill,
+                                         unsigned bytes, unsigned esize);
 /* An EVEX broadcast of a @chunk-byte element or tuple (from lane moves) */
 MshvEmuResult mshv_emu_exec_evex_broadcast(MshvEmu *e,
                                            const ZydisDecodedInstruction *insn,

@@ -8,8 +8,9 @@
  *
  * A legacy form leaves the register's bits above 127 alone; a VEX or EVEX
  * form zeroes them above its width, as every VEX and EVEX write does.  The
- * EVEX forms reach registers 16-31 and (MOVDDUP) 512 bits; a masked EVEX
- * MOVDDUP is not executed.
+ * EVEX forms reach registers 16-31 and (MOVDDUP) 512 bits; EVEX MOVDDUP,
+ * the one of them with a mask, merges or zeroes the quadwords its mask
+ * leaves out (its memory is read whole: no fault suppression).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -208,7 +209,8 @@ MshvEmuResult mshv_emu_exec_lane(MshvEmu *e,
     }
     if (!elem || !e->ops->xmm || (vex && !e->ops->ymm_high) ||
         (evex && (!e->ops->zmm ||
-                  insn->avx.mask.mode != ZYDIS_MASK_MODE_DISABLED)) ||
+                  (insn->avx.mask.mode != ZYDIS_MASK_MODE_DISABLED &&
+                   op != LANE_DUP))) ||
         (!vex && insn->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)) {
         return MSHV_EMU_UNSUPPORTED;
     }
@@ -275,6 +277,9 @@ MshvEmuResult mshv_emu_exec_lane(MshvEmu *e,
         break;
     default:
         return MSHV_EMU_UNSUPPORTED;
+    }
+    if (evex && op == LANE_DUP) {
+        return mshv_emu_evex_masked_write(e, insn, index, v, width, 8);
     }
     return lane_write(e, insn->encoding, index, v, width) < 0 ?
            MSHV_EMU_STOPPED : MSHV_EMU_DONE;
