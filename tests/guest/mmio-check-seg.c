@@ -6,7 +6,8 @@
  * a base to check; a not-present one must raise #NP (SIGBUS), a
  * selector beyond the GDT and LTR at CPL 3 #GP (SIGSEGV), on MMIO as on
  * RAM.  MOV SS holds the single-step trap back until the next
- * instruction has run.
+ * instruction has run.  IRETQ pops its whole frame (RIP, CS, RFLAGS,
+ * RSP, SS) from the area.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -177,6 +178,42 @@ static uint64_t far_call_ret(uint8_t *m)
            (uint64_t)m[56] << 8;
 }
 
+/*
+ * IRETQ with its frame in the area, to the next instruction with CF and
+ * OF set and the same stack; the flags it loaded, then 1 << 16.  (The
+ * flags are read 128 bytes down, clear of the red zone, with LEA, which
+ * leaves them alone.)
+ */
+static uint64_t iretq_frame(uint8_t *m)
+{
+    uint64_t flags, hits = 0;
+
+    asm volatile("lea 1f(%%rip), %%rax\n\t"
+                 "mov %%rax, 64(%2)\n\t"
+                 "movq %3, 72(%2)\n\t"
+                 "sub $128, %%rsp\n\t"
+                 "pushfq\n\t"
+                 "pop %%rax\n\t"
+                 "add $128, %%rsp\n\t"
+                 "or $0x801, %%rax\n\t"
+                 "mov %%rax, 80(%2)\n\t"
+                 "mov %%rsp, 88(%2)\n\t"
+                 "movq %4, 96(%2)\n\t"
+                 "lea 64(%2), %%rsp\n\t"
+                 "iretq\n\t"
+                 "ud2\n"
+                 "1:\n\t"
+                 "lea -128(%%rsp), %%rsp\n\t"
+                 "pushfq\n\t"
+                 "pop %1\n\t"
+                 "lea 128(%%rsp), %%rsp\n\t"
+                 "inc %0"
+                 : "+r"(hits), "=&r"(flags)
+                 : "r"(m), "i"(USER_CS), "i"(USER_DS)
+                 : "rax", "memory", "cc");
+    return (flags & 0x801) | hits << 16;
+}
+
 /* GS from a not-present LDT descriptor: #NP, SIGBUS */
 static void gs_absent(uint8_t *m)
 {
@@ -277,6 +314,8 @@ void check_segments(uint8_t *ram, uint8_t *mmio, unsigned *passed,
     same("pop-gs", pop_gs, 4, ram, mmio, passed, failed);
     same("far-jmp", far_jmp, 3, ram, mmio, passed, failed);
     same("far-call-ret", far_call_ret, 3 | USER_CS << 8, ram, mmio, passed,
+         failed);
+    same("iretq-frame", iretq_frame, 0x801 | 1 << 16, ram, mmio, passed,
          failed);
     report("mov-gs-absent-np", raises(SIGBUS, gs_absent, mmio) &&
            raises(SIGBUS, gs_absent, ram), passed, failed);

@@ -165,6 +165,13 @@ void fuzz_emu_init(FuzzEmu *f, ZydisMachineMode mode, uint64_t rip)
     }
 }
 
+static bool fuzz_is_iret(const ZydisDecodedInstruction *insn)
+{
+    return insn->mnemonic == ZYDIS_MNEMONIC_IRET ||
+           insn->mnemonic == ZYDIS_MNEMONIC_IRETD ||
+           insn->mnemonic == ZYDIS_MNEMONIC_IRETQ;
+}
+
 bool fuzz_emu_exec(FuzzEmu *f, const ZydisDecodedInstruction *insn,
                    const ZydisDecodedOperand *ops)
 {
@@ -183,17 +190,24 @@ bool fuzz_emu_exec(FuzzEmu *f, const ZydisDecodedInstruction *insn,
                 (insn->attributes & (ZYDIS_ATTRIB_HAS_REP |
                                      ZYDIS_ATTRIB_HAS_REPE |
                                      ZYDIS_ATTRIB_HAS_REPNE))));
-        /* only far transfers load CS; only a load of SS sets the shadow */
+        /*
+         * only far transfers and IRET load CS, and only IRET unblocks
+         * NMIs; only a load of SS sets the shadow
+         */
         assert(!(f->emu.seg_written & (1u << 1)) ||
-               insn->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR);
+               insn->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR ||
+               fuzz_is_iret(insn));
+        assert(!f->emu.nmi_unblocked || fuzz_is_iret(insn));
         assert(!f->emu.ss_shadow || (f->emu.seg_written & (1u << 2)));
         return true;
     case MSHV_EMU_FAULT:
         /*
          * an exception the instruction raises: #DE, #GP, #AC(0), or a
-         * segment load's #NP or #SS, with a selector's index for a code
+         * segment load's #TS, #NP or #SS, with a selector's index for a
+         * code
          */
-        assert(f->emu.fault_vector == 0 || f->emu.fault_vector == 11 ||
+        assert(f->emu.fault_vector == 0 || f->emu.fault_vector == 10 ||
+               f->emu.fault_vector == 11 ||
                f->emu.fault_vector == 12 || f->emu.fault_vector == 13 ||
                f->emu.fault_vector == 17);
         assert(!(f->emu.fault_code & ~0xfffcu));

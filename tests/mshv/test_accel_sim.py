@@ -225,7 +225,7 @@ class AccelOnSimulator(MshvSimTest):
                      'movlpd_load', 'pinsrb_load', 'vbroadcastf128_load',
                      'vmovddup_load256', 'vpextrw_store',
                      'mov-gs-ldt', 'lgs', 'lss', 'pop-gs', 'far-jmp',
-                     'far-call-ret', 'mov-gs-absent-np',
+                     'far-call-ret', 'iretq-frame', 'mov-gs-absent-np',
                      'mov-ds-beyond-gdt-gp', 'ltr-user-gp',
                      'far-jmp-data-gp', 'mov-ss-step'):
             self.assertEqual(len(self.console_lines(f'{case} ok')), 1, case)

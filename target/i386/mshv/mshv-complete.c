@@ -136,17 +136,26 @@ static int mshv_x86_set_segments(CPUState *cpu, const MshvEmu *emu)
     return 0;
 }
 
-/* MOV SS or POP SS: no interrupt nor debug trap before the next one */
-static int mshv_x86_set_ss_shadow(CPUState *cpu)
+/*
+ * What the instruction did to interrupt blocking: MOV SS or POP SS, no
+ * interrupt nor debug trap before the next one; IRET, NMIs unblocked.
+ */
+static int mshv_x86_set_blocking(CPUState *cpu, const MshvEmu *emu)
 {
     union hv_register_value v;
 
     if (mshv_x86_get_reg(cpu, HV_REGISTER_INTERRUPT_STATE, &v) < 0) {
         return -1;
     }
-    v.reg64 |= HV_INTERRUPT_STATE_SHADOW;
+    if (emu->ss_shadow) {
+        v.reg64 |= HV_INTERRUPT_STATE_SHADOW;
+    }
+    if (emu->nmi_unblocked) {
+        v.reg64 &= ~(uint64_t)HV_INTERRUPT_STATE_NMI_MASKED;
+    }
     return mshv_x86_set_reg(cpu, HV_REGISTER_INTERRUPT_STATE, &v,
-                            "blocking interrupts after a load of SS");
+                            "setting interrupt blocking after an emulated "
+                            "instruction");
 }
 
 int mshv_x86_complete_emulated(CPUState *cpu,
@@ -167,9 +176,12 @@ int mshv_x86_complete_emulated(CPUState *cpu,
                                    set_rflags ? &emu->rflags : NULL,
                                    emu->gpr, emu->gpr_written);
     }
+    if (ret == 0 && (emu->ss_shadow || emu->nmi_unblocked)) {
+        ret = mshv_x86_set_blocking(cpu, emu);
+    }
     if (ret == 0 && emu->ss_shadow) {
         /* the single-step trap comes after the next instruction */
-        return mshv_x86_set_ss_shadow(cpu);
+        return 0;
     }
     /* (RIP stays where the instruction faulted and runs again) */
     if (ret == 0 && (at->rflags & TF_MASK) &&

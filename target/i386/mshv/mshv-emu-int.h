@@ -48,6 +48,7 @@ static inline uint64_t sign_extend(uint64_t v, unsigned bits)
 
 /* The exceptions the executor raises itself */
 #define EMU_EXCP_DE     0
+#define EMU_EXCP_TS     10
 #define EMU_EXCP_NP     11
 #define EMU_EXCP_SS     12
 #define EMU_EXCP_GP     13
@@ -152,25 +153,84 @@ MshvEmuResult mshv_emu_exec_lane(MshvEmu *e,
                                  const ZydisDecodedInstruction *insn,
                                  const ZydisDecodedOperand *ops);
 
-/* mshv-emu-segment.c: segment loads and the far transfers' CS */
+/* Segment attributes (MshvEmuSeg): the descriptor's bits 47:40, 55:52 */
+#define ATTR_TYPE       0x000f
+#define ATTR_ACCESSED   0x0001
+#define ATTR_WRITABLE   0x0002          /* data; readable for code */
+#define ATTR_CONFORMING 0x0004          /* code */
+#define ATTR_CODE       0x0008
+#define ATTR_S          0x0010
+#define ATTR_DPL(a)     (((a) >> 5) & 3)
+#define ATTR_P          0x0080
+#define ATTR_L          0x2000
+#define ATTR_DB         0x4000
+#define ATTR_G          0x8000
 
+#define SEL_TI          4
+#define SEL_RPL(s)      ((s) & 3)
+
+#define RFLAGS_VM       (1ULL << 17)
+
+/* mshv-emu-segment.c: segment loads */
+
+/* What a selector is loaded for: the checks differ. */
+typedef enum MshvEmuLoad {
+    MSHV_EMU_LOAD_DATA,         /* DS, ES, FS, GS */
+    MSHV_EMU_LOAD_STACK,        /* SS */
+    MSHV_EMU_LOAD_CODE,         /* CS by far JMP or CALL */
+    MSHV_EMU_LOAD_CODE_RET,     /* CS by far RET or IRET */
+    MSHV_EMU_LOAD_CODE_GATE,    /* CS through a call gate */
+    MSHV_EMU_LOAD_LDT,          /* LDTR by LLDT */
+    MSHV_EMU_LOAD_TSS,          /* TR by LTR */
+} MshvEmuLoad;
+
+bool mshv_emu_long_mode(MshvEmu *e);
+/* Real mode and virtual-8086 mode load selector << 4 as the base. */
+bool mshv_emu_real_or_v86(MshvEmu *e);
+/* The fault VECTOR with the selector SEL as its error code */
+MshvEmuResult mshv_emu_sel_fault(MshvEmu *e, uint8_t vector, uint16_t sel);
+/* A descriptor table or TSS access: supervisor, whatever the CPL. */
+int mshv_emu_table_rw(MshvEmu *e, uint64_t la, uint64_t *v, unsigned bits,
+                      bool write);
+/*
+ * Read the descriptor SEL selects (16 bytes for a system descriptor in
+ * long mode: WIDE) into DESC, its linear address to *AT.
+ */
+MshvEmuResult mshv_emu_read_descriptor(MshvEmu *e, uint16_t sel, bool wide,
+                                       uint64_t desc[2], uint64_t *at);
+/*
+ * Load SEL into REG for LOAD, to *OUT, not yet committed: the descriptor
+ * checked, its accessed (or for a TSS busy) bit set in the table as the
+ * processor sets it.  CPL: the level a stack is loaded for (MOV SS: the
+ * CPL; a return to an outer level: that level's).
+ */
+MshvEmuResult mshv_emu_load_segment(MshvEmu *e, ZydisRegister reg,
+                                    uint16_t sel, MshvEmuLoad load,
+                                    unsigned cpl, MshvEmuSeg *out);
+/* The null SS of 64-bit code at level CPL (0-2) */
+MshvEmuSeg mshv_emu_null_ss(unsigned cpl);
+/* Segment INDEX (MshvEmu.seg_new) is S once the instruction completes. */
+void mshv_emu_commit_seg(MshvEmu *e, unsigned index, const MshvEmuSeg *s);
 /* The width of the stack pointer: 64, or SS.B's 32 or 16.  0: unknown. */
 unsigned mshv_emu_stack_width(MshvEmu *e);
 /* Load SREG (ES ... GS, not CS) with selector SEL, checked. */
 MshvEmuResult mshv_emu_load_sreg(MshvEmu *e, ZydisRegister sreg,
                                  uint16_t sel);
-/*
- * A far transfer to SEL:TARGET (BITS: the operand size), by far JMP or
- * CALL, or by far RET (RET): CS loaded and checked, RIP set.
- */
-MshvEmuResult mshv_emu_load_cs(MshvEmu *e, uint16_t sel, bool ret,
-                               uint64_t target, unsigned bits);
 /* MOV Sreg,m; LDS, LES, LFS, LGS, LSS; LTR, LLDT */
 MshvEmuResult mshv_emu_exec_segment(MshvEmu *e,
                                     const ZydisDecodedInstruction *insn,
                                     const ZydisDecodedOperand *ops);
 /* Whether ADDR is canonical (57 bits with CR4.LA57). */
 bool mshv_emu_canonical(MshvEmu *e, uint64_t addr);
+
+/*
+ * mshv-emu-far.c: far JMP, CALL and RET, IRET (*BRANCHED: RIP is the
+ * target); SW: the stack pointer's width
+ */
+MshvEmuResult mshv_emu_exec_far(MshvEmu *e,
+                                const ZydisDecodedInstruction *insn,
+                                const ZydisDecodedOperand *ops, unsigned sw,
+                                bool *branched);
 
 /* mshv-emu-string.c: MOVS, STOS, LODS, CMPS, SCAS, INS, OUTS; REP */
 MshvEmuResult mshv_emu_exec_string(MshvEmu *e,

@@ -7,8 +7,8 @@
  * processor does (SDM vol. 2, each instruction's protected mode
  * exceptions), raising #GP, #NP or #SS with the selector.  The registers
  * loaded go to MshvEmu.seg_new for the caller to write back, only when
- * the whole instruction went through.  Gates, task switches and returns
- * to an outer privilege level are not executed (MSHV_EMU_UNSUPPORTED).
+ * the whole instruction went through.  The far transfers themselves,
+ * with gates and changes of privilege, are in mshv-emu-far.c.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -17,48 +17,20 @@
 #include "mshv-emu-int.h"
 
 #define CR0_PE          1ULL
-#define RFLAGS_VM       (1ULL << 17)
-
-/* Segment attributes: the descriptor's bits 47:40 and 55:52 */
-#define ATTR_TYPE       0x000f
-#define ATTR_ACCESSED   0x0001
-#define ATTR_WRITABLE   0x0002          /* data; readable for code */
-#define ATTR_CONFORMING 0x0004          /* code */
-#define ATTR_CODE       0x0008
-#define ATTR_S          0x0010
-#define ATTR_DPL(a)     (((a) >> 5) & 3)
-#define ATTR_P          0x0080
-#define ATTR_L          0x2000
-#define ATTR_DB         0x4000
-#define ATTR_G          0x8000
 
 #define TSS_AVAIL_16    1
 #define LDT_TYPE        2
 #define TSS_BUSY_BIT    2
 #define TSS_AVAIL_32    9
 
-#define SEL_TI          4
-#define SEL_RPL(s)      ((s) & 3)
-
-/* What the selector is loaded for: the checks differ. */
-typedef enum SegLoad {
-    LOAD_DATA,          /* DS, ES, FS, GS */
-    LOAD_STACK,         /* SS */
-    LOAD_CODE,          /* CS by far JMP or CALL */
-    LOAD_CODE_RET,      /* CS by far RET */
-    LOAD_LDT,           /* LDTR by LLDT */
-    LOAD_TSS,           /* TR by LTR */
-} SegLoad;
-
-static bool long_mode(MshvEmu *e)
+bool mshv_emu_long_mode(MshvEmu *e)
 {
     return e->mode == ZYDIS_MACHINE_MODE_LONG_64 ||
            e->mode == ZYDIS_MACHINE_MODE_LONG_COMPAT_32 ||
            e->mode == ZYDIS_MACHINE_MODE_LONG_COMPAT_16;
 }
 
-/* Real mode and virtual-8086 mode load selector << 4 as the base. */
-static bool real_or_v86(MshvEmu *e)
+bool mshv_emu_real_or_v86(MshvEmu *e)
 {
     uint64_t cr0;
 
@@ -71,13 +43,12 @@ static bool real_or_v86(MshvEmu *e)
             !(cr0 & CR0_PE));
 }
 
-static MshvEmuResult sel_fault(MshvEmu *e, uint8_t vector, uint16_t sel)
+MshvEmuResult mshv_emu_sel_fault(MshvEmu *e, uint8_t vector, uint16_t sel)
 {
     return mshv_emu_fault(e, vector, true, sel & 0xfffc);
 }
 
-/* A descriptor table access: supervisor, whatever the CPL. */
-static int table_rw(MshvEmu *e, uint64_t la, uint64_t *v, unsigned bits,
+int mshv_emu_table_rw(MshvEmu *e, uint64_t la, uint64_t *v, unsigned bits,
                     bool write)
 {
     int ret;
@@ -88,11 +59,7 @@ static int table_rw(MshvEmu *e, uint64_t la, uint64_t *v, unsigned bits,
     return ret;
 }
 
-/*
- * Read the descriptor SEL selects (16 bytes for a system descriptor in
- * long mode: WIDE) into DESC, its linear address to *AT.
- */
-static MshvEmuResult read_descriptor(MshvEmu *e, uint16_t sel, bool wide,
+MshvEmuResult mshv_emu_read_descriptor(MshvEmu *e, uint16_t sel, bool wide,
                                      uint64_t desc[2], uint64_t *at)
 {
     MshvEmuSeg table;
@@ -103,18 +70,18 @@ static MshvEmuResult read_descriptor(MshvEmu *e, uint16_t sel, bool wide,
     }
     if ((sel & SEL_TI) &&
         (!(table.selector & ~3) || !(table.attributes & ATTR_P))) {
-        return sel_fault(e, EMU_EXCP_GP, sel);       /* no LDT */
+        return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);       /* no LDT */
     }
     if ((sel | 7) + (wide ? 8 : 0) > table.limit) {
-        return sel_fault(e, EMU_EXCP_GP, sel);
+        return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
     }
     *at = table.base + (sel & ~7);
-    if (!long_mode(e)) {
+    if (!mshv_emu_long_mode(e)) {
         *at = (uint32_t)*at;
     }
     desc[1] = 0;
-    if (table_rw(e, *at, &desc[0], 64, false) < 0 ||
-        (wide && table_rw(e, *at + 8, &desc[1], 64, false) < 0)) {
+    if (mshv_emu_table_rw(e, *at, &desc[0], 64, false) < 0 ||
+        (wide && mshv_emu_table_rw(e, *at + 8, &desc[1], 64, false) < 0)) {
         return MSHV_EMU_STOPPED;
     }
     return MSHV_EMU_DONE;
@@ -139,105 +106,122 @@ static MshvEmuSeg unpack(uint16_t sel, const uint64_t desc[2], bool wide)
     return s;
 }
 
-/* The checks of SDM vol. 3 5.8 and each instruction's, for code. */
+/*
+ * The checks of SDM vol. 3 5.8 and each instruction's, for code.  A far
+ * RET or IRET may go to an outer level (the caller changes the stack).
+ */
 static MshvEmuResult check_code(MshvEmu *e, uint16_t sel, uint16_t attr,
-                                SegLoad load)
+                                MshvEmuLoad load)
 {
     unsigned dpl = ATTR_DPL(attr), rpl = SEL_RPL(sel);
 
-    if (!(attr & ATTR_S)) {
-        /* a call gate, task gate or TSS: not executed here */
-        return load == LOAD_CODE ? MSHV_EMU_UNSUPPORTED :
-                                   sel_fault(e, EMU_EXCP_GP, sel);
+    if (!(attr & ATTR_S) || !(attr & ATTR_CODE)) {
+        /* (a gate or TSS for a far JMP or CALL is seen before) */
+        return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
     }
-    if (!(attr & ATTR_CODE)) {
-        return sel_fault(e, EMU_EXCP_GP, sel);
-    }
-    if (load == LOAD_CODE) {
+    if (load == MSHV_EMU_LOAD_CODE) {
         if (attr & ATTR_CONFORMING ? dpl > e->cpl :
             rpl > e->cpl || dpl != e->cpl) {
-            return sel_fault(e, EMU_EXCP_GP, sel);
+            return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
+        }
+    } else if (load == MSHV_EMU_LOAD_CODE_GATE) {
+        if (dpl > e->cpl) {
+            return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
         }
     } else {
         if (rpl < e->cpl) {
-            return sel_fault(e, EMU_EXCP_GP, sel);
+            return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
         }
         if (attr & ATTR_CONFORMING ? dpl > rpl : dpl != rpl) {
-            return sel_fault(e, EMU_EXCP_GP, sel);
-        }
-        if (rpl > e->cpl) {
-            return MSHV_EMU_UNSUPPORTED;    /* to an outer level: not here */
+            return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
         }
     }
     if (!(attr & ATTR_P)) {
-        return sel_fault(e, EMU_EXCP_NP, sel);
+        return mshv_emu_sel_fault(e, EMU_EXCP_NP, sel);
     }
-    if (long_mode(e) && (attr & ATTR_L) && (attr & ATTR_DB)) {
-        return sel_fault(e, EMU_EXCP_GP, sel);
+    if (mshv_emu_long_mode(e) && (attr & ATTR_L) && (attr & ATTR_DB)) {
+        return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
+    }
+    /* a call gate in long mode leads to 64-bit code only */
+    if (load == MSHV_EMU_LOAD_CODE_GATE && mshv_emu_long_mode(e) &&
+        !(attr & ATTR_L)) {
+        return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
     }
     return MSHV_EMU_DONE;
 }
 
+/* For SS, CPL is the level the stack is for: a return's may be outer */
 static MshvEmuResult check_data(MshvEmu *e, uint16_t sel, uint16_t attr,
-                                SegLoad load)
+                                MshvEmuLoad load, unsigned cpl)
 {
     unsigned dpl = ATTR_DPL(attr), rpl = SEL_RPL(sel);
 
     if (!(attr & ATTR_S)) {
-        return sel_fault(e, EMU_EXCP_GP, sel);
+        return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
     }
-    if (load == LOAD_STACK) {
-        if (rpl != e->cpl || dpl != e->cpl || (attr & ATTR_CODE) ||
+    if (load == MSHV_EMU_LOAD_STACK) {
+        if (rpl != cpl || dpl != cpl || (attr & ATTR_CODE) ||
             !(attr & ATTR_WRITABLE)) {
-            return sel_fault(e, EMU_EXCP_GP, sel);
+            return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
         }
-        return attr & ATTR_P ? MSHV_EMU_DONE : sel_fault(e, EMU_EXCP_SS, sel);
+        return attr & ATTR_P ? MSHV_EMU_DONE :
+               mshv_emu_sel_fault(e, EMU_EXCP_SS, sel);
     }
     /* data, or readable code; privilege unless conforming code */
     if ((attr & ATTR_CODE) && !(attr & ATTR_WRITABLE)) {
-        return sel_fault(e, EMU_EXCP_GP, sel);
+        return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
     }
     if ((!(attr & ATTR_CODE) || !(attr & ATTR_CONFORMING)) &&
         (rpl > dpl || e->cpl > dpl)) {
-        return sel_fault(e, EMU_EXCP_GP, sel);
+        return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
     }
-    return attr & ATTR_P ? MSHV_EMU_DONE : sel_fault(e, EMU_EXCP_NP, sel);
+    return attr & ATTR_P ? MSHV_EMU_DONE :
+           mshv_emu_sel_fault(e, EMU_EXCP_NP, sel);
 }
 
 static MshvEmuResult check_system(MshvEmu *e, uint16_t sel,
-                                  const uint64_t desc[2], SegLoad load)
+                                  const uint64_t desc[2], MshvEmuLoad load)
 {
     unsigned type = (desc[0] >> 40) & 0x1f;     /* with S */
 
-    if (load == LOAD_TSS ? type != TSS_AVAIL_32 &&
-                           (long_mode(e) || type != TSS_AVAIL_16) :
+    if (load == MSHV_EMU_LOAD_TSS ? type != TSS_AVAIL_32 &&
+                           (mshv_emu_long_mode(e) || type != TSS_AVAIL_16) :
         type != LDT_TYPE) {
-        return sel_fault(e, EMU_EXCP_GP, sel);
+        return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
     }
-    if (long_mode(e) && ((desc[1] >> 40) & 0x1f)) {
-        return sel_fault(e, EMU_EXCP_GP, sel);  /* upper half's type not 0 */
+    if (mshv_emu_long_mode(e) && ((desc[1] >> 40) & 0x1f)) {
+        /* the upper half's type is not 0 */
+        return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
     }
     if (!((desc[0] >> 40) & ATTR_P)) {
-        return sel_fault(e, EMU_EXCP_NP, sel);
+        return mshv_emu_sel_fault(e, EMU_EXCP_NP, sel);
     }
     return MSHV_EMU_DONE;
 }
 
+MshvEmuSeg mshv_emu_null_ss(unsigned cpl)
+{
+    return (MshvEmuSeg) {
+        .selector = cpl,
+        .limit = 0xffffffff,
+        .attributes = ATTR_P | ATTR_S | ATTR_WRITABLE | ATTR_ACCESSED |
+                      cpl << 5 | ATTR_DB | ATTR_G,
+    };
+}
+
 /* The register a null selector loads: unusable, except SS in 64-bit mode */
-static MshvEmuResult load_null(MshvEmu *e, uint16_t sel, SegLoad load,
-                               MshvEmuSeg *out)
+static MshvEmuResult load_null(MshvEmu *e, uint16_t sel, MshvEmuLoad load,
+                               unsigned cpl, MshvEmuSeg *out)
 {
     *out = (MshvEmuSeg) { .selector = sel };
     switch (load) {
-    case LOAD_DATA:
-    case LOAD_LDT:
+    case MSHV_EMU_LOAD_DATA:
+    case MSHV_EMU_LOAD_LDT:
         return MSHV_EMU_DONE;
-    case LOAD_STACK:
-        if (e->mode == ZYDIS_MACHINE_MODE_LONG_64 && e->cpl != 3 &&
-            SEL_RPL(sel) == e->cpl) {
-            out->attributes = ATTR_P | ATTR_S | ATTR_WRITABLE |
-                              ATTR_ACCESSED | e->cpl << 5 | ATTR_DB | ATTR_G;
-            out->limit = 0xffffffff;
+    case MSHV_EMU_LOAD_STACK:
+        if (e->mode == ZYDIS_MACHINE_MODE_LONG_64 && cpl != 3 &&
+            SEL_RPL(sel) == cpl) {
+            *out = mshv_emu_null_ss(cpl);
             return MSHV_EMU_DONE;
         }
         return mshv_emu_fault(e, EMU_EXCP_GP, true, 0);
@@ -246,15 +230,12 @@ static MshvEmuResult load_null(MshvEmu *e, uint16_t sel, SegLoad load,
     }
 }
 
-/*
- * Load SEL into REG for LOAD, to *OUT: the descriptor checked, its accessed (or
- * for a TSS busy) bit set in the table as the processor sets it.
- */
-static MshvEmuResult load_segment(MshvEmu *e, ZydisRegister reg,
-                                  uint16_t sel, SegLoad load, MshvEmuSeg *out)
+MshvEmuResult mshv_emu_load_segment(MshvEmu *e, ZydisRegister reg,
+                                    uint16_t sel, MshvEmuLoad load,
+                                    unsigned cpl, MshvEmuSeg *out)
 {
-    bool system = load == LOAD_LDT || load == LOAD_TSS;
-    bool wide = system && long_mode(e);
+    bool system = load == MSHV_EMU_LOAD_LDT || load == MSHV_EMU_LOAD_TSS;
+    bool wide = system && mshv_emu_long_mode(e);
     uint64_t desc[2], at, d;
     MshvEmuResult r;
     uint16_t attr;
@@ -262,7 +243,7 @@ static MshvEmuResult load_segment(MshvEmu *e, ZydisRegister reg,
     if (!e->ops->seg) {
         return MSHV_EMU_UNSUPPORTED;
     }
-    if (real_or_v86(e)) {
+    if (mshv_emu_real_or_v86(e)) {
         if (system) {
             return MSHV_EMU_UNSUPPORTED;    /* LTR, LLDT: #UD there */
         }
@@ -274,47 +255,47 @@ static MshvEmuResult load_segment(MshvEmu *e, ZydisRegister reg,
             out->limit = 0xffff;
             out->attributes = ATTR_P | ATTR_S | ATTR_WRITABLE |
                               ATTR_ACCESSED | 3 << 5 |
-                              (load <= LOAD_STACK ? 0 : ATTR_CODE);
+                              (load <= MSHV_EMU_LOAD_STACK ? 0 : ATTR_CODE);
         }
         out->selector = sel;
         out->base = (uint64_t)sel << 4;
         return MSHV_EMU_DONE;
     }
     if (!(sel & ~3)) {
-        return load_null(e, sel, load, out);
+        return load_null(e, sel, load, cpl, out);
     }
     if (system && (sel & SEL_TI)) {
-        return sel_fault(e, EMU_EXCP_GP, sel);
+        return mshv_emu_sel_fault(e, EMU_EXCP_GP, sel);
     }
-    r = read_descriptor(e, sel, wide, desc, &at);
+    r = mshv_emu_read_descriptor(e, sel, wide, desc, &at);
     if (r != MSHV_EMU_DONE) {
         return r;
     }
     attr = (desc[0] >> 40) & 0xf0ff;
     r = system ? check_system(e, sel, desc, load) :
-        load >= LOAD_CODE ? check_code(e, sel, attr, load) :
-        check_data(e, sel, attr, load);
+        load >= MSHV_EMU_LOAD_CODE ? check_code(e, sel, attr, load) :
+        check_data(e, sel, attr, load, cpl);
     if (r != MSHV_EMU_DONE) {
         return r;
     }
     d = desc[0];
-    if (load == LOAD_TSS) {
+    if (load == MSHV_EMU_LOAD_TSS) {
         d |= (uint64_t)TSS_BUSY_BIT << 40;
     } else if (!system) {
         d |= (uint64_t)ATTR_ACCESSED << 40;
     }
-    if (d != desc[0] && table_rw(e, at, &d, 64, true) < 0) {
+    if (d != desc[0] && mshv_emu_table_rw(e, at, &d, 64, true) < 0) {
         return MSHV_EMU_STOPPED;
     }
     desc[0] = d;
     *out = unpack(sel, desc, wide);
-    if (load == LOAD_CODE) {
+    if (load == MSHV_EMU_LOAD_CODE) {
         out->selector = (sel & ~3) | e->cpl;
     }
     return MSHV_EMU_DONE;
 }
 
-static void commit(MshvEmu *e, unsigned index, const MshvEmuSeg *s)
+void mshv_emu_commit_seg(MshvEmu *e, unsigned index, const MshvEmuSeg *s)
 {
     e->seg_new[index] = *s;
     e->seg_written |= 1u << index;
@@ -323,32 +304,6 @@ static void commit(MshvEmu *e, unsigned index, const MshvEmuSeg *s)
 static unsigned sreg_index(ZydisRegister reg)
 {
     return reg - ZYDIS_REGISTER_ES;
-}
-
-MshvEmuResult mshv_emu_load_cs(MshvEmu *e, uint16_t sel, bool ret,
-                               uint64_t target, unsigned bits)
-{
-    MshvEmuSeg cs;
-    MshvEmuResult r;
-
-    r = load_segment(e, ZYDIS_REGISTER_CS, sel,
-                     ret ? LOAD_CODE_RET : LOAD_CODE, &cs);
-    if (r != MSHV_EMU_DONE) {
-        return r;
-    }
-    if (long_mode(e) && (cs.attributes & ATTR_L)) {
-        if (!mshv_emu_canonical(e, target)) {
-            return mshv_emu_fault(e, EMU_EXCP_GP, true, 0);
-        }
-    } else {
-        target &= width_mask(bits);
-        if (!real_or_v86(e) && target > cs.limit) {
-            return mshv_emu_fault(e, EMU_EXCP_GP, true, 0);
-        }
-    }
-    commit(e, sreg_index(ZYDIS_REGISTER_CS), &cs);
-    e->rip = target;
-    return MSHV_EMU_DONE;
 }
 
 /* The width of the stack pointer: 64, or SS.B's 32 or 16.  0: unknown. */
@@ -376,10 +331,11 @@ MshvEmuResult mshv_emu_load_sreg(MshvEmu *e, ZydisRegister sreg,
         sreg == ZYDIS_REGISTER_CS) {
         return MSHV_EMU_UNSUPPORTED;
     }
-    r = load_segment(e, sreg, sel, sreg == ZYDIS_REGISTER_SS ? LOAD_STACK :
-                     LOAD_DATA, &s);
+    r = mshv_emu_load_segment(e, sreg, sel, sreg == ZYDIS_REGISTER_SS ?
+                              MSHV_EMU_LOAD_STACK : MSHV_EMU_LOAD_DATA,
+                              e->cpl, &s);
     if (r == MSHV_EMU_DONE) {
-        commit(e, sreg_index(sreg), &s);
+        mshv_emu_commit_seg(e, sreg_index(sreg), &s);
     }
     return r;
 }
@@ -410,17 +366,18 @@ static MshvEmuResult exec_system_load(MshvEmu *e,
     MshvEmuResult r;
     uint64_t sel;
 
-    if (real_or_v86(e)) {
+    if (mshv_emu_real_or_v86(e)) {
         return MSHV_EMU_UNSUPPORTED;            /* #UD */
     }
     if (e->cpl) {
         return mshv_emu_fault(e, EMU_EXCP_GP, true, 0);
     }
     TRY(mshv_emu_op_read(e, insn, &ops[0], &sel));
-    r = load_segment(e, tss ? ZYDIS_REGISTER_TR : ZYDIS_REGISTER_LDTR, sel,
-                     tss ? LOAD_TSS : LOAD_LDT, &s);
+    r = mshv_emu_load_segment(e, tss ? ZYDIS_REGISTER_TR : ZYDIS_REGISTER_LDTR,
+                              sel, tss ? MSHV_EMU_LOAD_TSS : MSHV_EMU_LOAD_LDT,
+                              e->cpl, &s);
     if (r == MSHV_EMU_DONE) {
-        commit(e, tss ? MSHV_EMU_SEG_TR : MSHV_EMU_SEG_LDTR, &s);
+        mshv_emu_commit_seg(e, tss ? MSHV_EMU_SEG_TR : MSHV_EMU_SEG_LDTR, &s);
     }
     return r;
 }

@@ -4,8 +4,8 @@
  * POP, PUSHF, CALL, RET, JMP, LEAVE and ENTER.
  *
  * Nothing is committed until every access went through: a fault leaves
- * RSP and RIP as they were.  Far transfers and POP of a segment register
- * load their segment through mshv-emu-segment.c.
+ * RSP and RIP as they were.  Far transfers are in mshv-emu-far.c; POP of
+ * a segment register loads it through mshv-emu-segment.c.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -84,66 +84,6 @@ static bool is_sreg(const ZydisDecodedOperand *op)
            op->reg.value <= ZYDIS_REGISTER_GS;
 }
 
-/*
- * Far JMP, CALL (pointer direct or in memory) and RET: the new CS loaded
- * and checked, CS and the return address pushed (CALL) or popped (RET)
- * as wide as the operand size.
- */
-static MshvEmuResult exec_far(MshvEmu *e, const ZydisDecodedInstruction *insn,
-                              const ZydisDecodedOperand *ops, unsigned sw,
-                              bool *branched)
-{
-    unsigned bits = insn->operand_width;
-    uint64_t sp = e->gpr[GPR_RSP] & width_mask(sw);
-    uint64_t off, sel, la, next = e->rip + insn->length;
-    MshvEmuSeg cs;
-    MshvEmuResult r;
-
-    if (insn->mnemonic == ZYDIS_MNEMONIC_RET) {
-        TRY(stack_pop(e, sw, &sp, &off, bits));
-        TRY(stack_pop(e, sw, &sp, &sel, bits));
-        r = mshv_emu_load_cs(e, sel, true, off, bits);
-        if (r != MSHV_EMU_DONE) {
-            return r;
-        }
-        if (insn->operand_count_visible &&
-            ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
-            sp = (sp + ops[0].imm.value.u) & width_mask(sw);
-        }
-        set_sp(e, sw, sp);
-        *branched = true;
-        return MSHV_EMU_DONE;
-    }
-    if (ops[0].type == ZYDIS_OPERAND_TYPE_POINTER) {
-        off = ops[0].ptr.offset;
-        sel = ops[0].ptr.segment;
-    } else if (ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
-               mshv_emu_mem_address(e, insn, &ops[0], &la)) {
-        if (mshv_emu_mem_rw(e, la, &off, bits, false) < 0 ||
-            mshv_emu_mem_rw(e, la + bits / 8, &sel, 16, false) < 0) {
-            return MSHV_EMU_STOPPED;
-        }
-    } else {
-        return MSHV_EMU_UNSUPPORTED;
-    }
-    if (insn->mnemonic == ZYDIS_MNEMONIC_CALL) {
-        if (e->ops->seg(e, ZYDIS_REGISTER_CS, &cs) < 0) {
-            return MSHV_EMU_STOPPED;
-        }
-        TRY(stack_push(e, sw, &sp, cs.selector, bits));
-        TRY(stack_push(e, sw, &sp, next & width_mask(bits), bits));
-    }
-    r = mshv_emu_load_cs(e, sel, false, off, bits);
-    if (r != MSHV_EMU_DONE) {
-        return r;
-    }
-    if (insn->mnemonic == ZYDIS_MNEMONIC_CALL) {
-        set_sp(e, sw, sp);
-    }
-    *branched = true;
-    return MSHV_EMU_DONE;
-}
-
 MshvEmuResult mshv_emu_exec_stack(MshvEmu *e,
                                   const ZydisDecodedInstruction *insn,
                                   const ZydisDecodedOperand *ops,
@@ -160,7 +100,7 @@ MshvEmuResult mshv_emu_exec_stack(MshvEmu *e,
         return MSHV_EMU_STOPPED;
     }
     if (insn->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) {
-        return exec_far(e, insn, ops, sw, branched);
+        return mshv_emu_exec_far(e, insn, ops, sw, branched);
     }
     switch (insn->mnemonic) {
     case ZYDIS_MNEMONIC_PUSH:

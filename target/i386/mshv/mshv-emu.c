@@ -56,6 +56,7 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
     e->fault_vector = EMU_NO_FAULT;
     e->seg_written = 0;
     e->ss_shadow = false;
+    e->nmi_unblocked = false;
 
     if (insn->attributes & ZYDIS_ATTRIB_HAS_LOCK &&
         insn->mnemonic != ZYDIS_MNEMONIC_XCHG &&
@@ -149,6 +150,14 @@ MshvEmuResult mshv_emu_exec(MshvEmu *e, const ZydisDecodedInstruction *insn,
     case ZYDIS_MNEMONIC_LEAVE: case ZYDIS_MNEMONIC_ENTER:
         r = mshv_emu_exec_stack(e, insn, ops, &branched);
         break;
+    case ZYDIS_MNEMONIC_IRET: case ZYDIS_MNEMONIC_IRETD:
+    case ZYDIS_MNEMONIC_IRETQ: {
+        unsigned sw = mshv_emu_stack_width(e);
+
+        r = sw ? mshv_emu_exec_far(e, insn, ops, sw, &branched) :
+                 MSHV_EMU_STOPPED;
+        break;
+    }
     case ZYDIS_MNEMONIC_BT: case ZYDIS_MNEMONIC_BTS:
     case ZYDIS_MNEMONIC_BTR: case ZYDIS_MNEMONIC_BTC:
         r = mshv_emu_exec_bt(e, insn, ops);

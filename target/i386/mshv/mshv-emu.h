@@ -110,6 +110,8 @@ struct MshvEmu {
     MshvEmuSeg seg_new[MSHV_EMU_SEGS];
     uint8_t seg_written;
     bool ss_shadow;
+    /* An IRET completed: the processor unblocks NMIs. */
+    bool nmi_unblocked;
     /*
      * The access under way reads or writes a descriptor table: a
      * supervisor access whatever the CPL (for the mem callback).
