@@ -154,6 +154,9 @@ static void mshv_sim_partition_request(void *opaque)
         return;
     }
 
+    if (req.op != MSHV_SIM_OP_MAP_GPA && req.op != MSHV_SIM_OP_UNMAP_GPA) {
+        mshv_sim_memory_flush(pt);
+    }
     switch (req.op) {
     case MSHV_SIM_OP_CREATE_PARTITION:
         if (req.arg[0] != MSHV_SIM_PROTOCOL_VERSION) {

@@ -63,13 +63,109 @@ static const MemoryRegionOps mshv_sim_fail_ops = {
     .impl.unaligned = true,
 };
 
+/*
+ * Batched maps: QEMU rebuilds the whole memory map at each change, so a
+ * VMM mapping thousands of regions one ioctl at a time took seconds, then
+ * minutes.  While no VP runs, nothing can see the map, and the changes
+ * share one memory transaction: ended by the next request that is not a
+ * map or unmap (RUN_VP among them), or a millisecond after the last one.
+ */
+#define MSHV_SIM_MAP_BATCH_NS   1000000
+
+/*
+ * QEMU's dispatch table holds at most 4096 sections per address space,
+ * and asserts beyond that.  The regions and the holes between them are
+ * sections; a few more are QEMU's own.
+ */
+#define MSHV_SIM_MAX_SECTIONS   (4096 - 64)
+
+/*
+ * How many sections a region of @pages at @pfn adds (or, gone, takes
+ * away): itself and a hole split in two, less a hole's side for each
+ * neighbour it touches (a region or an end of the space).  @self is left
+ * out of the neighbours.
+ */
+static unsigned mshv_sim_region_sections(MshvSimPartition *pt, uint64_t pfn,
+                                         uint64_t pages,
+                                         const MshvSimRegion *self)
+{
+    uint64_t end = 1ULL << (MSHV_SIM_PHYSICAL_ADDRESS_WIDTH - 12);
+    unsigned touching = (pfn == 0) + (pfn + pages == end);
+    MshvSimRegion *o;
+
+    QTAILQ_FOREACH(o, &pt->regions, next) {
+        if (o != self) {
+            touching += (o->pfn + o->pages == pfn) + (o->pfn == pfn + pages);
+        }
+    }
+    return 2 - MIN(touching, 2);
+}
+
+static bool mshv_sim_vps_running(MshvSimPartition *pt)
+{
+    unsigned i;
+
+    for (i = 0; i < MSHV_MAX_VPS; i++) {
+        if (pt->vps[i] && !mshv_sim_vp_stopped(pt->vps[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void mshv_sim_memory_batch(MshvSimPartition *pt)
+{
+    if (!pt->map_batch) {
+        if (mshv_sim_vps_running(pt)) {
+            return;                     /* each change at once */
+        }
+        memory_region_transaction_begin();
+        pt->map_batch = true;
+    }
+    timer_mod(pt->map_batch_timer,
+              qemu_clock_get_ns(QEMU_CLOCK_REALTIME) + MSHV_SIM_MAP_BATCH_NS);
+}
+
+static void mshv_sim_region_free(MshvSimRegion *r)
+{
+    object_unparent(OBJECT(&r->mr));
+    g_free(r->access);
+    /* Old flat views may still point at the region for a while. */
+    g_free_rcu(r, rcu);
+}
+
+void mshv_sim_memory_flush(MshvSimPartition *pt)
+{
+    GSList *l;
+
+    if (!pt->map_batch) {
+        return;
+    }
+    pt->map_batch = false;
+    timer_del(pt->map_batch_timer);
+    memory_region_transaction_commit();
+    for (l = pt->unmapped_regions; l; l = l->next) {
+        mshv_sim_region_free(l->data);
+    }
+    g_slist_free(pt->unmapped_regions);
+    pt->unmapped_regions = NULL;
+}
+
+static void mshv_sim_map_batch_expired(void *opaque)
+{
+    mshv_sim_memory_flush(opaque);
+}
+
 void mshv_sim_memory_init(MshvSimPartition *pt)
 {
+    pt->map_batch_timer = timer_new_ns(QEMU_CLOCK_REALTIME,
+                                       mshv_sim_map_batch_expired, pt);
     memory_region_init_io(&pt->unmapped, OBJECT(pt), &mshv_sim_fail_ops,
                           pt, "mshv-sim-unmapped",
                           1ULL << MSHV_SIM_PHYSICAL_ADDRESS_WIDTH);
     memory_region_add_subregion_overlap(get_system_memory(), 0,
                                         &pt->unmapped, -1000);
+    pt->sections = 1;
     qemu_mutex_init(&pt->low_code_lock);
 }
 
@@ -142,6 +238,7 @@ uint16_t mshv_sim_map_gpa(MshvSimPartition *pt, uint64_t pfn, uint64_t size,
     uint64_t pages = size >> 12;
     MshvSimRegion *r, *other;
     Error *err = NULL;
+    unsigned sections;
     bool ok;
 
     if (!size || (size & 0xfff) || pfn + pages < pfn ||
@@ -154,6 +251,15 @@ uint16_t mshv_sim_map_gpa(MshvSimPartition *pt, uint64_t pfn, uint64_t size,
             close(fd);
             return HV_STATUS_INVALID_PARAMETER;
         }
+    }
+    sections = mshv_sim_region_sections(pt, pfn, pages, NULL);
+    if (pt->sections + sections > MSHV_SIM_MAX_SECTIONS) {
+        error_report("mshv-sim: cannot map guest frame 0x%" PRIx64 ": the "
+                     "simulator holds at most %d regions and holes between "
+                     "them, and has %u", pfn, MSHV_SIM_MAX_SECTIONS,
+                     pt->sections);
+        close(fd);
+        return HV_STATUS_INSUFFICIENT_MEMORY;
     }
 
     r = g_new0(MshvSimRegion, 1);
@@ -181,7 +287,9 @@ uint16_t mshv_sim_map_gpa(MshvSimPartition *pt, uint64_t pfn, uint64_t size,
     if (pt->gpa_access_tracking && (flags & (1 << MSHV_SET_MEM_BIT_WRITABLE))) {
         mshv_sim_region_log(r, true);
     }
+    mshv_sim_memory_batch(pt);
     memory_region_add_subregion(get_system_memory(), pfn << 12, &r->mr);
+    pt->sections += sections;
     QTAILQ_INSERT_TAIL_RCU(&pt->regions, r, next);
     trace_mshv_sim_map_gpa(pfn, size, flags);
     return HV_STATUS_SUCCESS;
@@ -196,6 +304,8 @@ uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,
     QTAILQ_FOREACH(r, &pt->regions, next) {
         if (r->pfn == pfn && r->pages == size >> 12) {
             QTAILQ_REMOVE_RCU(&pt->regions, r, next);
+            pt->sections -= mshv_sim_region_sections(pt, pfn, r->pages, r);
+            mshv_sim_memory_batch(pt);
             memory_region_del_subregion(get_system_memory(), &r->mr);
             /*
              * A later region may reuse these ram_addr_t offsets; code
@@ -203,10 +313,13 @@ uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,
              */
             ram = memory_region_get_ram_addr(&r->mr);
             tb_invalidate_phys_range(ram, ram + size - 1);
-            object_unparent(OBJECT(&r->mr));
-            g_free(r->access);
-            /* Old flat views may still point at the region for a while. */
-            g_free_rcu(r, rcu);
+            if (pt->map_batch) {
+                /* the memory map sees it until the transaction ends */
+                pt->unmapped_regions = g_slist_prepend(pt->unmapped_regions,
+                                                       r);
+            } else {
+                mshv_sim_region_free(r);
+            }
             trace_mshv_sim_unmap_gpa(pfn, size);
             return HV_STATUS_SUCCESS;
         }

@@ -118,6 +118,15 @@ struct MshvSimPartition {
 
     MemoryRegion unmapped;      /* catches every GPA no region maps */
     QTAILQ_HEAD(, MshvSimRegion) regions;
+    /*
+     * Maps and unmaps while no VP runs share one memory transaction
+     * (memory.c), and the regions unmapped meanwhile live until it ends.
+     */
+    bool map_batch;
+    QEMUTimer *map_batch_timer;
+    GSList *unmapped_regions;
+    /* what the regions cut the guest physical space into (memory.c) */
+    unsigned sections;
     MshvSimVp *vps[MSHV_MAX_VPS];
 
     struct mshv_user_irq_entry *routes;     /* MSI routing table */
@@ -163,6 +172,11 @@ int mshv_sim_reply(int fd, const MshvSimHeader *req, int ret,
 
 /* memory.c */
 void mshv_sim_memory_init(MshvSimPartition *pt);
+/*
+ * End the maps' memory transaction, if one is open: before anything but
+ * another map or unmap is done for the partition or one of its VPs.
+ */
+void mshv_sim_memory_flush(MshvSimPartition *pt);
 uint16_t mshv_sim_map_gpa(MshvSimPartition *pt, uint64_t pfn, uint64_t size,
                           int fd, uint64_t offset, uint8_t flags);
 uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,

@@ -78,6 +78,7 @@ void mshv_sim_vp_serve(MshvSimVp *vp, bool watched)
         return;
     }
     trace_mshv_sim_vp_request(vp->index, req.op);
+    mshv_sim_memory_flush(vp->pt);
 
     switch (req.op) {
     case MSHV_SIM_OP_RUN_VP:

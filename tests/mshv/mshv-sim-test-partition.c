@@ -139,6 +139,51 @@ static void test_memory_rules(void)
     munmap(private, 0x1000);
 }
 
+/*
+ * Thousands of one-page regions, mapped while the VP does not run (they
+ * share one memory transaction in the simulator): mapped up to the
+ * simulator's limit, then refused with ENOMEM -- its hypervisor process
+ * stays up -- and the last one mapped is what the VP reads right after.
+ */
+static void test_many_regions(void)
+{
+    static const uint8_t code[] = {
+        0xa1, 0x00, 0x00,           /* mov ax, [0] */
+        0xe6, 0x10,                 /* out 0x10, al */
+    };
+    const unsigned most = 5000;
+    uint8_t *pages = shared_memory(most * 0x1000, NULL);
+    struct hv_message msg;
+    struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    struct hv_register_assoc ds = { .name = HV_X64_REGISTER_DS };
+    unsigned n;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    for (n = 0; n < most; n++) {
+        pages[n * 0x1000] = n * 7;
+        if (map_memory(g.pt, 0x1000000 + n * 0x1000, pages + n * 0x1000,
+                       0x1000, 1 << MSHV_SET_MEM_BIT_WRITABLE) < 0) {
+            break;
+        }
+    }
+    g_assert_cmpint(errno, ==, ENOMEM);
+    g_assert_cmpuint(n, >, 4000);
+    g_assert_cmpuint(n, <, most);
+
+    ds.value.segment = (struct hv_x64_segment_register) {
+        .base = 0x1000000 + (n - 1) * 0x1000, .limit = 0xffff,
+        .attributes = 0x93,
+    };
+    set_regs(&g, &ds, 1);
+    run(&g, &msg);
+    g_assert_cmphex(msg.header.message_type, ==, HVMSG_X64_IO_PORT_INTERCEPT);
+    g_assert_cmphex(io->rax & 0xff, ==, (uint8_t)((n - 1) * 7));
+
+    guest_fini(&g);
+    munmap(pages, most * 0x1000);
+}
+
 static void test_vp_limits(void)
 {
     static const uint8_t code[] = { 0xf4 };
@@ -676,6 +721,7 @@ void mshv_sim_test_add_partition(void)
     g_test_add_func("/mshv-sim/partition/properties",
                     test_partition_properties);
     g_test_add_func("/mshv-sim/memory/rules", test_memory_rules);
+    g_test_add_func("/mshv-sim/memory/many-regions", test_many_regions);
     g_test_add_func("/mshv-sim/vp/limits", test_vp_limits);
     g_test_add_func("/mshv-sim/abi/bad-requests", test_bad_requests);
     g_test_add_func("/mshv-sim/vp/register-round-trip",
