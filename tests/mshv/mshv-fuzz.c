@@ -30,7 +30,8 @@ static int fuzz_mem(MshvEmu *emu, uint64_t la, void *buf, unsigned size,
 
 /*
  * ES ... GS with bases 64 KiB apart; the GDT and the LDT are the page's
- * two halves, so descriptor loads read fuzzed descriptors.
+ * two halves, so descriptor loads read fuzzed descriptors, and a busy
+ * 32-bit TSS inside the GDT gives a call gate fuzzed inner stacks.
  */
 static int fuzz_seg(MshvEmu *emu, ZydisRegister reg, MshvEmuSeg *seg)
 {
@@ -43,6 +44,9 @@ static int fuzz_seg(MshvEmu *emu, ZydisRegister reg, MshvEmuSeg *seg)
     } else if (reg == ZYDIS_REGISTER_LDTR) {
         *seg = (MshvEmuSeg) { .base = 0x800, .limit = 0x7ff,
                               .selector = 0x28, .attributes = 0x82 };
+    } else if (reg == ZYDIS_REGISTER_TR) {
+        *seg = (MshvEmuSeg) { .base = 0x700, .limit = 0x67,
+                              .selector = 0x30, .attributes = 0x8b };
     } else {
         return -1;
     }
