@@ -70,6 +70,10 @@ void mshv_sim_vp_serve(MshvSimVp *vp, bool watched)
         close(fds[--nfds]);
     }
     if (n == -EAGAIN) {
+        /* the VP's own watch took what woke the main loop */
+        if (!watched) {
+            mshv_sim_count(vp->pt, MSHV_SIM_CNT_MAIN_LOOP_IDLE);
+        }
         return;
     }
     if (n <= 0) {
