@@ -190,6 +190,32 @@ static MshvEmuResult inner_stack(MshvEmu *e, unsigned cpl, FarStack *st,
 }
 
 /*
+ * The end of a far JMP or CALL to CS:OFF: CALL pushes the caller's CS and
+ * return address, BITS wide, on ST; then CS and RIP are loaded.
+ */
+static MshvEmuResult far_transfer(MshvEmu *e,
+                                  const ZydisDecodedInstruction *insn,
+                                  FarStack *st, const MshvEmuSeg *cs,
+                                  uint64_t off, unsigned bits)
+{
+    uint64_t sel, next = e->rip + insn->length;
+    MshvEmuResult r;
+
+    if (insn->mnemonic == ZYDIS_MNEMONIC_CALL) {
+        r = current_cs(e, &sel);
+        if (r != MSHV_EMU_DONE) {
+            return r;
+        }
+        TRY(far_push(e, st, sel, bits));
+        TRY(far_push(e, st, next & width_mask(bits), bits));
+        set_sp(e, st->width, st->sp);
+    }
+    mshv_emu_commit_seg(e, seg_index(ZYDIS_REGISTER_CS), cs);
+    e->rip = off;
+    return MSHV_EMU_DONE;
+}
+
+/*
  * Far JMP or CALL through the call gate GATE (its first 8 bytes in
  * DESC): to the code segment it names, at the gate's offset; CALL to
  * inner non-conforming code also switches to that level's stack, with
@@ -204,7 +230,7 @@ static MshvEmuResult through_gate(MshvEmu *e,
     bool lm = mshv_emu_long_mode(e);
     unsigned type = (desc[0] >> 40) & 0xf, gdpl = (desc[0] >> 45) & 3;
     unsigned bits, params, cpl = e->cpl, i;
-    uint64_t off, code, at, v, next = e->rip + insn->length;
+    uint64_t off, code, at, v;
     MshvEmuSeg cs, ss;
     FarStack inner;
     MshvEmuResult r;
@@ -282,19 +308,7 @@ static MshvEmuResult through_gate(MshvEmu *e,
         *st = inner;
         mshv_emu_commit_seg(e, seg_index(ZYDIS_REGISTER_SS), &ss);
     }
-    if (call) {
-        r = current_cs(e, &v);
-        if (r != MSHV_EMU_DONE) {
-            return r;
-        }
-        TRY(far_push(e, st, v, bits));
-        TRY(far_push(e, st, next & width_mask(bits), bits));
-        set_sp(e, st->width, st->sp);
-    }
-    mshv_emu_commit_seg(e, seg_index(ZYDIS_REGISTER_CS), &cs);
-    e->rip = off;
-    *branched = true;
-    return MSHV_EMU_DONE;
+    return far_transfer(e, insn, st, &cs, off, bits);
 }
 
 /* Far JMP and CALL, the pointer direct or in memory */
@@ -304,7 +318,7 @@ static MshvEmuResult far_jmp_call(MshvEmu *e,
                                   FarStack *st, bool *branched)
 {
     unsigned bits = insn->operand_width;
-    uint64_t off, sel, la, desc[2], at, next = e->rip + insn->length;
+    uint64_t off, sel, la, desc[2], at;
     MshvEmuSeg cs;
     MshvEmuResult r;
 
@@ -337,19 +351,7 @@ static MshvEmuResult far_jmp_call(MshvEmu *e,
     if (r != MSHV_EMU_DONE) {
         return r;
     }
-    if (insn->mnemonic == ZYDIS_MNEMONIC_CALL) {
-        r = current_cs(e, &sel);
-        if (r != MSHV_EMU_DONE) {
-            return r;
-        }
-        TRY(far_push(e, st, sel, bits));
-        TRY(far_push(e, st, next & width_mask(bits), bits));
-        set_sp(e, st->width, st->sp);
-    }
-    mshv_emu_commit_seg(e, seg_index(ZYDIS_REGISTER_CS), &cs);
-    e->rip = off;
-    *branched = true;
-    return MSHV_EMU_DONE;
+    return far_transfer(e, insn, st, &cs, off, bits);
 }
 
 /*
