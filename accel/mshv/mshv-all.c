@@ -238,21 +238,20 @@ static int mshv_dirty_bitmap(hwaddr start, hwaddr pages, uint8_t op,
 /*
  * The hypervisor tracks dirty pages for the whole partition: on while any
  * slot is logged (VGA memory, migration).  Before it goes off every page
- * is marked dirty again, as Microsoft's hypervisor requires.
+ * is marked dirty again, as Microsoft's hypervisor requires -- a sweep of
+ * all RAM.  So it goes off only after a second of not being wanted: Linux
+ * turns a PCI device's memory decoding off and on while it sizes the
+ * BARs, and every time VGA's framebuffer went away and came back a pc
+ * guest's boot swept its RAM again (seven times).
  */
-static void mshv_update_tracking(void)
+#define MSHV_TRACKING_OFF_DELAY_MS  1000
+
+static void mshv_set_tracking(bool want)
 {
     MshvState *s = mshv_state;
-    bool want = false;
     Error *err = NULL;
     unsigned i;
 
-    for (i = 0; s->slots && i < s->slots->len; i++) {
-        want |= g_array_index(s->slots, MshvSlot, i).log;
-    }
-    if (want == s->dirty_tracking || !mshv_partition_ready()) {
-        return;
-    }
     for (i = 0; !want && i < s->slots->len; i++) {
         MshvSlot *slot = &g_array_index(s->slots, MshvSlot, i);
         g_autofree unsigned long *bitmap =
@@ -271,7 +270,55 @@ static void mshv_update_tracking(void)
         }
         return;
     }
+    trace_mshv_dirty_tracking(want);
     s->dirty_tracking = want;
+}
+
+static bool mshv_tracking_wanted(void)
+{
+    MshvState *s = mshv_state;
+    unsigned i;
+
+    for (i = 0; s->slots && i < s->slots->len; i++) {
+        if (g_array_index(s->slots, MshvSlot, i).log) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void mshv_tracking_off_timer(void *opaque)
+{
+    if (mshv_state->dirty_tracking && !mshv_tracking_wanted() &&
+        mshv_partition_ready()) {
+        mshv_set_tracking(false);
+    }
+}
+
+/* (the partition is initialized on first need: not before it is needed) */
+static void mshv_update_tracking(void)
+{
+    MshvState *s = mshv_state;
+
+    if (mshv_tracking_wanted()) {
+        if (s->tracking_off_timer) {
+            timer_del(s->tracking_off_timer);
+        }
+        if (!s->dirty_tracking && mshv_partition_ready()) {
+            mshv_set_tracking(true);
+        }
+    } else if (s->dirty_tracking) {
+        if (!s->tracking_off_timer) {
+            s->tracking_off_timer =
+                timer_new_ms(QEMU_CLOCK_REALTIME, mshv_tracking_off_timer,
+                             NULL);
+        }
+        if (!timer_pending(s->tracking_off_timer)) {
+            timer_mod(s->tracking_off_timer,
+                      qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
+                      MSHV_TRACKING_OFF_DELAY_MS);
+        }
+    }
 }
 
 static void mshv_log_start(MemoryListener *listener,

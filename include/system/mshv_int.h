@@ -30,6 +30,7 @@ typedef struct MshvState {
     bool ref_time_valid;        /* ... read from an initialized partition */
     bool ref_time_loaded;       /* ... arrived, for the next thaw */
     bool dirty_tracking;        /* GPA_PAGE_ACCESS_TRACKING is on */
+    QEMUTimer *tracking_off_timer;  /* ... goes off when it fires */
     uint64_t synthetic_features;    /* the partition's, once initialized */
 
     /* Guest memory (mshv-all.c) */
