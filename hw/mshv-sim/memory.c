@@ -138,7 +138,8 @@ void mshv_sim_memory_flush(MshvSimPartition *pt)
 {
     GSList *l;
 
-    if (!pt->map_batch) {
+    /* (false whenever a VP runs guest code: no lock needed to see it) */
+    if (!qatomic_read(&pt->map_batch)) {
         return;
     }
     pt->map_batch = false;

@@ -139,6 +139,11 @@ uint16_t mshv_sim_synic_post(MshvSimVp *vp, CPUState *cs, uint32_t sint,
     if (!slot) {
         return status;
     }
+    /*
+     * A synthetic timer's message may come while the VMM's maps are
+     * batched (no VP runs then): the map must be the one it made.
+     */
+    mshv_sim_memory_flush(mshv_sim_vp_partition(vp));
     type = ldl_le_phys(&address_space_memory, slot);
     if (type != HVMSG_NONE) {
         /* busy: the guest is to write EOM when it has emptied the slot */
