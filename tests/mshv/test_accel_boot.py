@@ -6,6 +6,7 @@ with the machines' default devices (VGA, NIC) where a user gets them.
 The guest finds itself on Hyper-V, keeps time with its reference TSC
 page and ticks with a synthetic timer, as on a real MSHV partition."""
 
+import os
 import time
 
 import mshvtest
@@ -52,8 +53,21 @@ class AccelBoot(MshvSimTest):
 
     def test_pc_bzimage_default_devices(self):
         """SeaBIOS, its VGA BIOS and iPXE ROM; vgacon copies the text
-        screen through MMIO with flags live across the intercepts."""
-        self.boot('pc', 'bzImage')
+        screen through MMIO with flags live across the intercepts.  VGA's
+        framebuffer turns the partition's dirty page tracking on, once:
+        Linux sizing the BARs (decoding off, then on) must not turn it off
+        again, which costs a sweep marking all RAM dirty each time."""
+        trace = os.path.join(self.workdir, 'dirty-tracking.log')
+        # (the test machine's -vga none, put back to the default's VGA)
+        self.boot('pc', 'bzImage',
+                  args=('-vga', 'std', '-trace', 'mshv_dirty_tracking',
+                        '-trace', 'mshv_dirty_bitmap', '-D', trace))
+        with open(trace, encoding='utf-8') as f:
+            lines = f.read().splitlines()
+        self.assertEqual(
+            [x for x in lines if 'dirty page tracking' in x],
+            ['mshv_dirty_tracking partition-wide dirty page tracking on 1'])
+        self.assertFalse([x for x in lines if ' op 2 ' in x])
 
     def test_q35_bzimage_default_devices(self):
         """q35: PCIe MMCONFIG, PAM shadowing of SeaBIOS, e1000e."""
