@@ -54,14 +54,6 @@ static void mshv_sim_vp_hvcall(MshvSimVp *vp, const MshvSimHeader *req,
     }
 }
 
-/* A RUN_VP the VMM posted to the VP's watching thread (MshvSimVpShared) */
-void mshv_sim_vp_take_posted_run(MshvSimVp *vp)
-{
-    trace_mshv_sim_vp_request(vp->index, MSHV_SIM_OP_RUN_VP);
-    mshv_sim_memory_flush(vp->pt);
-    mshv_sim_vp_run(vp, true);
-}
-
 /*
  * Take one request off the VP's channel and answer it: on the main loop,
  * or (@watched) on the VP's thread watching after a stop.

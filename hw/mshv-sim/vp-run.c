@@ -159,17 +159,8 @@ static void mshv_sim_vp_await_run(MshvSimVp *vp)
     if (!locked) {
         bql_lock();
     }
-    /*
-     * From now on a RUN_VP may come posted (MshvSimVpShared), or as a
-     * packet from a driver that did not see the flag yet.
-     */
-    qatomic_set(&vp->shared->run_watch, MSHV_SIM_RUN_WATCHED);
-    smp_mb(); /* the flag before the looks at the channel */
     deadline = qatomic_read(&vp->stopped_at) + vp->poll_ns;
     while (qatomic_read(&cs->stop) && cpu_work_list_empty(cs)) {
-        if (qatomic_read(&vp->shared->run_watch) == MSHV_SIM_RUN_POSTED) {
-            break;
-        }
         n = recv(vp->chan, &peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
         if (n >= (ssize_t)sizeof(peek.hdr) &&
             peek.hdr.op == MSHV_SIM_OP_RUN_VP) {
@@ -197,14 +188,6 @@ static void mshv_sim_vp_await_run(MshvSimVp *vp)
         if (!locked) {
             bql_lock();
         }
-    }
-    /* the watch ends; a RUN_VP posted until now is still taken here */
-    if (qatomic_cmpxchg(&vp->shared->run_watch, MSHV_SIM_RUN_WATCHED,
-                        MSHV_SIM_RUN_NOT_WATCHED) == MSHV_SIM_RUN_POSTED) {
-        qatomic_set(&vp->shared->run_watch, MSHV_SIM_RUN_NOT_WATCHED);
-        mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_WATCHED);
-        mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_POSTED);
-        mshv_sim_vp_take_posted_run(vp);
     }
     if (!locked) {
         bql_unlock();

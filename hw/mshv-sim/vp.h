@@ -21,7 +21,7 @@
 #include "mshv/mshv-regs.h"
 #include "mshv-sim.h"
 
-#define MSHV_SIM_STATE_SIZE     (MSHV_SIM_VP_STATE_PAGES * MSHV_HV_PAGE_SIZE)
+#define MSHV_SIM_STATE_SIZE     (2 * MSHV_HV_PAGE_SIZE)
 
 struct MshvSimVp {
     MshvSimPartition *pt;
@@ -32,7 +32,6 @@ struct MshvSimVp {
     void *state;
     struct hv_vp_register_page *regpage;
     struct hv_message *msgpage;
-    MshvSimVpShared *shared;    /* with the driver side only */
 
     QemuMutex lock;             /* run_pending, undelivered */
     bool run_pending;           /* a RUN_VP awaits its reply */
@@ -88,8 +87,6 @@ void mshv_sim_vp_check_sints(MshvSimVp *vp);
 bool mshv_sim_vp_report_sints(MshvSimVp *vp, unsigned insn_len);
 void mshv_sim_vp_eoi_work(CPUState *cs, run_on_cpu_data data);
 void mshv_sim_vp_run(MshvSimVp *vp, bool watched);
-/* vp-channel.c: a RUN_VP posted in MshvSimVpShared, on the watching VP */
-void mshv_sim_vp_take_posted_run(MshvSimVp *vp);
 void mshv_sim_vp_cancel_work(CPUState *cs, run_on_cpu_data data);
 
 /* vp-exits.c */

@@ -24,6 +24,7 @@
 #include "hw/mshv-sim/caps.h"
 #include "hw/mshv-sim/poll-window.h"
 
+#define VP_PAGES                2
 
 /* ---- MSHV_CREATE_VP (partition fd, pt->lock held) -------------------- */
 
@@ -39,7 +40,7 @@ static int vp_memfd_new(void)
     if (fd < 0) {
         return -errno;
     }
-    if (ftruncate(fd, MSHV_SIM_VP_STATE_PAGES * MSHV_PAGE_SIZE) < 0 ||
+    if (ftruncate(fd, VP_PAGES * MSHV_PAGE_SIZE) < 0 ||
         pwrite(fd, &regs, sizeof(regs), 0) != sizeof(regs) ||
         /* the hypervisor maps it too: no one may shrink it under us */
         fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
@@ -57,7 +58,6 @@ long mshv_vp_create(MshvPartition *pt, uint64_t arg)
     MshvSimHeader req = { .op = MSHV_SIM_OP_CREATE_VP };
     MshvSimHeader rep;
     MshvVp *vp;
-    void *shared;
     int sv[2], fds[2], memfd, ret;
 
     if (mshv_copy_from_user(&args, arg, sizeof(args)) < 0) {
@@ -81,19 +81,8 @@ long mshv_vp_create(MshvPartition *pt, uint64_t arg)
         free(vp);
         return memfd;
     }
-    shared = mshv_sys_mmap(NULL, MSHV_PAGE_SIZE, PROT_READ | PROT_WRITE,
-                           MAP_SHARED, memfd,
-                           MSHV_SIM_VP_SHARED_PAGE * MSHV_PAGE_SIZE);
-    if (shared == MAP_FAILED) {
-        ret = -errno;
-        mshv_sys_close(memfd);
-        free(vp);
-        return ret;
-    }
-    vp->shared = shared;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         ret = -errno;
-        mshv_sys_munmap(shared, MSHV_PAGE_SIZE);
         mshv_sys_close(memfd);
         free(vp);
         return ret;
@@ -110,7 +99,6 @@ long mshv_vp_create(MshvPartition *pt, uint64_t arg)
     }
     if (ret < 0) {
         mshv_sys_close(sv[0]);
-        mshv_sys_munmap(shared, MSHV_PAGE_SIZE);
         mshv_sys_close(memfd);
         free(vp);
         return ret;
@@ -166,19 +154,6 @@ MshvVp *mshv_vp_trylock_handled(MshvPartition *pt)
 }
 
 /*
- * Hand RUN_VP to the stopped VP's thread if it watches for it: no packet
- * (MshvSimVpShared).  False: send one.
- */
-static bool post_run(MshvVp *vp)
-{
-    uint32_t watched = MSHV_SIM_RUN_WATCHED;
-
-    return __atomic_compare_exchange_n(&vp->shared->run_watch, &watched,
-                                       MSHV_SIM_RUN_POSTED, false,
-                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-}
-
-/*
  * Signals are blocked for the whole call and let in only by ppoll(), so
  * a signal that comes at any point after the call began makes it return
  * -EINTR, as one does in the driver, where no handler can run
@@ -207,7 +182,7 @@ static long vp_run(MshvVp *vp, uint64_t arg)
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &mask);
     start = mshv_now_ns();
-    err = post_run(vp) ? 0 : mshv_chan_send(vp->chan, &req, NULL, NULL, 0);
+    err = mshv_chan_send(vp->chan, &req, NULL, NULL, 0);
     /* a VP that stops again within microseconds costs no wake-up */
     ready = !err && vp->poll_ns &&
             mshv_chan_watch(vp->chan, start + vp->poll_ns);
