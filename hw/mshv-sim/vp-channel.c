@@ -54,6 +54,14 @@ static void mshv_sim_vp_hvcall(MshvSimVp *vp, const MshvSimHeader *req,
     }
 }
 
+/* A RUN_VP the VMM posted to the VP's watching thread (MshvSimVpShared) */
+void mshv_sim_vp_take_posted_run(MshvSimVp *vp)
+{
+    trace_mshv_sim_vp_request(vp->index, MSHV_SIM_OP_RUN_VP);
+    mshv_sim_memory_flush(vp->pt);
+    mshv_sim_vp_run(vp, true);
+}
+
 /*
  * Take one request off the VP's channel and answer it: on the main loop,
  * or (@watched) on the VP's thread watching after a stop.
@@ -89,8 +97,7 @@ void mshv_sim_vp_serve(MshvSimVp *vp, bool watched)
         mshv_sim_vp_run(vp, watched);
         break;
     case MSHV_SIM_OP_CANCEL_RUN:
-        async_run_on_cpu(CPU(vp->cpu), mshv_sim_vp_cancel_work,
-                         RUN_ON_CPU_HOST_PTR(vp));
+        mshv_sim_vp_cancel(vp);
         break;
     case MSHV_SIM_OP_HVCALL:
         mshv_sim_vp_hvcall(vp, &req, watched);

@@ -159,8 +159,17 @@ static void mshv_sim_vp_await_run(MshvSimVp *vp)
     if (!locked) {
         bql_lock();
     }
+    /*
+     * From now on a RUN_VP may come posted (MshvSimVpShared), or as a
+     * packet from a driver that did not see the flag yet.
+     */
+    qatomic_set(&vp->shared->run_watch, MSHV_SIM_RUN_WATCHED);
+    smp_mb(); /* the flag before the looks at the channel */
     deadline = qatomic_read(&vp->stopped_at) + vp->poll_ns;
     while (qatomic_read(&cs->stop) && cpu_work_list_empty(cs)) {
+        if (qatomic_read(&vp->shared->run_watch) == MSHV_SIM_RUN_POSTED) {
+            break;
+        }
         n = recv(vp->chan, &peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
         if (n >= (ssize_t)sizeof(peek.hdr) &&
             peek.hdr.op == MSHV_SIM_OP_RUN_VP) {
@@ -187,6 +196,29 @@ static void mshv_sim_vp_await_run(MshvSimVp *vp)
         sched_yield();
         if (!locked) {
             bql_lock();
+        }
+    }
+    /*
+     * The watch ends; a RUN_VP posted until now is still taken here,
+     * under the BQL, so that a cancellation sent after the claim finds
+     * the run queued.  The driver side may take a post back (its caller
+     * was interrupted), turning it into a watch again: claim with a
+     * compare-and-swap, then look again.
+     */
+    for (;;) {
+        uint32_t was = qatomic_cmpxchg(&vp->shared->run_watch,
+                                       MSHV_SIM_RUN_WATCHED,
+                                       MSHV_SIM_RUN_NOT_WATCHED);
+
+        if (was != MSHV_SIM_RUN_POSTED) {
+            break;
+        }
+        if (qatomic_cmpxchg(&vp->shared->run_watch, MSHV_SIM_RUN_POSTED,
+                            MSHV_SIM_RUN_NOT_WATCHED) == MSHV_SIM_RUN_POSTED) {
+            mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_WATCHED);
+            mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_POSTED);
+            mshv_sim_vp_take_posted_run(vp);
+            break;
         }
     }
     if (!locked) {
@@ -368,14 +400,22 @@ static void mshv_sim_vp_run_work(CPUState *cs, run_on_cpu_data data)
     mshv_sim_vp_report_pending(vp);
 }
 
-void mshv_sim_vp_cancel_work(CPUState *cs, run_on_cpu_data data)
+static void mshv_sim_vp_cancel_work(CPUState *cs, run_on_cpu_data data)
 {
     MshvSimVp *vp = data.host_ptr;
     bool pending;
 
+    /*
+     * Only the run the cancellation was meant for: it may have ended with
+     * a message meanwhile and the VMM's next RUN_VP, already taken, is
+     * not to be cancelled (its run work, queued after this, has not even
+     * taken the VMM's register page writes yet).
+     */
     qemu_mutex_lock(&vp->lock);
-    pending = vp->run_pending;
-    vp->run_pending = false;
+    pending = vp->run_pending && vp->run_seq == vp->cancel_seq;
+    if (pending) {
+        vp->run_pending = false;
+    }
     qemu_mutex_unlock(&vp->lock);
 
     if (pending) {
@@ -384,6 +424,25 @@ void mshv_sim_vp_cancel_work(CPUState *cs, run_on_cpu_data data)
         mshv_sim_regpage_fill(vp);
         mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_CANCELLED);
         mshv_sim_vp_reply_run(vp, -EINTR, NULL);
+    }
+}
+
+/*
+ * CANCEL_RUN, in the channel's order: it stops the RUN_VP pending now, if
+ * any (the driver side sends one when its wait is interrupted, and the
+ * reply may be on its way already).
+ */
+void mshv_sim_vp_cancel(MshvSimVp *vp)
+{
+    bool pending;
+
+    qemu_mutex_lock(&vp->lock);
+    pending = vp->run_pending;
+    vp->cancel_seq = vp->run_seq;
+    qemu_mutex_unlock(&vp->lock);
+    if (pending) {
+        async_run_on_cpu(CPU(vp->cpu), mshv_sim_vp_cancel_work,
+                         RUN_ON_CPU_HOST_PTR(vp));
     }
 }
 
@@ -397,6 +456,7 @@ void mshv_sim_vp_run(MshvSimVp *vp, bool watched)
     undelivered = vp->undelivered;
     if (!busy && !undelivered) {
         vp->run_pending = true;
+        vp->run_seq++;
         vp->intercepted = false;
     }
     vp->undelivered = false;

@@ -126,6 +126,8 @@ uint16_t mshv_sim_vp_create(MshvSimPartition *pt, uint32_t index, int chan,
     vp->state = state;
     vp->regpage = state;
     vp->msgpage = (void *)((char *)state + MSHV_HV_PAGE_SIZE);
+    vp->shared = (void *)((char *)state +
+                          MSHV_SIM_VP_SHARED_PAGE * MSHV_HV_PAGE_SIZE);
     vp->extint = -1;
     vp->req_in = g_malloc(MSHV_SIM_MAX_PAYLOAD);
     vp->req_out = g_malloc(MSHV_HVCALL_MAX_IO_SIZE);

@@ -21,7 +21,7 @@
 #include "mshv/mshv-regs.h"
 #include "mshv-sim.h"
 
-#define MSHV_SIM_STATE_SIZE     (2 * MSHV_HV_PAGE_SIZE)
+#define MSHV_SIM_STATE_SIZE     (MSHV_SIM_VP_STATE_PAGES * MSHV_HV_PAGE_SIZE)
 
 struct MshvSimVp {
     MshvSimPartition *pt;
@@ -32,9 +32,12 @@ struct MshvSimVp {
     void *state;
     struct hv_vp_register_page *regpage;
     struct hv_message *msgpage;
+    MshvSimVpShared *shared;    /* with the driver side only */
 
-    QemuMutex lock;             /* run_pending, undelivered */
+    QemuMutex lock;             /* run_pending, undelivered, run_seq */
     bool run_pending;           /* a RUN_VP awaits its reply */
+    uint64_t run_seq;           /* RUN_VPs taken, the pending one's number */
+    uint64_t cancel_seq;        /* the run a CANCEL_RUN was meant for */
     bool intercepted;           /* stopped by an intercept (suspend reg) */
     bool undelivered;           /* msgpage holds a message not yet sent */
     bool shutdown;              /* triple-faulted: reset before running */
@@ -87,7 +90,9 @@ void mshv_sim_vp_check_sints(MshvSimVp *vp);
 bool mshv_sim_vp_report_sints(MshvSimVp *vp, unsigned insn_len);
 void mshv_sim_vp_eoi_work(CPUState *cs, run_on_cpu_data data);
 void mshv_sim_vp_run(MshvSimVp *vp, bool watched);
-void mshv_sim_vp_cancel_work(CPUState *cs, run_on_cpu_data data);
+/* vp-channel.c: a RUN_VP posted in MshvSimVpShared, on the watching VP */
+void mshv_sim_vp_take_posted_run(MshvSimVp *vp);
+void mshv_sim_vp_cancel(MshvSimVp *vp);
 
 /* vp-exits.c */
 void mshv_sim_fill_header(CPUState *cs, struct hv_message *msg,

@@ -1,11 +1,13 @@
 /*
- * MSHV simulator conformance: MSHV_RUN_VP and EINTR, the TLFS register
- * names and their effects on the guest, the TLB flush and IPI hypercalls
+ * MSHV simulator conformance: MSHV_RUN_VP and EINTR (and what the VMM
+ * completed meanwhile), the TLFS register names and their effects on the
+ * guest, the TLB flush and IPI hypercalls
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
+#include "qemu/atomic.h"
 #include "mshv-sim-test.h"
 
 static void on_signal(int sig)
@@ -108,6 +110,78 @@ static void test_run_eintr_while_watching(void)
         g_assert_cmpint(t.ret, ==, -1);
         g_assert_cmpint(t.err, ==, EINTR);
     }
+    guest_fini(&g);
+}
+
+typedef struct Kicker {
+    pthread_t target;
+    bool stop;
+} Kicker;
+
+static void *kick_thread(void *opaque)
+{
+    Kicker *k = opaque;
+    unsigned n = 0;
+
+    while (!qatomic_read(&k->stop)) {
+        pthread_kill(k->target, SIGUSR1);
+        /* 0-63 us apart: some land while a run is posted, not yet taken */
+        g_usleep(n++ * 7 % 64);
+    }
+    return NULL;
+}
+
+/*
+ * MSHV_RUN_VP interrupted at any moment, as QEMU's vCPU kicks do (every
+ * "info registers"): each OUT the VMM completed through the register
+ * page runs once, none is lost and none runs again.  The guest counts in
+ * AL and writes each count out; a completion lost to a cancellation (the
+ * register page filled again from the VP) shows as a count seen twice.
+ */
+static void test_run_eintr_completions(void)
+{
+    static const uint8_t code[] = {
+        0xfe, 0xc0,                 /* inc al */
+        0xe6, 0x80,                 /* out 0x80, al */
+        0xeb, 0xfa,                 /* jmp inc */
+    };
+    struct sigaction sa = { .sa_handler = on_signal };
+    struct hv_vp_register_page *rp;
+    Kicker k = { .target = pthread_self() };
+    pthread_t kicker;
+    unsigned outs = 0, eintrs = 0;
+    Guest g;
+
+    guest_init(&g, code, sizeof(code));
+    rp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, g.vp,
+              MSHV_VP_MMAP_OFFSET_REGISTERS * 4096);
+    g_assert(rp != MAP_FAILED);
+    sigemptyset(&sa.sa_mask);
+    g_assert_cmpint(sigaction(SIGUSR1, &sa, NULL), ==, 0);
+    g_assert_cmpint(pthread_create(&kicker, NULL, kick_thread, &k), ==, 0);
+    /* enough of both, however the kicks fall: a bound, not a timeout */
+    while ((outs < 20000 || eintrs < 200) && outs < 2000000) {
+        struct mshv_run_vp run;
+        struct hv_x64_io_port_intercept_message *io = (void *)
+            ((struct hv_message *)run.msg_buf)->payload;
+
+        if (ioctl(g.vp, MSHV_RUN_VP, &run) < 0) {
+            g_assert_cmpint(errno, ==, EINTR);
+            eintrs++;
+            continue;
+        }
+        g_assert_cmphex(((struct hv_message *)run.msg_buf)->header.message_type,
+                        ==, HVMSG_X64_IO_PORT_INTERCEPT);
+        g_assert_cmphex(io->rax & 0xff, ==, (outs + 1) & 0xff);
+        outs++;
+        rp->rip = io->header.rip + 2;
+        rp->dirty = 1u << HV_X64_REGISTER_CLASS_IP;
+    }
+    qatomic_set(&k.stop, true);
+    pthread_join(kicker, NULL);
+    g_test_message("%u OUTs, %u interrupted runs", outs, eintrs);
+    g_assert_cmpuint(eintrs, >=, 200);
+    munmap(rp, 4096);
     guest_fini(&g);
 }
 
@@ -443,4 +517,6 @@ void mshv_sim_test_add_hvcalls(void)
     g_test_add_func("/mshv-sim/vp/run-eintr", test_run_eintr);
     g_test_add_func("/mshv-sim/vp/run-eintr-while-watching",
                     test_run_eintr_while_watching);
+    g_test_add_func("/mshv-sim/vp/run-eintr-completions",
+                    test_run_eintr_completions);
 }

@@ -392,6 +392,7 @@ static void partition_destroy(MshvPartition *pt)
 
         if (vp) {
             mshv_sys_close(vp->chan);
+            mshv_sys_munmap(vp->shared, MSHV_PAGE_SIZE);
             pthread_mutex_destroy(&vp->lock);
             free(vp);
         }

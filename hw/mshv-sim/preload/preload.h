@@ -150,6 +150,7 @@ struct MshvVp {
     MshvPartition *pt;
     uint32_t index;
     int chan;                   /* VP channel, driver end */
+    MshvSimVpShared *shared;    /* page 2 of the VP's memfd */
     int64_t poll_ns;            /* RUN_VP's watch (poll-window.h); lock */
     int64_t call_poll_ns;       /* a hypercall's, on the VP channel; lock */
 };

@@ -24,7 +24,6 @@
 #include "hw/mshv-sim/caps.h"
 #include "hw/mshv-sim/poll-window.h"
 
-#define VP_PAGES                2
 
 /* ---- MSHV_CREATE_VP (partition fd, pt->lock held) -------------------- */
 
@@ -40,7 +39,7 @@ static int vp_memfd_new(void)
     if (fd < 0) {
         return -errno;
     }
-    if (ftruncate(fd, VP_PAGES * MSHV_PAGE_SIZE) < 0 ||
+    if (ftruncate(fd, MSHV_SIM_VP_STATE_PAGES * MSHV_PAGE_SIZE) < 0 ||
         pwrite(fd, &regs, sizeof(regs), 0) != sizeof(regs) ||
         /* the hypervisor maps it too: no one may shrink it under us */
         fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
@@ -58,6 +57,7 @@ long mshv_vp_create(MshvPartition *pt, uint64_t arg)
     MshvSimHeader req = { .op = MSHV_SIM_OP_CREATE_VP };
     MshvSimHeader rep;
     MshvVp *vp;
+    void *shared;
     int sv[2], fds[2], memfd, ret;
 
     if (mshv_copy_from_user(&args, arg, sizeof(args)) < 0) {
@@ -81,8 +81,19 @@ long mshv_vp_create(MshvPartition *pt, uint64_t arg)
         free(vp);
         return memfd;
     }
+    shared = mshv_sys_mmap(NULL, MSHV_PAGE_SIZE, PROT_READ | PROT_WRITE,
+                           MAP_SHARED, memfd,
+                           MSHV_SIM_VP_SHARED_PAGE * MSHV_PAGE_SIZE);
+    if (shared == MAP_FAILED) {
+        ret = -errno;
+        mshv_sys_close(memfd);
+        free(vp);
+        return ret;
+    }
+    vp->shared = shared;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         ret = -errno;
+        mshv_sys_munmap(shared, MSHV_PAGE_SIZE);
         mshv_sys_close(memfd);
         free(vp);
         return ret;
@@ -99,6 +110,7 @@ long mshv_vp_create(MshvPartition *pt, uint64_t arg)
     }
     if (ret < 0) {
         mshv_sys_close(sv[0]);
+        mshv_sys_munmap(shared, MSHV_PAGE_SIZE);
         mshv_sys_close(memfd);
         free(vp);
         return ret;
@@ -154,13 +166,41 @@ MshvVp *mshv_vp_trylock_handled(MshvPartition *pt)
 }
 
 /*
+ * Hand RUN_VP to the stopped VP's thread if it watches for it: no packet
+ * (MshvSimVpShared).  False: send one.
+ */
+static bool post_run(MshvVp *vp)
+{
+    uint32_t watched = MSHV_SIM_RUN_WATCHED;
+
+    return __atomic_compare_exchange_n(&vp->shared->run_watch, &watched,
+                                       MSHV_SIM_RUN_POSTED, false,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Take back a posted RUN_VP the VP's thread has not claimed yet: then
+ * nothing ran and no reply is owed.  A cancellation must not be sent in
+ * its place: as a packet it could reach the hypervisor before the VP's
+ * thread claims the post, and be done before the run it cancels.
+ */
+static bool withdraw_run(MshvVp *vp)
+{
+    uint32_t posted = MSHV_SIM_RUN_POSTED;
+
+    return __atomic_compare_exchange_n(&vp->shared->run_watch, &posted,
+                                       MSHV_SIM_RUN_WATCHED, false,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/*
  * Signals are blocked for the whole call and let in only by ppoll(), so
  * a signal that comes at any point after the call began makes it return
  * -EINTR, as one does in the driver, where no handler can run
  * in the middle of an ioctl.  (poll() and ppoll() are never restarted
  * after a handler ran, whatever SA_RESTART says.)  That is how QEMU's
- * vCPU kick stops the VP.  Then the VP is cancelled and the single reply
- * says whether a message got in first.
+ * vCPU kick stops the VP.  Then the VP is cancelled (or its posted run
+ * taken back) and the single reply says whether a message got in first.
  */
 static long vp_run(MshvVp *vp, uint64_t arg)
 {
@@ -171,7 +211,7 @@ static long vp_run(MshvVp *vp, uint64_t arg)
     struct hv_message msg;
     struct pollfd p = { .fd = vp->chan, .events = POLLIN };
     sigset_t all, mask;
-    bool ready, interrupted = false;
+    bool posted, ready, interrupted = false;
     int64_t start;
     int ret, err = 0;
 
@@ -182,7 +222,8 @@ static long vp_run(MshvVp *vp, uint64_t arg)
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &mask);
     start = mshv_now_ns();
-    err = mshv_chan_send(vp->chan, &req, NULL, NULL, 0);
+    posted = post_run(vp);
+    err = posted ? 0 : mshv_chan_send(vp->chan, &req, NULL, NULL, 0);
     /* a VP that stops again within microseconds costs no wake-up */
     ready = !err && vp->poll_ns &&
             mshv_chan_watch(vp->chan, start + vp->poll_ns);
@@ -205,6 +246,9 @@ static long vp_run(MshvVp *vp, uint64_t arg)
     pthread_sigmask(SIG_SETMASK, &mask, NULL);
     if (err) {
         return mshv_partition_died(pt, err);
+    }
+    if (interrupted && posted && withdraw_run(vp)) {
+        return -EINTR;
     }
     if (interrupted && !mshv_chan_ready(vp->chan)) {
         ret = mshv_chan_send(vp->chan, &cancel, NULL, NULL, 0);

@@ -24,7 +24,7 @@
 #ifndef HW_MSHV_SIM_PROTOCOL_H
 #define HW_MSHV_SIM_PROTOCOL_H
 
-#define MSHV_SIM_PROTOCOL_VERSION       1
+#define MSHV_SIM_PROTOCOL_VERSION       3
 
 /* The largest payload of one packet (hypercall buffers are <= 4 KiB). */
 #define MSHV_SIM_MAX_PAYLOAD            (64 * 1024)
@@ -39,6 +39,32 @@
 #define MSHV_SIM_ENV_HV                 "MSHV_SIM_HV"
 #define MSHV_SIM_ENV_HV_ARGS            "MSHV_SIM_HV_ARGS"
 #define MSHV_SIM_MACHINE_NAME           "mshv-sim-hv"
+
+/*
+ * Page 2 of a VP's memfd.  While the stopped VP's thread watches for the
+ * VMM's answer (hw/mshv-sim/poll-window.h) it sets @run_watch to
+ * MSHV_SIM_RUN_WATCHED; a RUN_VP then is posted by turning that into
+ * MSHV_SIM_RUN_POSTED instead of sent as a packet, so that it wakes
+ * nobody but the watcher (a packet would wake the hypervisor's main loop
+ * too).  Its reply is a packet as always.  Compare-and-swap on both
+ * sides: whoever changes MSHV_SIM_RUN_WATCHED first wins.  A post is the
+ * driver's until the VP's thread claims it (MSHV_SIM_RUN_POSTED to
+ * MSHV_SIM_RUN_NOT_WATCHED): an interrupted MSHV_RUN_VP takes it back
+ * (to MSHV_SIM_RUN_WATCHED) instead of sending MSHV_SIM_OP_CANCEL_RUN,
+ * which, as a packet, could overtake it.
+ */
+typedef struct MshvSimVpShared {
+    uint32_t run_watch;
+} MshvSimVpShared;
+
+enum {
+    MSHV_SIM_RUN_NOT_WATCHED,
+    MSHV_SIM_RUN_WATCHED,
+    MSHV_SIM_RUN_POSTED,
+};
+
+#define MSHV_SIM_VP_STATE_PAGES         3
+#define MSHV_SIM_VP_SHARED_PAGE         2
 
 typedef struct MshvSimHeader {
     uint32_t op;                /* MshvSimOp */
@@ -78,9 +104,10 @@ typedef enum MshvSimOp {
 
     /*
      * Create a VP.  arg[0] = vp_index; fd[0]: the VP channel (hypervisor
-     * end); fd[1]: a 2-page memfd whose page 0 is the VP's register page
-     * (struct hv_vp_register_page) and page 1 its intercept message page.
-     * Reply arg[0]: HV_STATUS.
+     * end); fd[1]: a 3-page memfd whose page 0 is the VP's register page
+     * (struct hv_vp_register_page), page 1 its intercept message page and
+     * page 2 the two sides' own (MshvSimVpShared), which the VMM never
+     * maps.  Reply arg[0]: HV_STATUS.
      */
     MSHV_SIM_OP_CREATE_VP,
 
