@@ -336,18 +336,23 @@ uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,
  * device has loaded other code there -- where a processor would run the
  * new bytes.  Boot loaders do that all the time below 1 MiB: the BIOS
  * runs an MBR at 0x7c00, which loads the partition's boot sector over
- * itself with INT 13h.  So when a VP stops for the VMM, and again
- * before it runs on, each page there holding translated code is compared
- * with a copy taken when it was last seen, and its translations are
- * dropped if the VMM changed it.  (Above 1 MiB, operating systems write
- * their pages with the CPU before running new code from DMA'd ones, in
+ * itself with INT 13h.  So before a VP runs on (@compare), each page
+ * there holding translated code is compared with a copy taken when it was
+ * last seen, and its translations are dropped if it changed.  When a VP
+ * stops for the VMM, only pages translated since are copied: a page with
+ * a copy was checked at the last run, and since then only a VP could
+ * write it, which TCG itself notices (at worst the copy is stale and
+ * the next comparison drops translations TCG had made again: a spurious
+ * drop, never a stale run).  (Above 1 MiB, operating systems write their
+ * pages with the CPU before running new code from DMA'd ones, in
  * practice; comparing all of memory on every exit would cost too much.)
  */
-void mshv_sim_low_code_sync(MshvSimPartition *pt)
+void mshv_sim_low_code_sync(MshvSimPartition *pt, bool compare)
 {
     DECLARE_BITMAP(seen, MSHV_SIM_LOW_CODE_PAGES) = { 0 };
     MshvSimRegion *r;
     uint64_t pfn, end;
+    ram_addr_t base;
 
     /* (VPs stop and run concurrently; regions go away after a grace period) */
     QEMU_LOCK_GUARD(&pt->low_code_lock);
@@ -358,9 +363,14 @@ void mshv_sim_low_code_sync(MshvSimPartition *pt)
             continue;
         }
         end = MIN(r->pfn + r->pages, MSHV_SIM_LOW_CODE_PAGES);
+        base = memory_region_get_ram_addr(&r->mr);
+        /* the usual case, once the guest left the BIOS: no code there */
+        if (cpu_physical_memory_all_dirty(base, (end - r->pfn) << 12,
+                                          DIRTY_MEMORY_CODE)) {
+            continue;
+        }
         for (pfn = r->pfn; pfn < end; pfn++) {
-            ram_addr_t ram = memory_region_get_ram_addr(&r->mr) +
-                             ((pfn - r->pfn) << 12);
+            ram_addr_t ram = base + ((pfn - r->pfn) << 12);
             uint8_t *host, *copy;
 
             /* TCG clears a page's code-dirty bit when it translates it */
@@ -375,7 +385,7 @@ void mshv_sim_low_code_sync(MshvSimPartition *pt)
                    ((pfn - r->pfn) << 12);
             copy = pt->low_code + (pfn << 12);
             if (test_bit(pfn, pt->low_code_valid)) {
-                if (!memcmp(copy, host, 4096)) {
+                if (!compare || !memcmp(copy, host, 4096)) {
                     continue;
                 }
                 trace_mshv_sim_low_code_changed(pfn);
@@ -457,6 +467,7 @@ uint16_t mshv_sim_gpa_access_states(MshvSimPartition *pt, uint64_t pfn,
     if (flags & ~known) {
         return HV_STATUS_INVALID_PARAMETER;
     }
+    mshv_sim_count(pt, MSHV_SIM_CNT_GPA_ACCESS);
     while (i < count) {
         MshvSimRegion *r = mshv_sim_region_find(pt, (pfn + i) << 12);
         uint64_t first, n, j;
@@ -486,6 +497,7 @@ uint16_t mshv_sim_gpa_access_states(MshvSimPartition *pt, uint64_t pfn,
         }
         i += n;
         *done = i;
+        mshv_sim_count_n(pt, MSHV_SIM_CNT_GPA_ACCESS_PAGES, n);
     }
     return HV_STATUS_SUCCESS;
 }

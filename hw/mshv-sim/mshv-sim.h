@@ -67,6 +67,8 @@ typedef enum MshvSimCounter {
     MSHV_SIM_CNT_IOEVENTFD_SIGNAL,
     MSHV_SIM_CNT_GUEST_FLUSH,
     MSHV_SIM_CNT_GUEST_IPI,
+    MSHV_SIM_CNT_GPA_ACCESS,
+    MSHV_SIM_CNT_GPA_ACCESS_PAGES,
     MSHV_SIM_CNT__MAX,
 } MshvSimCounter;
 
@@ -163,6 +165,12 @@ static inline void mshv_sim_count(MshvSimPartition *pt, MshvSimCounter c)
     qatomic_inc(&pt->counters[c]);
 }
 
+static inline void mshv_sim_count_n(MshvSimPartition *pt, MshvSimCounter c,
+                                    uint64_t n)
+{
+    qatomic_add(&pt->counters[c], n);
+}
+
 /* channel.c */
 int mshv_sim_recv(int fd, MshvSimHeader *hdr, void *payload, size_t max,
                   int *fds, unsigned *nfds);
@@ -185,7 +193,7 @@ uint16_t mshv_sim_unmap_gpa(MshvSimPartition *pt, uint64_t pfn,
                             uint64_t size);
 MshvSimRegion *mshv_sim_region_find(MshvSimPartition *pt, uint64_t gpa);
 void mshv_sim_set_access_tracking(MshvSimPartition *pt, bool on);
-void mshv_sim_low_code_sync(MshvSimPartition *pt);
+void mshv_sim_low_code_sync(MshvSimPartition *pt, bool compare);
 uint16_t mshv_sim_gpa_access_states(MshvSimPartition *pt, uint64_t pfn,
                                     uint64_t count, uint64_t flags,
                                     uint8_t *states, unsigned *done);

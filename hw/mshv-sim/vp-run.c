@@ -233,7 +233,7 @@ G_NORETURN void mshv_sim_vp_stop(MshvSimVp *vp,
 {
     mshv_sim_count(vp->pt, counter);
     /* what the guest ran, before the VMM may write over it */
-    mshv_sim_low_code_sync(vp->pt);
+    mshv_sim_low_code_sync(vp->pt, false);
     qatomic_set(&vp->stopped_at, get_clock());
     if (mshv_sim_vp_exit(vp, msg)) {
         mshv_sim_vp_await_run(vp);
@@ -391,7 +391,7 @@ static void mshv_sim_vp_run_work(CPUState *cs, run_on_cpu_data data)
         mshv_sim_vp_exit(vp, &msg);
         return;
     }
-    mshv_sim_low_code_sync(vp->pt);
+    mshv_sim_low_code_sync(vp->pt, true);
     mshv_sim_take_pending_event(vp);
     if (vp->shutdown) {
         vp->shutdown = false;
