@@ -48,6 +48,8 @@ static const char *const mshv_sim_counter_names[MSHV_SIM_CNT__MAX] = {
     [MSHV_SIM_CNT_IOEVENTFD_SIGNAL] = "ioeventfd.signal",
     [MSHV_SIM_CNT_GUEST_FLUSH] = "guest_hypercall.tlb_flush",
     [MSHV_SIM_CNT_GUEST_IPI] = "guest_hypercall.ipi",
+    [MSHV_SIM_CNT_GPA_ACCESS] = "gpa_access.calls",
+    [MSHV_SIM_CNT_GPA_ACCESS_PAGES] = "gpa_access.pages",
 };
 
 static GString *mshv_sim_counters_text(MshvSimPartition *pt)
