@@ -52,7 +52,7 @@ int main(int argc, char **argv)
     const char *dev = argc > 1 ? argv[1] : "0000:00:02.0";
     char path[128];
     uint64_t start = 0, end = 0, flags;
-    volatile uint32_t *fb;
+    volatile uint32_t *fb;      /* device memory: every store must land */
     FILE *f;
     int fd;
 
