@@ -38,6 +38,7 @@ static const char *const mshv_sim_counter_names[MSHV_SIM_CNT__MAX] = {
     [MSHV_SIM_CNT_RUN_CANCELLED] = "run_vp.cancelled",
     [MSHV_SIM_CNT_RUN_WATCHED] = "run_vp.watched",
     [MSHV_SIM_CNT_RUN_POSTED] = "run_vp.posted",
+    [MSHV_SIM_CNT_REPLY_POSTED] = "run_vp.reply_posted",
     [MSHV_SIM_CNT_MAIN_LOOP_IDLE] = "main_loop.idle",
     [MSHV_SIM_CNT_HVCALL_WATCHED] = "hvcall.watched",
     [MSHV_SIM_CNT_HVCALL] = "hvcall",

@@ -18,6 +18,31 @@
 #include "vp.h"
 #include "trace.h"
 
+/*
+ * The reply to the VMM's RUN_VP: posted in shared memory if the driver
+ * side watches for it (MshvSimVpShared), else a packet.
+ */
+static bool mshv_sim_vp_post_reply(MshvSimVp *vp, int ret,
+                                   const struct hv_message *msg)
+{
+    MshvSimVpShared *sh = vp->shared;
+
+    if (qatomic_read(&sh->reply_watch) != MSHV_SIM_RUN_WATCHED) {
+        return false;
+    }
+    /* the driver side reads these only once it sees the post */
+    sh->reply_ret = ret;
+    if (msg) {
+        memcpy(sh->reply_msg, msg, sizeof(*msg));
+    }
+    if (qatomic_cmpxchg(&sh->reply_watch, MSHV_SIM_RUN_WATCHED,
+                        MSHV_SIM_RUN_POSTED) != MSHV_SIM_RUN_WATCHED) {
+        return false;
+    }
+    mshv_sim_count(vp->pt, MSHV_SIM_CNT_REPLY_POSTED);
+    return true;
+}
+
 static void mshv_sim_vp_reply_run(MshvSimVp *vp, int ret,
                                   const struct hv_message *msg)
 {
@@ -26,7 +51,13 @@ static void mshv_sim_vp_reply_run(MshvSimVp *vp, int ret,
         .ret = ret,
         .len = msg ? sizeof(*msg) : 0,
     };
-    int err = mshv_sim_send(vp->chan, &hdr, msg, NULL, 0);
+    int err;
+
+    QEMU_BUILD_BUG_ON(sizeof(*msg) != sizeof(vp->shared->reply_msg));
+    if (mshv_sim_vp_post_reply(vp, ret, msg)) {
+        return;
+    }
+    err = mshv_sim_send(vp->chan, &hdr, msg, NULL, 0);
 
     if (err < 0 && err != -EPIPE && err != -ECONNRESET) {
         error_report("mshv-sim: VP %u: cannot answer RUN_VP: %s",

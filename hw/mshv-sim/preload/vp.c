@@ -194,6 +194,94 @@ static bool withdraw_run(MshvVp *vp)
 }
 
 /*
+ * Watch for the reply to RUN_VP until @deadline (MshvSimVpShared): true
+ * if it came posted, in vp->shared.  The watch ends either way.
+ */
+static bool watch_reply(MshvVp *vp, int64_t deadline)
+{
+    uint32_t *watch = &vp->shared->reply_watch;
+    uint32_t watched = MSHV_SIM_RUN_WATCHED;
+
+    do {
+        if (__atomic_load_n(watch, __ATOMIC_ACQUIRE) ==
+            MSHV_SIM_RUN_POSTED) {
+            break;
+        }
+        /* and let whatever else wants this CPU run meanwhile */
+        sched_yield();
+    } while (mshv_now_ns() < deadline);
+    if (__atomic_compare_exchange_n(watch, &watched,
+                                    MSHV_SIM_RUN_NOT_WATCHED, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        return false;
+    }
+    /* posted: from here on only this side changes it */
+    __atomic_store_n(watch, MSHV_SIM_RUN_NOT_WATCHED, __ATOMIC_RELAXED);
+    return true;
+}
+
+/*
+ * Start RUN_VP and wait for its reply: posted (*@posted_reply), or a
+ * packet on the channel (0), or a signal came (-EINTR: the run is
+ * cancelled or taken back, see vp_run), or the partition died.
+ */
+static int run_and_wait(MshvVp *vp, bool *posted_reply)
+{
+    MshvSimHeader req = { .op = MSHV_SIM_OP_RUN_VP };
+    MshvSimHeader cancel = { .op = MSHV_SIM_OP_CANCEL_RUN };
+    struct pollfd p = { .fd = vp->chan, .events = POLLIN };
+    int64_t start = mshv_now_ns();
+    sigset_t all, mask;
+    bool posted;
+    int ret, err;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &mask);
+    /* before the run starts, so that its reply can only come posted */
+    __atomic_store_n(&vp->shared->reply_watch,
+                     vp->poll_ns ? MSHV_SIM_RUN_WATCHED
+                                 : MSHV_SIM_RUN_NOT_WATCHED,
+                     __ATOMIC_RELEASE);
+    posted = post_run(vp);
+    err = posted ? 0 : mshv_chan_send(vp->chan, &req, NULL, NULL, 0);
+    if (err) {
+        __atomic_store_n(&vp->shared->reply_watch, MSHV_SIM_RUN_NOT_WATCHED,
+                         __ATOMIC_RELAXED);
+    } else if (vp->poll_ns && watch_reply(vp, start + vp->poll_ns)) {
+        /* a VP that stops again within microseconds costs no wake-up */
+        *posted_reply = true;
+        goto out;
+    }
+    while (!err) {
+        ret = ppoll(&p, 1, NULL, &mask);
+        if (ret > 0) {
+            /* the watch, if any, missed it */
+            vp->poll_ns = mshv_sim_poll_window(vp->poll_ns,
+                                               mshv_now_ns() - start);
+            break;
+        }
+        if (ret < 0 && errno == EINTR) {
+            err = -EINTR;
+            break;
+        }
+        if (ret < 0 && errno != EAGAIN && errno != ENOMEM) {
+            err = -errno;
+        }
+    }
+    if (err == -EINTR && posted && withdraw_run(vp)) {
+        goto out;
+    }
+    if (err == -EINTR) {
+        /* the reply is owed all the same: it says if a message got in */
+        err = mshv_chan_ready(vp->chan) ? 0 :
+              mshv_chan_send(vp->chan, &cancel, NULL, NULL, 0);
+    }
+out:
+    pthread_sigmask(SIG_SETMASK, &mask, NULL);
+    return err;
+}
+
+/*
  * Signals are blocked for the whole call and let in only by ppoll(), so
  * a signal that comes at any point after the call began makes it return
  * -EINTR, as one does in the driver, where no handler can run
@@ -205,63 +293,34 @@ static bool withdraw_run(MshvVp *vp)
 static long vp_run(MshvVp *vp, uint64_t arg)
 {
     MshvPartition *pt = vp->pt;
-    MshvSimHeader req = { .op = MSHV_SIM_OP_RUN_VP };
-    MshvSimHeader cancel = { .op = MSHV_SIM_OP_CANCEL_RUN };
     MshvSimHeader rep;
     struct hv_message msg;
-    struct pollfd p = { .fd = vp->chan, .events = POLLIN };
-    sigset_t all, mask;
-    bool posted, ready, interrupted = false;
-    int64_t start;
-    int ret, err = 0;
+    const struct hv_message *reply = &msg;
+    bool posted_reply = false;
+    int ret;
 
     handled_vp = NULL;
     if (__atomic_load_n(&pt->dead, __ATOMIC_ACQUIRE)) {
         return -EIO;
     }
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &mask);
-    start = mshv_now_ns();
-    posted = post_run(vp);
-    err = posted ? 0 : mshv_chan_send(vp->chan, &req, NULL, NULL, 0);
-    /* a VP that stops again within microseconds costs no wake-up */
-    ready = !err && vp->poll_ns &&
-            mshv_chan_watch(vp->chan, start + vp->poll_ns);
-    while (!err && !ready) {
-        ret = ppoll(&p, 1, NULL, &mask);
-        if (ret > 0) {
-            /* the watch, if any, missed it */
-            vp->poll_ns = mshv_sim_poll_window(vp->poll_ns,
-                                               mshv_now_ns() - start);
-            break;
-        }
-        if (ret < 0 && errno == EINTR) {
-            interrupted = true;
-            break;
-        }
-        if (ret < 0 && errno != EAGAIN && errno != ENOMEM) {
-            err = -errno;
-        }
+    ret = run_and_wait(vp, &posted_reply);
+    if (ret == -EINTR) {
+        return ret;                 /* taken back: no reply is owed */
     }
-    pthread_sigmask(SIG_SETMASK, &mask, NULL);
-    if (err) {
-        return mshv_partition_died(pt, err);
+    if (ret < 0) {
+        return mshv_partition_died(pt, ret);
     }
-    if (interrupted && posted && withdraw_run(vp)) {
-        return -EINTR;
-    }
-    if (interrupted && !mshv_chan_ready(vp->chan)) {
-        ret = mshv_chan_send(vp->chan, &cancel, NULL, NULL, 0);
+    if (posted_reply) {
+        rep.op = MSHV_SIM_OP_RUN_VP;
+        rep.ret = vp->shared->reply_ret;
+        reply = (const struct hv_message *)vp->shared->reply_msg;
+    } else {
+        memset(&msg, 0, sizeof(msg));
+        /* uninterruptible from here: exactly one reply is owed */
+        ret = mshv_chan_recv(vp->chan, &rep, &msg, sizeof(msg));
         if (ret < 0) {
             return mshv_partition_died(pt, ret);
         }
-    }
-
-    memset(&msg, 0, sizeof(msg));
-    /* uninterruptible from here: exactly one reply is owed */
-    ret = mshv_chan_recv(vp->chan, &rep, &msg, sizeof(msg));
-    if (ret < 0) {
-        return mshv_partition_died(pt, ret);
     }
     if (rep.op != MSHV_SIM_OP_RUN_VP || rep.ret > 0 || rep.ret < -4095) {
         return mshv_partition_died(pt, -EPROTO);
@@ -269,7 +328,7 @@ static long vp_run(MshvVp *vp, uint64_t arg)
     if (rep.ret < 0) {
         return rep.ret;
     }
-    if (mshv_copy_to_user(arg, &msg, sizeof(msg)) < 0) {
+    if (mshv_copy_to_user(arg, reply, sizeof(*reply)) < 0) {
         return -EFAULT;
     }
     handled_vp = vp;

@@ -24,7 +24,7 @@
 #ifndef HW_MSHV_SIM_PROTOCOL_H
 #define HW_MSHV_SIM_PROTOCOL_H
 
-#define MSHV_SIM_PROTOCOL_VERSION       3
+#define MSHV_SIM_PROTOCOL_VERSION       4
 
 /* The largest payload of one packet (hypercall buffers are <= 4 KiB). */
 #define MSHV_SIM_MAX_PAYLOAD            (64 * 1024)
@@ -52,9 +52,21 @@
  * MSHV_SIM_RUN_NOT_WATCHED): an interrupted MSHV_RUN_VP takes it back
  * (to MSHV_SIM_RUN_WATCHED) instead of sending MSHV_SIM_OP_CANCEL_RUN,
  * which, as a packet, could overtake it.
+ *
+ * The other way, while the driver side watches for the reply to its
+ * RUN_VP it sets @reply_watch to MSHV_SIM_RUN_WATCHED (before it posts or
+ * sends the run), and the reply is posted instead of sent: @reply_ret
+ * and, for a message, @reply_msg (a struct hv_message), then
+ * MSHV_SIM_RUN_POSTED by compare-and-swap; that spares a packet each
+ * way.  The driver side ends its watch by compare-and-swap too, and
+ * takes a reply that got in first.
  */
 typedef struct MshvSimVpShared {
     uint32_t run_watch;
+    uint32_t reply_watch;
+    int32_t reply_ret;
+    uint32_t pad;
+    uint8_t reply_msg[256];
 } MshvSimVpShared;
 
 enum {
