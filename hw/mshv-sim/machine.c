@@ -14,6 +14,7 @@
 #include "qapi/error.h"
 #include "qapi/visitor.h"
 #include "qemu/error-report.h"
+#include "qemu/event_notifier.h"
 #include "qemu/main-loop.h"
 #include "qemu/sockets.h"
 #include "system/runstate.h"
@@ -99,8 +100,9 @@ static void mshv_sim_close_fds(int *fds, unsigned nfds)
 
 /*
  * With MSHV_SIM_COUNTERS=FILE in the environment, the counters of the
- * partition's whole life are written there when it is torn down (written
- * whole, then renamed into place, so a reader never sees half a file).
+ * partition's whole life are written there when it is torn down, and
+ * those so far on SIGUSR2 (written whole, then renamed into place, so a
+ * reader never sees half a file).
  */
 static void mshv_sim_write_counters(MshvSimPartition *pt)
 {
@@ -124,6 +126,40 @@ static void mshv_sim_write_counters(MshvSimPartition *pt)
         error_report("mshv-sim: cannot write the counters to %s: %s", path,
                      err ? err->message : strerror(errno));
     }
+}
+
+/*
+ * SIGUSR2 writes the counters so far (a benchmark's look in the middle of
+ * a run; the file has only the signalled process's partition).  The
+ * handler only wakes the main loop, which writes them.
+ */
+static MshvSimPartition *mshv_sim_counted;
+static EventNotifier mshv_sim_counters_wanted;
+
+static void mshv_sim_counters_signal(int sig)
+{
+    event_notifier_set(&mshv_sim_counters_wanted);
+}
+
+static void mshv_sim_counters_requested(EventNotifier *e)
+{
+    event_notifier_test_and_clear(e);
+    mshv_sim_write_counters(mshv_sim_counted);
+}
+
+static void mshv_sim_counters_on_signal(MshvSimPartition *pt)
+{
+    struct sigaction sa = { .sa_handler = mshv_sim_counters_signal };
+
+    if (event_notifier_init(&mshv_sim_counters_wanted, false) < 0) {
+        return;             /* counters only at the end, then */
+    }
+    mshv_sim_counted = pt;
+    event_notifier_set_handler(&mshv_sim_counters_wanted,
+                               mshv_sim_counters_requested);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR2, &sa, NULL);
 }
 
 static void mshv_sim_partition_request(void *opaque)
@@ -336,6 +372,7 @@ static void mshv_sim_machine_init(MachineState *ms)
     mshv_sim_tsc_init(pt);
     mshv_sim_vp_install_hooks();
     qemu_set_fd_handler(pt->channel, mshv_sim_partition_request, NULL, pt);
+    mshv_sim_counters_on_signal(pt);
 }
 
 static void mshv_sim_get_channel(Object *obj, Visitor *v, const char *name,
