@@ -414,6 +414,7 @@ static void atfork_parent(void)
  */
 static void atfork_child(void)
 {
+    mshv_uaccess_forked();
     pthread_mutex_init(&g_lock, NULL);
     mshv_partition_forget_all(g_partitions);
     g_partitions = NULL;

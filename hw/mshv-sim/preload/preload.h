@@ -122,6 +122,8 @@ int mshv_hv_output_start(MshvHvOutput *out);
 int mshv_copy_from_user(void *dst, uint64_t src, size_t len);
 int mshv_copy_to_user(uint64_t dst, const void *src, size_t len);
 int mshv_check_user_readable(uint64_t addr, size_t len);
+/* in a forked child, before anything else */
+void mshv_uaccess_forked(void);
 
 /* ---- Channel (channel.c) ---------------------------------------------- */
 

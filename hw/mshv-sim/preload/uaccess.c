@@ -19,6 +19,25 @@
 /* Set once process_vm_* turn out to be unavailable (seccomp, old kernel). */
 static int use_proc_mem;
 
+/* Our pid, for process_vm_*: getpid() is a system call each time. */
+static pid_t self_pid;
+
+void mshv_uaccess_forked(void)
+{
+    __atomic_store_n(&self_pid, 0, __ATOMIC_RELAXED);
+}
+
+static pid_t self(void)
+{
+    pid_t pid = __atomic_load_n(&self_pid, __ATOMIC_RELAXED);
+
+    if (!pid) {
+        pid = getpid();
+        __atomic_store_n(&self_pid, pid, __ATOMIC_RELAXED);
+    }
+    return pid;
+}
+
 static ssize_t proc_mem_rw(void *local, uint64_t remote, size_t len,
                            bool write)
 {
@@ -53,9 +72,9 @@ static int user_rw(void *local, uint64_t remote, size_t len, bool write)
     }
     if (!__atomic_load_n(&use_proc_mem, __ATOMIC_RELAXED)) {
         if (write) {
-            n = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
+            n = process_vm_writev(self(), &l, 1, &r, 1, 0);
         } else {
-            n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+            n = process_vm_readv(self(), &l, 1, &r, 1, 0);
         }
         if (n >= 0 || (errno != ENOSYS && errno != EPERM)) {
             errno = saved;
