@@ -1,6 +1,7 @@
 /*
- * MSHV simulator, driver side: VPs.  A VP fd is the VP's own 2-page
- * memfd (register page, intercept message page), shared with the
+ * MSHV simulator, driver side: VPs.  A VP fd is the VP's own memfd
+ * (register page, intercept message page, and a third page the VMM
+ * cannot map: the two sides' posted runs and replies), shared with the
  * hypervisor process, so mmap of the fd is a plain file mapping; its
  * ioctls go to the hypervisor on the VP's own channel.
  *
