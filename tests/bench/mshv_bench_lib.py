@@ -585,33 +585,37 @@ def qemu_rss_kib(accel):
         g.stop()
 
 
-def scale_helper(*args):
-    """tests/mshv/mshv-map-bench ARGS straight on the ABI: its figures by
-    name (seconds, unmap_seconds / destroy_seconds), or None unbuilt."""
-    helper = BUILD / 'tests' / 'mshv' / 'mshv-map-bench'
+def abi_helper(name, args, timeout):
+    """The standard output of tests/mshv/NAME ARGS, a helper straight on
+    the ABI (through the simulator's driver side where there is no
+    /dev/mshv), or None if it is not built."""
+    helper = BUILD / 'tests' / 'mshv' / name
     if not helper.exists():
         return None
     env = dict(os.environ)
     if ON_SIMULATOR:
         env['LD_PRELOAD'] = str(PRELOAD)
         env['MSHV_SIM_HV'] = str(QEMU)
-    out = subprocess.run([str(helper)] + [str(a) for a in args],
-                         capture_output=True, text=True, env=env,
-                         timeout=1200, check=True).stdout
+    return subprocess.run([str(helper)] + [str(a) for a in args],
+                          capture_output=True, text=True, env=env,
+                          timeout=timeout, check=True).stdout
+
+
+def scale_helper(*args):
+    """tests/mshv/mshv-map-bench ARGS: its figures by name (seconds,
+    unmap_seconds / destroy_seconds), or None unbuilt."""
+    out = abi_helper('mshv-map-bench', args, 1200)
+    if out is None:
+        return None
     return {k: float(v) for k, v in re.findall(r'(\w*seconds) (\S+)', out)}
 
 
 def irq_delivery(mode, n):
     """tests/mshv/mshv-irq-bench: N interrupts sent one at a time to a
-    running VP, by hypercall or irqfd; (rate per s, p50 us, p99 us)."""
-    helper = BUILD / 'tests' / 'mshv' / 'mshv-irq-bench'
-    if not helper.exists():
+    running VP, by hypercall or irqfd; (rate per s, p50 us, p99 us), or
+    None unbuilt."""
+    out = abi_helper('mshv-irq-bench', (mode, n), 600)
+    if out is None:
         return None
-    env = dict(os.environ)
-    if ON_SIMULATOR:
-        env['LD_PRELOAD'] = str(PRELOAD)
-        env['MSHV_SIM_HV'] = str(QEMU)
-    out = subprocess.run([str(helper), mode, str(n)], capture_output=True,
-                         text=True, env=env, timeout=600, check=True).stdout
     m = re.search(r'seconds (\S+) p50_us (\S+) p99_us (\S+)', out)
     return n / float(m.group(1)), float(m.group(2)), float(m.group(3))
