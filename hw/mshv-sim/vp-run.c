@@ -167,12 +167,40 @@ void mshv_sim_vp_answered(MshvSimVp *vp, bool watched)
 }
 
 /*
- * On the VP's thread, right after a stop: watch the VP channel for the
- * VMM's answer a little while (hw/mshv-sim/poll-window.h) and take it
- * here, sparing two wake-ups: the main loop's, then this thread's.
- * The main loop, which may be woken by the same request, takes it when
- * it gets the BQL first; between looks the BQL is let go, unless the
- * stop came with it held (a failed access to a BQL-locked region).
+ * The watch for the VMM's next RUN_VP ends: one posted until now is
+ * still taken here, under the BQL, so that a cancellation sent after the
+ * claim finds the run queued.  The driver side may take a post back (its
+ * caller was interrupted), turning it into a watch again: claim with a
+ * compare-and-swap, then look again.
+ */
+static void mshv_sim_vp_end_watch(MshvSimVp *vp)
+{
+    for (;;) {
+        uint32_t was = qatomic_cmpxchg(&vp->shared->run_watch,
+                                       MSHV_SIM_RUN_WATCHED,
+                                       MSHV_SIM_RUN_NOT_WATCHED);
+
+        if (was != MSHV_SIM_RUN_POSTED) {
+            break;
+        }
+        if (qatomic_cmpxchg(&vp->shared->run_watch, MSHV_SIM_RUN_POSTED,
+                            MSHV_SIM_RUN_NOT_WATCHED) == MSHV_SIM_RUN_POSTED) {
+            mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_WATCHED);
+            mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_POSTED);
+            mshv_sim_vp_take_posted_run(vp);
+            break;
+        }
+    }
+}
+
+/*
+ * On the VP's thread, right after a stop whose reply went out with the
+ * VP watching (run_watch set, see mshv_sim_vp_stop): watch the VP channel
+ * for the VMM's answer a little while (hw/mshv-sim/poll-window.h) and
+ * take it here, sparing two wake-ups: the main loop's, then this
+ * thread's.  The main loop, which may be woken by the same request, takes
+ * it when it gets the BQL first; between looks the BQL is let go, unless
+ * the stop came with it held (a failed access to a BQL-locked region).
  * Work queued for the VP (the main loop took a request that needs it)
  * ends the watch, so the VP's thread can do it.
  */
@@ -184,18 +212,9 @@ static void mshv_sim_vp_await_run(MshvSimVp *vp)
     MshvSimPeek peek;
     ssize_t n;
 
-    if (!qatomic_read(&vp->poll_ns)) {
-        return;
-    }
     if (!locked) {
         bql_lock();
     }
-    /*
-     * From now on a RUN_VP may come posted (MshvSimVpShared), or as a
-     * packet from a driver that did not see the flag yet.
-     */
-    qatomic_set(&vp->shared->run_watch, MSHV_SIM_RUN_WATCHED);
-    smp_mb(); /* the flag before the looks at the channel */
     deadline = qatomic_read(&vp->stopped_at) + vp->poll_ns;
     while (qatomic_read(&cs->stop) && cpu_work_list_empty(cs)) {
         if (qatomic_read(&vp->shared->run_watch) == MSHV_SIM_RUN_POSTED) {
@@ -220,38 +239,18 @@ static void mshv_sim_vp_await_run(MshvSimVp *vp)
         if (n >= 0 || errno != EAGAIN || get_clock() >= deadline) {
             break;
         }
-        /* and let whatever else wants this CPU run meanwhile */
         if (!locked) {
             bql_unlock();
         }
-        sched_yield();
+        if (!mshv_sim_poll_spin(&vp->shared->run_watch, MSHV_SIM_RUN_POSTED)) {
+            /* and let whatever else wants this CPU run meanwhile */
+            sched_yield();
+        }
         if (!locked) {
             bql_lock();
         }
     }
-    /*
-     * The watch ends; a RUN_VP posted until now is still taken here,
-     * under the BQL, so that a cancellation sent after the claim finds
-     * the run queued.  The driver side may take a post back (its caller
-     * was interrupted), turning it into a watch again: claim with a
-     * compare-and-swap, then look again.
-     */
-    for (;;) {
-        uint32_t was = qatomic_cmpxchg(&vp->shared->run_watch,
-                                       MSHV_SIM_RUN_WATCHED,
-                                       MSHV_SIM_RUN_NOT_WATCHED);
-
-        if (was != MSHV_SIM_RUN_POSTED) {
-            break;
-        }
-        if (qatomic_cmpxchg(&vp->shared->run_watch, MSHV_SIM_RUN_POSTED,
-                            MSHV_SIM_RUN_NOT_WATCHED) == MSHV_SIM_RUN_POSTED) {
-            mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_WATCHED);
-            mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_POSTED);
-            mshv_sim_vp_take_posted_run(vp);
-            break;
-        }
-    }
+    mshv_sim_vp_end_watch(vp);
     if (!locked) {
         bql_unlock();
     }
@@ -262,14 +261,37 @@ G_NORETURN void mshv_sim_vp_stop(MshvSimVp *vp,
                                  const struct hv_message *msg,
                                  MshvSimCounter counter)
 {
+    bool locked = bql_locked();
+    bool watch;
+
     mshv_sim_count(vp->pt, counter);
     /* what the guest ran, before the VMM may write over it */
     mshv_sim_low_code_sync(vp->pt, false);
     qatomic_set(&vp->stopped_at, get_clock());
-    if (mshv_sim_vp_exit(vp, msg)) {
-        mshv_sim_vp_await_run(vp);
-    } else {
+    watch = qatomic_read(&vp->poll_ns) != 0;
+    if (watch) {
+        /*
+         * Before the reply goes out: a VMM watching for it answers within
+         * microseconds, and its RUN_VP must find the VP watching then,
+         * not become a packet for the main loop.
+         */
+        qatomic_set(&vp->shared->run_watch, MSHV_SIM_RUN_WATCHED);
+        smp_mb(); /* the flag before the reply and the looks at the channel */
+    }
+    if (!mshv_sim_vp_exit(vp, msg)) {
         qatomic_set(&vp->stopped_at, 0);
+        if (watch) {
+            /* no reply went out: a RUN_VP posted meanwhile is the next */
+            if (!locked) {
+                bql_lock();
+            }
+            mshv_sim_vp_end_watch(vp);
+            if (!locked) {
+                bql_unlock();
+            }
+        }
+    } else if (watch) {
+        mshv_sim_vp_await_run(vp);
     }
     mshv_sim_vp_leave(CPU(vp->cpu));
 }

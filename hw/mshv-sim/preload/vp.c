@@ -194,18 +194,38 @@ static bool withdraw_run(MshvVp *vp)
                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
+/* A signal the caller lets in (@mask) is pending: the wait must end. */
+static bool signalled(const sigset_t *mask)
+{
+    sigset_t pending;
+    int i;
+
+    if (sigpending(&pending)) {
+        return false;
+    }
+    for (i = 1; i < NSIG; i++) {
+        if (sigismember(&pending, i) == 1 && sigismember(mask, i) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /*
  * Watch for the reply to RUN_VP until @deadline (MshvSimVpShared): true
- * if it came posted, in vp->shared.  The watch ends either way.
+ * if it came posted, in vp->shared.  The watch ends either way, and
+ * early when a signal comes, as the driver's wait would.
  */
-static bool watch_reply(MshvVp *vp, int64_t deadline)
+static bool watch_reply(MshvVp *vp, int64_t deadline, const sigset_t *mask)
 {
     uint32_t *watch = &vp->shared->reply_watch;
     uint32_t watched = MSHV_SIM_RUN_WATCHED;
 
     do {
-        if (__atomic_load_n(watch, __ATOMIC_ACQUIRE) ==
-            MSHV_SIM_RUN_POSTED) {
+        if (mshv_sim_poll_spin(watch, MSHV_SIM_RUN_POSTED)) {
+            break;
+        }
+        if (signalled(mask)) {
             break;
         }
         /* and let whatever else wants this CPU run meanwhile */
@@ -248,7 +268,7 @@ static int run_and_wait(MshvVp *vp, bool *posted_reply)
     if (err) {
         __atomic_store_n(&vp->shared->reply_watch, MSHV_SIM_RUN_NOT_WATCHED,
                          __ATOMIC_RELAXED);
-    } else if (vp->poll_ns && watch_reply(vp, start + vp->poll_ns)) {
+    } else if (vp->poll_ns && watch_reply(vp, start + vp->poll_ns, &mask)) {
         /* a VP that stops again within microseconds costs no wake-up */
         *posted_reply = true;
         goto out;
