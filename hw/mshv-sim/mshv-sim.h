@@ -115,11 +115,15 @@ struct MshvSimPartition {
 
     /*
      * Copies of the pages below 1 MiB that hold translated code, to find
-     * the VMM's writes to them (memory.c); valid: a bit per page.
+     * the VMM's writes to them (memory.c); valid: a bit per page.  For
+     * each page, how many comparisons in a row found it unchanged, and
+     * how often its translations were dropped for that (memory.c).
      */
     QemuMutex low_code_lock;
     uint8_t *low_code;
     unsigned long low_code_valid[BITS_TO_LONGS(MSHV_SIM_LOW_CODE_PAGES)];
+    uint32_t low_code_same[MSHV_SIM_LOW_CODE_PAGES];
+    uint8_t low_code_retired[MSHV_SIM_LOW_CODE_PAGES];
 
     MemoryRegion unmapped;      /* catches every GPA no region maps */
     QTAILQ_HEAD(, MshvSimRegion) regions;
