@@ -217,6 +217,9 @@ static void mshv_sim_vp_await_run(MshvSimVp *vp)
     }
     deadline = qatomic_read(&vp->stopped_at) + vp->poll_ns;
     while (qatomic_read(&cs->stop) && cpu_work_list_empty(cs)) {
+        /* before the look: a hypercall sent after it rings this */
+        uint32_t rung = qatomic_load_acquire(&vp->shared->sent);
+
         if (qatomic_read(&vp->shared->run_watch) == MSHV_SIM_RUN_POSTED) {
             break;
         }
@@ -242,7 +245,8 @@ static void mshv_sim_vp_await_run(MshvSimVp *vp)
         if (!locked) {
             bql_unlock();
         }
-        if (!mshv_sim_poll_spin(&vp->shared->run_watch, MSHV_SIM_RUN_POSTED)) {
+        if (!mshv_sim_poll_spin(&vp->shared->run_watch, MSHV_SIM_RUN_POSTED,
+                                &vp->shared->sent, rung)) {
             /* and let whatever else wants this CPU run meanwhile */
             sched_yield();
         }

@@ -319,6 +319,7 @@ long mshv_hvcall_ioctl(MshvPartition *pt, MshvVp *vp, uint64_t arg)
         req.arg[1] = args.reps;
         req.arg[2] = args.out_ptr ? args.out_sz : 0;
         ret = mshv_partition_call_watched(pt, on ? on->chan : pt->chan,
+                                          on ? &on->shared->sent : NULL,
                                           on ? &on->call_poll_ns :
                                                &pt->call_poll_ns,
                                           &req, in, args.in_sz,

@@ -308,7 +308,8 @@ int mshv_partition_died(MshvPartition *pt, int err)
     return -EIO;
 }
 
-static int partition_call(MshvPartition *pt, int chan, int64_t *window,
+static int partition_call(MshvPartition *pt, int chan, uint32_t *bell,
+                          int64_t *window,
                           MshvSimHeader *req, const void *payload,
                           uint32_t len, const int *fds, unsigned nfds,
                           MshvSimHeader *rep, void *rbuf, size_t rlen)
@@ -327,6 +328,9 @@ static int partition_call(MshvPartition *pt, int chan, int64_t *window,
     if (ret < 0) {
         return ret == -ECONNRESET || ret == -EPROTO
                ? mshv_partition_died(pt, ret) : ret;
+    }
+    if (bell) {
+        __atomic_add_fetch(bell, 1, __ATOMIC_RELEASE);
     }
     /* a reply the watch (if any) missed adapts the window */
     missed = window && !(*window && mshv_chan_watch(chan, start + *window));
@@ -349,18 +353,18 @@ int mshv_partition_call(MshvPartition *pt, int chan, MshvSimHeader *req,
                         const int *fds, unsigned nfds,
                         MshvSimHeader *rep, void *rbuf, size_t rlen)
 {
-    return partition_call(pt, chan, NULL, req, payload, len, fds, nfds, rep,
-                          rbuf, rlen);
+    return partition_call(pt, chan, NULL, NULL, req, payload, len, fds, nfds,
+                          rep, rbuf, rlen);
 }
 
-int mshv_partition_call_watched(MshvPartition *pt, int chan,
+int mshv_partition_call_watched(MshvPartition *pt, int chan, uint32_t *bell,
                                 int64_t *window, MshvSimHeader *req,
                                 const void *payload, uint32_t len,
                                 MshvSimHeader *rep, void *rbuf,
                                 size_t rlen)
 {
-    return partition_call(pt, chan, window, req, payload, len, NULL, 0, rep,
-                          rbuf, rlen);
+    return partition_call(pt, chan, bell, window, req, payload, len, NULL, 0,
+                          rep, rbuf, rlen);
 }
 
 /* ---- Lifetime -------------------------------------------------------- */

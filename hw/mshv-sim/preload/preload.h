@@ -213,9 +213,10 @@ int mshv_partition_call(MshvPartition *pt, int chan, MshvSimHeader *req,
 /*
  * The same, watching for the reply for *@window ns first (the channel's
  * window, poll-window.h, adapted here): for the hypercalls the hypervisor
- * answers within microseconds.
+ * answers within microseconds.  @bell, if not NULL, is rung once the
+ * request is sent (MshvSimVpShared.sent).
  */
-int mshv_partition_call_watched(MshvPartition *pt, int chan,
+int mshv_partition_call_watched(MshvPartition *pt, int chan, uint32_t *bell,
                                 int64_t *window, MshvSimHeader *req,
                                 const void *payload, uint32_t len,
                                 MshvSimHeader *rep, void *rbuf,

@@ -222,7 +222,7 @@ static bool watch_reply(MshvVp *vp, int64_t deadline, const sigset_t *mask)
     uint32_t watched = MSHV_SIM_RUN_WATCHED;
 
     do {
-        if (mshv_sim_poll_spin(watch, MSHV_SIM_RUN_POSTED)) {
+        if (mshv_sim_poll_spin(watch, MSHV_SIM_RUN_POSTED, NULL, 0)) {
             break;
         }
         if (signalled(mask)) {

@@ -24,7 +24,7 @@
 #ifndef HW_MSHV_SIM_PROTOCOL_H
 #define HW_MSHV_SIM_PROTOCOL_H
 
-#define MSHV_SIM_PROTOCOL_VERSION       4
+#define MSHV_SIM_PROTOCOL_VERSION       5
 
 /* The largest payload of one packet (hypercall buffers are <= 4 KiB). */
 #define MSHV_SIM_MAX_PAYLOAD            (64 * 1024)
@@ -60,12 +60,16 @@
  * MSHV_SIM_RUN_POSTED by compare-and-swap; that spares a packet each
  * way.  The driver side ends its watch by compare-and-swap too, and
  * takes a reply that got in first.
+ *
+ * @sent rings a bell: the driver side adds one after each hypercall it
+ * sends on the VP channel, so that the VP's watching thread sees it come
+ * at once, as it sees a posted RUN_VP, without a system call per look.
  */
 typedef struct MshvSimVpShared {
     uint32_t run_watch;
     uint32_t reply_watch;
     int32_t reply_ret;
-    uint32_t pad;
+    uint32_t sent;
     uint8_t reply_msg[256];
 } MshvSimVpShared;
 
