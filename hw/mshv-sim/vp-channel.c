@@ -54,6 +54,50 @@ static void mshv_sim_vp_hvcall(MshvSimVp *vp, const MshvSimHeader *req,
     }
 }
 
+/*
+ * A hypercall the VMM posted to the VP's watching thread (MshvSimVpShared):
+ * claim it, make it, post the result.  False if the driver side took it
+ * back first.  With the BQL.
+ */
+bool mshv_sim_vp_take_posted_call(MshvSimVp *vp)
+{
+    MshvSimVpShared *sh = vp->shared;
+    MshvSimHeader req = { .op = MSHV_SIM_OP_HVCALL };
+    uint32_t in_len, out_len;
+    unsigned done = 0;
+
+    if (qatomic_cmpxchg(&sh->run_watch, MSHV_SIM_RUN_CALL_POSTED,
+                        MSHV_SIM_RUN_CALL_CLAIMED) !=
+        MSHV_SIM_RUN_CALL_POSTED) {
+        return false;
+    }
+    /* the driver side wrote these before it posted; it waits now */
+    in_len = MIN(sh->call_in_len, sizeof(sh->call_in));
+    out_len = MIN(sh->call_out_len, sizeof(sh->call_out));
+    memcpy(vp->req_in, sh->call_in, in_len);
+    req.arg[0] = sh->call_code;
+    req.arg[1] = sh->call_reps;
+    req.arg[2] = out_len;
+    req.len = in_len;
+    trace_mshv_sim_vp_request(vp->index, MSHV_SIM_OP_HVCALL);
+    mshv_sim_count(vp->pt, MSHV_SIM_CNT_HVCALL_WATCHED);
+    mshv_sim_memory_flush(vp->pt);
+    if (mshv_sim_vp_answer_hvcall(vp, &req, vp->req_in, in_len) &&
+        qatomic_read(&vp->stopped_at)) {
+        mshv_sim_vp_answered(vp, true);
+        /* the RUN_VP it leads to is the rest of the VMM's answer */
+        qatomic_set(&vp->stopped_at, get_clock());
+    }
+    memset(vp->req_out, 0, out_len);
+    sh->call_status = mshv_sim_hvcall(vp->pt, vp, req.arg[0], req.arg[1],
+                                      vp->req_in, in_len, vp->req_out,
+                                      out_len, &done);
+    sh->call_reps = done;
+    memcpy(sh->call_out, vp->req_out, out_len);
+    qatomic_store_release(&sh->run_watch, MSHV_SIM_RUN_CALL_DONE);
+    return true;
+}
+
 /* A RUN_VP the VMM posted to the VP's watching thread (MshvSimVpShared) */
 void mshv_sim_vp_take_posted_run(MshvSimVp *vp)
 {

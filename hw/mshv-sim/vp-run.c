@@ -123,30 +123,13 @@ typedef struct MshvSimPeek {
     struct hv_input_translate_virtual_address translate;
 } MshvSimPeek;
 
-/*
- * Hypercalls that are part of the VMM's answer to a stop, which the
- * watching VP takes too: a translation of one of the VP's own addresses
- * (a string I/O exit asks for one), an interrupt assertion (a device the
- * exit raised an interrupt).  Nothing that waits for another VP: from
- * inside cpu_exec() that could deadlock against its exclusive work.
- */
+/* A hypercall of the VMM's answer to a stop (mshv_sim_watcher_takes) */
 bool mshv_sim_vp_answer_hvcall(MshvSimVp *vp, const MshvSimHeader *h,
                                const void *payload, size_t len)
 {
-    const struct hv_input_translate_virtual_address *t = payload;
-
-    if (h->op != MSHV_SIM_OP_HVCALL) {
-        return false;
-    }
-    switch (h->arg[0]) {
-    case HVCALL_ASSERT_VIRTUAL_INTERRUPT:
-        return true;
-    case HVCALL_TRANSLATE_VIRTUAL_ADDRESS:
-        return h->len >= sizeof(*t) && len >= sizeof(*t) &&
-               t->vp_index == vp->index;
-    default:
-        return false;
-    }
+    return h->op == MSHV_SIM_OP_HVCALL &&
+           mshv_sim_watcher_takes(h->arg[0], payload, MIN(h->len, len),
+                                  vp->index);
 }
 
 /*
@@ -180,15 +163,26 @@ static void mshv_sim_vp_end_watch(MshvSimVp *vp)
                                        MSHV_SIM_RUN_WATCHED,
                                        MSHV_SIM_RUN_NOT_WATCHED);
 
-        if (was != MSHV_SIM_RUN_POSTED) {
+        switch (was) {
+        case MSHV_SIM_RUN_POSTED:
+            if (qatomic_cmpxchg(&vp->shared->run_watch, MSHV_SIM_RUN_POSTED,
+                                MSHV_SIM_RUN_NOT_WATCHED) ==
+                MSHV_SIM_RUN_POSTED) {
+                mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_WATCHED);
+                mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_POSTED);
+                mshv_sim_vp_take_posted_run(vp);
+                return;
+            }
             break;
-        }
-        if (qatomic_cmpxchg(&vp->shared->run_watch, MSHV_SIM_RUN_POSTED,
-                            MSHV_SIM_RUN_NOT_WATCHED) == MSHV_SIM_RUN_POSTED) {
-            mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_WATCHED);
-            mshv_sim_count(vp->pt, MSHV_SIM_CNT_RUN_POSTED);
-            mshv_sim_vp_take_posted_run(vp);
+        case MSHV_SIM_RUN_CALL_POSTED:
+            mshv_sim_vp_take_posted_call(vp);
             break;
+        case MSHV_SIM_RUN_CALL_DONE:
+            /* the driver side, spinning for it, takes the result now */
+            sched_yield();
+            break;
+        default:
+            return;
         }
     }
 }
@@ -220,8 +214,17 @@ static void mshv_sim_vp_await_run(MshvSimVp *vp)
         /* before the look: a hypercall sent after it rings this */
         uint32_t rung = qatomic_load_acquire(&vp->shared->sent);
 
-        if (qatomic_read(&vp->shared->run_watch) == MSHV_SIM_RUN_POSTED) {
+        uint32_t state = qatomic_read(&vp->shared->run_watch);
+
+        if (state == MSHV_SIM_RUN_POSTED) {
             break;
+        }
+        if (state == MSHV_SIM_RUN_CALL_POSTED) {
+            if (mshv_sim_vp_take_posted_call(vp)) {
+                /* the VMM's turn again, from now */
+                deadline = qatomic_read(&vp->stopped_at) + vp->poll_ns;
+            }
+            continue;
         }
         n = recv(vp->chan, &peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
         if (n >= (ssize_t)sizeof(peek.hdr) &&
@@ -245,7 +248,9 @@ static void mshv_sim_vp_await_run(MshvSimVp *vp)
         if (!locked) {
             bql_unlock();
         }
-        if (!mshv_sim_poll_spin(&vp->shared->run_watch, MSHV_SIM_RUN_POSTED,
+        if (!mshv_sim_poll_spin(&vp->shared->run_watch,
+                                1u << MSHV_SIM_RUN_POSTED |
+                                1u << MSHV_SIM_RUN_CALL_POSTED,
                                 &vp->shared->sent, rung)) {
             /* and let whatever else wants this CPU run meanwhile */
             sched_yield();

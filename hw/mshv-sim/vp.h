@@ -90,8 +90,9 @@ void mshv_sim_vp_check_sints(MshvSimVp *vp);
 bool mshv_sim_vp_report_sints(MshvSimVp *vp, unsigned insn_len);
 void mshv_sim_vp_eoi_work(CPUState *cs, run_on_cpu_data data);
 void mshv_sim_vp_run(MshvSimVp *vp, bool watched);
-/* vp-channel.c: a RUN_VP posted in MshvSimVpShared, on the watching VP */
+/* vp-channel.c: a RUN_VP or hypercall posted in MshvSimVpShared */
 void mshv_sim_vp_take_posted_run(MshvSimVp *vp);
+bool mshv_sim_vp_take_posted_call(MshvSimVp *vp);
 void mshv_sim_vp_cancel(MshvSimVp *vp);
 
 /* vp-exits.c */

@@ -314,10 +314,25 @@ long mshv_hvcall_ioctl(MshvPartition *pt, MshvVp *vp, uint64_t arg)
         MshvVp *via = !vp && args.code == HVCALL_ASSERT_VIRTUAL_INTERRUPT ?
                       mshv_vp_trylock_handled(pt) : NULL;
         MshvVp *on = vp ? vp : via;
+        uint32_t out_sz = args.out_ptr ? args.out_sz : 0;
+        uint16_t posted_status;
+        uint32_t posted_reps;
 
+        /* (and if it watches, it takes the call from memory, no packet) */
+        if (on && mshv_sim_watcher_takes(args.code, in, args.in_sz,
+                                         on->index) &&
+            mshv_vp_post_call(on, args.code, args.reps, in, args.in_sz,
+                              out, out_sz, &posted_status, &posted_reps)) {
+            if (via) {
+                pthread_mutex_unlock(&via->lock);
+            }
+            status = posted_status;
+            reps_done = posted_reps;
+            goto done;
+        }
         req.arg[0] = args.code;
         req.arg[1] = args.reps;
-        req.arg[2] = args.out_ptr ? args.out_sz : 0;
+        req.arg[2] = out_sz;
         ret = mshv_partition_call_watched(pt, on ? on->chan : pt->chan,
                                           on ? &on->shared->sent : NULL,
                                           on ? &on->call_poll_ns :
@@ -340,6 +355,7 @@ long mshv_hvcall_ioctl(MshvPartition *pt, MshvVp *vp, uint64_t arg)
         }
     }
 
+done:
     ret = mshv_hv_status_to_errno(status);
     args.status = status & 0xffff;
     args.reps = args.reps ? reps_done : 0;

@@ -234,6 +234,11 @@ long mshv_vp_ioctl(MshvVp *vp, unsigned int req, uint64_t arg);
  * channel, where the stopped VP's thread answers at once, then unlocks.
  */
 MshvVp *mshv_vp_trylock_handled(MshvPartition *pt);
+/* A hypercall posted to a stopped, watching VP (vp.c); false: send it. */
+bool mshv_vp_post_call(MshvVp *vp, uint16_t code, uint32_t reps,
+                       const void *in, uint32_t in_len,
+                       void *out, uint32_t out_len,
+                       uint16_t *status, uint32_t *reps_done);
 void *mshv_vp_mmap(MshvVp *vp, void *addr, size_t len, int prot, int flags,
                    int fd, off_t off);
 

@@ -194,6 +194,59 @@ static bool withdraw_run(MshvVp *vp)
                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Post hypercall @code to @vp's watching thread (MshvSimVpShared): true
+ * if it made it (*@status, *@reps_done, @out_len bytes at @out); false if
+ * the VP does not watch, or did not take the call in time (taken back:
+ * nothing was done, send it).  Only for the hypercalls the watcher takes
+ * (mshv_sim_vp_answer_hvcall).  @vp's lock is held.
+ */
+bool mshv_vp_post_call(MshvVp *vp, uint16_t code, uint32_t reps,
+                       const void *in, uint32_t in_len,
+                       void *out, uint32_t out_len,
+                       uint16_t *status, uint32_t *reps_done)
+{
+    MshvSimVpShared *sh = vp->shared;
+    uint32_t watched = MSHV_SIM_RUN_WATCHED;
+    uint32_t posted = MSHV_SIM_RUN_CALL_POSTED;
+    int64_t deadline;
+
+    if (in_len > sizeof(sh->call_in) || out_len > sizeof(sh->call_out) ||
+        __atomic_load_n(&sh->run_watch, __ATOMIC_ACQUIRE) != watched) {
+        return false;
+    }
+    sh->call_code = code;
+    sh->call_reps = reps;
+    sh->call_in_len = in_len;
+    sh->call_out_len = out_len;
+    memcpy(sh->call_in, in, in_len);
+    if (!__atomic_compare_exchange_n(&sh->run_watch, &watched,
+                                     MSHV_SIM_RUN_CALL_POSTED, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        return false;
+    }
+    /* the watcher claims it within microseconds, or not at all */
+    deadline = mshv_now_ns() + MSHV_SIM_POLL_MAX_NS;
+    while (!mshv_sim_poll_spin(&sh->run_watch, 1u << MSHV_SIM_RUN_CALL_DONE,
+                               NULL, 0)) {
+        if (mshv_now_ns() >= deadline &&
+            __atomic_compare_exchange_n(&sh->run_watch, &posted,
+                                        MSHV_SIM_RUN_WATCHED, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            return false;
+        }
+        /* (claimed: it is being made, the result comes) */
+        posted = MSHV_SIM_RUN_CALL_POSTED;
+        sched_yield();
+    }
+    *status = sh->call_status;
+    *reps_done = sh->call_reps;
+    memcpy(out, sh->call_out, out_len);
+    /* the watch is the VP's again */
+    __atomic_store_n(&sh->run_watch, MSHV_SIM_RUN_WATCHED, __ATOMIC_RELEASE);
+    return true;
+}
+
 /* A signal the caller lets in (@mask) is pending: the wait must end. */
 static bool signalled(const sigset_t *mask)
 {
@@ -222,7 +275,7 @@ static bool watch_reply(MshvVp *vp, int64_t deadline, const sigset_t *mask)
     uint32_t watched = MSHV_SIM_RUN_WATCHED;
 
     do {
-        if (mshv_sim_poll_spin(watch, MSHV_SIM_RUN_POSTED, NULL, 0)) {
+        if (mshv_sim_poll_spin(watch, 1u << MSHV_SIM_RUN_POSTED, NULL, 0)) {
             break;
         }
         if (signalled(mask)) {

@@ -46,19 +46,20 @@ static inline int64_t mshv_sim_poll_window(int64_t window, int64_t waited_ns)
 }
 
 /*
- * Look at @word for @value (or, with a @bell, for it to differ from
- * @rung) a few hundred times before a watcher yields its CPU: on a host
- * with a core for each side, the answer lands in that time, and a
- * sched_yield() (a system call) between looks would delay seeing it by as
- * much as the answer took.
+ * Look at @word for one of the values in @values (a bit for each; or,
+ * with a @bell, for it to differ from @rung) a few hundred times before a
+ * watcher yields its CPU: on a host with a core for each side, the answer
+ * lands in that time, and a sched_yield() (a system call) between looks
+ * would delay seeing it by as much as the answer took.
  */
-static inline bool mshv_sim_poll_spin(const uint32_t *word, uint32_t value,
+static inline bool mshv_sim_poll_spin(const uint32_t *word, uint32_t values,
                                       const uint32_t *bell, uint32_t rung)
 {
     int i;
 
     for (i = 0; i < MSHV_SIM_POLL_SPINS; i++) {
-        if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == value ||
+        if (((1u << (__atomic_load_n(word, __ATOMIC_ACQUIRE) & 31)) &
+             values) ||
             (bell && __atomic_load_n(bell, __ATOMIC_ACQUIRE) != rung)) {
             return true;
         }

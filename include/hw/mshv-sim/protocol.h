@@ -24,7 +24,12 @@
 #ifndef HW_MSHV_SIM_PROTOCOL_H
 #define HW_MSHV_SIM_PROTOCOL_H
 
-#define MSHV_SIM_PROTOCOL_VERSION       5
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include "hw/hyperv/mshv-abi.h"
+
+#define MSHV_SIM_PROTOCOL_VERSION       6
 
 /* The largest payload of one packet (hypercall buffers are <= 4 KiB). */
 #define MSHV_SIM_MAX_PAYLOAD            (64 * 1024)
@@ -61,22 +66,71 @@
  * way.  The driver side ends its watch by compare-and-swap too, and
  * takes a reply that got in first.
  *
+ * A hypercall that is part of the VMM's answer to the stop (those the
+ * watching thread takes: an interrupt assertion, a translation of the
+ * VP's own address) is posted the same way, when it fits: @call_* filled
+ * in, then @run_watch from MSHV_SIM_RUN_WATCHED to
+ * MSHV_SIM_RUN_CALL_POSTED.  The VP's thread claims it
+ * (MSHV_SIM_RUN_CALL_CLAIMED), makes it, and posts the result in the same
+ * fields (MSHV_SIM_RUN_CALL_DONE); the driver side takes that and hands
+ * the watch back (MSHV_SIM_RUN_WATCHED).  A call not claimed in time the
+ * driver side takes back, as a RUN_VP, and sends instead.
+ *
  * @sent rings a bell: the driver side adds one after each hypercall it
  * sends on the VP channel, so that the VP's watching thread sees it come
  * at once, as it sees a posted RUN_VP, without a system call per look.
  */
+#define MSHV_SIM_CALL_POST_MAX          256
+
 typedef struct MshvSimVpShared {
     uint32_t run_watch;
     uint32_t reply_watch;
     int32_t reply_ret;
     uint32_t sent;
     uint8_t reply_msg[256];
+    uint16_t call_code;
+    uint16_t call_status;           /* out: HV_STATUS */
+    uint32_t call_reps;             /* in: rep count; out: reps done */
+    uint32_t call_in_len;
+    uint32_t call_out_len;
+    uint8_t call_in[MSHV_SIM_CALL_POST_MAX];
+    uint8_t call_out[MSHV_SIM_CALL_POST_MAX];
 } MshvSimVpShared;
+
+/*
+ * Whether the stopped VP @vp_index's watching thread takes hypercall @code
+ * with input @in (@len bytes) as part of the VMM's answer to the stop: an
+ * interrupt assertion (a device the exit raised an interrupt), a
+ * translation of one of its own addresses (a string I/O exit asks for
+ * one).  Nothing that waits for another VP: from inside TCG's execution
+ * loop that could deadlock against its exclusive work.
+ */
+static inline bool mshv_sim_watcher_takes(uint16_t code, const void *in,
+                                          size_t len, uint32_t vp_index)
+{
+    struct hv_input_translate_virtual_address t;
+
+    switch (code) {
+    case HVCALL_ASSERT_VIRTUAL_INTERRUPT:
+        return true;
+    case HVCALL_TRANSLATE_VIRTUAL_ADDRESS:
+        if (len < sizeof(t)) {
+            return false;
+        }
+        memcpy(&t, in, sizeof(t));
+        return t.vp_index == vp_index;
+    default:
+        return false;
+    }
+}
 
 enum {
     MSHV_SIM_RUN_NOT_WATCHED,
     MSHV_SIM_RUN_WATCHED,
     MSHV_SIM_RUN_POSTED,
+    MSHV_SIM_RUN_CALL_POSTED,
+    MSHV_SIM_RUN_CALL_CLAIMED,
+    MSHV_SIM_RUN_CALL_DONE,
 };
 
 #define MSHV_SIM_VP_STATE_PAGES         3
