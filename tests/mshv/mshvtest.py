@@ -8,7 +8,6 @@ and this module puts it on sys.path before qemu_test is imported.
 """
 
 import contextlib
-import ctypes
 import functools
 import http.server
 import os
@@ -37,6 +36,7 @@ if _PYCOTAP.is_dir():
 # pylint: disable=wrong-import-position
 import pycotap  # noqa: E402
 from qemu_test import QemuSystemTest, wait_for_console_pattern  # noqa: E402
+import rekick  # noqa: E402
 
 # The top of the qemu-mshv clone (our files are linked into the build's
 # source tree, so resolve the link).
@@ -360,10 +360,6 @@ UPSTREAM_ROOT = cache_dir() / 'upstream-root'
 # The root's QEMU, as the chrooted command sees it.
 UPSTREAM_QEMU = '/usr/bin/qemu-system-x86_64'
 
-# tgkill(2), and QEMU's vCPU kick signal (SIGUSR1 on Linux).
-SYS_TGKILL = 234
-SIG_IPI = signal.SIGUSR1
-
 # The simulated host's processor: TCG's "max" without LA57.  Upstream
 # registers no CPUID leaf 7, so its guests see the host's own structured
 # features beside its model's 48-bit linear address width; on a host with
@@ -465,32 +461,7 @@ class UpstreamTest(MshvBootTest):
         """A context in which VM's (self.vm's) vCPU threads get SIG_IPI
         every PERIOD seconds, as our accelerator's re-kick thread does:
         U1 (a lost kick) must not decide a test."""
-        vm = vm or self.vm
-        stop = threading.Event()
-        libc = ctypes.CDLL(None, use_errno=True)
-
-        def kick():
-            pid = vm.get_pid()
-            while pid and not stop.wait(period):
-                for task in Path(f'/proc/{pid}/task').glob('*'):
-                    try:
-                        comm = (task / 'comm').read_text()
-                    except OSError:
-                        continue
-                    if comm.startswith('CPU ') and '/MSHV' in comm:
-                        libc.syscall(SYS_TGKILL, pid, int(task.name),
-                                     SIG_IPI)
-
-        thread = threading.Thread(target=kick, daemon=True)
-
-        class Rekicked:
-            def __enter__(self):
-                thread.start()
-
-            def __exit__(self, *exc):
-                stop.set()
-                thread.join()
-        return Rekicked()
+        return rekick.Rekicked((vm or self.vm).get_pid, period)
 
     def wait_exit(self, vm=None, timeout=30):
         """QEMU exits by itself within TIMEOUT seconds; else it is killed
