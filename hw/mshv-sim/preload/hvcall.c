@@ -82,12 +82,31 @@ int mshv_hv_status_to_errno(uint64_t status)
 
 /* ---- Host properties ------------------------------------------------- */
 
-static uint64_t tsc_hz;
+static uint64_t tsc_hz, machine_tsc_hz;
+
+static void machine_tsc_measure(void)
+{
+    machine_tsc_hz = mshv_sim_host_tsc_frequency();
+}
+
+/*
+ * This machine's TSC rate, measured once (it must not race with itself),
+ * for our own answers and for the hypervisor processes we start.
+ */
+uint64_t mshv_machine_tsc_hz(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    int saved = errno;
+
+    pthread_once(&once, machine_tsc_measure);
+    errno = saved;
+    return machine_tsc_hz;
+}
 
 /*
  * The simulated host's TSC rate: a host profile's, which its hypervisor
  * processes take as -machine tsc-frequency=HZ (in the arguments we give
- * them), or else this machine's, measured as they measure it.
+ * them), or else this machine's.
  */
 static void tsc_measure(void)
 {
@@ -102,7 +121,7 @@ static void tsc_measure(void)
         }
     }
     if (!tsc_hz) {
-        tsc_hz = mshv_sim_host_tsc_frequency();
+        tsc_hz = mshv_machine_tsc_hz();
     }
 }
 
@@ -111,7 +130,6 @@ static uint64_t host_tsc_hz(void)
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     int saved = errno;
 
-    /* once: a measurement takes 20 ms and must not race with itself */
     pthread_once(&once, tsc_measure);
     errno = saved;
     return tsc_hz;

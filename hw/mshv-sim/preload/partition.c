@@ -94,16 +94,23 @@ static char **hv_argv(const char *hv)
     return argv;
 }
 
-/* Our environment without LD_PRELOAD: the hypervisor is not a client. */
-static char **hv_envp(void)
+/*
+ * Our environment without LD_PRELOAD (the hypervisor is not a client),
+ * with the TSC rate we measured (caps.h) unless it names one already:
+ * *@made, to free with the array.
+ */
+static char **hv_envp(char **made)
 {
+    const size_t tsc_len = strlen(MSHV_SIM_ENV_HOST_TSC_HZ "=");
     size_t n = 0, i = 0;
+    bool tsc_given = false;
     char **envp;
 
+    *made = NULL;
     for (char **e = environ; e && *e; e++) {
         n++;
     }
-    envp = calloc(n + 1, sizeof(*envp));
+    envp = calloc(n + 2, sizeof(*envp));
     if (!envp) {
         return NULL;
     }
@@ -111,6 +118,16 @@ static char **hv_envp(void)
         if (strncmp(*e, "LD_PRELOAD=", 11) != 0) {
             envp[i++] = *e;
         }
+        tsc_given |= !strncmp(*e, MSHV_SIM_ENV_HOST_TSC_HZ "=", tsc_len);
+    }
+    if (!tsc_given) {
+        if (asprintf(made, MSHV_SIM_ENV_HOST_TSC_HZ "=%llu",
+                     (unsigned long long)mshv_machine_tsc_hz()) < 0) {
+            *made = NULL;
+            free(envp);
+            return NULL;
+        }
+        envp[i] = *made;
     }
     return envp;
 }
@@ -128,7 +145,7 @@ static int spawn_hypervisor(MshvPartition *pt, int hv_end)
     posix_spawnattr_t attr;
     MshvHvOutput out;
     sigset_t set;
-    char **argv, **envp;
+    char **argv, **envp, *made;
     pid_t pid;
     int err, moved = -1;
     bool piped;
@@ -161,10 +178,11 @@ static int spawn_hypervisor(MshvPartition *pt, int hv_end)
         hv_end = moved;
     }
     argv = hv_argv(hv);
-    envp = hv_envp();
+    envp = hv_envp(&made);
     if (!argv || !envp) {
         free_strv(argv);
         free(envp);
+        free(made);
         if (moved >= 0) {
             mshv_sys_close(moved);
         }
@@ -203,6 +221,7 @@ static int spawn_hypervisor(MshvPartition *pt, int hv_end)
     posix_spawn_file_actions_destroy(&fa);
     free_strv(argv);
     free(envp);
+    free(made);
     if (moved >= 0) {
         mshv_sys_close(moved);
     }

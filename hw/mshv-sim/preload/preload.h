@@ -247,6 +247,8 @@ void *mshv_vp_mmap(MshvVp *vp, void *addr, size_t len, int prot, int flags,
 /* pt == NULL: /dev/mshv (host); vp != NULL: a VP fd. */
 long mshv_hvcall_ioctl(MshvPartition *pt, MshvVp *vp, uint64_t arg);
 int mshv_hv_status_to_errno(uint64_t status);
+/* This machine's TSC rate, measured once per client (caps.h) */
+uint64_t mshv_machine_tsc_hz(void);
 
 /* ---- Interrupts (irq.c) ----------------------------------------------- */
 

@@ -10,8 +10,12 @@
 #define HW_MSHV_SIM_CAPS_H
 
 #include <cpuid.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include "hw/hyperv/mshv-abi.h"
+#include "hw/mshv-sim/protocol.h"
 
 /* Hyper-V enlightenments the simulator implements for guests. */
 #define MSHV_SIM_ASSIGNABLE_SYNTHETIC_PROC_FEATURES \
@@ -82,29 +86,53 @@ static inline bool mshv_sim_host_has_cet(void)
 
 #define MSHV_SIM_PROCESSOR_CL_FLUSH_SIZE        8   /* in 8-byte units */
 
+/* A TSC reading and CLOCK_MONOTONIC_RAW's, taken within a few cycles */
+static inline void mshv_sim_tsc_clock_pair(uint64_t *tsc, uint64_t *ns)
+{
+    uint64_t best = UINT64_MAX;
+
+    for (int i = 0; i < 5; i++) {
+        struct timespec t;
+        uint64_t before = __builtin_ia32_rdtsc(), after;
+
+        clock_gettime(CLOCK_MONOTONIC_RAW, &t);
+        after = __builtin_ia32_rdtsc();
+        if (after - before < best) {
+            best = after - before;
+            *tsc = before + best / 2;
+            *ns = t.tv_sec * 1000000000ULL + t.tv_nsec;
+        }
+    }
+}
+
 /*
  * The frequency of this machine's TSC, which TCG reads: what the simulated
  * host's TSC runs at unless its profile says otherwise (the hypervisor
  * process's -machine tsc-frequency, which scales TCG's TSC).  Measured
- * once against CLOCK_MONOTONIC.
+ * once against CLOCK_MONOTONIC_RAW (unslewed, so 5 ms are enough to
+ * round to the MHz) by the driver side, which hands its figure to the
+ * hypervisor processes it starts (MSHV_SIM_ENV_HOST_TSC_HZ): both sides
+ * agree, and no partition's creation waits for another measurement.
  */
 static inline uint64_t mshv_sim_host_tsc_frequency(void)
 {
     static uint64_t freq;
-    struct timespec t0, t1;
-    uint64_t c0, c1, ns;
+    uint64_t c0 = 0, c1 = 0, t0 = 0, t1 = 0;
+    const char *given;
 
+    /* (the driver side is not linked with QEMU's string helpers) */
+    given = freq ? NULL : getenv(MSHV_SIM_ENV_HOST_TSC_HZ);
+    if (given && sscanf(given, "%" SCNu64, &freq) != 1) {
+        freq = 0;
+    }
     if (!freq) {
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        c0 = __builtin_ia32_rdtsc();
+        mshv_sim_tsc_clock_pair(&c0, &t0);
         do {
-            clock_gettime(CLOCK_MONOTONIC, &t1);
-            ns = (t1.tv_sec - t0.tv_sec) * 1000000000ULL +
-                 t1.tv_nsec - t0.tv_nsec;
-        } while (ns < 20000000);
-        c1 = __builtin_ia32_rdtsc();
+            mshv_sim_tsc_clock_pair(&c1, &t1);
+        } while (t1 - t0 < 5000000);
         /* Round to 1 MHz, as firmware-reported frequencies are. */
-        freq = ((c1 - c0) * 1000000000ULL / ns + 500000) / 1000000 * 1000000;
+        freq = ((c1 - c0) * 1000000000ULL / (t1 - t0) + 500000) /
+               1000000 * 1000000;
     }
     return freq;
 }

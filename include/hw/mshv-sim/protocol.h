@@ -44,6 +44,8 @@
 #define MSHV_SIM_ENV_HV                 "MSHV_SIM_HV"
 #define MSHV_SIM_ENV_HV_ARGS            "MSHV_SIM_HV_ARGS"
 #define MSHV_SIM_MACHINE_NAME           "mshv-sim-hv"
+/* This machine's TSC rate in Hz, as the driver side measured it (caps.h) */
+#define MSHV_SIM_ENV_HOST_TSC_HZ        "MSHV_SIM_HOST_TSC_HZ"
 
 /*
  * Page 2 of a VP's memfd.  While the stopped VP's thread watches for the
