@@ -72,7 +72,10 @@ def qemu_command(accel, args):
                 '-accel', 'mshv'] + list(args)
     cmd = [str(QEMU), '-accel', accel] + list(args)
     if accel == 'mshv' and ON_SIMULATOR:
-        cmd = [str(SIM_RUN), '--hv', str(QEMU), '--'] + cmd
+        # Under this interpreter: "env python3" may find a version
+        # manager's shim, 0.1 s of shell scripts per launch that a boot row
+        # would count against the VMM (a real host runs no launcher).
+        cmd = [sys.executable, str(SIM_RUN), '--hv', str(QEMU), '--'] + cmd
     return cmd
 
 
