@@ -58,8 +58,11 @@ def upstream_label():
     stamp = cache / 'upstream-root' / '.mshv-upstream'
     if not ON_SIMULATOR or not stamp.exists():
         return None
-    version = stamp.read_text().splitlines()[-1].split()[-1]
-    return 'upstream ' + re.sub(r'^\d+:|[+~-].*$', '', version)
+    # its package's line ("qemu-system-x86 VERSION"), among the others'
+    m = re.search(r'^qemu-system-x86 (\S+)$', stamp.read_text(), re.M)
+    if not m:
+        return 'upstream'
+    return 'upstream ' + re.sub(r'^\d+:|[+~-].*$', '', m.group(1))
 
 
 def qemu_command(accel, args):
