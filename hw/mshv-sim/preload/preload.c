@@ -253,9 +253,11 @@ int mshv_file_install(int fd, MshvFileType type, MshvPartition *pt,
 
 /*
  * The entry for @fd with a reference the caller must drop, or NULL if
- * the fd is not ours (then the real function must handle it).
+ * the fd is not ours (then the real function must handle it).  @verify:
+ * make sure (fstat) that the number still names our file, not another
+ * one that took it after a close we did not see (a raw system call).
  */
-MshvFile *mshv_file_get(int fd)
+MshvFile *mshv_file_lookup(int fd, bool verify)
 {
     MshvFile *f;
     dev_t dev;
@@ -273,7 +275,9 @@ MshvFile *mshv_file_get(int fd)
     if (!f) {
         return NULL;
     }
-    if (fd_identity(fd, &dev, &ino) == 0 && dev == f->dev && ino == f->ino) {
+    if (!verify ||
+        (fd_identity(fd, &dev, &ino) == 0 && dev == f->dev &&
+         ino == f->ino)) {
         return f;
     }
 
@@ -471,7 +475,16 @@ int ioctl(int fd, unsigned long request, ...)
     argp = va_arg(ap, void *);
     va_end(ap);
 
-    f = is_vfs_ioctl(req) ? NULL : mshv_file_get(fd);
+    /*
+     * An MSHV ioctl on a number of ours is ours, unverified: the fstat
+     * would be one of the three system calls an intercept's MSHV_RUN_VP
+     * makes, and as costly as the other two.  Only a close we could not
+     * see would make the number name another file, and a caller that
+     * then sends it an MSHV ioctl is mistaken either way; anything else
+     * (isatty's TCGETS, say) is verified, to reach such a file.
+     */
+    f = is_vfs_ioctl(req) ? NULL
+                          : mshv_file_lookup(fd, _IOC_TYPE(req) != MSHV_IOCTL);
     if (!f) {
         errno = saved;
         real = REAL(ioctl, ioctl_fn);
@@ -511,7 +524,7 @@ static void *do_mmap(mmap_fn real, void *addr, size_t len, int prot,
     void *p;
     int saved = errno;
 
-    f = (flags & MAP_ANONYMOUS) ? NULL : mshv_file_get(fd);
+    f = (flags & MAP_ANONYMOUS) ? NULL : mshv_file_lookup(fd, true);
     if (!f) {
         errno = saved;
         if (real) {

@@ -76,7 +76,7 @@ typedef struct MshvFile {
 
 int mshv_file_install(int fd, MshvFileType type, MshvPartition *pt,
                       MshvVp *vp);
-MshvFile *mshv_file_get(int fd);
+MshvFile *mshv_file_lookup(int fd, bool verify);
 void mshv_file_put(MshvFile *f);
 
 /* Raw system calls, so internal fds never pass through our interposers. */
