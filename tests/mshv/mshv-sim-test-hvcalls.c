@@ -185,6 +185,21 @@ static void test_run_eintr_completions(void)
     guest_fini(&g);
 }
 
+/* A property of the host, as /dev/mshv answers it. */
+static uint64_t host_property(uint32_t code)
+{
+    struct hv_input_get_partition_property in = { .property_code = code };
+    struct hv_output_get_partition_property out;
+    int dev = open("/dev/mshv", O_RDWR | O_CLOEXEC);
+    uint16_t status;
+
+    g_assert_cmpint(dev, >=, 0);
+    g_assert_cmpint(hvcall(dev, HVCALL_GET_PARTITION_PROPERTY, 0, &in,
+                           sizeof(in), &out, sizeof(out), &status), ==, 0);
+    close(dev);
+    return out.property_value;
+}
+
 /*
  * The TLFS x64 register names a root partition gets and sets (upstream
  * QEMU's mshv accelerator among others): set together in one call, each
@@ -222,6 +237,7 @@ static void test_register_tlfs_names(void)
     struct hv_register_assoc set[ARRAY_SIZE(writable) + 32];
     union hv_register_value before, after;
     unsigned i, n = 0;
+    uint64_t hz;
     Guest g;
 
     guest_init_features(&g, code, sizeof(code),
@@ -255,6 +271,10 @@ static void test_register_tlfs_names(void)
     g_assert_cmpuint(get_reg(&g, HV_REGISTER_HYPERVISOR_VERSION), !=, 0);
     g_assert_cmpuint(get_reg(&g, HV_REGISTER_PROCESSOR_CLOCK_FREQUENCY), >,
                      100000000);
+    /* the driver side's figure (of /dev/mshv) and the hypervisor's agree */
+    hz = host_property(HV_PARTITION_PROPERTY_PROCESSOR_CLOCK_FREQUENCY);
+    g_assert_cmpuint(get_reg(&g, HV_REGISTER_PROCESSOR_CLOCK_FREQUENCY), ==,
+                     hz);
     g_assert_cmpuint(get_reg(&g, HV_X64_REGISTER_INITIAL_APIC_ID), ==, 0);
     /* CPUID 0x40000004: the TLB flush, IPI and Ex hints asked for */
     get_regs(&g, &read_only[1], 1, &before);

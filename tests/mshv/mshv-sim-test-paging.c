@@ -127,7 +127,10 @@ static uint64_t translate_ok(Guest *g, uint64_t gva)
 /*
  * Code the VMM writes into guest RAM (as a device's DMA does) is what the
  * VP runs next, even where it ran other code before: an MBR loading a
- * boot sector over itself at 0x7c00.
+ * boot sector over itself at 0x7c00.  Also after hundreds of stops that
+ * found the page unchanged, once the simulator stopped comparing it and
+ * dropped its translations (hw/mshv-sim/memory.c): a translation made
+ * again must be compared again.
  */
 static void test_vmm_rewrites_code(void)
 {
@@ -138,19 +141,23 @@ static void test_vmm_rewrites_code(void)
     };
     struct hv_message msg;
     struct hv_x64_io_port_intercept_message *io = (void *)msg.payload;
+    uint8_t expect = 0x11;
     Guest g;
     int round;
 
     guest_init(&g, code, sizeof(code));
-    for (round = 0; round < 3; round++) {
+    for (round = 0; round < 1100; round++) {
         run(&g, &msg);
         g_assert_cmphex(msg.header.message_type, ==,
                         HVMSG_X64_IO_PORT_INTERCEPT);
         g_assert_cmphex(io->port_number, ==, 0x10);
-        g_assert_cmphex(io->rax & 0xff, ==, 0x11 * (round + 1));
+        g_assert_cmphex(io->rax & 0xff, ==, expect);
         skip(&g, &io->header);
         /* the next round's immediate, written while the VP is stopped */
-        g.ram[GUEST_CODE + 1] = 0x11 * (round + 2);
+        if (round < 3 || round == 300 || round == 1000) {
+            expect += 0x11;
+            g.ram[GUEST_CODE + 1] = expect;
+        }
     }
     guest_fini(&g);
 }
