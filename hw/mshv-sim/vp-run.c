@@ -9,7 +9,6 @@
  */
 
 #include "qemu/osdep.h"
-#include <poll.h>
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "qemu/timer.h"
@@ -150,14 +149,6 @@ void mshv_sim_vp_answered(MshvSimVp *vp, bool watched)
     }
 }
 
-/* The VMM's end of the VP channel is gone. */
-static bool mshv_sim_vp_chan_hung_up(MshvSimVp *vp)
-{
-    struct pollfd p = { .fd = vp->chan, .events = 0 };
-
-    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
-}
-
 /*
  * The watch for the VMM's next RUN_VP ends: one posted until now is
  * still taken here, under the BQL, so that a cancellation sent after the
@@ -191,7 +182,7 @@ static void mshv_sim_vp_end_watch(MshvSimVp *vp)
              * The driver side, spinning for it, takes the result now --
              * unless the VMM is gone: then nobody will.
              */
-            if (mshv_sim_vp_chan_hung_up(vp)) {
+            if (mshv_sim_chan_hung_up(vp->chan)) {
                 qatomic_set(&vp->shared->run_watch, MSHV_SIM_RUN_NOT_WATCHED);
                 return;
             }

@@ -194,14 +194,6 @@ static bool withdraw_run(MshvVp *vp)
                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-/* The other end of @chan is gone. */
-static bool channel_hung_up(int chan)
-{
-    struct pollfd p = { .fd = chan, .events = 0 };
-
-    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
-}
-
 /*
  * Post hypercall @code to @vp's watching thread (MshvSimVpShared): true
  * if it made it (*@status, *@reps_done, @out_len bytes at @out); false if
@@ -248,7 +240,7 @@ bool mshv_vp_post_call(MshvVp *vp, uint16_t code, uint32_t reps,
          * hypervisor process died meanwhile; then the send that follows
          * finds the channel broken and the partition dead.
          */
-        if (mshv_now_ns() >= deadline && channel_hung_up(vp->chan)) {
+        if (mshv_now_ns() >= deadline && mshv_sim_chan_hung_up(vp->chan)) {
             return false;
         }
         posted = MSHV_SIM_RUN_CALL_POSTED;

@@ -24,6 +24,7 @@
 #ifndef HW_MSHV_SIM_PROTOCOL_H
 #define HW_MSHV_SIM_PROTOCOL_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -46,6 +47,14 @@
 #define MSHV_SIM_MACHINE_NAME           "mshv-sim-hv"
 /* This machine's TSC rate in Hz, as the driver side measured it (caps.h) */
 #define MSHV_SIM_ENV_HOST_TSC_HZ        "MSHV_SIM_HOST_TSC_HZ"
+
+/* The other end of channel @fd is gone (either side asks, without waiting) */
+static inline bool mshv_sim_chan_hung_up(int fd)
+{
+    struct pollfd p = { .fd = fd, .events = 0 };
+
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
+}
 
 /*
  * Page 2 of a VP's memfd.  While the stopped VP's thread watches for the
