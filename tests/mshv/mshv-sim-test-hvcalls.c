@@ -201,6 +201,33 @@ static uint64_t host_property(uint32_t code)
 }
 
 /*
+ * A VP reports the TSC rate the driver side answers with, which is the
+ * one it hands the hypervisor process: in a fresh client told an odd
+ * rate, that rate on both sides, where a measurement would differ.
+ */
+static void test_tsc_rate_handed_over(void)
+{
+    static const uint8_t code[] = { 0xf4 };
+    const uint64_t hz = 2345000000ULL;
+    Guest g;
+
+    if (g_test_subprocess()) {
+        guest_init(&g, code, sizeof(code));
+        g_assert_cmpuint(
+            host_property(HV_PARTITION_PROPERTY_PROCESSOR_CLOCK_FREQUENCY),
+            ==, hz);
+        g_assert_cmpuint(get_reg(&g, HV_REGISTER_PROCESSOR_CLOCK_FREQUENCY),
+                         ==, hz);
+        guest_fini(&g);
+        return;
+    }
+    g_setenv(MSHV_SIM_ENV_HOST_TSC_HZ, "2345000000", TRUE);
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+    g_unsetenv(MSHV_SIM_ENV_HOST_TSC_HZ);
+    g_test_trap_assert_passed();
+}
+
+/*
  * The TLFS x64 register names a root partition gets and sets (upstream
  * QEMU's mshv accelerator among others): set together in one call, each
  * to a value of its own, they read back as written; the read-only ones
@@ -534,6 +561,8 @@ void mshv_sim_test_add_hvcalls(void)
                     test_register_guest_effects);
     g_test_add_func("/mshv-sim/hyperv/tlb-flush-and-ipi",
                     test_hv_tlb_flush_and_ipi);
+    g_test_add_func("/mshv-sim/registers/tsc-rate-handed-over",
+                    test_tsc_rate_handed_over);
     g_test_add_func("/mshv-sim/vp/run-eintr", test_run_eintr);
     g_test_add_func("/mshv-sim/vp/run-eintr-while-watching",
                     test_run_eintr_while_watching);

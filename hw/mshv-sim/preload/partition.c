@@ -96,14 +96,14 @@ static char **hv_argv(const char *hv)
 
 /*
  * Our environment without LD_PRELOAD (the hypervisor is not a client),
- * with the TSC rate we measured (caps.h) unless it names one already:
- * *@made, to free with the array.
+ * and with the TSC rate we answer with (caps.h) in place of any the
+ * environment names, so that the two sides agree: *@made, to free with
+ * the array.
  */
 static char **hv_envp(char **made)
 {
     const size_t tsc_len = strlen(MSHV_SIM_ENV_HOST_TSC_HZ "=");
     size_t n = 0, i = 0;
-    bool tsc_given = false;
     char **envp;
 
     *made = NULL;
@@ -115,20 +115,18 @@ static char **hv_envp(char **made)
         return NULL;
     }
     for (char **e = environ; e && *e; e++) {
-        if (strncmp(*e, "LD_PRELOAD=", 11) != 0) {
+        if (strncmp(*e, "LD_PRELOAD=", 11) != 0 &&
+            strncmp(*e, MSHV_SIM_ENV_HOST_TSC_HZ "=", tsc_len) != 0) {
             envp[i++] = *e;
         }
-        tsc_given |= !strncmp(*e, MSHV_SIM_ENV_HOST_TSC_HZ "=", tsc_len);
     }
-    if (!tsc_given) {
-        if (asprintf(made, MSHV_SIM_ENV_HOST_TSC_HZ "=%llu",
-                     (unsigned long long)mshv_machine_tsc_hz()) < 0) {
-            *made = NULL;
-            free(envp);
-            return NULL;
-        }
-        envp[i] = *made;
+    if (asprintf(made, MSHV_SIM_ENV_HOST_TSC_HZ "=%llu",
+                 (unsigned long long)mshv_machine_tsc_hz()) < 0) {
+        *made = NULL;
+        free(envp);
+        return NULL;
     }
+    envp[i] = *made;
     return envp;
 }
 

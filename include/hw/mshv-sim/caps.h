@@ -122,8 +122,9 @@ static inline uint64_t mshv_sim_host_tsc_frequency(void)
 
     /* (the driver side is not linked with QEMU's string helpers) */
     given = freq ? NULL : getenv(MSHV_SIM_ENV_HOST_TSC_HZ);
-    if (given && sscanf(given, "%" SCNu64, &freq) != 1) {
-        freq = 0;
+    if (given && (sscanf(given, "%" SCNu64, &freq) != 1 ||
+                  freq < 100000000 || freq > 10000000000ULL)) {
+        freq = 0;               /* not a TSC rate: measure it */
     }
     if (!freq) {
         mshv_sim_tsc_clock_pair(&c0, &t0);
